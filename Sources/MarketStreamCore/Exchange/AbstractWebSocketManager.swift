@@ -1,0 +1,170 @@
+/// The plug an exchange module implements so that the generic router can drive it.
+///
+/// An exchange module describes its channels and their limits, opens connections, turns
+/// frames into typed events and turns the router's consolidated subscription changes into wire
+/// messages. Everything else — reference counting, batching under rate limits, reconnecting,
+/// restoring, generations, fan-out, backpressure, health — the router provides.
+///
+/// Implement one of the refinements rather than this protocol alone:
+/// ``OverwriteSubscriptionManager`` for exchanges where every request replaces the whole set
+/// (Upbit), ``IncrementalSubscriptionManager`` for subscribe/unsubscribe protocols (Binance-like).
+/// Add ``AuthenticatedWebSocketManager`` for channels that need credentials, and
+/// ``RESTSnapshotProvider`` for snapshots over REST.
+///
+/// ## Threading and cancellation
+/// The router calls ``decode(_:context:into:)`` synchronously on a connection's read path, one
+/// frame at a time per connection; it must not block. ``connect(to:handler:)`` runs for the life
+/// of one connection and must return promptly when its task is cancelled.
+public protocol AbstractWebSocketManager: Sendable {
+    /// The exchange's identifier.
+    var exchange: ExchangeID { get }
+
+    /// The exchange's WebSocket channels.
+    var channels: [ExchangeChannel] { get }
+
+    /// How many connection attempts per window the exchange allows across all channels
+    /// (Upbit: 5 per second).
+    var connectLimit: RateLimit { get }
+
+    /// Whether `channel` can be used now (a private channel without credentials cannot).
+    /// - Returns: `nil` when usable, otherwise the error that explains why not.
+    func unavailability(of channel: ChannelID) -> MarketStreamError?
+
+    /// Opens one connection to `channel` and runs it until it closes.
+    ///
+    /// Once connected, call `handler.run(outbound:)` and, concurrently, `handler.receive(_:)` for
+    /// every data frame in order. When either the socket closes or `run` returns or throws, close
+    /// the connection and return (or throw what closed it).
+    /// - Parameters:
+    ///   - channel: The channel to connect to.
+    ///   - handler: The router's side of the connection.
+    /// - Throws: ``MarketStreamError`` with `.connectionRefused` when the connection could not be
+    ///   made, or what ended it.
+    func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws
+
+    /// Decodes one frame into events and control messages.
+    ///
+    /// - Parameters:
+    ///   - frame: The frame.
+    ///   - context: Stamps for the events.
+    ///   - output: Where to append what the frame holds.
+    /// - Throws: ``MarketStreamError`` with `.malformedFrame` for a frame that cannot be decoded;
+    ///   the router counts and skips it and keeps the connection.
+    func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame) throws(MarketStreamError)
+
+    /// Encodes a subscription change as the messages to send, validating it first.
+    ///
+    /// The refinements provide this. Each returned message counts against the channel's
+    /// message limits.
+    /// - Throws: ``MarketStreamError`` with `.requestRejected` for a request the exchange would reject.
+    func messages(for request: SubscriptionRequest) throws(MarketStreamError) -> [OutboundMessage]
+}
+
+extension AbstractWebSocketManager {
+    /// Upbit's connect limit, a sensible default: 5 per second.
+    public var connectLimit: RateLimit { RateLimit(5, per: .seconds(1)) }
+
+    /// Every channel is available unless a refinement says otherwise.
+    public func unavailability(of channel: ChannelID) -> MarketStreamError? { nil }
+
+    /// The channel that carries `kind`, if any.
+    public func channel(carrying kind: DataKind) -> ExchangeChannel? {
+        channels.first { $0.carries(kind) }
+    }
+}
+
+/// The router's side of one connection, handed to ``AbstractWebSocketManager/connect(to:handler:)``.
+public protocol ConnectionHandler: Sendable {
+    /// Runs while the connection is open: sends subscription requests and keepalive pings.
+    /// Returning or throwing ends the connection.
+    /// - Parameter outbound: Sends frames on this connection.
+    func run(outbound: any WebSocketOutbound) async throws
+
+    /// Takes one inbound data frame. Never blocks.
+    func receive(_ frame: WebSocketFrame)
+
+    /// Takes a pong (or any other sign of life that is not a data frame).
+    func receivedPong()
+}
+
+/// Sends frames on one open connection.
+public protocol WebSocketOutbound: Sendable {
+    /// Sends a message.
+    func send(_ message: OutboundMessage) async throws
+    /// Sends a protocol-level ping.
+    func sendPing() async throws
+}
+
+/// An exchange where every subscribe message replaces the connection's whole subscription set.
+///
+/// Encode the *entire* desired set, plus any snapshot topics; topics that are live must be
+/// re-listed so that a snapshot never ends their stream (Upbit: `is_only_realtime`).
+public protocol OverwriteSubscriptionManager: AbstractWebSocketManager {
+    /// Encodes the whole set as one message.
+    ///
+    /// `request.desired` is every topic that must stay or become live; `request.added` says which
+    /// of them are new (an exchange that re-snapshots on every request can mark the others
+    /// realtime-only); `request.snapshots` are topics whose current state is asked for once.
+    /// - Parameter request: The consolidated change.
+    /// - Returns: The message, or `nil` when the set cannot be expressed as a message (an empty
+    ///   set): the router then replaces the connection with a fresh, empty one.
+    /// - Throws: ``MarketStreamError`` with `.requestRejected` when the request is invalid.
+    func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage?
+}
+
+extension OverwriteSubscriptionManager {
+    public func messages(for request: SubscriptionRequest) throws(MarketStreamError) -> [OutboundMessage] {
+        try overwriteMessage(for: request).map { [$0] } ?? []
+    }
+}
+
+/// An exchange with subscribe and unsubscribe messages that change the set by a difference.
+public protocol IncrementalSubscriptionManager: AbstractWebSocketManager {
+    /// Encodes the change as messages (typically one subscribe and one unsubscribe).
+    /// - Parameters:
+    ///   - subscribe: Topics to add.
+    ///   - unsubscribe: Topics to remove.
+    ///   - snapshots: Topics whose current state is requested once.
+    ///   - channel: The channel.
+    ///   - firstRequestID: The id to give the first message; later ones count up.
+    /// - Throws: ``MarketStreamError`` with `.requestRejected` when the request is invalid.
+    func incrementalMessages(
+        subscribe: Set<SubscriptionTopic>, unsubscribe: Set<SubscriptionTopic>, snapshots: Set<SubscriptionTopic>,
+        channel: ChannelID, firstRequestID: Int
+    ) throws(MarketStreamError) -> [OutboundMessage]
+}
+
+extension IncrementalSubscriptionManager {
+    public func messages(for request: SubscriptionRequest) throws(MarketStreamError) -> [OutboundMessage] {
+        try incrementalMessages(
+            subscribe: request.added, unsubscribe: request.removed, snapshots: request.snapshots,
+            channel: request.channel, firstRequestID: request.sequence
+        )
+    }
+}
+
+/// An exchange with channels that need credentials (signed upgrade headers, token renewal).
+public protocol AuthenticatedWebSocketManager: AbstractWebSocketManager {
+    /// Whether credentials are configured.
+    var hasCredentials: Bool { get }
+}
+
+extension AuthenticatedWebSocketManager {
+    public func unavailability(of channel: ChannelID) -> MarketStreamError? {
+        guard let descriptor = channels.first(where: { $0.id == channel }), descriptor.requiresAuthentication,
+            !hasCredentials
+        else { return nil }
+        return MarketStreamError(
+            .authenticationUnavailable,
+            "the \(channel) channel needs API credentials and none are configured",
+            exchange: exchange
+        )
+    }
+}
+
+/// An exchange that can answer snapshot requests over REST instead of the live connection.
+public protocol RESTSnapshotProvider: AbstractWebSocketManager {
+    /// Fetches the current state of `kind` for `markets`.
+    /// - Returns: Snapshot events, stamped with generation ``ConnectionGeneration/none``.
+    func restSnapshot(of kind: DataKind, markets: [MarketCode]) async throws -> [MarketEvent]
+}

@@ -1,0 +1,57 @@
+/// A limit of `count` events per `interval`, as a sliding window.
+public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
+    /// How many events the window allows.
+    public var count: Int
+    /// The window's length.
+    public var interval: Duration
+
+    /// Creates a limit.
+    /// - Parameters:
+    ///   - count: Events allowed per window; at least 1.
+    ///   - interval: The window's length.
+    public init(_ count: Int, per interval: Duration) {
+        precondition(count >= 1, "a rate limit allows at least one event")
+        self.count = count
+        self.interval = interval
+    }
+
+    public var description: String { "\(count)/\(interval)" }
+}
+
+/// What one WebSocket channel of an exchange is and what it tolerates.
+public struct ExchangeChannel: Sendable {
+    /// The channel's identifier (`public`, `private`).
+    public var id: ChannelID
+    /// The kind families it carries (`ticker`, `orderbook`, `candle.1m`, `myOrder`, …).
+    public var families: Set<String>
+    /// Whether connecting needs credentials.
+    public var requiresAuthentication: Bool
+    /// Outbound message limits of one connection (Upbit: 5 per second and 100 per minute).
+    public var messageLimits: [RateLimit]
+    /// How often to send a protocol ping while connected (Upbit closes after 120 s idle).
+    public var keepaliveInterval: Duration
+    /// How long the connection may stay silent (no frame, pong or status) before it is treated as
+    /// stalled and replaced.
+    public var silenceTolerance: Duration
+    /// Whether the connection stays open with nothing subscribed, so a first subscription pays no
+    /// connect latency (Upbit's public channel allows this).
+    public var staysWarm: Bool
+
+    /// Creates a channel description.
+    public init(
+        id: ChannelID, families: Set<String>, requiresAuthentication: Bool = false,
+        messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
+        keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60), staysWarm: Bool = false
+    ) {
+        self.id = id
+        self.families = families
+        self.requiresAuthentication = requiresAuthentication
+        self.messageLimits = messageLimits
+        self.keepaliveInterval = keepaliveInterval
+        self.silenceTolerance = silenceTolerance
+        self.staysWarm = staysWarm
+    }
+
+    /// Whether this channel carries `kind`.
+    public func carries(_ kind: DataKind) -> Bool { families.contains(kind.family) }
+}

@@ -1,0 +1,83 @@
+/// A WebSocket data frame received from an exchange.
+public struct WebSocketFrame: Sendable {
+    /// Text or binary.
+    public enum Opcode: Sendable, Hashable { case text, binary }
+
+    /// Text or binary.
+    public var opcode: Opcode
+    /// The frame's payload.
+    public var bytes: [UInt8]
+
+    /// Creates a frame.
+    public init(opcode: Opcode, bytes: [UInt8]) {
+        self.opcode = opcode
+        self.bytes = bytes
+    }
+
+    /// A text frame holding `text` as UTF-8.
+    public static func text(_ text: String) -> WebSocketFrame { WebSocketFrame(opcode: .text, bytes: Array(text.utf8)) }
+
+    /// A binary frame.
+    public static func binary(_ bytes: [UInt8]) -> WebSocketFrame { WebSocketFrame(opcode: .binary, bytes: bytes) }
+}
+
+/// A message the router asks a connection to send.
+public enum OutboundMessage: Sendable, Hashable, CustomStringConvertible {
+    /// A text frame (subscription requests).
+    case text(String)
+
+    public var description: String {
+        switch self {
+        case .text(let text): text
+        }
+    }
+}
+
+/// A frame that is not market data.
+public enum ControlMessage: Sendable {
+    /// A keepalive answer such as Upbit's `{"status":"UP"}`.
+    case status(String)
+    /// An acknowledgement of an incremental request.
+    case acknowledged(requestID: Int)
+    /// The exchange's report of the connection's current subscriptions.
+    case subscriptionList([SubscriptionTopic])
+    /// An exchange error frame. Exchanges such as Upbit close the socket after one.
+    case exchangeError(MarketStreamError)
+}
+
+/// What the router knows when a frame arrives; a decoder stamps it on the events it makes.
+public struct DecodeContext: Sendable {
+    /// The exchange.
+    public var exchange: ExchangeID
+    /// The channel the frame arrived on.
+    public var channel: ChannelID
+    /// The connection's generation.
+    public var generation: ConnectionGeneration
+    /// When the frame arrived.
+    public var receivedAt: UnixTime
+
+    /// Creates a context.
+    public init(exchange: ExchangeID, channel: ChannelID, generation: ConnectionGeneration, receivedAt: UnixTime) {
+        self.exchange = exchange
+        self.channel = channel
+        self.generation = generation
+        self.receivedAt = receivedAt
+    }
+}
+
+/// What one frame decoded into. The router reuses one value per connection to avoid allocating.
+public struct DecodedFrame: Sendable {
+    /// Market events, in frame order.
+    public var events: [MarketEvent] = []
+    /// Control messages, in frame order.
+    public var controls: [ControlMessage] = []
+
+    /// Creates an empty result.
+    public init() {}
+
+    /// Empties the result, keeping its capacity.
+    public mutating func removeAll() {
+        events.removeAll(keepingCapacity: true)
+        controls.removeAll(keepingCapacity: true)
+    }
+}

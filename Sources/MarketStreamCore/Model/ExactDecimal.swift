@@ -1,0 +1,264 @@
+//===----------------------------------------------------------------------===//
+// MarketStream — exact decimal numbers for prices, sizes and balances.
+//===----------------------------------------------------------------------===//
+
+/// An exact base-10 number: `significand × 10^exponent`, with up to 38 significant digits.
+///
+/// Prices, sizes and balances in MarketStream are `ExactDecimal`s, never `Double`. The value is
+/// kept normalised (no trailing zeros in the significand), so equal numbers have equal
+/// representations and hash alike: `1.10` and `1.1` are the same value.
+///
+/// Parsing accepts JSON number syntax, including the exponent form exchanges sometimes send
+/// (`1.16539E8`); a 28-digit balance such as `1386929.37231066771348207123` survives unchanged.
+/// It is a 17-byte value type with no heap storage, so copying and comparing it is cheap.
+public struct ExactDecimal: Sendable, Hashable {
+    /// The integer digits of the value.
+    public let significand: Int128
+    /// The power of ten the significand is scaled by.
+    public let exponent: Int16
+
+    /// The largest number of significant digits an `ExactDecimal` holds.
+    public static let maximumDigits = 38
+
+    /// Zero.
+    public static let zero = ExactDecimal(significand: 0, exponent: 0)
+
+    /// Creates `significand × 10^exponent`, normalising trailing zeros away.
+    /// - Parameters:
+    ///   - significand: The integer digits.
+    ///   - exponent: The power of ten to scale by.
+    public init(significand: Int128, exponent: Int16 = 0) {
+        var digits = significand
+        var scale = exponent
+        if digits == 0 {
+            scale = 0
+        } else {
+            while digits % 10 == 0 && scale < Int16.max {
+                digits /= 10
+                scale += 1
+            }
+        }
+        self.significand = digits
+        self.exponent = scale
+    }
+
+    /// Creates an exact value from an integer.
+    /// - Parameter value: The integer.
+    public init(_ value: Int) {
+        self.init(significand: Int128(value), exponent: 0)
+    }
+
+    /// Parses JSON number syntax (`-12.5`, `0.00012`, `1.16539E8`) from UTF-8 bytes.
+    ///
+    /// - Parameter bytes: The number's UTF-8 text, without surrounding whitespace.
+    /// - Returns: `nil` when the text is not a number or has more than ``maximumDigits`` significant digits.
+    @inlinable
+    public init?(utf8 bytes: some Collection<UInt8>) {
+        var digits: Int128 = 0
+        var digitCount = 0
+        var scale = 0
+        var negative = false
+        var sawDigit = false
+        var sawPoint = false
+        var index = bytes.startIndex
+        if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            bytes.formIndex(after: &index)
+        }
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                sawDigit = true
+                if digits == 0 && byte == UInt8(ascii: "0") {
+                    // Leading zeros carry no precision.
+                    if sawPoint { scale -= 1 }
+                } else {
+                    digitCount += 1
+                    guard digitCount <= Self.maximumDigits else { return nil }
+                    digits = digits &* 10 &+ Int128(byte &- UInt8(ascii: "0"))
+                    if sawPoint { scale -= 1 }
+                }
+            } else if byte == UInt8(ascii: "."), !sawPoint {
+                sawPoint = true
+            } else if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+                break
+            } else {
+                return nil
+            }
+            bytes.formIndex(after: &index)
+        }
+        guard sawDigit else { return nil }
+        if index < bytes.endIndex {
+            // Exponent part.
+            bytes.formIndex(after: &index)
+            var exponentNegative = false
+            if index < bytes.endIndex, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                bytes.formIndex(after: &index)
+            }
+            var exponentValue = 0
+            var sawExponentDigit = false
+            while index < bytes.endIndex {
+                let byte = bytes[index]
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+                sawExponentDigit = true
+                exponentValue = exponentValue * 10 + Int(byte - UInt8(ascii: "0"))
+                guard exponentValue < 10_000 else { return nil }
+                bytes.formIndex(after: &index)
+            }
+            guard sawExponentDigit else { return nil }
+            scale += exponentNegative ? -exponentValue : exponentValue
+        }
+        guard scale >= Int(Int16.min) + 64 && scale <= Int(Int16.max) - 64 else { return nil }
+        self.init(significand: negative ? -digits : digits, exponent: Int16(scale))
+    }
+
+    /// Parses JSON number syntax from a string.
+    /// - Parameter text: The number's text, for example `"116539000.0"` or `"1.16539E8"`.
+    /// - Returns: `nil` when `text` is not a number this type can hold exactly.
+    public init?(_ text: some StringProtocol) {
+        var text = String(text)
+        guard let value = text.withUTF8({ ExactDecimal(utf8: $0) }) else { return nil }
+        self = value
+    }
+
+    /// Whether the value is below zero.
+    public var isNegative: Bool { significand < 0 }
+
+    /// Whether the value is zero.
+    public var isZero: Bool { significand == 0 }
+
+    /// An approximation for display and statistics. Never use it for money.
+    public var approximateDouble: Double {
+        var value = Double(significand)
+        if exponent >= 0 {
+            for _ in 0..<Int(exponent) { value *= 10 }
+        } else {
+            for _ in 0..<Int(-exponent) { value /= 10 }
+        }
+        return value
+    }
+}
+
+// MARK: - Arithmetic
+
+extension ExactDecimal: Comparable, AdditiveArithmetic {
+    /// Both operands rescaled to the smaller exponent, or `nil` when that would overflow.
+    private static func aligned(_ lhs: ExactDecimal, _ rhs: ExactDecimal) -> (Int128, Int128, Int16)? {
+        if lhs.exponent == rhs.exponent { return (lhs.significand, rhs.significand, lhs.exponent) }
+        let (high, low) = lhs.exponent > rhs.exponent ? (lhs, rhs) : (rhs, lhs)
+        var scaled = high.significand
+        for _ in 0..<(Int(high.exponent) - Int(low.exponent)) {
+            let (next, overflow) = scaled.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            scaled = next
+        }
+        return lhs.exponent > rhs.exponent
+            ? (scaled, low.significand, low.exponent) : (low.significand, scaled, low.exponent)
+    }
+
+    public static func < (lhs: ExactDecimal, rhs: ExactDecimal) -> Bool {
+        if let (l, r, _) = aligned(lhs, rhs) { return l < r }
+        // Rescaling overflowed: the magnitudes are far apart, so the sign and the exponent decide.
+        if lhs.isNegative != rhs.isNegative { return lhs.isNegative }
+        if lhs.isZero || rhs.isZero { return lhs.isZero ? !rhs.isNegative && !rhs.isZero : lhs.isNegative }
+        let lhsLarger = lhs.exponent > rhs.exponent
+        return lhs.isNegative ? lhsLarger : !lhsLarger
+    }
+
+    /// Adds two exact values. Traps when the exact sum needs more than 38 digits, like `Int` does.
+    public static func + (lhs: ExactDecimal, rhs: ExactDecimal) -> ExactDecimal {
+        guard let (l, r, e) = aligned(lhs, rhs) else { preconditionFailure("ExactDecimal overflow in +") }
+        return ExactDecimal(significand: l + r, exponent: e)
+    }
+
+    /// Subtracts two exact values. Traps when the exact difference needs more than 38 digits.
+    public static func - (lhs: ExactDecimal, rhs: ExactDecimal) -> ExactDecimal {
+        guard let (l, r, e) = aligned(lhs, rhs) else { preconditionFailure("ExactDecimal overflow in -") }
+        return ExactDecimal(significand: l - r, exponent: e)
+    }
+
+    /// Multiplies two exact values. Traps when the exact product needs more than 38 digits.
+    public static func * (lhs: ExactDecimal, rhs: ExactDecimal) -> ExactDecimal {
+        let (product, overflow) = lhs.significand.multipliedReportingOverflow(by: rhs.significand)
+        precondition(!overflow, "ExactDecimal overflow in *")
+        return ExactDecimal(significand: product, exponent: lhs.exponent + rhs.exponent)
+    }
+
+    /// Divides, rounding half away from zero to `scale` fractional digits.
+    /// - Parameters:
+    ///   - divisor: The value to divide by; must not be zero.
+    ///   - scale: Fractional digits kept in the quotient.
+    /// - Returns: The rounded quotient, or `nil` when `divisor` is zero or the quotient overflows.
+    public func divided(by divisor: ExactDecimal, scale: Int = 12) -> ExactDecimal? {
+        guard !divisor.isZero else { return nil }
+        // quotient = (s1 × 10^(e1 - e2 + scale)) / s2, then × 10^-scale.
+        var numerator = significand
+        var shift = Int(exponent) - Int(divisor.exponent) + scale
+        var denominator = divisor.significand
+        while shift > 0 {
+            let (next, overflow) = numerator.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            numerator = next
+            shift -= 1
+        }
+        while shift < 0 {
+            let (next, overflow) = denominator.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            denominator = next
+            shift += 1
+        }
+        let (rawQuotient, remainder) = numerator.quotientAndRemainder(dividingBy: denominator)
+        var quotient = rawQuotient
+        if remainder.magnitude * 2 >= denominator.magnitude {
+            quotient += (numerator < 0) != (denominator < 0) ? -1 : 1
+        }
+        return ExactDecimal(significand: quotient, exponent: Int16(-scale))
+    }
+}
+
+// MARK: - Text
+
+extension ExactDecimal: CustomStringConvertible, LosslessStringConvertible, ExpressibleByIntegerLiteral {
+    /// Creates a value from an integer literal.
+    public init(integerLiteral value: Int) {
+        self.init(value)
+    }
+
+    /// All digits in plain positional notation (`116539000`, `0.00012`), never an exponent.
+    public var description: String {
+        let negative = significand < 0
+        var digits = String(significand.magnitude)
+        if exponent > 0 {
+            digits += String(repeating: "0", count: Int(exponent))
+        } else if exponent < 0 {
+            let fraction = Int(-exponent)
+            if digits.count <= fraction {
+                digits = "0." + String(repeating: "0", count: fraction - digits.count) + digits
+            } else {
+                digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -fraction))
+            }
+        }
+        return negative ? "-" + digits : digits
+    }
+}
+
+extension ExactDecimal: Codable {
+    /// Decodes from a JSON string or an integer; use a scanner for JSON numbers with fractions.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self), let value = ExactDecimal(text) {
+            self = value
+        } else if let integer = try? container.decode(Int64.self) {
+            self.init(significand: Int128(integer))
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an exact decimal")
+        }
+    }
+
+    /// Encodes as a string holding every digit.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
