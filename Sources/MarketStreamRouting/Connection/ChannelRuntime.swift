@@ -1,0 +1,49 @@
+import CoreMetrics
+import MarketStreamCore
+import Metrics
+import Synchronization
+
+/// The per-channel objects that the read path touches without taking the router's lock.
+final class ChannelRuntime: Sendable {
+    let key: ChannelKey
+    let descriptor: ExchangeChannel
+    let manager: any AbstractWebSocketManager
+    let signal = WakeSignal()
+
+    /// The generation of the connection whose events may be delivered.
+    let currentGeneration = Atomic<UInt64>(0)
+    /// Set by every inbound frame or pong; the silence watchdog clears it.
+    let sawActivity = Atomic<Bool>(false)
+    let messagesReceived = Atomic<Int>(0)
+    let malformedFrames = Atomic<Int>(0)
+    let upstreamMessages = Atomic<Int>(0)
+    /// Wall-clock nanoseconds of the last inbound frame.
+    let lastMessageAt = Atomic<Int64>(0)
+
+    let receivedCounter: Counter
+    let malformedCounter: Counter
+    let reconnectCounter: Counter
+    let upstreamMessageCounter: Counter
+    let upstreamTopicsGauge: Gauge
+
+    init(
+        key: ChannelKey, descriptor: ExchangeChannel, manager: any AbstractWebSocketManager,
+        metricsFactory: any MetricsFactory
+    ) {
+        self.key = key
+        self.descriptor = descriptor
+        self.manager = manager
+        let dimensions = [("exchange", key.exchange.rawValue), ("channel", key.channel.rawValue)]
+        receivedCounter = Counter(
+            label: "marketstream.messages.received", dimensions: dimensions, factory: metricsFactory)
+        malformedCounter = Counter(
+            label: "marketstream.frames.malformed", dimensions: dimensions, factory: metricsFactory)
+        reconnectCounter = Counter(label: "marketstream.reconnects", dimensions: dimensions, factory: metricsFactory)
+        upstreamMessageCounter = Counter(
+            label: "marketstream.upstream.messages", dimensions: dimensions, factory: metricsFactory)
+        upstreamTopicsGauge = Gauge(
+            label: "marketstream.upstream.topics", dimensions: dimensions, factory: metricsFactory)
+    }
+
+    var generation: ConnectionGeneration { ConnectionGeneration(currentGeneration.load(ordering: .acquiring)) }
+}

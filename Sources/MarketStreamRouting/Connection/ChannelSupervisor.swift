@@ -1,0 +1,150 @@
+import CoreMetrics
+import Logging
+import MarketStreamCore
+import Metrics
+import Synchronization
+
+/// Why a connection ended, as the supervisor sees it.
+enum SessionEnd: Error, Sendable {
+    /// Nobody needs the channel any more; close without backoff.
+    case notNeeded
+    /// The set became empty on an exchange that cannot express that; reconnect at once.
+    case resetForEmptySet
+    /// The connection went silent past the channel's tolerance.
+    case stalled
+}
+
+extension MarketDataRouter {
+    /// Keeps one channel connected while it is needed: connect, restore, stream, and on failure
+    /// reconnect with jittered exponential backoff. Returns when the task is cancelled.
+    func supervise(_ runtime: ChannelRuntime) async {
+        let key = runtime.key
+        let staysWarm = runtime.descriptor.staysWarm && configuration.keepsChannelsWarm
+            && runtime.manager.unavailability(of: key.channel) == nil
+        var failures = 0
+        var logger = self.logger
+        logger[metadataKey: "exchange"] = "\(key.exchange)"
+        logger[metadataKey: "channel"] = "\(key.channel)"
+
+        while !Task.isCancelled {
+            // Wait until someone needs the channel.
+            while !Task.isCancelled && !state.withLock({ $0.needsConnection(key, staysWarm: staysWarm) }) {
+                state.withLock { $0.channels[key]?.state = .idle }
+                await runtime.signal.wait()
+            }
+            if Task.isCancelled { break }
+
+            await waitForConnectPermit(runtime.key.exchange)
+            if Task.isCancelled { break }
+
+            let generation = beginConnection(runtime, attempt: failures + 1)
+            let session = ConnectionSession(router: self, runtime: runtime, generation: generation, logger: logger)
+            logger.debug("connecting", metadata: ["generation": "\(generation)"])
+            var failure: (any Error)?
+            do {
+                try await runtime.manager.connect(to: key.channel, handler: session)
+            } catch {
+                failure = error
+            }
+            let end = session.endReason
+            let establishedFor = session.establishedAt.map { now() - $0 }
+            state.withLock { state in
+                state.channels[key]?.connectedAt = nil
+                state.channels[key]?.upstream = []
+            }
+            runtime.upstreamTopicsGauge.record(0)
+            if Task.isCancelled { break }
+
+            switch end {
+            case .notNeeded?, .resetForEmptySet?:
+                failures = 0
+                continue
+            case .stalled?, nil:
+                break
+            }
+            if let establishedFor, establishedFor >= configuration.reconnect.stablePeriod { failures = 0 }
+            failures += 1
+            let reason = describe(end: end, error: failure, tolerance: runtime.descriptor.silenceTolerance)
+            let delay = configuration.reconnect.delay(beforeAttempt: failures, jitterSample: jitterSample())
+            logger.info(
+                "connection lost; reconnecting",
+                metadata: ["reason": "\(reason)", "attempt": "\(failures)", "delay": "\(delay)"])
+            runtime.reconnectCounter.increment()
+            announceOutage(runtime, attempt: failures, delay: delay, reason: reason, generation: generation)
+            try? await clock.sleep(for: delay)
+        }
+    }
+
+    private func describe(end: SessionEnd?, error: (any Error)?, tolerance: Duration) -> String {
+        if case .stalled? = end {
+            return "stalled: no frame or pong for more than \(tolerance)"
+        }
+        if let error = error as? MarketStreamError { return error.description }
+        if let error { return String(describing: error) }
+        return "closed by the exchange"
+    }
+
+    private func waitForConnectPermit(_ exchange: ExchangeID) async {
+        while !Task.isCancelled {
+            let now = now()
+            let permitted = state.withLock { state -> Duration in
+                let earliest = state.connectLimiters[exchange]?.earliestPermitted(at: now) ?? now
+                if earliest <= now { state.connectLimiters[exchange]?.record(at: now) }
+                return earliest
+            }
+            if permitted <= now { return }
+            try? await sleep(until: permitted)
+        }
+    }
+
+    private func beginConnection(_ runtime: ChannelRuntime, attempt: Int) -> ConnectionGeneration {
+        let (generation, buffers) = state.withLock { state -> (ConnectionGeneration, [SubscriberBuffer]) in
+            state.channels[runtime.key]?.state = .connecting(attempt: attempt)
+            let generation = runtime.generation.next
+            runtime.currentGeneration.store(generation.rawValue, ordering: .releasing)
+            return (generation, state.buffers(on: runtime.key))
+        }
+        // Events still buffered from the previous connection must never be delivered.
+        for buffer in buffers { buffer.advanceGeneration(to: generation) }
+        return generation
+    }
+
+    private func announceOutage(
+        _ runtime: ChannelRuntime, attempt: Int, delay: Duration, reason: String, generation: ConnectionGeneration
+    ) {
+        let buffers = state.withLock { state in
+            state.channels[runtime.key]?.state = .backingOff(attempt: attempt, delay: delay)
+            state.channels[runtime.key]?.reconnects += 1
+            state.channels[runtime.key]?.lastError = reason
+            state.channels[runtime.key]?.outageAnnounced = true
+            return state.buffers(on: runtime.key)
+        }
+        let event = FeedEvent.connection(
+            ConnectionEvent(
+                channel: runtime.key, generation: generation,
+                kind: .reconnecting(attempt: attempt, delay: delay, reason: reason)))
+        for buffer in buffers { buffer.deliver(event) }
+    }
+
+    /// Tells subscribers that a connection is up again with the full set restored.
+    func announceRestore(_ runtime: ChannelRuntime, generation: ConnectionGeneration) {
+        let buffers: [SubscriberBuffer] = state.withLock { state in
+            guard state.channels[runtime.key]?.outageAnnounced == true else { return [] }
+            state.channels[runtime.key]?.outageAnnounced = false
+            return state.buffers(on: runtime.key)
+        }
+        let event = FeedEvent.connection(ConnectionEvent(channel: runtime.key, generation: generation, kind: .restored))
+        for buffer in buffers { buffer.deliver(event) }
+    }
+
+    /// Tells a channel's subscribers about an exchange error frame.
+    func announceExchangeError(_ runtime: ChannelRuntime, error: MarketStreamError, generation: ConnectionGeneration) {
+        let buffers = state.withLock { state in
+            state.channels[runtime.key]?.lastError = error.description
+            return state.buffers(on: runtime.key)
+        }
+        let event = FeedEvent.connection(
+            ConnectionEvent(channel: runtime.key, generation: generation, kind: .exchangeError(error.message)))
+        for buffer in buffers { buffer.deliver(event) }
+    }
+}

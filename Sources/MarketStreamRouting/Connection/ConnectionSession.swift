@@ -1,0 +1,204 @@
+import CoreMetrics
+import Logging
+import MarketStreamCore
+import Metrics
+import Synchronization
+
+/// The router's side of one connection: restores and then keeps the upstream set in sync,
+/// pings, watches for silence, and routes every decoded event to its subscribers.
+final class ConnectionSession: ConnectionHandler {
+    private struct Lifecycle: Sendable {
+        var establishedAt: Duration?
+        var end: SessionEnd?
+    }
+
+    let router: MarketDataRouter
+    let runtime: ChannelRuntime
+    let generation: ConnectionGeneration
+    let logger: Logger
+    private let decoded = Mutex(DecodedFrame())
+    private let lifecycle = Mutex(Lifecycle())
+
+    init(router: MarketDataRouter, runtime: ChannelRuntime, generation: ConnectionGeneration, logger: Logger) {
+        self.router = router
+        self.runtime = runtime
+        self.generation = generation
+        var logger = logger
+        logger[metadataKey: "generation"] = "\(generation)"
+        self.logger = logger
+    }
+
+    /// Why the session ended, when the router ended it.
+    var endReason: SessionEnd? { lifecycle.withLock { $0.end } }
+
+    /// When the connection was established, on the router's clock.
+    var establishedAt: Duration? { lifecycle.withLock { $0.establishedAt } }
+
+    private var isCurrent: Bool { runtime.currentGeneration.load(ordering: .relaxed) == generation.rawValue }
+
+    // MARK: - Outbound side
+
+    func run(outbound: any WebSocketOutbound) async throws {
+        let key = runtime.key
+        lifecycle.withLock { $0.establishedAt = router.now() }
+        runtime.sawActivity.store(true, ordering: .relaxed)
+        let connectedAt = router.wallClock()
+        router.state.withLock { state in
+            state.channels[key]?.state = .streaming
+            state.channels[key]?.connectedAt = connectedAt
+        }
+        logger.debug("connected")
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.synchronizeSubscriptions(outbound) }
+                group.addTask { try await self.sendKeepalives(outbound) }
+                group.addTask { try await self.watchForSilence() }
+                group.addTask { try await self.measureRate() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch let end as SessionEnd {
+            lifecycle.withLock { $0.end = end }
+            throw end
+        }
+    }
+
+    /// Restores the full desired set, then sends one batched request per change window.
+    private func synchronizeSubscriptions(_ outbound: any WebSocketOutbound) async throws {
+        let key = runtime.key
+        let staysWarm = runtime.descriptor.staysWarm && router.configuration.keepsChannelsWarm
+        var sync = UpstreamSync(
+            channel: key.channel, debounce: router.configuration.debounce,
+            messageLimits: runtime.descriptor.messageLimits)
+        while true {
+            try Task.checkCancellation()
+            let now = router.now()
+            let (desired, snapshots, expiry, needed, expired) = router.state.withLock { state in
+                let expired = state.table.expireLingering(now: now)
+                return (
+                    state.table.desired(for: key), state.channels[key]?.pendingSnapshots ?? [],
+                    state.table.nextExpiry(for: key), state.needsConnection(key, staysWarm: staysWarm), expired
+                )
+            }
+            for other in expired where other != key { router.runtimes[other]?.signal.signal() }
+            guard needed else { throw SessionEnd.notNeeded }
+
+            switch sync.nextStep(now: now, desired: desired, snapshots: snapshots) {
+            case .wait(let until):
+                if sync.upstream != nil { router.announceRestore(runtime, generation: generation) }
+                let deadline = [until, expiry].compactMap { $0 }.min()
+                await runtime.signal.wait(until: deadline.map(router.instant(at:)), clock: router.clock)
+
+            case .send(let request):
+                let messages = try runtime.manager.messages(for: request)
+                if messages.isEmpty && request.desired.isEmpty && !(sync.upstream ?? []).isEmpty {
+                    // The exchange cannot express "nothing": start over on a fresh connection.
+                    throw SessionEnd.resetForEmptySet
+                }
+                for message in messages {
+                    let now = router.now()
+                    let permitted = sync.earliestPermitted(at: now)
+                    if permitted > now { try await router.sleep(until: permitted) }
+                    try await outbound.send(message)
+                    sync.recordMessage(at: router.now())
+                    runtime.upstreamMessages.add(1, ordering: .relaxed)
+                    runtime.upstreamMessageCounter.increment()
+                }
+                sync.didApply(request)
+                router.state.withLock { state in
+                    state.channels[key]?.pendingSnapshots.subtract(request.snapshots)
+                    state.channels[key]?.upstream = request.desired
+                }
+                runtime.upstreamTopicsGauge.record(request.desired.count)
+                logger.debug(
+                    "upstream request",
+                    metadata: [
+                        "topics": "\(request.desired.count)", "added": "\(request.added.count)",
+                        "removed": "\(request.removed.count)", "snapshots": "\(request.snapshots.count)",
+                        "messages": "\(messages.count)",
+                    ])
+            }
+        }
+    }
+
+    private func sendKeepalives(_ outbound: any WebSocketOutbound) async throws {
+        while true {
+            try await router.clock.sleep(for: runtime.descriptor.keepaliveInterval)
+            try await outbound.sendPing()
+        }
+    }
+
+    /// Ends the connection when a whole tolerance window passes without a frame or pong.
+    private func watchForSilence() async throws {
+        while true {
+            try await router.clock.sleep(for: runtime.descriptor.silenceTolerance)
+            guard isCurrent else { return }
+            if !runtime.sawActivity.exchange(false, ordering: .relaxed) {
+                logger.info("connection silent; replacing it")
+                throw SessionEnd.stalled
+            }
+        }
+    }
+
+    private func measureRate() async throws {
+        var last = runtime.messagesReceived.load(ordering: .relaxed)
+        while true {
+            try await router.clock.sleep(for: .seconds(1))
+            let count = runtime.messagesReceived.load(ordering: .relaxed)
+            let rate = Double(count - last)
+            last = count
+            router.state.withLock { $0.channels[runtime.key]?.messagesPerSecond = rate }
+        }
+    }
+
+    // MARK: - Inbound side
+
+    func receive(_ frame: WebSocketFrame) {
+        guard isCurrent else { return }
+        runtime.sawActivity.store(true, ordering: .relaxed)
+        runtime.messagesReceived.add(1, ordering: .relaxed)
+        runtime.receivedCounter.increment()
+        let receivedAt = router.wallClock()
+        runtime.lastMessageAt.store(receivedAt.nanoseconds, ordering: .relaxed)
+        let context = DecodeContext(
+            exchange: runtime.key.exchange, channel: runtime.key.channel, generation: generation,
+            receivedAt: receivedAt)
+        decoded.withLock { output in
+            output.removeAll()
+            do {
+                try runtime.manager.decode(frame, context: context, into: &output)
+            } catch {
+                runtime.malformedFrames.add(1, ordering: .relaxed)
+                runtime.malformedCounter.increment()
+                logger.debug("skipped a frame", metadata: ["error": "\(error)"])
+                return
+            }
+            for event in output.events { router.route(event) }
+            for control in output.controls { handle(control) }
+        }
+    }
+
+    func receivedPong() {
+        guard isCurrent else { return }
+        runtime.sawActivity.store(true, ordering: .relaxed)
+    }
+
+    private func handle(_ control: ControlMessage) {
+        switch control {
+        case .status, .acknowledged, .subscriptionList:
+            break
+        case .exchangeError(let error):
+            logger.info("exchange error", metadata: ["error": "\(error)"])
+            router.announceExchangeError(runtime, error: error, generation: generation)
+        }
+    }
+}
+
+extension MarketDataRouter {
+    /// Hands one event to every subscriber of its topic; never blocks on a subscriber.
+    func route(_ event: MarketEvent) {
+        guard let buffers = state.withLock({ $0.routes[event.topic] }) else { return }
+        let item = FeedEvent.market(event)
+        for buffer in buffers { buffer.deliver(item) }
+    }
+}

@@ -1,0 +1,177 @@
+import CoreMetrics
+import MarketStreamCore
+import Metrics
+import Synchronization
+
+/// The single-consumer, bounded, policy-driven buffer between the router and one subscriber.
+///
+/// The router's read path calls ``deliver(_:)``, which takes a short lock and never waits; the
+/// subscriber's task calls ``next()``. Ending the buffer (finish, failure, the consumer's task
+/// being cancelled) calls `onTermination` once, which releases the upstream subscription.
+final class SubscriberBuffer: Sendable {
+    private enum Terminal: Sendable {
+        case finished
+        case failed(MarketStreamError)
+    }
+
+    private struct State: Sendable {
+        var queue: DeliveryQueue
+        var waiter: CheckedContinuation<FeedEvent?, any Error>?
+        var terminal: Terminal?
+        var droppedTotal = 0
+        var terminationReported = false
+    }
+
+    let id: SubscriberID
+    let channel: ChannelKey
+    /// Snapshot waiters take only snapshot events.
+    let acceptsOnlySnapshots: Bool
+    private let state: Mutex<State>
+    private let dropCounter: Counter?
+    private let onTermination: @Sendable (SubscriberID) -> Void
+
+    init(
+        id: SubscriberID, channel: ChannelKey, policy: DeliveryPolicy, capacity: Int, acceptsOnlySnapshots: Bool = false,
+        dropCounter: Counter?, onTermination: @escaping @Sendable (SubscriberID) -> Void
+    ) {
+        self.id = id
+        self.channel = channel
+        self.acceptsOnlySnapshots = acceptsOnlySnapshots
+        self.state = Mutex(State(queue: DeliveryQueue(policy: policy, capacity: capacity)))
+        self.dropCounter = dropCounter
+        self.onTermination = onTermination
+    }
+
+    /// Events discarded by the policy so far.
+    var droppedCount: Int { state.withLock { $0.droppedTotal } }
+
+    /// Whether the buffer has ended.
+    var isTerminated: Bool { state.withLock { $0.terminal != nil } }
+
+    /// Offers an event; never blocks.
+    func deliver(_ event: FeedEvent) {
+        if acceptsOnlySnapshots, event.marketEvent?.stream != .snapshot { return }
+        var dropped = 0
+        var overflowed = false
+        let resume: (CheckedContinuation<FeedEvent?, any Error>, FeedEvent)? = state.withLock { state in
+            guard state.terminal == nil else { return nil }
+            switch state.queue.offer(event) {
+            case .accepted: break
+            case .dropped(let count):
+                dropped = count
+                state.droppedTotal += count
+            case .overflowed:
+                state.terminal = .failed(
+                    MarketStreamError(
+                        .subscriberTooSlow,
+                        "subscriber \(id) on \(channel) fell \(state.queue.capacity) events behind a lossless subscription",
+                        exchange: channel.exchange
+                    ))
+                overflowed = true
+                return nil
+            }
+            guard let waiter = state.waiter, let next = state.queue.take() else { return nil }
+            state.waiter = nil
+            return (waiter, next)
+        }
+        if let (waiter, next) = resume { waiter.resume(returning: next) }
+        if dropped > 0 { dropCounter?.increment(by: dropped) }
+        if overflowed { reportTermination() }
+    }
+
+    /// Ends the stream after the buffered events; with an error, the consumer sees it after them.
+    func finish(throwing error: MarketStreamError? = nil) {
+        let waiter: CheckedContinuation<FeedEvent?, any Error>? = state.withLock { state in
+            guard state.terminal == nil else { return nil }
+            state.terminal = error.map { .failed($0) } ?? .finished
+            guard state.queue.isEmpty, let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return waiter
+        }
+        if let waiter {
+            if let error { waiter.resume(throwing: error) } else { waiter.resume(returning: nil) }
+        }
+        reportTermination()
+    }
+
+    /// Discards buffered market events older than `generation`, now and later.
+    func advanceGeneration(to generation: ConnectionGeneration) {
+        state.withLock { $0.queue.advanceGeneration(to: generation) }
+    }
+
+    /// The next event, `nil` at the end; throws the failure that ended the subscription.
+    func next() async throws -> FeedEvent? {
+        enum Immediate {
+            case event(FeedEvent)
+            case end
+            case error(MarketStreamError)
+            case suspend
+        }
+        let immediate: Immediate = state.withLock { state in
+            if let event = state.queue.take() { return .event(event) }
+            switch state.terminal {
+            case .finished: return .end
+            case .failed(let error):
+                state.terminal = .finished  // Throw once, then end.
+                return .error(error)
+            case nil: return .suspend
+            }
+        }
+        switch immediate {
+        case .event(let event): return event
+        case .end: return nil
+        case .error(let error): throw error
+        case .suspend: break
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<FeedEvent?, any Error>) in
+                let outcome: Immediate = state.withLock { state in
+                    if let event = state.queue.take() { return .event(event) }
+                    switch state.terminal {
+                    case .finished: return .end
+                    case .failed(let error):
+                        state.terminal = .finished
+                        return .error(error)
+                    case nil:
+                        if Task.isCancelled {
+                            state.terminal = .finished
+                            return .end
+                        }
+                        precondition(state.waiter == nil, "a subscription has one consumer at a time")
+                        state.waiter = continuation
+                        return .suspend
+                    }
+                }
+                switch outcome {
+                case .event(let event): continuation.resume(returning: event)
+                case .end: continuation.resume(returning: nil)
+                case .error(let error): continuation.resume(throwing: error)
+                case .suspend: break
+                }
+            }
+        } onCancel: {
+            self.cancel()
+        }
+    }
+
+    /// Ends the buffer at once, discarding what it holds (the consumer went away).
+    func cancel() {
+        let waiter: CheckedContinuation<FeedEvent?, any Error>? = state.withLock { state in
+            if state.terminal == nil { state.terminal = .finished }
+            while state.queue.take() != nil {}
+            let waiter = state.waiter
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume(returning: nil)
+        reportTermination()
+    }
+
+    private func reportTermination() {
+        let first = state.withLock { state in
+            defer { state.terminationReported = true }
+            return !state.terminationReported
+        }
+        if first { onTermination(id) }
+    }
+}

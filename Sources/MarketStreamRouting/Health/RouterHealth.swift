@@ -1,0 +1,113 @@
+import MarketStreamCore
+
+/// Overall condition.
+public enum HealthStatus: String, Sendable, Hashable, Comparable {
+    /// Every channel that is needed is streaming.
+    case healthy
+    /// Some channel is reconnecting, silent or reporting errors; data may be late.
+    case degraded
+    /// A needed channel has failed repeatedly; its subscribers get no data.
+    case critical
+
+    private var rank: Int {
+        switch self {
+        case .healthy: 0
+        case .degraded: 1
+        case .critical: 2
+        }
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// What one channel's connection is doing.
+public enum ChannelState: Sendable, Hashable, CustomStringConvertible {
+    /// Not connected, and not needed.
+    case idle
+    /// Connecting (attempt 1 is the first).
+    case connecting(attempt: Int)
+    /// Connected and streaming.
+    case streaming
+    /// Waiting before reconnect attempt `attempt`.
+    case backingOff(attempt: Int, delay: Duration)
+    /// The router has stopped.
+    case stopped
+
+    public var description: String {
+        switch self {
+        case .idle: "idle"
+        case .connecting(let attempt): "connecting (attempt \(attempt))"
+        case .streaming: "streaming"
+        case .backingOff(let attempt, let delay): "backing off (attempt \(attempt) in \(delay))"
+        case .stopped: "stopped"
+        }
+    }
+}
+
+/// A snapshot of one channel's health.
+public struct ChannelHealth: Sendable, Hashable {
+    /// The channel.
+    public var channel: ChannelKey
+    /// What its connection is doing.
+    public var state: ChannelState
+    /// The current connection generation.
+    public var generation: ConnectionGeneration
+    /// How long the current connection has been streaming.
+    public var uptime: Duration?
+    /// Time since the last inbound frame.
+    public var lastMessageAge: Duration?
+    /// Inbound frames per second, measured over the last second.
+    public var messagesPerSecond: Double
+    /// Inbound frames since the router started.
+    public var messagesReceived: Int
+    /// Frames that could not be decoded (counted and skipped).
+    public var malformedFrames: Int
+    /// Reconnects since the router started.
+    public var reconnects: Int
+    /// Events dropped by the channel's subscribers' delivery policies.
+    public var droppedEvents: Int
+    /// Live subscriptions on this channel.
+    public var subscribers: Int
+    /// Topics in the channel's upstream subscription set.
+    public var upstreamTopics: Int
+    /// Subscription messages sent upstream.
+    public var upstreamMessages: Int
+    /// The last error, without secrets.
+    public var lastError: String?
+    /// Whether the channel is needed (has subscribers, pending snapshots, or stays warm).
+    public var isNeeded: Bool
+
+    /// This channel's contribution to the overall status.
+    public var status: HealthStatus {
+        guard isNeeded else { return .healthy }
+        switch state {
+        case .streaming, .idle, .stopped:
+            return .healthy
+        case .connecting(let attempt), .backingOff(let attempt, _):
+            return attempt >= 5 ? .critical : .degraded
+        }
+    }
+}
+
+/// A snapshot of the router's health: an overall status and every channel's details.
+public struct RouterHealth: Sendable, Hashable, CustomStringConvertible {
+    /// The worst status of any channel.
+    public var status: HealthStatus
+    /// Per-channel details.
+    public var channels: [ChannelHealth]
+    /// Live subscriptions across all channels.
+    public var subscribers: Int
+
+    public var description: String {
+        var lines = ["status: \(status.rawValue), subscribers: \(subscribers)"]
+        for channel in channels {
+            var line = "  \(channel.channel): \(channel.state), generation \(channel.generation)"
+            line += ", upstream \(channel.upstreamTopics) topics / \(channel.upstreamMessages) messages"
+            line += ", \(channel.messagesReceived) frames (\(channel.messagesPerSecond)/s)"
+            line += ", reconnects \(channel.reconnects), dropped \(channel.droppedEvents)"
+            if let error = channel.lastError { line += ", last error: \(error)" }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

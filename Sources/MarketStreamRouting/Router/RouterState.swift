@@ -1,0 +1,103 @@
+import MarketStreamCore
+import Synchronization
+
+/// Everything the router knows about one subscriber.
+struct SubscriberRecord: Sendable {
+    let buffer: SubscriberBuffer
+    let kind: DataKind
+    var topics: Set<SubscriptionTopic>
+    let clientID: String?
+    /// Snapshot waiters receive events but hold no upstream subscription.
+    let isSnapshotWaiter: Bool
+
+    var channel: ChannelKey { buffer.channel }
+}
+
+/// What the router tracks per channel beyond the lock-free runtime counters.
+struct ChannelRecord: Sendable {
+    var state: ChannelState = .idle
+    var pendingSnapshots: Set<SubscriptionTopic> = []
+    var connectedAt: UnixTime?
+    var reconnects = 0
+    var lastError: String?
+    /// The set the exchange has on the current connection.
+    var upstream: Set<SubscriptionTopic> = []
+    /// Whether subscribers were told of an outage that a restore has not yet answered.
+    var outageAnnounced = false
+    var messagesPerSecond: Double = 0
+    /// Drops counted by subscribers that have since left.
+    var droppedByDeparted = 0
+}
+
+/// The router's shared mutable state, kept behind one `Mutex`; its methods do no I/O.
+struct RouterState: Sendable {
+    enum Lifecycle: Sendable { case initial, running, shutDown }
+
+    var lifecycle = Lifecycle.initial
+    var table = SubscriptionTable()
+    var subscribers: [SubscriberID: SubscriberRecord] = [:]
+    var routes: [SubscriptionTopic: [SubscriberBuffer]] = [:]
+    var clients: [String: Set<SubscriberID>] = [:]
+    var channels: [ChannelKey: ChannelRecord] = [:]
+    var connectLimiters: [ExchangeID: RateLimiter] = [:]
+    private var lastSubscriberID: UInt64 = 0
+
+    mutating func makeSubscriberID() -> SubscriberID {
+        lastSubscriberID += 1
+        return SubscriberID(lastSubscriberID)
+    }
+
+    /// Registers a subscriber and its routes; returns whether the upstream set grew.
+    mutating func add(_ record: SubscriberRecord) -> Bool {
+        subscribers[record.buffer.id] = record
+        for topic in record.topics { routes[topic, default: []].append(record.buffer) }
+        if let clientID = record.clientID { clients[clientID, default: []].insert(record.buffer.id) }
+        guard !record.isSnapshotWaiter else { return false }
+        return table.add(record.buffer.id, to: record.topics, on: record.channel)
+    }
+
+    /// Removes some topics from a subscriber; removes the subscriber when none are left.
+    /// - Returns: The subscriber's record if it was removed entirely.
+    mutating func remove(
+        _ topics: Set<SubscriptionTopic>, from id: SubscriberID, now: Duration, grace: Duration
+    ) -> SubscriberRecord? {
+        guard var record = subscribers[id] else { return nil }
+        let removed = record.topics.intersection(topics)
+        for topic in removed {
+            routes[topic]?.removeAll { $0.id == id }
+            if routes[topic]?.isEmpty == true { routes[topic] = nil }
+        }
+        if !record.isSnapshotWaiter {
+            _ = table.remove(id, from: removed, on: record.channel, now: now, grace: grace)
+        }
+        record.topics.subtract(removed)
+        guard record.topics.isEmpty else {
+            subscribers[id] = record
+            return nil
+        }
+        subscribers[id] = nil
+        if let clientID = record.clientID {
+            clients[clientID]?.remove(id)
+        }
+        channels[record.channel, default: ChannelRecord()].droppedByDeparted += record.buffer.droppedCount
+        return record
+    }
+
+    /// Removes a subscriber entirely.
+    mutating func removeSubscriber(_ id: SubscriberID, now: Duration, grace: Duration) -> SubscriberRecord? {
+        guard let topics = subscribers[id]?.topics else { return nil }
+        return remove(topics, from: id, now: now, grace: grace)
+    }
+
+    /// Whether the channel should have a connection now.
+    func needsConnection(_ channel: ChannelKey, staysWarm: Bool) -> Bool {
+        guard lifecycle == .running else { return false }
+        return staysWarm || !table.desired(for: channel).isEmpty
+            || !(channels[channel]?.pendingSnapshots.isEmpty ?? true)
+    }
+
+    /// Buffers of every live subscriber on `channel`.
+    func buffers(on channel: ChannelKey) -> [SubscriberBuffer] {
+        subscribers.values.filter { $0.channel == channel && !$0.isSnapshotWaiter }.map(\.buffer)
+    }
+}

@@ -1,0 +1,36 @@
+import MarketStreamCore
+
+/// How a ``MarketDataRouter`` batches, buffers and reconnects. Every value has a sensible default.
+public struct RouterConfiguration: Sendable {
+    /// How long a change waits for more changes before one request carries them all (default 100 ms).
+    public var debounce: Duration
+    /// How long a topic stays subscribed upstream after its last subscriber left, so that an
+    /// immediate re-subscribe causes no upstream churn (default 2 s; zero releases at once).
+    public var gracePeriod: Duration
+    /// Events buffered per subscriber (default 1 024).
+    public var bufferCapacity: Int
+    /// Reconnect backoff.
+    public var reconnect: ReconnectPolicy
+    /// How long ``MarketDataRouter/snapshot(of:markets:on:)`` waits for the exchange (default 5 s).
+    public var snapshotTimeout: Duration
+    /// Whether channels that allow it stay connected with no subscriptions (default `true`).
+    public var keepsChannelsWarm: Bool
+    /// Whether snapshots use REST when the exchange module offers it (default `false`: the live
+    /// connection answers them, keeping every live stream subscribed).
+    public var prefersRESTSnapshots: Bool
+
+    /// Creates a configuration.
+    public init(
+        debounce: Duration = .milliseconds(100), gracePeriod: Duration = .seconds(2), bufferCapacity: Int = 1_024,
+        reconnect: ReconnectPolicy = ReconnectPolicy(), snapshotTimeout: Duration = .seconds(5),
+        keepsChannelsWarm: Bool = true, prefersRESTSnapshots: Bool = false
+    ) {
+        self.debounce = debounce
+        self.gracePeriod = gracePeriod
+        self.bufferCapacity = max(1, bufferCapacity)
+        self.reconnect = reconnect
+        self.snapshotTimeout = snapshotTimeout
+        self.keepsChannelsWarm = keepsChannelsWarm
+        self.prefersRESTSnapshots = prefersRESTSnapshots
+    }
+}

@@ -1,0 +1,58 @@
+import MarketStreamCore
+
+/// A live stream of one data kind for some markets, shared upstream with every other subscriber.
+///
+/// Iterate it with `for try await`. The subscription ends — and its upstream share is released —
+/// when the loop ends and the subscription is dropped, when the iterating task is cancelled,
+/// when ``cancel()`` is called, or when the ``MarketDataClient`` it came from is closed or
+/// released. Reconnects arrive as ``FeedEvent/connection(_:)`` events, never as silent gaps.
+/// A lossless subscription that falls behind throws ``MarketStreamError/Code/subscriberTooSlow``.
+///
+/// A subscription has one consumer: iterate it from one task at a time.
+public struct Subscription: AsyncSequence, Sendable {
+    public typealias Element = FeedEvent
+
+    let handle: SubscriptionHandle
+
+    /// The subscriber's identifier within its router.
+    public var id: SubscriberID { handle.buffer.id }
+    /// The data kind.
+    public var kind: DataKind { handle.kind }
+    /// The channel that carries it.
+    public var channel: ChannelKey { handle.buffer.channel }
+    /// Events dropped by the delivery policy so far.
+    public var droppedCount: Int { handle.buffer.droppedCount }
+
+    /// Ends the subscription now; the iterator returns `nil` and the upstream share is released.
+    public func cancel() { handle.buffer.cancel() }
+
+    public func makeAsyncIterator() -> Iterator { Iterator(handle: handle) }
+
+    /// Iterates a subscription.
+    public struct Iterator: AsyncIteratorProtocol {
+        let handle: SubscriptionHandle
+
+        /// The next event, or `nil` when the subscription has ended.
+        /// - Throws: ``MarketStreamError`` when a lossless subscription fell behind or the router
+        ///   shut down.
+        public mutating func next() async throws -> FeedEvent? {
+            try await handle.buffer.next()
+        }
+    }
+}
+
+/// Owns a subscriber buffer for as long as a ``Subscription`` or its iterator exists; releasing
+/// the last one ends the subscription.
+final class SubscriptionHandle: Sendable {
+    let buffer: SubscriberBuffer
+    let kind: DataKind
+
+    init(buffer: SubscriberBuffer, kind: DataKind) {
+        self.buffer = buffer
+        self.kind = kind
+    }
+
+    deinit {
+        buffer.cancel()
+    }
+}
