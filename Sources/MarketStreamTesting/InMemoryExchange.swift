@@ -1,0 +1,400 @@
+import MarketStreamCore
+import Synchronization
+
+/// A scriptable exchange that lives in memory: the test double of the router's tests and the
+/// `marketstream demo` command.
+///
+/// It implements the ``AbstractWebSocketManager`` hierarchy in the overwrite style (each request
+/// replaces the connection's whole set, as on Upbit) or, with ``Style/incremental``, with
+/// subscribe/unsubscribe requests and acknowledgements. It records every upstream message, and
+/// a test can emit frames, send error frames, drop or refuse connections, and stop answering.
+///
+/// Channels: `public` (ticker, trade, orderbook, candles; stays warm) and `private` (myOrder,
+/// myAsset; needs credentials).
+public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSubscriptionManager,
+    AuthenticatedWebSocketManager, Sendable
+{
+    /// How requests change a connection's subscription set.
+    public enum Style: Sendable { case overwrite, incremental }
+
+    /// One message the router sent upstream.
+    public struct RecordedRequest: Sendable, CustomStringConvertible {
+        /// The channel it was sent on.
+        public var channel: ChannelID
+        /// The connection it was sent on (1 for the first connection of the channel).
+        public var connection: Int
+        /// The message as sent.
+        public var text: String
+        /// The parsed request.
+        public var request: InMemoryWireFormat.Request
+        /// The connection's live set after the request.
+        public var liveAfter: Set<SubscriptionTopic>
+
+        public var description: String { text }
+    }
+
+    private struct Connection: Sendable {
+        let number: Int
+        let continuation: AsyncStream<ServerAction>.Continuation
+        var live: Set<SubscriptionTopic> = []
+    }
+
+    enum ServerAction: Sendable {
+        case frame(WebSocketFrame)
+        case pong
+        case close
+        case drop(MarketStreamError)
+    }
+
+    private struct State: Sendable {
+        var connections: [ChannelID: Connection] = [:]
+        var connectionCount: [ChannelID: Int] = [:]
+        var requests: [RecordedRequest] = []
+        var pings = 0
+        var refusals = 0
+        var answersPings = true
+        var latest: [SubscriptionTopic: MarketPayload] = [:]
+        var waiters: [(id: Int, check: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextWaiterID = 0
+        var nextTimestamp: Int64 = 1_700_000_000_000
+    }
+
+    /// What a test can inspect at any moment.
+    public struct Snapshot: Sendable {
+        /// Every upstream message so far.
+        public var requests: [RecordedRequest]
+        /// The live set of each channel's open connection.
+        public var live: [ChannelID: Set<SubscriptionTopic>]
+        /// Connections made per channel.
+        public var connections: [ChannelID: Int]
+        /// Protocol pings received.
+        public var pings: Int
+    }
+
+    public let exchange: ExchangeID
+    public let channels: [ExchangeChannel]
+    public let hasCredentials: Bool
+    public let style: Style
+    private let state = Mutex(State())
+
+    /// Creates an in-memory exchange.
+    /// - Parameters:
+    ///   - exchange: Its identifier (default `memory`).
+    ///   - style: Overwrite (Upbit-like, default) or incremental requests.
+    ///   - hasCredentials: Whether the private channel is usable.
+    ///   - messageLimits: Outbound limits per connection (default 5/s and 100/min, as Upbit).
+    ///   - keepaliveInterval: Ping interval.
+    ///   - silenceTolerance: Silence that counts as a stall.
+    public init(
+        exchange: ExchangeID = "memory", style: Style = .overwrite, hasCredentials: Bool = false,
+        messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
+        keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60)
+    ) {
+        self.exchange = exchange
+        self.style = style
+        self.hasCredentials = hasCredentials
+        let publicFamilies = Set(DataKind.publicBuiltIns.map(\.family))
+        channels = [
+            ExchangeChannel(
+                id: .public, families: publicFamilies, messageLimits: messageLimits,
+                keepaliveInterval: keepaliveInterval, silenceTolerance: silenceTolerance, staysWarm: true),
+            ExchangeChannel(
+                id: .private, families: ["myOrder", "myAsset"], requiresAuthentication: true,
+                messageLimits: messageLimits, keepaliveInterval: keepaliveInterval, silenceTolerance: silenceTolerance),
+        ]
+    }
+
+    // MARK: - AbstractWebSocketManager
+
+    public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: ServerAction.self)
+        let number: Int = try state.withLock { state throws(MarketStreamError) -> Int in
+            if state.refusals > 0 {
+                state.refusals -= 1
+                throw MarketStreamError(.connectionRefused, "connection refused by the in-memory exchange", exchange: exchange)
+            }
+            state.connections[channel]?.continuation.finish()
+            let number = state.connectionCount[channel, default: 0] + 1
+            state.connectionCount[channel] = number
+            state.connections[channel] = Connection(number: number, continuation: continuation)
+            return number
+        }
+        notifyWaiters()
+        defer {
+            state.withLock { state in
+                if state.connections[channel]?.number == number { state.connections[channel] = nil }
+            }
+            notifyWaiters()
+        }
+        let outbound = Outbound(exchange: self, channel: channel, number: number)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await handler.run(outbound: outbound) }
+            group.addTask {
+                for await action in stream {
+                    switch action {
+                    case .frame(let frame): handler.receive(frame)
+                    case .pong: handler.receivedPong()
+                    case .close: return
+                    case .drop(let error): throw error
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    public func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame)
+        throws(MarketStreamError)
+    {
+        try InMemoryWireFormat.decode(frame, context: context, into: &output)
+    }
+
+    public func messages(for request: SubscriptionRequest) throws(MarketStreamError) -> [OutboundMessage] {
+        switch style {
+        case .overwrite:
+            return try overwriteMessage(for: request).map { [$0] } ?? []
+        case .incremental:
+            return try incrementalMessages(
+                subscribe: request.added, unsubscribe: request.removed, snapshots: request.snapshots,
+                channel: request.channel, firstRequestID: request.sequence)
+        }
+    }
+
+    public func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage? {
+        try validate(request.desired.union(request.snapshots), channel: request.channel)
+        guard !request.desired.isEmpty || !request.snapshots.isEmpty else { return nil }
+        var topics: [(SubscriptionTopic, InMemoryWireFormat.Mode)] = []
+        for topic in request.desired {
+            let fresh = request.added.contains(topic) || request.snapshots.contains(topic)
+            topics.append((topic, fresh ? .liveAndSnapshot : .live))
+        }
+        for topic in request.snapshots where !request.desired.contains(topic) { topics.append((topic, .snapshot)) }
+        return .text(InMemoryWireFormat.encode(verb: "REQUEST", id: request.sequence, topics: topics))
+    }
+
+    public func incrementalMessages(
+        subscribe: Set<SubscriptionTopic>, unsubscribe: Set<SubscriptionTopic>, snapshots: Set<SubscriptionTopic>,
+        channel: ChannelID, firstRequestID: Int
+    ) throws(MarketStreamError) -> [OutboundMessage] {
+        try validate(subscribe.union(snapshots), channel: channel)
+        var messages: [OutboundMessage] = []
+        var id = firstRequestID
+        if !unsubscribe.isEmpty {
+            messages.append(.text(InMemoryWireFormat.encode(verb: "UNSUBSCRIBE", id: id, topics: unsubscribe.map { ($0, .live) })))
+            id += 1
+        }
+        let subscribeTopics = subscribe.map { ($0, InMemoryWireFormat.Mode.liveAndSnapshot) }
+            + snapshots.subtracting(subscribe).map { ($0, InMemoryWireFormat.Mode.snapshot) }
+        if !subscribeTopics.isEmpty {
+            messages.append(.text(InMemoryWireFormat.encode(verb: "SUBSCRIBE", id: id, topics: subscribeTopics)))
+        }
+        return messages
+    }
+
+    private func validate(_ topics: Set<SubscriptionTopic>, channel: ChannelID) throws(MarketStreamError) {
+        guard let descriptor = channels.first(where: { $0.id == channel }) else {
+            throw MarketStreamError(.requestRejected, "unknown channel \(channel)", exchange: exchange)
+        }
+        for topic in topics where !descriptor.carries(topic.kind) || topic.exchange != exchange {
+            throw MarketStreamError(.requestRejected, "\(channel) does not carry \(topic)", exchange: exchange)
+        }
+    }
+
+    // MARK: - Server side
+
+    fileprivate func receive(_ message: OutboundMessage, channel: ChannelID, number: Int) throws {
+        guard case .text(let text) = message else { return }
+        var replies: [ServerAction] = []
+        let continuation: AsyncStream<ServerAction>.Continuation? = state.withLock { state in
+            guard var connection = state.connections[channel], connection.number == number else { return nil }
+            guard let request = InMemoryWireFormat.parseRequest(text, exchange: exchange) else {
+                replies = [.frame(.text("ERR|WRONG_FORMAT|cannot parse request")), .close]
+                return connection.continuation
+            }
+            switch request.verb {
+            case "REQUEST": connection.live = request.liveTopics
+            case "SUBSCRIBE":
+                connection.live.formUnion(request.liveTopics)
+                replies.append(.frame(.text("ACK|\(request.id)")))
+            case "UNSUBSCRIBE":
+                connection.live.subtract(request.topics.keys)
+                replies.append(.frame(.text("ACK|\(request.id)")))
+            default:
+                replies = [.frame(.text("ERR|WRONG_FORMAT|unknown verb")), .close]
+                return connection.continuation
+            }
+            state.connections[channel] = connection
+            state.requests.append(
+                RecordedRequest(channel: channel, connection: number, text: text, request: request, liveAfter: connection.live))
+            for topic in request.snapshotTopics.sorted(by: { $0.market < $1.market }) {
+                let payload = state.latest[topic] ?? Self.defaultPayload(for: topic.kind)
+                state.nextTimestamp += 1
+                let frame = InMemoryWireFormat.encode(
+                    payload, kind: topic.kind, market: topic.market, stream: .snapshot,
+                    timestamp: UnixTime(milliseconds: state.nextTimestamp))
+                replies.append(.frame(.text(frame)))
+            }
+            return connection.continuation
+        }
+        for reply in replies { continuation?.yield(reply) }
+        notifyWaiters()
+    }
+
+    fileprivate func receivePing(channel: ChannelID, number: Int) {
+        let continuation: AsyncStream<ServerAction>.Continuation? = state.withLock { state in
+            state.pings += 1
+            guard state.answersPings, let connection = state.connections[channel], connection.number == number else {
+                return nil
+            }
+            return connection.continuation
+        }
+        continuation?.yield(.pong)
+        notifyWaiters()
+    }
+
+    static func defaultPayload(for kind: DataKind) -> MarketPayload {
+        switch kind.family {
+        case "trade": .trade(Trade(tradePrice: 1_000, tradeVolume: 1, side: .bid, sequentialID: 1))
+        case "orderbook":
+            .orderbook(
+                Orderbook(
+                    totalAskSize: 1, totalBidSize: 1,
+                    units: [Orderbook.Unit(askPrice: 1_001, bidPrice: 999, askSize: 1, bidSize: 1)]))
+        case "myOrder": .myOrder(MyOrder(uuid: "none", side: .bid, orderType: "limit", state: "wait"))
+        case "myAsset": .myAsset(MyAsset(assetUUID: "none", assets: [], assetTimestamp: UnixTime(nanoseconds: 0)))
+        default:
+            if kind.candleInterval != nil {
+                .candle(
+                    Candle(
+                        startUTC: "2026-01-01T00:00:00", startKST: "2026-01-01T09:00:00", openingPrice: 1_000,
+                        highPrice: 1_000, lowPrice: 1_000, tradePrice: 1_000, accTradeVolume: 0, accTradePrice: 0))
+            } else {
+                .ticker(Ticker(tradePrice: 1_000))
+            }
+        }
+    }
+
+    private struct Outbound: WebSocketOutbound {
+        let exchange: InMemoryExchange
+        let channel: ChannelID
+        let number: Int
+
+        func send(_ message: OutboundMessage) async throws {
+            try exchange.receive(message, channel: channel, number: number)
+        }
+
+        func sendPing() async throws {
+            exchange.receivePing(channel: channel, number: number)
+        }
+    }
+
+    // MARK: - Waiting
+
+    private func notifyWaiters() {
+        let ready: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            let snapshot = Self.snapshot(of: state)
+            var ready: [CheckedContinuation<Void, Never>] = []
+            state.waiters.removeAll { waiter in
+                guard waiter.check(snapshot) else { return false }
+                ready.append(waiter.continuation)
+                return true
+            }
+            return ready
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    private static func snapshot(of state: State) -> Snapshot {
+        Snapshot(
+            requests: state.requests, live: state.connections.mapValues(\.live),
+            connections: state.connectionCount, pings: state.pings)
+    }
+
+    /// The exchange's state now.
+    public var snapshot: Snapshot { state.withLock { Self.snapshot(of: $0) } }
+
+    /// Suspends until `condition` holds (checked after every change of the exchange's state).
+    /// - Parameter condition: The condition on the exchange's state.
+    public func waitUntil(_ condition: @escaping @Sendable (Snapshot) -> Bool) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let satisfied = state.withLock { state -> Bool in
+                if condition(Self.snapshot(of: state)) { return true }
+                state.nextWaiterID += 1
+                state.waiters.append((state.nextWaiterID, condition, continuation))
+                return false
+            }
+            if satisfied { continuation.resume() }
+        }
+    }
+
+    /// Suspends until at least `count` upstream messages have been received.
+    public func waitForRequests(_ count: Int) async {
+        await waitUntil { $0.requests.count >= count }
+    }
+
+    /// Suspends until `channel` has an open connection numbered at least `number`.
+    public func waitForConnection(_ number: Int, on channel: ChannelID = .public) async {
+        await waitUntil { ($0.connections[channel] ?? 0) >= number && $0.live[channel] != nil }
+    }
+
+    // MARK: - Scripting
+
+    /// Sends an event to the open connection of the channel carrying `kind`, if that connection
+    /// subscribes to it (as a real exchange would).
+    /// - Returns: Whether a connection received it.
+    @discardableResult
+    public func emit(_ payload: MarketPayload, kind: DataKind, market: MarketCode, stream: StreamKind = .realtime) -> Bool {
+        let topic = SubscriptionTopic(exchange: exchange, kind: kind, market: market)
+        guard let channel = channel(carrying: kind)?.id else { return false }
+        let target: AsyncStream<ServerAction>.Continuation? = state.withLock { state in
+            state.latest[topic] = payload
+            state.nextTimestamp += 1
+            guard let connection = state.connections[channel], connection.live.contains(topic) else { return nil }
+            let frame = InMemoryWireFormat.encode(
+                payload, kind: kind, market: market, stream: stream, timestamp: UnixTime(milliseconds: state.nextTimestamp))
+            connection.continuation.yield(.frame(.text(frame)))
+            return connection.continuation
+        }
+        return target != nil
+    }
+
+    /// Emits a ticker with `price`.
+    @discardableResult
+    public func emitTicker(_ market: MarketCode, price: ExactDecimal) -> Bool {
+        emit(.ticker(Ticker(tradePrice: price)), kind: .ticker, market: market)
+    }
+
+    /// Sends raw bytes as a frame on a channel's open connection (to test malformed input).
+    public func sendRawFrame(_ frame: WebSocketFrame, on channel: ChannelID = .public) {
+        state.withLock { $0.connections[channel]?.continuation }?.yield(.frame(frame))
+    }
+
+    /// Sends an error frame and, like Upbit, closes the connection after it.
+    public func sendError(name: String, message: String, on channel: ChannelID = .public, thenClose: Bool = true) {
+        let continuation = state.withLock { $0.connections[channel]?.continuation }
+        continuation?.yield(.frame(.text("ERR|\(name)|\(message)")))
+        if thenClose { continuation?.yield(.close) }
+    }
+
+    /// Closes a channel's connection cleanly.
+    public func closeConnection(on channel: ChannelID = .public) {
+        state.withLock { $0.connections[channel]?.continuation }?.yield(.close)
+    }
+
+    /// Drops a channel's connection abruptly (the read fails).
+    public func dropConnection(on channel: ChannelID = .public) {
+        state.withLock { $0.connections[channel]?.continuation }?.yield(
+            .drop(MarketStreamError(.connectionClosed, "connection reset by peer", exchange: exchange)))
+    }
+
+    /// Refuses the next `count` connection attempts.
+    public func refuseConnections(_ count: Int) {
+        state.withLock { $0.refusals = count }
+    }
+
+    /// Whether pings are answered; `false` makes a connection stall silently.
+    public func answerPings(_ answer: Bool) {
+        state.withLock { $0.answersPings = answer }
+    }
+}
