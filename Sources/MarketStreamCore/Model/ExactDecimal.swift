@@ -12,10 +12,16 @@
 /// (`1.16539E8`); a 28-digit balance such as `1386929.37231066771348207123` survives unchanged.
 /// It is a 17-byte value type with no heap storage, so copying and comparing it is cheap.
 public struct ExactDecimal: Sendable, Hashable {
-    /// The integer digits of the value.
-    public let significand: Int128
+    // The significand is stored as two 64-bit words rather than an `Int128`: an `Int128` needs
+    // 16-byte alignment, which Swift 6.3 on Linux does not honour inside enum payloads (crashes).
+    @usableFromInline let low: UInt64
+    @usableFromInline let high: Int64
     /// The power of ten the significand is scaled by.
     public let exponent: Int16
+
+    /// The integer digits of the value.
+    @inlinable
+    public var significand: Int128 { Int128(high) << 64 | Int128(low) }
 
     /// The largest number of significant digits an `ExactDecimal` holds.
     public static let maximumDigits = 38
@@ -38,7 +44,8 @@ public struct ExactDecimal: Sendable, Hashable {
                 scale += 1
             }
         }
-        self.significand = digits
+        self.low = UInt64(truncatingIfNeeded: digits)
+        self.high = Int64(truncatingIfNeeded: digits >> 64)
         self.exponent = scale
     }
 
@@ -123,10 +130,10 @@ public struct ExactDecimal: Sendable, Hashable {
     }
 
     /// Whether the value is below zero.
-    public var isNegative: Bool { significand < 0 }
+    public var isNegative: Bool { high < 0 }
 
     /// Whether the value is zero.
-    public var isZero: Bool { significand == 0 }
+    public var isZero: Bool { high == 0 && low == 0 }
 
     /// An approximation for display and statistics. Never use it for money.
     public var approximateDouble: Double {
@@ -204,7 +211,8 @@ extension ExactDecimal: Comparable, AdditiveArithmetic {
         }
         while shift < 0 {
             let (next, overflow) = denominator.multipliedReportingOverflow(by: 10)
-            if overflow { return nil }
+            // The divisor outgrew every possible numerator: the rounded quotient is zero.
+            if overflow { return .zero }
             denominator = next
             shift += 1
         }
