@@ -29,6 +29,8 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         public var request: InMemoryWireFormat.Request
         /// The connection's live set after the request.
         public var liveAfter: Set<SubscriptionTopic>
+        /// When it arrived, by the exchange's time source.
+        public var receivedAt: Duration
 
         public var description: String { text }
     }
@@ -49,6 +51,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     private struct State: Sendable {
         var connections: [ChannelID: Connection] = [:]
         var connectionCount: [ChannelID: Int] = [:]
+        var attempts: [ChannelID: Int] = [:]
         var requests: [RecordedRequest] = []
         var pings = 0
         var refusals = 0
@@ -67,6 +70,8 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         public var live: [ChannelID: Set<SubscriptionTopic>]
         /// Connections made per channel.
         public var connections: [ChannelID: Int]
+        /// Connection attempts per channel, refused ones included.
+        public var attempts: [ChannelID: Int]
         /// Protocol pings received.
         public var pings: Int
     }
@@ -76,6 +81,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     public let hasCredentials: Bool
     public let style: Style
     private let state = Mutex(State())
+    private let timeSource: @Sendable () -> Duration
 
     /// Creates an in-memory exchange.
     /// - Parameters:
@@ -85,11 +91,14 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     ///   - messageLimits: Outbound limits per connection (default 5/s and 100/min, as Upbit).
     ///   - keepaliveInterval: Ping interval.
     ///   - silenceTolerance: Silence that counts as a stall.
+    ///   - timeSource: Stamps recorded requests (for example the offset of a test clock).
     public init(
         exchange: ExchangeID = "memory", style: Style = .overwrite, hasCredentials: Bool = false,
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
-        keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60)
+        keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60),
+        timeSource: @escaping @Sendable () -> Duration = { .zero }
     ) {
+        self.timeSource = timeSource
         self.exchange = exchange
         self.style = style
         self.hasCredentials = hasCredentials
@@ -108,18 +117,21 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
 
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: ServerAction.self)
-        let number: Int = try state.withLock { state throws(MarketStreamError) -> Int in
+        let admitted: Result<Int, MarketStreamError> = state.withLock { state in
+            state.attempts[channel, default: 0] += 1
             if state.refusals > 0 {
                 state.refusals -= 1
-                throw MarketStreamError(.connectionRefused, "connection refused by the in-memory exchange", exchange: exchange)
+                return .failure(
+                    MarketStreamError(.connectionRefused, "connection refused by the in-memory exchange", exchange: exchange))
             }
             state.connections[channel]?.continuation.finish()
             let number = state.connectionCount[channel, default: 0] + 1
             state.connectionCount[channel] = number
             state.connections[channel] = Connection(number: number, continuation: continuation)
-            return number
+            return .success(number)
         }
         notifyWaiters()
+        let number = try admitted.get()
         defer {
             state.withLock { state in
                 if state.connections[channel]?.number == number { state.connections[channel] = nil }
@@ -206,6 +218,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     fileprivate func receive(_ message: OutboundMessage, channel: ChannelID, number: Int) throws {
         guard case .text(let text) = message else { return }
         var replies: [ServerAction] = []
+        let now = timeSource()
         let continuation: AsyncStream<ServerAction>.Continuation? = state.withLock { state in
             guard var connection = state.connections[channel], connection.number == number else { return nil }
             guard let request = InMemoryWireFormat.parseRequest(text, exchange: exchange) else {
@@ -226,7 +239,9 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
             }
             state.connections[channel] = connection
             state.requests.append(
-                RecordedRequest(channel: channel, connection: number, text: text, request: request, liveAfter: connection.live))
+                RecordedRequest(
+                    channel: channel, connection: number, text: text, request: request, liveAfter: connection.live,
+                    receivedAt: now))
             for topic in request.snapshotTopics.sorted(by: { $0.market < $1.market }) {
                 let payload = state.latest[topic] ?? Self.defaultPayload(for: topic.kind)
                 state.nextTimestamp += 1
@@ -308,7 +323,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     private static func snapshot(of state: State) -> Snapshot {
         Snapshot(
             requests: state.requests, live: state.connections.mapValues(\.live),
-            connections: state.connectionCount, pings: state.pings)
+            connections: state.connectionCount, attempts: state.attempts, pings: state.pings)
     }
 
     /// The exchange's state now.

@@ -1,0 +1,88 @@
+import Clocks
+import Logging
+import MarketStreamCore
+import MarketStreamRouting
+import MarketStreamTesting
+import Metrics
+import MetricsTestKit
+
+/// A router wired to an in-memory exchange and a test clock.
+struct RouterHarness: Sendable {
+    let clock: TestClock<Duration>
+    let exchange: InMemoryExchange
+    let router: MarketDataRouter
+    let metrics: TestMetrics
+
+    init(
+        configuration: RouterConfiguration = RouterConfiguration(debounce: .zero, gracePeriod: .zero),
+        style: InMemoryExchange.Style = .overwrite, hasCredentials: Bool = false,
+        messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
+        wallClock: (@Sendable () -> UnixTime)? = nil
+    ) {
+        let clock = TestClock<Duration>()
+        let start = clock.now
+        self.clock = clock
+        exchange = InMemoryExchange(
+            style: style, hasCredentials: hasCredentials, messageLimits: messageLimits,
+            timeSource: { start.duration(to: clock.now) })
+        metrics = TestMetrics()
+        router = MarketDataRouter(
+            managers: [exchange], configuration: configuration, clock: AnyClock(clock),
+            wallClock: wallClock ?? MarketDataRouter.systemWallClock, random: ZeroRandom(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metricsFactory: metrics)
+    }
+
+    /// Runs the router for the duration of `body`, then stops it.
+    func run<Value: Sendable>(_ body: @Sendable (RouterHarness) async throws -> Value) async throws -> Value {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await router.run() }
+            defer { group.cancelAll() }
+            return try await body(self)
+        }
+    }
+
+    /// The live set of the public connection, as the exchange sees it.
+    var upstream: Set<MarketCode>? {
+        exchange.snapshot.live[.public].map { Set($0.map(\.market)) }
+    }
+
+    /// Waits until the exchange's public live set equals `markets`.
+    func waitForUpstream(_ markets: Set<MarketCode>) async {
+        await exchange.waitUntil { snapshot in
+            snapshot.live[.public].map { Set($0.map(\.market)) } == markets
+        }
+    }
+
+    /// Advances the test clock in small steps until `condition` holds (at most `limit`).
+    func advance(by step: Duration, upTo limit: Duration, until condition: @Sendable () -> Bool) async -> Duration {
+        var elapsed = Duration.zero
+        while !condition() && elapsed < limit {
+            await clock.advance(by: step)
+            elapsed += step
+        }
+        return elapsed
+    }
+}
+
+/// Jitter-free backoff in tests.
+struct ZeroRandom: RandomNumberGenerator, Sendable {
+    mutating func next() -> UInt64 { 0 }
+}
+
+extension Subscription.Iterator {
+    /// The next market event, skipping connection events.
+    mutating func nextMarketEvent() async throws -> MarketEvent? {
+        while let event = try await next() {
+            if case .market(let market) = event { return market }
+        }
+        return nil
+    }
+
+    /// The next event satisfying `predicate`.
+    mutating func next(where predicate: (FeedEvent) -> Bool) async throws -> FeedEvent? {
+        while let event = try await next() {
+            if predicate(event) { return event }
+        }
+        return nil
+    }
+}
