@@ -85,13 +85,13 @@ final class ConnectionSession: ConnectionHandler {
 
             switch sync.nextStep(now: now, desired: desired, snapshots: snapshots) {
             case .wait(let until):
-                if sync.upstream != nil { router.announceRestore(runtime, generation: generation) }
+                if until == nil { router.announceRestore(runtime, generation: generation) }
                 let deadline = [until, expiry].compactMap { $0 }.min()
                 await runtime.signal.wait(until: deadline.map(router.instant(at:)), clock: router.clock)
 
             case .send(let request):
                 let messages = try runtime.manager.messages(for: request)
-                if messages.isEmpty && request.desired.isEmpty && !(sync.upstream ?? []).isEmpty {
+                if messages.isEmpty && request.desired.isEmpty && !sync.upstream.isEmpty {
                     // The exchange cannot express "nothing": start over on a fresh connection.
                     throw SessionEnd.resetForEmptySet
                 }

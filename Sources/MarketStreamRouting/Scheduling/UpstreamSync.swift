@@ -7,20 +7,20 @@ import Metrics
 /// Implements the "pending state" batching of the design: a change starts one debounce window;
 /// every change inside it joins the same flush, which carries the *latest* desired set; the
 /// connection's message limits are never exceeded; a flush that would not change the upstream set
-/// (and asks for no snapshot) sends nothing. The first request of a fresh connection restores the
-/// full set without debouncing.
+/// (and asks for no snapshot) sends nothing. A fresh connection starts from an empty set, so its
+/// first request restores the full desired set, batched with whatever changes arrive meanwhile.
 struct UpstreamSync: Sendable {
     enum Step: Equatable, Sendable {
         /// Send this request now.
         case send(SubscriptionRequest)
-        /// Nothing to send before this time (or before the next change when `nil`).
+        /// Nothing to send before this time; `nil` means the exchange is in sync until the next change.
         case wait(until: Duration?)
     }
 
     let channel: ChannelID
     let debounce: Duration
-    /// What the exchange has for this connection; `nil` until the first request.
-    private(set) var upstream: Set<SubscriptionTopic>?
+    /// What the exchange has for this connection.
+    private(set) var upstream: Set<SubscriptionTopic> = []
     private var dirtySince: Duration?
     private var limiter: RateLimiter
     private(set) var sequence = 0
@@ -36,14 +36,6 @@ struct UpstreamSync: Sendable {
         now: Duration, desired: Set<SubscriptionTopic>, snapshots: Set<SubscriptionTopic>
     ) -> Step {
         let permitted = limiter.earliestPermitted(at: now)
-        guard let upstream else {
-            // A fresh connection: restore everything at once (rate limits still apply).
-            if desired.isEmpty && snapshots.isEmpty {
-                self.upstream = []
-                return .wait(until: nil)
-            }
-            return permitted > now ? .wait(until: permitted) : .send(request(desired: desired, snapshots: snapshots))
-        }
         guard desired != upstream || !snapshots.isEmpty else {
             dirtySince = nil
             return .wait(until: nil)
@@ -75,10 +67,9 @@ struct UpstreamSync: Sendable {
     }
 
     private func request(desired: Set<SubscriptionTopic>, snapshots: Set<SubscriptionTopic>) -> SubscriptionRequest {
-        let current = upstream ?? []
-        return SubscriptionRequest(
-            channel: channel, desired: desired, added: desired.subtracting(current),
-            removed: current.subtracting(desired), snapshots: snapshots, sequence: sequence + 1
+        SubscriptionRequest(
+            channel: channel, desired: desired, added: desired.subtracting(upstream),
+            removed: upstream.subtracting(desired), snapshots: snapshots, sequence: sequence + 1
         )
     }
 }
