@@ -64,7 +64,8 @@ extension MarketDataRouter {
             }
             if let establishedFor, establishedFor >= configuration.reconnect.stablePeriod { failures = 0 }
             failures += 1
-            let reason = describe(end: end, error: failure, tolerance: runtime.descriptor.silenceTolerance)
+            let reason = describe(
+                end: end, error: failure ?? session.exchangeError, tolerance: runtime.descriptor.silenceTolerance)
             let delay = configuration.reconnect.delay(beforeAttempt: failures, jitterSample: jitterSample())
             logger.info(
                 "connection lost; reconnecting",

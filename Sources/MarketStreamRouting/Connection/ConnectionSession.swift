@@ -10,6 +10,7 @@ final class ConnectionSession: ConnectionHandler {
     private struct Lifecycle: Sendable {
         var establishedAt: Duration?
         var end: SessionEnd?
+        var exchangeError: MarketStreamError?
     }
 
     let router: MarketDataRouter
@@ -30,6 +31,9 @@ final class ConnectionSession: ConnectionHandler {
 
     /// Why the session ended, when the router ended it.
     var endReason: SessionEnd? { lifecycle.withLock { $0.end } }
+
+    /// The last error frame the exchange sent on this connection.
+    var exchangeError: MarketStreamError? { lifecycle.withLock { $0.exchangeError } }
 
     /// When the connection was established, on the router's clock.
     var establishedAt: Duration? { lifecycle.withLock { $0.establishedAt } }
@@ -189,6 +193,7 @@ final class ConnectionSession: ConnectionHandler {
             break
         case .exchangeError(let error):
             logger.info("exchange error", metadata: ["error": "\(error)"])
+            lifecycle.withLock { $0.exchangeError = error }
             router.announceExchangeError(runtime, error: error, generation: generation)
         }
     }

@@ -1,0 +1,146 @@
+import Clocks
+import MarketStreamCore
+import MarketStreamRouting
+import MarketStreamTesting
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct RecoveryTests {
+    static let policy = ReconnectPolicy(
+        initialDelay: .milliseconds(250), multiplier: 2, maximumDelay: .seconds(30), jitter: 0.2, stablePeriod: .seconds(30))
+
+    @Test func aDroppedConnectionIsRestoredInFullAfterTheBackoff() async throws {
+        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        try await harness.run { h in
+            await h.exchange.waitForConnection(1)
+            var tickers = try h.router.subscribe(to: .ticker, markets: [btc, eth]).makeAsyncIterator()
+            let trades = try h.router.subscribe(to: .trade, markets: [xrp])
+            await h.exchange.waitUntil { $0.live[.public]?.count == 3 }
+
+            h.exchange.dropConnection()
+            let outage = try await tickers.next { if case .connection = $0 { true } else { false } }
+            guard case .connection(let event)? = outage, case .reconnecting(let attempt, let delay, _) = event.kind else {
+                Issue.record("expected a reconnecting event, got \(String(describing: outage))")
+                return
+            }
+            #expect(attempt == 1 && delay == .milliseconds(250), "first retry after 250 ms (jitter sample 0)")
+            #expect(h.router.health().status == .degraded)
+
+            await h.clock.advance(by: .milliseconds(249))
+            #expect(h.exchange.snapshot.attempts[.public] == 1, "no reconnect before the backoff elapsed")
+            await h.clock.advance(by: .milliseconds(1))
+            await h.exchange.waitForConnection(2)
+            await h.exchange.waitForRequests(2)
+            let restore = try #require(h.exchange.snapshot.requests.last)
+            #expect(restore.connection == 2)
+            #expect(restore.liveAfter == [topic(btc), topic(eth), topic(xrp, .trade)], "the full set is restored")
+
+            let restored = try await tickers.next { if case .connection = $0 { true } else { false } }
+            guard case .connection(let event)? = restored, event.kind == .restored else {
+                Issue.record("expected a restored event")
+                return
+            }
+            #expect(event.generation == ConnectionGeneration(2))
+            #expect(h.router.health().status == .healthy)
+            #expect(h.router.health().channels.first { $0.channel == publicChannel }?.reconnects == 1)
+            withExtendedLifetime(trades) {}
+        }
+    }
+
+    @Test func consecutiveFailuresBackOffExponentially() async throws {
+        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        try await harness.run { h in
+            await h.exchange.waitForConnection(1)
+            let subscription = try h.router.subscribe(to: .ticker, markets: [btc])
+            await h.waitForUpstream([btc])
+            h.exchange.refuseConnections(3)
+            h.exchange.dropConnection()
+            // Attempts 2, 3 and 4 are refused; attempt 5 succeeds. Delays: 250, 500, 1000, 2000 ms.
+            var attemptTimes: [Duration] = []
+            var elapsed = Duration.zero
+            var seen = 1
+            while seen < 5 && elapsed < .seconds(10) {
+                await h.clock.advance(by: .milliseconds(50))
+                elapsed += .milliseconds(50)
+                let attempts = h.exchange.snapshot.attempts[.public] ?? 0
+                if attempts > seen {
+                    attemptTimes.append(elapsed)
+                    seen = attempts
+                }
+            }
+            #expect(attemptTimes == [.milliseconds(250), .milliseconds(750), .milliseconds(1_750), .milliseconds(3_750)])
+            await h.waitForUpstream([btc])
+            withExtendedLifetime(subscription) {}
+        }
+    }
+
+    @Test func eventsOfAnOlderGenerationAreNeverDelivered() async throws {
+        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        try await harness.run { h in
+            await h.exchange.waitForConnection(1)
+            let subscription = try h.router.subscribe(to: .ticker, markets: [btc])
+            await h.waitForUpstream([btc])
+            // The subscriber is not reading: these events wait in its buffer.
+            for price in 1...5 { h.exchange.emitTicker(btc, price: ExactDecimal(price)) }
+            await h.exchange.waitUntil { _ in true }
+            h.exchange.dropConnection()
+            _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) { h.exchange.snapshot.connections[.public] == 2 }
+            await h.waitForUpstream([btc])
+            h.exchange.emitTicker(btc, price: 100)
+            var iterator = subscription.makeAsyncIterator()
+            var generations: [ConnectionGeneration] = []
+            while let event = try await iterator.nextMarketEvent() {
+                generations.append(event.generation)
+                if case .ticker(let ticker) = event.payload, ticker.tradePrice == 100 { break }
+            }
+            #expect(!generations.isEmpty)
+            #expect(generations.allSatisfy { $0 == ConnectionGeneration(2) }, "got \(generations)")
+        }
+    }
+
+    @Test func anExchangeErrorFrameReachesSubscribersAndTheConnectionRecovers() async throws {
+        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        try await harness.run { h in
+            await h.exchange.waitForConnection(1)
+            var iterator = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+            await h.waitForUpstream([btc])
+            h.exchange.sendError(name: "INVALID_PARAM", message: "bad request")
+            let error = try await iterator.next { if case .connection = $0 { true } else { false } }
+            guard case .connection(let event)? = error, case .exchangeError(let message) = event.kind else {
+                Issue.record("expected an exchange error event")
+                return
+            }
+            #expect(message.contains("INVALID_PARAM"))
+            _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) { h.exchange.snapshot.connections[.public] == 2 }
+            await h.waitForUpstream([btc])
+            #expect(h.router.health().channels.first { $0.channel == publicChannel }?.lastError?.contains("INVALID_PARAM") == true)
+        }
+    }
+
+    @Test func aSilentConnectionIsReplaced() async throws {
+        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        try await harness.run { h in
+            await h.exchange.waitForConnection(1)
+            let subscription = try h.router.subscribe(to: .ticker, markets: [btc])
+            await h.waitForUpstream([btc])
+            h.exchange.answerPings(false)
+            // Keepalive every 25 s, silence tolerance 60 s: a stall is noticed within two windows.
+            let waited = await h.advance(by: .seconds(5), upTo: .seconds(200)) {
+                h.exchange.snapshot.connections[.public] == 2
+            }
+            #expect(waited > .seconds(60) && waited <= .seconds(125))
+            #expect(h.exchange.snapshot.pings >= 2)
+            #expect(h.router.health().channels.first { $0.channel == publicChannel }?.lastError?.contains("stalled") == true)
+            withExtendedLifetime(subscription) {}
+        }
+    }
+
+    @Test func pingsKeepAQuietConnectionAlive() async throws {
+        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        try await harness.run { h in
+            await h.exchange.waitForConnection(1)
+            _ = await h.advance(by: .seconds(5), upTo: .seconds(300)) { false }
+            #expect(h.exchange.snapshot.connections[.public] == 1, "a warm, quiet connection stays up")
+            #expect(h.exchange.snapshot.pings >= 10)
+        }
+    }
+}
