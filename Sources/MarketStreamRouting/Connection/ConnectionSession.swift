@@ -202,8 +202,17 @@ final class ConnectionSession: ConnectionHandler {
 extension MarketDataRouter {
     /// Hands one event to every subscriber of its topic; never blocks on a subscriber.
     func route(_ event: MarketEvent) {
-        guard let buffers = state.withLock({ $0.routes[event.topic] }) else { return }
+        let topic = event.topic
+        let (buffers, accountWide) = state.withLock { state in
+            // Private events also reach subscribers of the whole account.
+            let accountWide =
+                topic.kind.isPrivate && topic.market != .account
+                ? state.routes[SubscriptionTopic(exchange: topic.exchange, kind: topic.kind, market: .account)] : nil
+            return (state.routes[topic], accountWide)
+        }
+        guard buffers != nil || accountWide != nil else { return }
         let item = FeedEvent.market(event)
-        for buffer in buffers { buffer.deliver(item) }
+        for buffer in buffers ?? [] { buffer.deliver(item) }
+        for buffer in accountWide ?? [] { buffer.deliver(item) }
     }
 }

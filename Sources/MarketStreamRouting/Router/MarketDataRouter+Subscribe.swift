@@ -10,7 +10,8 @@ extension MarketDataRouter {
     /// The subscription lasts until it is dropped, cancelled, or its task is cancelled.
     /// - Parameters:
     ///   - kind: The data kind.
-    ///   - markets: The markets (ignored for account-wide kinds such as `myAsset`).
+    ///   - markets: The markets (ignored for account-wide kinds such as `myAsset`; empty for
+    ///     `myOrder` means every market).
     ///   - exchange: The exchange; may be omitted when the router routes exactly one.
     ///   - policy: The delivery policy; defaults to ``DeliveryPolicy/default(for:)``.
     /// - Returns: The event stream.
@@ -89,7 +90,9 @@ extension MarketDataRouter {
                 .unsupportedDataKind, "\(manager.exchange) carries no '\(kind)' data", exchange: manager.exchange)
         }
         if let unavailable = manager.unavailability(of: channel.id) { throw unavailable }
-        let marketList = kind.isAccountWide ? [MarketCode.account] : markets
+        // Account-wide kinds, and private kinds asked for without markets, cover the whole account.
+        let wholeAccount = kind.isAccountWide || (kind.isPrivate && markets.isEmpty)
+        let marketList = wholeAccount ? [MarketCode.account] : markets
         guard !marketList.isEmpty else {
             throw MarketStreamError(.invalidArgument, "subscribe to at least one market")
         }
