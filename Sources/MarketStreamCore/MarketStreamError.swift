@@ -14,7 +14,7 @@ public struct MarketStreamError: Error, Sendable, CustomStringConvertible {
             case duplicateClientID, clientClosed, routerShutDown, unknownExchange
             case connectionClosed, connectionRefused, connectionStalled, exchangeError
             case rateLimited, malformedFrame, subscriberTooSlow, authenticationUnavailable
-            case timedOut, requestRejected
+            case timedOut, requestRejected, handlerFailed
         }
 
         fileprivate let base: Base
@@ -55,6 +55,9 @@ public struct MarketStreamError: Error, Sendable, CustomStringConvertible {
         public static var timedOut: Self { .init(base: .timedOut) }
         /// A request was rejected before it was sent, because the exchange would reject it.
         public static var requestRejected: Self { .init(base: .requestRejected) }
+
+        /// A data-type handler failed to start for a market.
+        public static var handlerFailed: Self { .init(base: .handlerFailed) }
 
         public var description: String { base.rawValue }
     }

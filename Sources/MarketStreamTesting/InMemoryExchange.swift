@@ -217,25 +217,27 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
 
     fileprivate func receive(_ message: OutboundMessage, channel: ChannelID, number: Int) throws {
         guard case .text(let text) = message else { return }
-        var replies: [ServerAction] = []
         let now = timeSource()
-        let continuation: AsyncStream<ServerAction>.Continuation? = state.withLock { state in
-            guard var connection = state.connections[channel], connection.number == number else { return nil }
+        // Replies are queued under the lock, so nothing emitted later can overtake them.
+        state.withLock { state in
+            guard var connection = state.connections[channel], connection.number == number else { return }
             guard let request = InMemoryWireFormat.parseRequest(text, exchange: exchange) else {
-                replies = [.frame(.text("ERR|WRONG_FORMAT|cannot parse request")), .close]
-                return connection.continuation
+                connection.continuation.yield(.frame(.text("ERR|WRONG_FORMAT|cannot parse request")))
+                connection.continuation.yield(.close)
+                return
             }
             switch request.verb {
             case "REQUEST": connection.live = request.liveTopics
             case "SUBSCRIBE":
                 connection.live.formUnion(request.liveTopics)
-                replies.append(.frame(.text("ACK|\(request.id)")))
+                connection.continuation.yield(.frame(.text("ACK|\(request.id)")))
             case "UNSUBSCRIBE":
                 connection.live.subtract(request.topics.keys)
-                replies.append(.frame(.text("ACK|\(request.id)")))
+                connection.continuation.yield(.frame(.text("ACK|\(request.id)")))
             default:
-                replies = [.frame(.text("ERR|WRONG_FORMAT|unknown verb")), .close]
-                return connection.continuation
+                connection.continuation.yield(.frame(.text("ERR|WRONG_FORMAT|unknown verb")))
+                connection.continuation.yield(.close)
+                return
             }
             state.connections[channel] = connection
             state.requests.append(
@@ -248,11 +250,9 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
                 let frame = InMemoryWireFormat.encode(
                     payload, kind: topic.kind, market: topic.market, stream: .snapshot,
                     timestamp: UnixTime(milliseconds: state.nextTimestamp))
-                replies.append(.frame(.text(frame)))
+                connection.continuation.yield(.frame(.text(frame)))
             }
-            return connection.continuation
         }
-        for reply in replies { continuation?.yield(reply) }
         notifyWaiters()
     }
 
@@ -362,16 +362,16 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     public func emit(_ payload: MarketPayload, kind: DataKind, market: MarketCode, stream: StreamKind = .realtime) -> Bool {
         let topic = SubscriptionTopic(exchange: exchange, kind: kind, market: market)
         guard let channel = channel(carrying: kind)?.id else { return false }
-        let target: AsyncStream<ServerAction>.Continuation? = state.withLock { state in
+        let delivered: Bool = state.withLock { state in
             state.latest[topic] = payload
             state.nextTimestamp += 1
-            guard let connection = state.connections[channel], connection.live.contains(topic) else { return nil }
+            guard let connection = state.connections[channel], connection.live.contains(topic) else { return false }
             let frame = InMemoryWireFormat.encode(
                 payload, kind: kind, market: market, stream: stream, timestamp: UnixTime(milliseconds: state.nextTimestamp))
             connection.continuation.yield(.frame(.text(frame)))
-            return connection.continuation
+            return true
         }
-        return target != nil
+        return delivered
     }
 
     /// Emits a ticker with `price`.

@@ -15,6 +15,7 @@ struct RouterHarness: Sendable {
 
     init(
         configuration: RouterConfiguration = RouterConfiguration(debounce: .zero, gracePeriod: .zero),
+        handlers: HandlerRegistry = .empty,
         style: InMemoryExchange.Style = .overwrite, hasCredentials: Bool = false,
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
         wallClock: (@Sendable () -> UnixTime)? = nil
@@ -27,7 +28,7 @@ struct RouterHarness: Sendable {
             timeSource: { start.duration(to: clock.now) })
         metrics = TestMetrics()
         router = MarketDataRouter(
-            managers: [exchange], configuration: configuration, clock: AnyClock(clock),
+            managers: [exchange], handlers: handlers, configuration: configuration, clock: AnyClock(clock),
             wallClock: wallClock ?? MarketDataRouter.systemWallClock, random: ZeroRandom(),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metricsFactory: metrics)
     }

@@ -17,6 +17,8 @@ final class ChannelRuntime: Sendable {
     let messagesReceived = Atomic<Int>(0)
     let malformedFrames = Atomic<Int>(0)
     let upstreamMessages = Atomic<Int>(0)
+    /// Input events a data-type handler failed on (skipped).
+    let handlerFailures = Atomic<Int>(0)
     /// Wall-clock nanoseconds of the last inbound frame.
     let lastMessageAt = Atomic<Int64>(0)
 

@@ -177,7 +177,7 @@ final class ConnectionSession: ConnectionHandler {
                 logger.debug("skipped a frame", metadata: ["error": "\(error)"])
                 return
             }
-            for event in output.events { router.route(event) }
+            for event in output.events { router.route(event, runtime: runtime) }
             for control in output.controls { handle(control) }
         }
     }
@@ -200,19 +200,37 @@ final class ConnectionSession: ConnectionHandler {
 }
 
 extension MarketDataRouter {
-    /// Hands one event to every subscriber of its topic; never blocks on a subscriber.
-    func route(_ event: MarketEvent) {
+    /// Hands one event to every subscriber of its topic, and to the handler processors that
+    /// consume it; never blocks on a subscriber.
+    func route(_ event: MarketEvent, runtime: ChannelRuntime) {
         let topic = event.topic
-        let (buffers, accountWide) = state.withLock { state in
+        let (buffers, accountWide, feeds) = state.withLock { state in
             // Private events also reach subscribers of the whole account.
             let accountWide =
                 topic.kind.isPrivate && topic.market != .account
                 ? state.routes[SubscriptionTopic(exchange: topic.exchange, kind: topic.kind, market: .account)] : nil
-            return (state.routes[topic], accountWide)
+            return (state.routes[topic], accountWide, state.feeds[topic])
         }
-        guard buffers != nil || accountWide != nil else { return }
-        let item = FeedEvent.market(event)
-        for buffer in buffers ?? [] { buffer.deliver(item) }
-        for buffer in accountWide ?? [] { buffer.deliver(item) }
+        if buffers != nil || accountWide != nil {
+            let item = FeedEvent.market(event)
+            for buffer in buffers ?? [] { buffer.deliver(item) }
+            for buffer in accountWide ?? [] { buffer.deliver(item) }
+        }
+        for stream in feeds ?? [] {
+            let outputs: [MarketEvent]
+            do {
+                outputs = try stream.process(event)
+            } catch {
+                runtime.handlerFailures.add(1, ordering: .relaxed)
+                logger.debug(
+                    "handler skipped an event", metadata: ["kind": "\(stream.output.kind)", "error": "\(error)"])
+                continue
+            }
+            guard !outputs.isEmpty, let targets = state.withLock({ $0.routes[stream.output] }) else { continue }
+            for output in outputs {
+                let item = FeedEvent.market(output)
+                for buffer in targets { buffer.deliver(item) }
+            }
+        }
     }
 }

@@ -62,6 +62,8 @@ public struct ChannelHealth: Sendable, Hashable {
     public var messagesReceived: Int
     /// Frames that could not be decoded (counted and skipped).
     public var malformedFrames: Int
+    /// Input events a data-type handler failed on (counted and skipped).
+    public var handlerFailures: Int
     /// Reconnects since the router started.
     public var reconnects: Int
     /// Events dropped by the channel's subscribers' delivery policies.

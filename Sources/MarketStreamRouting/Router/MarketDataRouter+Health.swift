@@ -23,6 +23,7 @@ extension MarketDataRouter {
                     messagesPerSecond: record.messagesPerSecond,
                     messagesReceived: runtime.messagesReceived.load(ordering: .relaxed),
                     malformedFrames: runtime.malformedFrames.load(ordering: .relaxed),
+                    handlerFailures: runtime.handlerFailures.load(ordering: .relaxed),
                     reconnects: record.reconnects,
                     droppedEvents: record.droppedByDeparted + (live[key]?.dropped ?? 0),
                     subscribers: live[key]?.subscribers ?? 0,

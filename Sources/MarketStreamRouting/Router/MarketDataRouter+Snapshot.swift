@@ -33,9 +33,11 @@ extension MarketDataRouter {
                 id: state.makeSubscriberID(), channel: runtime.key, policy: .dropOldest,
                 capacity: max(16, topics.count * 4), acceptsOnlySnapshots: true, dropCounter: nil,
                 onTermination: { [weak self] id in self?.release(id) })
-            _ = state.add(
+            _ = try state.add(
                 SubscriberRecord(buffer: buffer, kind: kind, topics: topics, clientID: nil, isSnapshotWaiter: true))
-            state.channels[runtime.key]?.pendingSnapshots.formUnion(topics)
+            // A derived kind's snapshot is derived from its inputs' snapshots.
+            let upstream = state.upstreamTopics(for: topics)
+            state.channels[runtime.key]?.pendingSnapshots.formUnion(upstream)
             return buffer
         }
         defer { buffer.cancel() }

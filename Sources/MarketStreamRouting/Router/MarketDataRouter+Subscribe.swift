@@ -78,18 +78,31 @@ extension MarketDataRouter {
         return only
     }
 
-    /// Validates a request and returns its channel and topics.
+    /// Validates a request and returns its channel and the topics its subscriber receives.
+    ///
+    /// A handler-derived kind lives on the channel that carries the handler's inputs.
     func topics(for kind: DataKind, markets: [MarketCode], on exchange: ExchangeID?) throws(MarketStreamError)
         -> (ChannelRuntime, Set<SubscriptionTopic>)
     {
         let manager = try resolve(exchange)
-        guard let channel = manager.channel(carrying: kind),
-            let runtime = runtimes[ChannelKey(exchange: manager.exchange, channel: channel.id)]
+        let carried: [DataKind]
+        if kind.isCustom {
+            guard let handler = state.withLock({ $0.handlers[kind] }) else {
+                throw MarketStreamError(
+                    .unsupportedDataKind, "no exchange channel or handler produces '\(kind)'", exchange: manager.exchange)
+            }
+            carried = handler.consumedKinds
+        } else {
+            carried = [kind]
+        }
+        let channels = carried.map { manager.channel(carrying: $0)?.id }
+        guard let first = channels.first, let channel = first, channels.allSatisfy({ $0 == channel }),
+            let runtime = runtimes[ChannelKey(exchange: manager.exchange, channel: channel)]
         else {
             throw MarketStreamError(
                 .unsupportedDataKind, "\(manager.exchange) carries no '\(kind)' data", exchange: manager.exchange)
         }
-        if let unavailable = manager.unavailability(of: channel.id) { throw unavailable }
+        if let unavailable = manager.unavailability(of: channel) { throw unavailable }
         // Account-wide kinds, and private kinds asked for without markets, cover the whole account.
         let wholeAccount = kind.isAccountWide || (kind.isPrivate && markets.isEmpty)
         let marketList = wholeAccount ? [MarketCode.account] : markets
@@ -125,7 +138,7 @@ extension MarketDataRouter {
                 onTermination: { [weak self] id in self?.release(id) }
             )
             buffer.advanceGeneration(to: runtime.generation)
-            _ = state.add(
+            _ = try state.add(
                 SubscriberRecord(buffer: buffer, kind: kind, topics: topics, clientID: clientID, isSnapshotWaiter: false)
             )
             subscriberGauge.record(state.subscribers.count)

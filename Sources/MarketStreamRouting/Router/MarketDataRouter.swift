@@ -51,6 +51,7 @@ public final class MarketDataRouter: Service, Sendable {
     /// Creates a router; starts nothing until ``run()``.
     /// - Parameters:
     ///   - managers: The exchange modules to route, one per exchange.
+    ///   - handlers: Data-type handlers that derive kinds (spread, VWAP, …) from built-in ones.
     ///   - configuration: Batching, buffering and reconnect settings.
     ///   - clock: The clock for debouncing, rate limits, backoff and timeouts (inject a test clock
     ///     in tests).
@@ -60,6 +61,7 @@ public final class MarketDataRouter: Service, Sendable {
     ///   - metricsFactory: Where counters and gauges go (defaults to the bootstrapped system).
     public init(
         managers: [any AbstractWebSocketManager],
+        handlers: HandlerRegistry = .empty,
         configuration: RouterConfiguration = RouterConfiguration(),
         clock: AnyClock<Duration> = AnyClock(ContinuousClock()),
         wallClock: @escaping @Sendable () -> UnixTime = MarketDataRouter.systemWallClock,
@@ -76,7 +78,7 @@ public final class MarketDataRouter: Service, Sendable {
         self.random = Mutex(random)
         var managersByID: [ExchangeID: any AbstractWebSocketManager] = [:]
         var runtimes: [ChannelKey: ChannelRuntime] = [:]
-        var state = RouterState()
+        var state = RouterState(handlers: handlers)
         for manager in managers {
             precondition(managersByID[manager.exchange] == nil, "exchange \(manager.exchange) registered twice")
             managersByID[manager.exchange] = manager

@@ -40,20 +40,89 @@ struct RouterState: Sendable {
     var clients: [String: Set<SubscriberID>] = [:]
     var channels: [ChannelKey: ChannelRecord] = [:]
     var connectLimiters: [ExchangeID: RateLimiter] = [:]
+    /// Running handler processors by the topic they produce, with their subscriber counts.
+    var derived: [SubscriptionTopic: (stream: DerivedStream, subscribers: Int)] = [:]
+    /// Running handler processors by each topic they consume.
+    var feeds: [SubscriptionTopic: [DerivedStream]] = [:]
+    let handlers: HandlerRegistry
     private var lastSubscriberID: UInt64 = 0
+
+    init(handlers: HandlerRegistry) {
+        self.handlers = handlers
+    }
+
+    /// The upstream topics that deliver `topics`: the topic itself, or a handler's inputs.
+    func upstreamTopics(for topics: Set<SubscriptionTopic>) -> Set<SubscriptionTopic> {
+        var upstream: Set<SubscriptionTopic> = []
+        for topic in topics {
+            if let handler = handlers[topic.kind] {
+                for kind in handler.consumedKinds {
+                    upstream.insert(SubscriptionTopic(exchange: topic.exchange, kind: kind, market: topic.market))
+                }
+            } else {
+                upstream.insert(topic)
+            }
+        }
+        return upstream
+    }
 
     mutating func makeSubscriberID() -> SubscriberID {
         lastSubscriberID += 1
         return SubscriberID(lastSubscriberID)
     }
 
-    /// Registers a subscriber and its routes; returns whether the upstream set grew.
-    mutating func add(_ record: SubscriberRecord) -> Bool {
+    /// Registers a subscriber and its routes, starting handler processors it needs.
+    /// - Returns: Whether the upstream set grew.
+    /// - Throws: ``MarketStreamError/Code/handlerFailed`` when a processor cannot start; nothing
+    ///   is registered then.
+    mutating func add(_ record: SubscriberRecord) throws(MarketStreamError) -> Bool {
+        try startProcessors(for: record.topics)
         subscribers[record.buffer.id] = record
         for topic in record.topics { routes[topic, default: []].append(record.buffer) }
         if let clientID = record.clientID { clients[clientID, default: []].insert(record.buffer.id) }
         guard !record.isSnapshotWaiter else { return false }
-        return table.add(record.buffer.id, to: record.topics, on: record.channel)
+        return table.add(record.buffer.id, to: upstreamTopics(for: record.topics), on: record.channel)
+    }
+
+    private mutating func startProcessors(for topics: Set<SubscriptionTopic>) throws(MarketStreamError) {
+        var started: [SubscriptionTopic: DerivedStream] = [:]
+        for topic in topics where derived[topic] == nil {
+            guard let handler = handlers[topic.kind] else { continue }
+            do {
+                let processor = try handler.makeProcessor(exchange: topic.exchange, market: topic.market)
+                let inputs = handler.consumedKinds.map {
+                    SubscriptionTopic(exchange: topic.exchange, kind: $0, market: topic.market)
+                }
+                started[topic] = DerivedStream(output: topic, inputs: inputs, processor: processor)
+            } catch {
+                throw MarketStreamError(
+                    .handlerFailed, "the '\(topic.kind)' handler could not start for \(topic.market): \(error)",
+                    exchange: topic.exchange)
+            }
+        }
+        for topic in topics where handlers[topic.kind] != nil {
+            if let stream = started[topic] {
+                derived[topic] = (stream, 1)
+                for input in stream.inputs { feeds[input, default: []].append(stream) }
+            } else {
+                derived[topic]?.subscribers += 1
+            }
+        }
+    }
+
+    private mutating func stopProcessors(for topics: Set<SubscriptionTopic>) {
+        for topic in topics {
+            guard let entry = derived[topic] else { continue }
+            guard entry.subscribers <= 1 else {
+                derived[topic]?.subscribers -= 1
+                continue
+            }
+            derived[topic] = nil
+            for input in entry.stream.inputs {
+                feeds[input]?.removeAll { $0 === entry.stream }
+                if feeds[input]?.isEmpty == true { feeds[input] = nil }
+            }
+        }
     }
 
     /// Removes some topics from a subscriber; removes the subscriber when none are left.
@@ -67,8 +136,11 @@ struct RouterState: Sendable {
             routes[topic]?.removeAll { $0.id == id }
             if routes[topic]?.isEmpty == true { routes[topic] = nil }
         }
+        stopProcessors(for: removed)
         if !record.isSnapshotWaiter {
-            _ = table.remove(id, from: removed, on: record.channel, now: now, grace: grace)
+            // Keep inputs that a remaining topic of this subscriber still needs.
+            let released = upstreamTopics(for: removed).subtracting(upstreamTopics(for: record.topics.subtracting(removed)))
+            _ = table.remove(id, from: released, on: record.channel, now: now, grace: grace)
         }
         record.topics.subtract(removed)
         guard record.topics.isEmpty else {
