@@ -57,7 +57,8 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         var refusals = 0
         var answersPings = true
         var latest: [SubscriptionTopic: MarketPayload] = [:]
-        var waiters: [(id: Int, check: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [(id: Int, check: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] =
+            []
         var nextWaiterID = 0
         var nextTimestamp: Int64 = 1_700_000_000_000
     }
@@ -122,7 +123,8 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
             if state.refusals > 0 {
                 state.refusals -= 1
                 return .failure(
-                    MarketStreamError(.connectionRefused, "connection refused by the in-memory exchange", exchange: exchange))
+                    MarketStreamError(
+                        .connectionRefused, "connection refused by the in-memory exchange", exchange: exchange))
             }
             state.connections[channel]?.continuation.finish()
             let number = state.connectionCount[channel, default: 0] + 1
@@ -193,10 +195,12 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         var messages: [OutboundMessage] = []
         var id = firstRequestID
         if !unsubscribe.isEmpty {
-            messages.append(.text(InMemoryWireFormat.encode(verb: "UNSUBSCRIBE", id: id, topics: unsubscribe.map { ($0, .live) })))
+            messages.append(
+                .text(InMemoryWireFormat.encode(verb: "UNSUBSCRIBE", id: id, topics: unsubscribe.map { ($0, .live) })))
             id += 1
         }
-        let subscribeTopics = subscribe.map { ($0, InMemoryWireFormat.Mode.liveAndSnapshot) }
+        let subscribeTopics =
+            subscribe.map { ($0, InMemoryWireFormat.Mode.liveAndSnapshot) }
             + snapshots.subtracting(subscribe).map { ($0, InMemoryWireFormat.Mode.snapshot) }
         if !subscribeTopics.isEmpty {
             messages.append(.text(InMemoryWireFormat.encode(verb: "SUBSCRIBE", id: id, topics: subscribeTopics)))
@@ -359,7 +363,9 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     /// subscribes to it (as a real exchange would).
     /// - Returns: Whether a connection received it.
     @discardableResult
-    public func emit(_ payload: MarketPayload, kind: DataKind, market: MarketCode, stream: StreamKind = .realtime) -> Bool {
+    public func emit(_ payload: MarketPayload, kind: DataKind, market: MarketCode, stream: StreamKind = .realtime)
+        -> Bool
+    {
         let topic = SubscriptionTopic(exchange: exchange, kind: kind, market: market)
         guard let channel = channel(carrying: kind)?.id else { return false }
         let delivered: Bool = state.withLock { state in
@@ -367,7 +373,8 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
             state.nextTimestamp += 1
             guard let connection = state.connections[channel], connection.live.contains(topic) else { return false }
             let frame = InMemoryWireFormat.encode(
-                payload, kind: kind, market: market, stream: stream, timestamp: UnixTime(milliseconds: state.nextTimestamp))
+                payload, kind: kind, market: market, stream: stream,
+                timestamp: UnixTime(milliseconds: state.nextTimestamp))
             connection.continuation.yield(.frame(.text(frame)))
             return true
         }

@@ -41,7 +41,9 @@ public enum InMemoryWireFormat {
 
     static func encode(verb: String, id: Int, topics: [(SubscriptionTopic, Mode)]) -> String {
         var lines = ["\(verb) \(id)"]
-        for (topic, mode) in topics.sorted(by: { ($0.0.kind.description, $0.0.market) < ($1.0.kind.description, $1.0.market) }) {
+        for (topic, mode) in topics.sorted(by: {
+            ($0.0.kind.description, $0.0.market) < ($1.0.kind.description, $1.0.market)
+        }) {
             lines.append("\(mode.rawValue) \(topic.kind) \(topic.market)")
         }
         return lines.joined(separator: "\n")
@@ -65,7 +67,9 @@ public enum InMemoryWireFormat {
     }
 
     /// Encodes an event as a data frame.
-    static func encode(_ payload: MarketPayload, kind: DataKind, market: MarketCode, stream: StreamKind, timestamp: UnixTime)
+    static func encode(
+        _ payload: MarketPayload, kind: DataKind, market: MarketCode, stream: StreamKind, timestamp: UnixTime
+    )
         -> String
     {
         var fields = ["E", stream.rawValue, kind.description, market.rawValue, String(timestamp.milliseconds)]
@@ -110,7 +114,8 @@ public enum InMemoryWireFormat {
         case "ERR":
             guard fields.count == 3 else { throw malformed(text, context) }
             output.controls.append(
-                .exchangeError(MarketStreamError(.exchangeError, "\(fields[1]): \(fields[2])", exchange: context.exchange)))
+                .exchangeError(
+                    MarketStreamError(.exchangeError, "\(fields[1]): \(fields[2])", exchange: context.exchange)))
         case "E":
             output.events.append(try decodeEvent(fields, text: text, context: context))
         default:
@@ -138,7 +143,8 @@ public enum InMemoryWireFormat {
             guard values.count == 4, let side = TradeSide(rawValue: values[2]), let sequence = Int64(values[3]) else {
                 throw malformed(text, context)
             }
-            payload = .trade(Trade(tradePrice: try number(0), tradeVolume: try number(1), side: side, sequentialID: sequence))
+            payload = .trade(
+                Trade(tradePrice: try number(0), tradeVolume: try number(1), side: side, sequentialID: sequence))
         case "orderbook":
             guard values.count % 4 == 0 else { throw malformed(text, context) }
             var units: [Orderbook.Unit] = []
@@ -156,14 +162,16 @@ public enum InMemoryWireFormat {
         case "myOrder":
             guard values.count == 4, let side = TradeSide(rawValue: values[1]) else { throw malformed(text, context) }
             payload = .myOrder(
-                MyOrder(uuid: values[0], side: side, orderType: "limit", state: values[2], price: ExactDecimal(values[3])))
+                MyOrder(
+                    uuid: values[0], side: side, orderType: "limit", state: values[2], price: ExactDecimal(values[3])))
         case "myAsset":
             guard values.count % 3 == 0 else { throw malformed(text, context) }
             var balances: [MyAsset.Balance] = []
             var index = 0
             while index < values.count {
                 balances.append(
-                    MyAsset.Balance(currency: values[index], balance: try number(index + 1), locked: try number(index + 2)))
+                    MyAsset.Balance(
+                        currency: values[index], balance: try number(index + 1), locked: try number(index + 2)))
                 index += 3
             }
             payload = .myAsset(

@@ -98,7 +98,8 @@ struct SeedScenario {
             for try await event in subscription {
                 switch event {
                 case .market(let market):
-                    sink.yield("   \(name) <- \(market.stream.rawValue) \(market.kind) \(market.market) \(market.payload)")
+                    sink.yield(
+                        "   \(name) <- \(market.stream.rawValue) \(market.kind) \(market.market) \(market.payload)")
                 case .connection(let connection):
                     sink.yield("   \(name) <- connection: \(connection)")
                 }

@@ -23,7 +23,10 @@ import Testing
         #expect(ExactDecimal(value.description) == value)
     }
 
-    @Test(arguments: ["", "-", ".", "1.2.3", "abc", "1e", "1e+", "12a", "1" + String(repeating: "0", count: 40) + "1", "--1", "1e99999"])
+    @Test(arguments: [
+        "", "-", ".", "1.2.3", "abc", "1e", "1e+", "12a", "1" + String(repeating: "0", count: 40) + "1", "--1",
+        "1e99999",
+    ])
     func rejectsWhatIsNotAnExactNumber(text: String) {
         #expect(ExactDecimal(text) == nil)
     }
@@ -70,11 +73,15 @@ import Testing
         #expect(String(decoding: data, as: UTF8.self) == "[\"1386929.37231066771348207123\"]")
         #expect(try JSONDecoder().decode([ExactDecimal].self, from: data) == [value])
         #expect(try JSONDecoder().decode([ExactDecimal].self, from: Data("[42]".utf8)) == [42])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([ExactDecimal].self, from: Data("[\"x\"]".utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([ExactDecimal].self, from: Data("[\"x\"]".utf8))
+        }
     }
 
     @Test func sumsMatchIntegerArithmetic() async {
-        await propertyCheck(input: Gen.int(in: -1_000_000...1_000_000), Gen.int(in: -1_000_000...1_000_000), Gen.int(in: 0...8)) {
+        await propertyCheck(
+            input: Gen.int(in: -1_000_000...1_000_000), Gen.int(in: -1_000_000...1_000_000), Gen.int(in: 0...8)
+        ) {
             a, b, scale in
             let x = ExactDecimal(significand: Int128(a), exponent: Int16(-scale))
             let y = ExactDecimal(significand: Int128(b), exponent: Int16(-scale))
@@ -84,4 +91,3 @@ import Testing
         }
     }
 }
-

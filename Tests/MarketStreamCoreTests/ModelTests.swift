@@ -85,12 +85,21 @@ import Testing
     }
 
     @Test func payloadDescriptionsNameTheirKeyFields() {
-        let book = Orderbook(totalAskSize: 1, totalBidSize: 2, units: [.init(askPrice: 11, bidPrice: 10, askSize: 1, bidSize: 2)])
+        let book = Orderbook(
+            totalAskSize: 1, totalBidSize: 2, units: [.init(askPrice: 11, bidPrice: 10, askSize: 1, bidSize: 2)])
         #expect(MarketPayload.orderbook(book).description == "levels=1 bid=10 ask=11")
-        #expect(MarketPayload.trade(Trade(tradePrice: 5, tradeVolume: 2, side: .ask, sequentialID: 17_901_347_420_510_000)).description.contains("ask"))
-        #expect(MarketPayload.myAsset(MyAsset(assetUUID: "a", assets: [], assetTimestamp: UnixTime(milliseconds: 1))).description == "assets=0")
-        #expect(MarketPayload.myOrder(MyOrder(uuid: "u", side: .bid, orderType: "limit", state: "wait")).description == "order=u state=wait")
-        let candle = Candle(startUTC: "t", startKST: "k", openingPrice: 1, highPrice: 2, lowPrice: 1, tradePrice: 2, accTradeVolume: 3, accTradePrice: 6)
+        #expect(
+            MarketPayload.trade(Trade(tradePrice: 5, tradeVolume: 2, side: .ask, sequentialID: 17_901_347_420_510_000))
+                .description.contains("ask"))
+        #expect(
+            MarketPayload.myAsset(MyAsset(assetUUID: "a", assets: [], assetTimestamp: UnixTime(milliseconds: 1)))
+                .description == "assets=0")
+        #expect(
+            MarketPayload.myOrder(MyOrder(uuid: "u", side: .bid, orderType: "limit", state: "wait")).description
+                == "order=u state=wait")
+        let candle = Candle(
+            startUTC: "t", startKST: "k", openingPrice: 1, highPrice: 2, lowPrice: 1, tradePrice: 2, accTradeVolume: 3,
+            accTradePrice: 6)
         #expect(MarketPayload.candle(candle).description == "close=2 start=t")
         #expect(ConnectionGeneration.none.next == ConnectionGeneration(1))
         #expect(UnixTime(milliseconds: 2) > UnixTime(milliseconds: 1) && UnixTime(nanoseconds: 5_000).microseconds == 5)

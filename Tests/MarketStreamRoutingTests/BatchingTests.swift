@@ -6,7 +6,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct BatchingTests {
     @Test func aThousandChangesInOneWindowBecomeOneUpstreamMessage() async throws {
-        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .milliseconds(100), gracePeriod: .zero))
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .milliseconds(100), gracePeriod: .zero))
         try await harness.run { h in
             await h.exchange.waitForConnection(1)
             let pool = markets(600)
@@ -93,7 +94,9 @@ import Testing
             await h.exchange.waitUntil { $0.live[.public]?.map(\.kind) == [.trade] }
             let verbs = h.exchange.snapshot.requests.map(\.request.verb)
             #expect(verbs == ["SUBSCRIBE", "SUBSCRIBE", "UNSUBSCRIBE"])
-            #expect(h.exchange.snapshot.requests[1].request.topics.keys.map(\.kind) == [.trade], "only the new topic is sent")
+            #expect(
+                h.exchange.snapshot.requests[1].request.topics.keys.map(\.kind) == [.trade],
+                "only the new topic is sent")
             withExtendedLifetime(b) {}
         }
     }

@@ -46,7 +46,9 @@ import Testing
                 let market = pool[(operation / clientCount) % pool.count]
                 switch (operation / (clientCount * pool.count)) % 4 {
                 case 0:  // subscribe
-                    if model.clients[client] == nil { model.clients[client] = try h.router.client("component.\(client)") }
+                    if model.clients[client] == nil {
+                        model.clients[client] = try h.router.client("component.\(client)")
+                    }
                     let second = pool[(operation / 7) % pool.count]
                     let subscription = try model.clients[client]!.subscribe(to: .ticker, markets: [market, second])
                     model.subscriptions[client, default: []].append((subscription, [market, second]))

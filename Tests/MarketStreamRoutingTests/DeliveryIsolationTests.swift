@@ -8,7 +8,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct DeliveryIsolationTests {
     @Test func aStalledSubscriberDoesNotSlowAnother() async throws {
-        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, bufferCapacity: 4))
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, bufferCapacity: 4))
         try await harness.run { h in
             await h.exchange.waitForConnection(1)
             let stalled = try h.router.subscribe(to: .ticker, markets: [btc])
@@ -33,12 +34,16 @@ import Testing
             }
             let prices = try await received.value
             #expect(prices == (1...100).map { ExactDecimal($0) })
-            #expect(stalled.droppedCount == 97, "101 events (a snapshot and 100 ticks) into a buffer of 4: the oldest were dropped, not waited for")
+            #expect(
+                stalled.droppedCount == 97,
+                "101 events (a snapshot and 100 ticks) into a buffer of 4: the oldest were dropped, not waited for")
             let health = h.router.health().channels.first { $0.channel == publicChannel }
             #expect(health?.droppedEvents == 97)
-            let drops = try h.metrics.expectCounter("marketstream.subscriber.dropped", [
-                ("exchange", "memory"), ("kind", "ticker"), ("subscriber", "anonymous"),
-            ])
+            let drops = try h.metrics.expectCounter(
+                "marketstream.subscriber.dropped",
+                [
+                    ("exchange", "memory"), ("kind", "ticker"), ("subscriber", "anonymous"),
+                ])
             #expect(drops.totalValue == 97)
         }
     }
@@ -62,7 +67,9 @@ import Testing
             var iterator = ui.makeAsyncIterator()
             var latest: [MarketCode: ExactDecimal] = [:]
             while latest[btc] != 50 || latest[eth] != 1_050 {
-                guard let event = try await iterator.nextMarketEvent(), case .ticker(let t) = event.payload else { break }
+                guard let event = try await iterator.nextMarketEvent(), case .ticker(let t) = event.payload else {
+                    break
+                }
                 latest[event.market] = t.tradePrice
             }
             #expect(latest == [btc: 50, eth: 1_050])
@@ -116,7 +123,8 @@ import Testing
             let received = try h.metrics.expectCounter(
                 "marketstream.messages.received", [("exchange", "memory"), ("channel", "public")])
             #expect(received.totalValue >= 12)
-            let topics = try h.metrics.expectGauge("marketstream.upstream.topics", [("exchange", "memory"), ("channel", "public")])
+            let topics = try h.metrics.expectGauge(
+                "marketstream.upstream.topics", [("exchange", "memory"), ("channel", "public")])
             #expect(topics.lastValue == 2)
         }
     }

@@ -40,7 +40,9 @@ import Testing
             queue.offer(.market(tickerEvent(btc, price: ExactDecimal(ms), receivedAtMilliseconds: Int64(ms))))
         }
         #expect(results == [.accepted, .dropped(1), .dropped(1), .accepted, .dropped(1), .accepted])
-        #expect(queue.offer(.market(tickerEvent(eth, receivedAtMilliseconds: 50))) == .accepted, "keys are throttled separately")
+        #expect(
+            queue.offer(.market(tickerEvent(eth, receivedAtMilliseconds: 50))) == .accepted,
+            "keys are throttled separately")
         #expect([queue.take(), queue.take(), queue.take()].map { $0?.price } == [0, 100, 230])
     }
 
@@ -67,7 +69,10 @@ import Testing
         #expect(DeliveryPolicy.throttle(.seconds(1)).description == "throttle(1.0 seconds)")
         #expect(DeliveryPolicy.default(for: .myOrder) == .lossless)
         #expect(DeliveryPolicy.default(for: .ticker) == .dropOldest)
-        #expect([DeliveryPolicy.coalesceByKey, .lossless, .dropOldest].map(\.description) == ["coalesceByKey", "lossless", "dropOldest"])
+        #expect(
+            [DeliveryPolicy.coalesceByKey, .lossless, .dropOldest].map(\.description) == [
+                "coalesceByKey", "lossless", "dropOldest",
+            ])
     }
 }
 

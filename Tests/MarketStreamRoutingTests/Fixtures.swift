@@ -1,4 +1,5 @@
 import MarketStreamCore
+
 @testable import MarketStreamRouting
 
 let btc = MarketCode(validated: "KRW-BTC")

@@ -12,7 +12,12 @@ struct SpreadHandler: DataTypeHandler {
         mutating func process(_ event: MarketEvent) throws -> [MarketPayload] {
             guard case .orderbook(let book) = event.payload, let best = book.units.first else { return [] }
             if best.askPrice < best.bidPrice { throw MarketStreamError(.malformedFrame, "crossed book") }
-            return [.custom(CustomPayload([("bid", best.bidPrice), ("ask", best.askPrice), ("spread", best.askPrice - best.bidPrice)]))]
+            return [
+                .custom(
+                    CustomPayload([
+                        ("bid", best.bidPrice), ("ask", best.askPrice), ("spread", best.askPrice - best.bidPrice),
+                    ]))
+            ]
         }
     }
 
@@ -39,7 +44,9 @@ struct TradeCountHandler: DataTypeHandler {
 }
 
 func book(bid: ExactDecimal, ask: ExactDecimal) -> MarketPayload {
-    .orderbook(Orderbook(totalAskSize: 1, totalBidSize: 1, units: [.init(askPrice: ask, bidPrice: bid, askSize: 1, bidSize: 1)]))
+    .orderbook(
+        Orderbook(
+            totalAskSize: 1, totalBidSize: 1, units: [.init(askPrice: ask, bidPrice: bid, askSize: 1, bidSize: 1)]))
 }
 
 @Suite(.timeLimit(.minutes(1))) struct HandlerTests {
@@ -103,7 +110,9 @@ func book(bid: ExactDecimal, ask: ExactDecimal) -> MarketPayload {
             var counts = try h.router.subscribe(to: tradeCount, markets: [btc, eth]).makeAsyncIterator()
             await h.exchange.waitUntil { $0.live[.public]?.count == 2 }
             for market in [btc, btc, eth, btc] {
-                h.exchange.emit(.trade(Trade(tradePrice: 1, tradeVolume: 1, side: .bid, sequentialID: 1)), kind: .trade, market: market)
+                h.exchange.emit(
+                    .trade(Trade(tradePrice: 1, tradeVolume: 1, side: .bid, sequentialID: 1)), kind: .trade,
+                    market: market)
             }
             var seen: [String] = []
             while seen.count < 4, let event = try await counts.nextMarketEvent() {
@@ -150,7 +159,9 @@ func book(bid: ExactDecimal, ask: ExactDecimal) -> MarketPayload {
                 SpreadHandler.Processor()
             }
         }
-        for handlers in [[Builtin()], [SpreadHandler(), SpreadHandler()], [Chained()], [Nothing()]] as [[any DataTypeHandler]] {
+        for handlers in [[Builtin()], [SpreadHandler(), SpreadHandler()], [Chained()], [Nothing()]]
+            as [[any DataTypeHandler]]
+        {
             #expect(throws: MarketStreamError.self) { try HandlerRegistry(handlers) }
         }
         let router = harness().router

@@ -100,7 +100,9 @@ import Testing
             let event = try await ticks.next { $0.marketEvent?.stream == .realtime }
             #expect(event?.marketEvent?.market == eth, "the dropped market no longer reaches this client")
             client.unsubscribe(from: .ticker, markets: [eth])
-            #expect(try await ticks.next(where: { $0.marketEvent?.stream == .realtime }) == nil, "no market left: the stream ended")
+            #expect(
+                try await ticks.next(where: { $0.marketEvent?.stream == .realtime }) == nil,
+                "no market left: the stream ended")
             await h.waitForUpstream([xrp])
             withExtendedLifetime(chart) {}
         }
@@ -137,7 +139,9 @@ import Testing
         #expect(code { _ = try MarketCode("krw-btc") } == .invalidMarketCode)
         #expect(code { _ = try DataKind(parsing: "tickers") } == nil, "well-formed names parse as custom kinds…")
         let custom = try DataKind(parsing: "tickers")
-        #expect(code { _ = try router.subscribe(to: custom, markets: [btc]) } == .unsupportedDataKind, "…that no channel carries")
+        #expect(
+            code { _ = try router.subscribe(to: custom, markets: [btc]) } == .unsupportedDataKind,
+            "…that no channel carries")
         #expect(code { _ = try DataKind(parsing: "orderbook.7") } == .unknownDataKind)
         #expect(code { _ = try router.subscribe(to: .ticker, markets: []) } == .invalidArgument)
         #expect(code { _ = try router.subscribe(to: .ticker, markets: [btc], on: "binance") } == .unknownExchange)
@@ -190,7 +194,9 @@ import Testing
             // A subscriber of one market's orders gets only that market's.
             var btcOrders = try h.router.subscribe(to: .myOrder, markets: [btc]).makeAsyncIterator()
             await h.exchange.waitUntil { $0.live[.private]?.count == 2 }
-            h.exchange.emit(.myOrder(MyOrder(uuid: "u-2", side: .ask, orderType: "limit", state: "wait")), kind: .myOrder, market: btc)
+            h.exchange.emit(
+                .myOrder(MyOrder(uuid: "u-2", side: .ask, orderType: "limit", state: "wait")), kind: .myOrder,
+                market: btc)
             let btcEvent = try await btcOrders.next { $0.marketEvent?.stream == .realtime }
             let allEvent = try await orders.next { $0.marketEvent?.stream == .realtime }
             #expect(btcEvent?.marketEvent?.market == btc && allEvent?.marketEvent?.market == btc)

@@ -6,10 +6,12 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct RecoveryTests {
     static let policy = ReconnectPolicy(
-        initialDelay: .milliseconds(250), multiplier: 2, maximumDelay: .seconds(30), jitter: 0.2, stablePeriod: .seconds(30))
+        initialDelay: .milliseconds(250), multiplier: 2, maximumDelay: .seconds(30), jitter: 0.2,
+        stablePeriod: .seconds(30))
 
     @Test func aDroppedConnectionIsRestoredInFullAfterTheBackoff() async throws {
-        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
         try await harness.run { h in
             await h.exchange.waitForConnection(1)
             var tickers = try h.router.subscribe(to: .ticker, markets: [btc, eth]).makeAsyncIterator()
@@ -18,7 +20,8 @@ import Testing
 
             h.exchange.dropConnection()
             let outage = try await tickers.next { if case .connection = $0 { true } else { false } }
-            guard case .connection(let event)? = outage, case .reconnecting(let attempt, let delay, _) = event.kind else {
+            guard case .connection(let event)? = outage, case .reconnecting(let attempt, let delay, _) = event.kind
+            else {
                 Issue.record("expected a reconnecting event, got \(String(describing: outage))")
                 return
             }
@@ -47,7 +50,8 @@ import Testing
     }
 
     @Test func consecutiveFailuresBackOffExponentially() async throws {
-        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
         try await harness.run { h in
             await h.exchange.waitForConnection(1)
             let subscription = try h.router.subscribe(to: .ticker, markets: [btc])
@@ -70,14 +74,16 @@ import Testing
                     seen = attempts
                 }
             }
-            #expect(attemptTimes == [.milliseconds(250), .milliseconds(750), .milliseconds(1_750), .milliseconds(3_750)])
+            #expect(
+                attemptTimes == [.milliseconds(250), .milliseconds(750), .milliseconds(1_750), .milliseconds(3_750)])
             await h.waitForUpstream([btc])
             withExtendedLifetime(subscription) {}
         }
     }
 
     @Test func eventsOfAnOlderGenerationAreNeverDelivered() async throws {
-        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
         try await harness.run { h in
             await h.exchange.waitForConnection(1)
             let subscription = try h.router.subscribe(to: .ticker, markets: [btc])
@@ -86,7 +92,9 @@ import Testing
             for price in 1...5 { h.exchange.emitTicker(btc, price: ExactDecimal(price)) }
             await h.exchange.waitUntil { _ in true }
             h.exchange.dropConnection()
-            _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) { h.exchange.snapshot.connections[.public] == 2 }
+            _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) {
+                h.exchange.snapshot.connections[.public] == 2
+            }
             await h.waitForUpstream([btc])
             h.exchange.emitTicker(btc, price: 100)
             var iterator = subscription.makeAsyncIterator()
@@ -101,7 +109,8 @@ import Testing
     }
 
     @Test func anExchangeErrorFrameReachesSubscribersAndTheConnectionRecovers() async throws {
-        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
         try await harness.run { h in
             await h.exchange.waitForConnection(1)
             var iterator = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
@@ -113,14 +122,19 @@ import Testing
                 return
             }
             #expect(message.contains("INVALID_PARAM"))
-            _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) { h.exchange.snapshot.connections[.public] == 2 }
+            _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) {
+                h.exchange.snapshot.connections[.public] == 2
+            }
             await h.waitForUpstream([btc])
-            #expect(h.router.health().channels.first { $0.channel == publicChannel }?.lastError?.contains("INVALID_PARAM") == true)
+            #expect(
+                h.router.health().channels.first { $0.channel == publicChannel }?.lastError?.contains("INVALID_PARAM")
+                    == true)
         }
     }
 
     @Test func aSilentConnectionIsReplaced() async throws {
-        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
         try await harness.run { h in
             await h.exchange.waitForConnection(1)
             let subscription = try h.router.subscribe(to: .ticker, markets: [btc])
@@ -133,13 +147,16 @@ import Testing
             // Detection takes one to two tolerance windows; the test clock moves in 5 s steps.
             #expect(waited > .seconds(60) && waited <= .seconds(135))
             #expect(h.exchange.snapshot.pings >= 2)
-            #expect(h.router.health().channels.first { $0.channel == publicChannel }?.lastError?.contains("stalled") == true)
+            #expect(
+                h.router.health().channels.first { $0.channel == publicChannel }?.lastError?.contains("stalled") == true
+            )
             withExtendedLifetime(subscription) {}
         }
     }
 
     @Test func pingsKeepAQuietConnectionAlive() async throws {
-        let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
         try await harness.run { h in
             await h.exchange.waitForConnection(1)
             _ = await h.advance(by: .seconds(5), upTo: .seconds(300)) { false }

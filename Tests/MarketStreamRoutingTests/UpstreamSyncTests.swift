@@ -37,7 +37,9 @@ import Testing
         #expect(first == .wait(until: .milliseconds(1_100)))
         let second = sync.nextStep(now: .milliseconds(1_050), desired: [topic(btc), topic(eth)], snapshots: [])
         #expect(second == .wait(until: .milliseconds(1_100)), "a later change joins the same window")
-        guard case .send(let request) = sync.nextStep(now: .milliseconds(1_100), desired: [topic(btc), topic(eth)], snapshots: [])
+        guard
+            case .send(let request) = sync.nextStep(
+                now: .milliseconds(1_100), desired: [topic(btc), topic(eth)], snapshots: [])
         else {
             Issue.record("expected a flush")
             return
@@ -49,7 +51,8 @@ import Testing
         var sync = makeSync()
         let step = sync.nextStep(now: .zero, desired: [topic(btc)], snapshots: [])
         #expect(step == .wait(until: .milliseconds(100)))
-        guard case .send(let request) = sync.nextStep(now: .milliseconds(100), desired: [topic(btc)], snapshots: []) else {
+        guard case .send(let request) = sync.nextStep(now: .milliseconds(100), desired: [topic(btc)], snapshots: [])
+        else {
             Issue.record("expected restore")
             return
         }
@@ -68,7 +71,8 @@ import Testing
         }
         sync.recordMessage(at: .zero)
         sync.didApply(first)
-        guard case .send(let request) = sync.nextStep(now: .seconds(1), desired: [topic(btc)], snapshots: [topic(eth)]) else {
+        guard case .send(let request) = sync.nextStep(now: .seconds(1), desired: [topic(btc)], snapshots: [topic(eth)])
+        else {
             Issue.record("expected a snapshot request"); return
         }
         #expect(request.desired == [topic(btc)], "the live topic is re-listed")

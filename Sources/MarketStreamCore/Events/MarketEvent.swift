@@ -99,7 +99,8 @@ public enum MarketPayload: Sendable, CustomStringConvertible {
         switch self {
         case .ticker(let t): "price=\(t.tradePrice)"
         case .trade(let t): "price=\(t.tradePrice) volume=\(t.tradeVolume) \(t.side)"
-        case .orderbook(let o): "levels=\(o.units.count) bid=\(o.units.first?.bidPrice.description ?? "-") ask=\(o.units.first?.askPrice.description ?? "-")"
+        case .orderbook(let o):
+            "levels=\(o.units.count) bid=\(o.units.first?.bidPrice.description ?? "-") ask=\(o.units.first?.askPrice.description ?? "-")"
         case .candle(let c): "close=\(c.tradePrice) start=\(c.startUTC)"
         case .myOrder(let o): "order=\(o.uuid) state=\(o.state)"
         case .myAsset(let a): "assets=\(a.assets.count)"

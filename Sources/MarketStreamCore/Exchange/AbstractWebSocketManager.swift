@@ -50,7 +50,8 @@ public protocol AbstractWebSocketManager: Sendable {
     ///   - output: Where to append what the frame holds.
     /// - Throws: ``MarketStreamError`` with `.malformedFrame` for a frame that cannot be decoded;
     ///   the router counts and skips it and keeps the connection.
-    func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame) throws(MarketStreamError)
+    func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame)
+        throws(MarketStreamError)
 
     /// Encodes a subscription change as the messages to send, validating it first.
     ///

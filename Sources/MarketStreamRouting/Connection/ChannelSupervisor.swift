@@ -19,7 +19,8 @@ extension MarketDataRouter {
     /// reconnect with jittered exponential backoff. Returns when the task is cancelled.
     func supervise(_ runtime: ChannelRuntime) async {
         let key = runtime.key
-        let staysWarm = runtime.descriptor.staysWarm && configuration.keepsChannelsWarm
+        let staysWarm =
+            runtime.descriptor.staysWarm && configuration.keepsChannelsWarm
             && runtime.manager.unavailability(of: key.channel) == nil
         var failures = 0
         var logger = self.logger

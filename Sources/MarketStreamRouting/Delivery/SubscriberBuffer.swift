@@ -31,7 +31,8 @@ final class SubscriberBuffer: Sendable {
     private let onTermination: @Sendable (SubscriberID) -> Void
 
     init(
-        id: SubscriberID, channel: ChannelKey, policy: DeliveryPolicy, capacity: Int, acceptsOnlySnapshots: Bool = false,
+        id: SubscriberID, channel: ChannelKey, policy: DeliveryPolicy, capacity: Int,
+        acceptsOnlySnapshots: Bool = false,
         dropCounter: Counter?, onTermination: @escaping @Sendable (SubscriberID) -> Void
     ) {
         self.id = id

@@ -66,7 +66,8 @@ extension MarketDataRouter {
         guard let received else {
             try Task.checkCancellation()
             throw MarketStreamError(
-                .timedOut, "no \(kind) snapshot for \(markets.map(\.rawValue).joined(separator: ",")) within \(timeout)",
+                .timedOut,
+                "no \(kind) snapshot for \(markets.map(\.rawValue).joined(separator: ",")) within \(timeout)",
                 exchange: runtime.key.exchange)
         }
         let order = kind.isAccountWide ? [MarketCode.account] : markets

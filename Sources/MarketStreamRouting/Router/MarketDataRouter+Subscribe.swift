@@ -89,7 +89,8 @@ extension MarketDataRouter {
         if kind.isCustom {
             guard let handler = state.withLock({ $0.handlers[kind] }) else {
                 throw MarketStreamError(
-                    .unsupportedDataKind, "no exchange channel or handler produces '\(kind)'", exchange: manager.exchange)
+                    .unsupportedDataKind, "no exchange channel or handler produces '\(kind)'",
+                    exchange: manager.exchange)
             }
             carried = handler.consumedKinds
         } else {
@@ -139,7 +140,8 @@ extension MarketDataRouter {
             )
             buffer.advanceGeneration(to: runtime.generation)
             _ = try state.add(
-                SubscriberRecord(buffer: buffer, kind: kind, topics: topics, clientID: clientID, isSnapshotWaiter: false)
+                SubscriberRecord(
+                    buffer: buffer, kind: kind, topics: topics, clientID: clientID, isSnapshotWaiter: false)
             )
             subscriberGauge.record(state.subscribers.count)
             return buffer

@@ -139,7 +139,8 @@ struct RouterState: Sendable {
         stopProcessors(for: removed)
         if !record.isSnapshotWaiter {
             // Keep inputs that a remaining topic of this subscriber still needs.
-            let released = upstreamTopics(for: removed).subtracting(upstreamTopics(for: record.topics.subtracting(removed)))
+            let released = upstreamTopics(for: removed).subtracting(
+                upstreamTopics(for: record.topics.subtracting(removed)))
             _ = table.remove(id, from: released, on: record.channel, now: now, grace: grace)
         }
         record.topics.subtract(removed)
