@@ -82,7 +82,7 @@ public final class MarketDataRouter: Service, Sendable {
         for manager in managers {
             precondition(managersByID[manager.exchange] == nil, "exchange \(manager.exchange) registered twice")
             managersByID[manager.exchange] = manager
-            state.connectLimiters[manager.exchange] = RateLimiter(limits: [manager.connectLimit])
+            state.connectLimiters[manager.exchange] = SlidingWindowRateLimiter(limits: [manager.connectLimit])
             for channel in manager.channels {
                 let key = ChannelKey(exchange: manager.exchange, channel: channel.id)
                 runtimes[key] = ChannelRuntime(

@@ -39,7 +39,7 @@ struct RouterState: Sendable {
     var routes: [SubscriptionTopic: [SubscriberBuffer]] = [:]
     var clients: [String: Set<SubscriberID>] = [:]
     var channels: [ChannelKey: ChannelRecord] = [:]
-    var connectLimiters: [ExchangeID: RateLimiter] = [:]
+    var connectLimiters: [ExchangeID: SlidingWindowRateLimiter] = [:]
     /// Running handler processors by the topic they produce, with their subscriber counts.
     var derived: [SubscriptionTopic: (stream: DerivedStream, subscribers: Int)] = [:]
     /// Running handler processors by each topic they consume.

@@ -22,13 +22,13 @@ struct UpstreamSync: Sendable {
     /// What the exchange has for this connection.
     private(set) var upstream: Set<SubscriptionTopic> = []
     private var dirtySince: Duration?
-    private var limiter: RateLimiter
+    private var limiter: SlidingWindowRateLimiter
     private(set) var sequence = 0
 
     init(channel: ChannelID, debounce: Duration, messageLimits: [RateLimit]) {
         self.channel = channel
         self.debounce = debounce
-        limiter = RateLimiter(limits: messageLimits)
+        limiter = SlidingWindowRateLimiter(limits: messageLimits)
     }
 
     /// The next thing to do, given the channel's current desired set and pending snapshots.

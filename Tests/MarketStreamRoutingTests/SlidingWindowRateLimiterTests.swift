@@ -7,7 +7,7 @@ import Testing
     let upbit = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))]
 
     @Test func allowsFivePerSecondThenWaits() {
-        var limiter = RateLimiter(limits: upbit)
+        var limiter = SlidingWindowRateLimiter(limits: upbit)
         for i in 0..<5 {
             #expect(limiter.earliestPermitted(at: .milliseconds(i)) == .milliseconds(i))
             limiter.record(at: .milliseconds(i))
@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func neverExceedsEitherWindowUnderSustainedDemand() {
-        var limiter = RateLimiter(limits: upbit)
+        var limiter = SlidingWindowRateLimiter(limits: upbit)
         var now = Duration.zero
         var sent: [Duration] = []
         while now < .seconds(180) {

@@ -1,22 +1,24 @@
 import DequeModule
 import MarketStreamCore
 
-/// Sliding-window admission for outbound messages or connection attempts; performs no I/O.
+/// Sliding-window admission for messages or connection attempts against several limits at once
+/// (Upbit: 5 per second and 100 per minute); performs no I/O.
 ///
-/// Times are offsets on the router's clock, so tests drive it with plain `Duration`s.
-struct RateLimiter: Sendable {
+/// Times are offsets on a caller's clock, so tests drive it with plain `Duration`s.
+public struct SlidingWindowRateLimiter: Sendable {
     private let limits: [RateLimit]
     /// Send times still inside the longest window, oldest first.
     private var history: Deque<Duration> = []
     private let longestWindow: Duration
 
-    init(limits: [RateLimit]) {
+    /// Creates a limiter enforcing every limit in `limits`.
+    public init(limits: [RateLimit]) {
         self.limits = limits
         longestWindow = limits.map(\.interval).max() ?? .zero
     }
 
     /// The earliest time at or after `now` when one more event fits every limit.
-    func earliestPermitted(at now: Duration) -> Duration {
+    public func earliestPermitted(at now: Duration) -> Duration {
         var earliest = now
         for limit in limits where history.count >= limit.count {
             // The event `limit.count` places back must have left the window.
@@ -27,7 +29,7 @@ struct RateLimiter: Sendable {
     }
 
     /// Records an event at `now`. The caller has checked ``earliestPermitted(at:)``.
-    mutating func record(at now: Duration) {
+    public mutating func record(at now: Duration) {
         history.append(now)
         while let first = history.first, first + longestWindow <= now {
             history.removeFirst()
@@ -35,7 +37,7 @@ struct RateLimiter: Sendable {
     }
 
     /// How many events happened in the window `(now - interval, now]`.
-    func count(within interval: Duration, at now: Duration) -> Int {
+    public func count(within interval: Duration, at now: Duration) -> Int {
         history.reversed().prefix { $0 > now - interval }.count
     }
 }

@@ -1,0 +1,32 @@
+import MarketStreamCore
+import NIOCore
+
+/// Encodes each published event at most once per (format, book depth), however many connections
+/// receive it.
+struct EncodeCache {
+    private struct Key: Hashable {
+        var format: UpbitFormat
+        var depth: Int?
+        var level: ExactDecimal?
+    }
+
+    let event: MarketEvent
+    private var encoded: [Key: ByteBuffer] = [:]
+
+    init(event: MarketEvent) { self.event = event }
+
+    /// The event as a frame in `format`, its book cut to `depth` levels.
+    mutating func frame(format: UpbitFormat, depth: Int?, level: ExactDecimal?) -> ByteBuffer {
+        let key = Key(format: format, depth: depth, level: level)
+        if let frame = encoded[key] { return frame }
+        var event = self.event
+        if case .orderbook(var book) = event.payload, depth != nil || level != nil {
+            if let depth, depth < book.units.count { book.units = Array(book.units.prefix(depth)) }
+            book.level = level ?? .zero
+            event = event.deriving(kind: event.kind, payload: .orderbook(book))
+        }
+        let frame = ByteBuffer(bytes: UpbitEventEncoder.encode(event, format: format))
+        encoded[key] = frame
+        return frame
+    }
+}

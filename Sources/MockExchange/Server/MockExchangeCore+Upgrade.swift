@@ -1,0 +1,85 @@
+import HTTPTypes
+import HummingbirdWebSocket
+import Logging
+import MarketStreamCore
+import NIOCore
+
+extension MockExchangeCore {
+    /// Decides a WebSocket upgrade: Upbit's public and private paths, the incremental dialect at
+    /// `/ws`; refused (HTTP 404 from the router) when connections are being refused.
+    func upgrade(request: HTTPRequest, channel: any Channel, logger: Logger)
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    {
+        guard !faults.refuseConnections else { return .dontUpgrade }
+        let path = (request.path ?? "").split(separator: "?").first.map(String.init) ?? ""
+        switch path {
+        case "/websocket/v1", "/websocket/v1/private":
+            let isPrivate = path.hasSuffix("/private")
+            let authError: UpbitErrorFrame?
+            if isPrivate {
+                do {
+                    let claims = try JWTVerifier.verify(
+                        authorization: request.headerFields[.authorization], credentials: configuration.credentials)
+                    authError = useNonce(claims.nonce) ? nil : .invalidAuth
+                } catch {
+                    authError = .invalidAuth
+                }
+            } else {
+                authError = nil
+            }
+            return .upgrade([:]) { inbound, outbound, _ in
+                try await self.runUpbit(
+                    isPrivate: isPrivate, authError: authError, channel: channel, inbound: inbound, outbound: outbound,
+                    logger: logger)
+            }
+        case "/ws":
+            return .upgrade([:]) { inbound, outbound, _ in
+                try await self.runIncremental(channel: channel, inbound: inbound, outbound: outbound, logger: logger)
+            }
+        default:
+            return .dontUpgrade
+        }
+    }
+
+    private func runUpbit(
+        isPrivate: Bool, authError: UpbitErrorFrame?, channel: any Channel, inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter, logger: Logger
+    ) async throws {
+        let id = makeConnectionID()
+        let (frames, continuation) = AsyncStream.makeStream(
+            of: OutgoingFrame.self, bufferingPolicy: .bufferingNewest(100_000))
+        let connection = UpbitConnection(
+            id: id, isPrivate: isPrivate, messageLimits: configuration.messageLimits, outbound: continuation)
+        if let authError {
+            connection.fail(authError, exchange: self)
+        } else {
+            register(connection, channel: channel)
+        }
+        defer {
+            unregister(id)
+            continuation.finish()
+        }
+        let session = WebSocketSession(id: id, core: self, channel: channel, logger: logger)
+        try await session.run(
+            outboundFrames: frames, inbound: inbound, outbound: outbound, statusSource: { connection.isPinging },
+            receive: { [self] text in connection.receive(text: text, at: self.elapsed(), exchange: self) })
+    }
+
+    private func runIncremental(
+        channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+    ) async throws {
+        let id = makeConnectionID()
+        let (frames, continuation) = AsyncStream.makeStream(
+            of: OutgoingFrame.self, bufferingPolicy: .bufferingNewest(100_000))
+        let connection = IncrementalConnection(id: id, outbound: continuation)
+        register(connection, channel: channel)
+        defer {
+            unregister(id)
+            continuation.finish()
+        }
+        let session = WebSocketSession(id: id, core: self, channel: channel, logger: logger)
+        try await session.run(
+            outboundFrames: frames, inbound: inbound, outbound: outbound, statusSource: nil,
+            receive: { [self] text in connection.receive(text: text, exchange: self) })
+    }
+}

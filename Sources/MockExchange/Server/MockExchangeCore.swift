@@ -1,0 +1,184 @@
+import Logging
+import MarketStreamCore
+import MarketStreamRouting
+import NIOCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The mock exchange's shared state: the simulated market, the connected clients, the paper
+/// account and the active faults. Every endpoint works on it; nothing here does I/O.
+final class MockExchangeCore: Sendable {
+    struct State: Sendable {
+        var simulator: MarketSimulator
+        var upbitConnections: [Int: UpbitConnection] = [:]
+        var incrementalConnections: [Int: IncrementalConnection] = [:]
+        var channels: [Int: any Channel] = [:]
+        var faults: MockFaults
+        var nextConnectionID = 0
+        var usedNonces: Set<String> = []
+        var ledger: PaperLedger
+        var random: SeededRandom
+        var restLimiters: [String: SlidingWindowRateLimiter] = [:]
+        var framesSent = 0
+    }
+
+    let configuration: MockExchangeConfiguration
+    let state: Mutex<State>
+    let origin = ContinuousClock.now
+
+    init(configuration: MockExchangeConfiguration) {
+        self.configuration = configuration
+        let now = Self.wallMilliseconds()
+        state = Mutex(
+            State(
+                simulator: MarketSimulator(
+                    seed: configuration.seed, marketCount: configuration.marketCount, startTime: now),
+                faults: configuration.faults,
+                ledger: PaperLedger(balances: configuration.startingBalances, feeRate: configuration.feeRate),
+                random: SeededRandom(seed: configuration.seed &+ 1)))
+    }
+
+    /// Milliseconds since the Unix epoch.
+    static func wallMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
+    /// Time since the exchange started, for rate limits.
+    func elapsed() -> Duration { ContinuousClock.now - origin }
+
+    func withSimulator<T>(_ body: (MarketSimulator) -> T) -> T {
+        state.withLock { body($0.simulator) }
+    }
+
+    func snapshot(of kind: DataKind, market: MarketCode) -> MarketEvent? {
+        let now = Self.wallMilliseconds()
+        return state.withLock { $0.simulator.snapshot(of: kind, market: market, at: now) }
+    }
+
+    // MARK: - Connections
+
+    func register(_ connection: UpbitConnection, channel: any Channel) {
+        state.withLock { state in
+            state.upbitConnections[connection.id] = connection
+            state.channels[connection.id] = channel
+        }
+    }
+
+    func register(_ connection: IncrementalConnection, channel: any Channel) {
+        state.withLock { state in
+            state.incrementalConnections[connection.id] = connection
+            state.channels[connection.id] = channel
+        }
+    }
+
+    func unregister(_ id: Int) {
+        state.withLock { state in
+            state.upbitConnections[id] = nil
+            state.incrementalConnections[id] = nil
+            state.channels[id] = nil
+        }
+    }
+
+    func makeConnectionID() -> Int {
+        state.withLock { state in
+            state.nextConnectionID += 1
+            return state.nextConnectionID
+        }
+    }
+
+    var connectionCount: Int { state.withLock { $0.channels.count } }
+
+    // MARK: - Publishing
+
+    /// Advances the market by `steps` updates and sends the events to every subscriber.
+    func advance(steps: Int) {
+        let now = Self.wallMilliseconds()
+        let (events, upbit, incremental, faults, fills) = state.withLock { state in
+            var events: [MarketEvent] = []
+            for _ in 0..<steps { events += state.simulator.step(at: now) }
+            let fills = state.ledger.match(against: state.simulator, at: now)
+            for fill in fills where fill.publicTrade != nil {
+                let trade = fill.publicTrade!
+                events += state.simulator.recordFill(
+                    market: trade.market, price: trade.price, volume: trade.volume, side: trade.side, at: now)
+            }
+            return (
+                events, Array(state.upbitConnections.values), Array(state.incrementalConnections.values), state.faults,
+                fills.flatMap(\.privateEvents)
+            )
+        }
+        publish(events + fills, upbit: upbit, incremental: incremental, faults: faults)
+    }
+
+    /// Sends events (account events go to private connections only) to their subscribers.
+    func publish(_ events: [MarketEvent]) {
+        let (upbit, incremental, faults) = state.withLock {
+            (Array($0.upbitConnections.values), Array($0.incrementalConnections.values), $0.faults)
+        }
+        publish(events, upbit: upbit, incremental: incremental, faults: faults)
+    }
+
+    private func publish(
+        _ events: [MarketEvent], upbit: [UpbitConnection], incremental: [IncrementalConnection], faults: MockFaults
+    ) {
+        guard !faults.stalled, !events.isEmpty else { return }
+        for event in events {
+            var cache = EncodeCache(event: event)
+            var incrementalFrame: ByteBuffer?
+            for connection in upbit where connection.isPrivate == event.kind.isPrivate {
+                if faults.malformedFraction > 0,
+                    state.withLock({ Double($0.random.next() % 1_000) / 1_000 })
+                        < faults.malformedFraction
+                {
+                    connection.outbound.yield(.binary(ByteBuffer(string: "{\"type\":\"ticker\",\"code\":")))
+                    continue
+                }
+                connection.offer(&cache)
+            }
+            guard !event.kind.isPrivate else { continue }
+            for connection in incremental { connection.offer(event, frame: &incrementalFrame) }
+        }
+    }
+
+    // MARK: - Faults
+
+    var faults: MockFaults {
+        get { state.withLock { $0.faults } }
+    }
+
+    func setFaults(_ faults: MockFaults) {
+        state.withLock { $0.faults = faults }
+    }
+
+    /// Drops every WebSocket connection without a close frame.
+    func dropAllConnections() {
+        let channels = state.withLock { Array($0.channels.values) }
+        for channel in channels { channel.close(promise: nil) }
+    }
+
+    /// Forgets part of every Upbit connection's subscription set.
+    func forgetSubscriptions(fraction: Double) {
+        state.withLock { state in
+            for connection in state.upbitConnections.values {
+                connection.forget(fraction: fraction, random: &state.random)
+            }
+        }
+    }
+
+    /// Sends an error frame to every Upbit connection, which then closes.
+    func sendErrorFrames(name: String, message: String) {
+        let connections = state.withLock { Array($0.upbitConnections.values) }
+        for connection in connections { connection.fail(UpbitErrorFrame(name: name, message: message), exchange: self) }
+    }
+
+    /// Sends one malformed frame to every connection.
+    func sendMalformedFrames() {
+        let connections = state.withLock { Array($0.upbitConnections.values) }
+        for connection in connections { connection.outbound.yield(.binary(ByteBuffer(string: "{\"type\":\"tick"))) }
+    }
+}

@@ -1,0 +1,164 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import MarketStreamCore
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Where a running mock exchange listens.
+public struct MockExchangeEndpoint: Sendable, Hashable {
+    /// The bound host.
+    public var host: String
+    /// The bound port.
+    public var port: Int
+
+    /// The WebSocket base (`ws://127.0.0.1:PORT`); Upbit paths are `/websocket/v1` and
+    /// `/websocket/v1/private`, the incremental dialect is `/ws`.
+    public var webSocketBase: String { "ws://\(host):\(port)" }
+    /// The REST base (`http://127.0.0.1:PORT`).
+    public var restBase: String { "http://\(host):\(port)" }
+}
+
+/// A local, Upbit-compatible exchange: WebSocket (Upbit dialect and an incremental dialect) and
+/// REST on one port, a deterministic simulated market, paper trading and fault injection.
+///
+/// Run it as a ServiceLifecycle `Service`; ``endpoint()`` returns once it listens.
+///
+/// ```swift
+/// let server = MockExchangeServer(configuration: .init(seed: 7), logger: logger)
+/// group.addTask { try await server.run() }
+/// let endpoint = await server.endpoint()   // ws://127.0.0.1:PORT
+/// ```
+public final class MockExchangeServer: Service, Sendable {
+    let core: MockExchangeCore
+    let logger: Logger
+    private let listening = Mutex<
+        (endpoint: MockExchangeEndpoint?, waiters: [CheckedContinuation<MockExchangeEndpoint, Never>])
+    >(
+        (nil, []))
+
+    /// Creates a server; nothing starts until ``run()``.
+    /// - Parameters:
+    ///   - configuration: Market, limits, credentials and faults.
+    ///   - logger: Where the server logs.
+    public init(configuration: MockExchangeConfiguration = MockExchangeConfiguration(), logger: Logger) {
+        core = MockExchangeCore(configuration: configuration)
+        self.logger = logger
+    }
+
+    /// The address the server listens on; waits until it does.
+    public func endpoint() async -> MockExchangeEndpoint {
+        await withCheckedContinuation { continuation in
+            let ready = listening.withLock { state -> MockExchangeEndpoint? in
+                if let endpoint = state.endpoint { return endpoint }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Serves until cancelled or a graceful shutdown.
+    public func run() async throws {
+        let core = self.core
+        let configuration = core.configuration
+        let logger = self.logger
+        let application = Application(
+            router: core.makeRouter(),
+            server: .http1WebSocketUpgrade(
+                configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: 1 << 22, autoPing: .disabled))
+            ) { request, channel, logger in
+                core.upgrade(request: request, channel: channel, logger: logger)
+            },
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "mock-exchange"),
+            onServerRunning: { channel in
+                self.didStartListening(
+                    MockExchangeEndpoint(
+                        host: configuration.host, port: channel.localAddress?.port ?? configuration.port))
+            },
+            logger: logger
+        )
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await application.runService() }
+            group.addTask { try await cancelWhenGracefulShutdown { try await core.runMarket() } }
+            group.addTask { try await cancelWhenGracefulShutdown { try await core.runScheduledFaults() } }
+        }
+    }
+
+    private func didStartListening(_ endpoint: MockExchangeEndpoint) {
+        let waiters = listening.withLock { state in
+            state.endpoint = endpoint
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: endpoint) }
+        logger.info("mock exchange listening", metadata: ["endpoint": "\(endpoint.webSocketBase)"])
+    }
+
+    // MARK: - Fault injection
+
+    /// The active faults.
+    public var faults: MockFaults { core.faults }
+
+    /// Replaces the active faults.
+    public func setFaults(_ faults: MockFaults) { core.setFaults(faults) }
+
+    /// Drops every WebSocket connection at once, without a close frame.
+    public func dropConnections() { core.dropAllConnections() }
+
+    /// Silently forgets `fraction` (0…1) of every Upbit connection's subscriptions, as
+    /// `LIST_SUBSCRIPTIONS` then reports.
+    public func forgetSubscriptions(fraction: Double) { core.forgetSubscriptions(fraction: fraction) }
+
+    /// Sends an Upbit error frame on every Upbit connection, then closes them.
+    public func sendErrorFrames(name: String = "INVALID_PARAM", message: String = "fault injected") {
+        core.sendErrorFrames(name: name, message: message)
+    }
+
+    /// Sends one malformed frame on every Upbit connection.
+    public func sendMalformedFrames() { core.sendMalformedFrames() }
+
+    /// Open WebSocket connections.
+    public var connectionCount: Int { core.connectionCount }
+
+    /// Advances the simulated market by `steps` updates now (in addition to the configured rate).
+    public func advanceMarket(steps: Int = 1) { core.advance(steps: steps) }
+
+    /// The markets the exchange simulates.
+    public var markets: [MarketCode] { core.withSimulator { $0.markets.map(\.code) } }
+}
+
+extension MockExchangeCore {
+    /// Steps the simulated market at the configured rate until cancelled.
+    func runMarket() async throws {
+        let rate = configuration.updatesPerSecond
+        guard rate > 0 else { return try await Task.sleep(for: .seconds(1_000_000_000)) }
+        // Batch steps so that high rates do not need sub-millisecond sleeps.
+        let interval = max(Duration.milliseconds(5), .nanoseconds(Int64(1e9 / rate)))
+        let stepsPerTick = max(1, Int((rate * interval.seconds).rounded()))
+        let clock = ContinuousClock()
+        var deadline = clock.now
+        while true {
+            deadline += interval
+            try await clock.sleep(until: deadline)
+            advance(steps: stepsPerTick)
+        }
+    }
+
+    func runScheduledFaults() async throws {
+        while true {
+            guard let every = faults.dropEvery else {
+                try await Task.sleep(for: .milliseconds(200))
+                continue
+            }
+            try await Task.sleep(for: every)
+            dropAllConnections()
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

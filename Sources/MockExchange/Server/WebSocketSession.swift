@@ -1,0 +1,99 @@
+import HummingbirdWebSocket
+import Logging
+import MarketStreamCore
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// Runs one upgraded WebSocket connection of either dialect: a writer draining the connection's
+/// outbound queue, a reader handing messages to the dialect, and the keepalive/idle timer.
+struct WebSocketSession {
+    let id: Int
+    let core: MockExchangeCore
+    let channel: any Channel
+    let logger: Logger
+
+    /// Runs until either side closes.
+    /// - Parameters:
+    ///   - outboundFrames: The dialect's outbound queue.
+    ///   - inbound: Frames from the client.
+    ///   - outbound: Writes to the client.
+    ///   - statusSource: Whether the client asked for `{"status":"UP"}` (Upbit's text `PING`).
+    ///   - receive: The dialect's handler of one text message.
+    func run(
+        outboundFrames: AsyncStream<OutgoingFrame>, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        statusSource: (@Sendable () -> Bool)?, receive: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let lastActivity = LastActivity(core.elapsed())
+        let markActive: @Sendable () -> Void = { [core] in lastActivity.mark(core.elapsed()) }
+        await ActivityObserver.install(on: channel, onActivity: markActive)
+        let core = self.core
+        let channel = self.channel
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await frame in outboundFrames {
+                    switch frame {
+                    case .binary(let buffer):
+                        if let delay = core.faults.slowDelay { try await Task.sleep(for: delay) }
+                        try await outbound.write(.binary(buffer))
+                        markActive()
+                    case .text(let text):
+                        try await outbound.write(.text(text))
+                        markActive()
+                    case .close(let delay):
+                        try await Task.sleep(for: delay)
+                        try await outbound.close(.normalClosure, reason: nil)
+                        return
+                    case .drop:
+                        channel.close(promise: nil)
+                        return
+                    }
+                }
+            }
+            group.addTask {
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    markActive()
+                    switch message {
+                    case .text(let text): receive(text)
+                    case .binary(let buffer): receive(String(buffer: buffer))
+                    }
+                }
+            }
+            group.addTask {
+                let configuration = core.configuration
+                var sinceStatus = Duration.zero
+                let tick = min(Duration.seconds(1), configuration.statusInterval)
+                while true {
+                    try await Task.sleep(for: tick)
+                    sinceStatus += tick
+                    if let statusSource, statusSource(), sinceStatus >= configuration.statusInterval {
+                        sinceStatus = .zero
+                        try await outbound.write(.binary(ByteBuffer(string: "{\"status\":\"UP\"}")))
+                    }
+                    if core.elapsed() - lastActivity.value >= configuration.idleTimeout {
+                        // Upbit drops idle sockets without a close frame (1006).
+                        channel.close(promise: nil)
+                        return
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+}
+
+/// When a connection last sent or received anything.
+final class LastActivity: Sendable {
+    private let nanoseconds: Atomic<Int64>
+
+    init(_ now: Duration) { nanoseconds = Atomic(Self.nanoseconds(now)) }
+
+    func mark(_ now: Duration) { nanoseconds.store(Self.nanoseconds(now), ordering: .relaxed) }
+
+    var value: Duration { .nanoseconds(nanoseconds.load(ordering: .relaxed)) }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+}

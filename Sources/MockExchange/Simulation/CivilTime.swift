@@ -1,0 +1,40 @@
+/// UTC calendar fields from epoch milliseconds, without Foundation (Howard Hinnant's algorithm).
+struct CivilTime: Sendable {
+    var year: Int
+    var month: Int
+    var day: Int
+    var hour: Int
+    var minute: Int
+    var second: Int
+
+    init(milliseconds: Int64, offsetHours: Int = 0) {
+        let totalSeconds = Int(milliseconds / 1_000) + offsetHours * 3_600
+        let days = totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400
+        let secondsOfDay = totalSeconds - days * 86_400
+        hour = secondsOfDay / 3_600
+        minute = secondsOfDay % 3_600 / 60
+        second = secondsOfDay % 60
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthPrime = (5 * dayOfYear + 2) / 153
+        day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
+        month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
+        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// `yyyy-MM-dd`
+    var dashedDate: String { "\(year)-\(Self.two(month))-\(Self.two(day))" }
+    /// `yyyyMMdd`
+    var compactDate: String { "\(year)\(Self.two(month))\(Self.two(day))" }
+    /// `HH:mm:ss`
+    var colonTime: String { "\(Self.two(hour)):\(Self.two(minute)):\(Self.two(second))" }
+    /// `HHmmss`
+    var compactTime: String { "\(Self.two(hour))\(Self.two(minute))\(Self.two(second))" }
+    /// `yyyy-MM-dd'T'HH:mm:ss`
+    var isoDateTime: String { "\(dashedDate)T\(colonTime)" }
+}

@@ -1,0 +1,186 @@
+import Logging
+import MarketStreamCore
+import MarketStreamRouting
+import NIOCore
+import Synchronization
+
+/// What a connection's writer sends next.
+enum OutgoingFrame: Sendable {
+    /// A binary data frame (Upbit sends data as binary UTF-8 JSON).
+    case binary(ByteBuffer)
+    /// A text frame.
+    case text(String)
+    /// Close cleanly after a delay (after an error frame).
+    case close(after: Duration)
+    /// Drop the TCP connection without a close frame.
+    case drop
+}
+
+/// One client of the Upbit dialect: its subscription set (replaced by every request), format,
+/// message budget and keepalive state.
+final class UpbitConnection: Sendable {
+    private struct State: Sendable {
+        var entries: [UpbitSubscriptionEntry] = []
+        var format: UpbitFormat = .default
+        var ticket: String?
+        var limiter: SlidingWindowRateLimiter
+        var pinging = false
+        var closing = false
+    }
+
+    let id: Int
+    let isPrivate: Bool
+    let outbound: AsyncStream<OutgoingFrame>.Continuation
+    private let state: Mutex<State>
+
+    init(id: Int, isPrivate: Bool, messageLimits: [RateLimit], outbound: AsyncStream<OutgoingFrame>.Continuation) {
+        self.id = id
+        self.isPrivate = isPrivate
+        self.outbound = outbound
+        state = Mutex(State(limiter: SlidingWindowRateLimiter(limits: messageLimits)))
+    }
+
+    /// Whether the client sent a text `PING` (the server then sends `{"status":"UP"}` periodically).
+    var isPinging: Bool { state.withLock { $0.pinging } }
+
+    /// The entries currently live.
+    var entries: [UpbitSubscriptionEntry] { state.withLock { $0.entries } }
+
+    /// Offers a published event; sends it if subscribed.
+    func offer(_ cache: inout EncodeCache) {
+        let event = cache.event
+        let (matches, format): ([UpbitSubscriptionEntry], UpbitFormat) = state.withLock { state in
+            guard !state.closing else { return ([], state.format) }
+            let family = event.kind.family
+            let matches = state.entries.filter { entry in
+                entry.type == family && (entry.market == nil || entry.market == event.market)
+            }
+            return (matches, state.format)
+        }
+        for entry in matches {
+            outbound.yield(.binary(cache.frame(format: format, depth: entry.depth, level: entry.level)))
+        }
+    }
+
+    /// Handles one text message from the client.
+    func receive(text: String, at now: Duration, exchange: MockExchangeCore) {
+        if text == "PING" {
+            state.withLock { $0.pinging = true }
+            return
+        }
+        let admitted = state.withLock { state -> Bool in
+            let permitted = state.limiter.earliestPermitted(at: now)
+            guard permitted <= now else { return false }
+            state.limiter.record(at: now)
+            return true
+        }
+        guard admitted else { return fail(.tooManyRequests, exchange: exchange) }
+        let request: UpbitRequest
+        do {
+            request = try UpbitRequest.parse(text, isPrivate: isPrivate)
+        } catch {
+            return fail(error, exchange: exchange)
+        }
+        switch request.body {
+        case .listSubscriptions:
+            let (entries, format, ticket) = state.withLock { state in
+                if let format = request.format { state.format = format }
+                return (state.entries, state.format, state.ticket ?? request.ticket)
+            }
+            outbound.yield(.binary(ByteBuffer(bytes: Self.listReply(entries: entries, ticket: ticket, format: format))))
+        case .subscribe(let types):
+            subscribe(types, request: request, exchange: exchange)
+        }
+    }
+
+    private func subscribe(_ types: [UpbitTypeRequest], request: UpbitRequest, exchange: MockExchangeCore) {
+        var live: [UpbitSubscriptionEntry] = []
+        var snapshots: [UpbitSubscriptionEntry] = []
+        for type in types {
+            var parsed: [UpbitSubscriptionEntry] = []
+            if type.type == "myAsset" || (type.type == "myOrder" && type.codes.isEmpty) {
+                parsed = [UpbitSubscriptionEntry(type: type.type, market: nil)]
+            } else {
+                parsed = exchange.withSimulator { simulator in
+                    type.codes.compactMap {
+                        UpbitSubscriptionEntry.parse(code: $0, type: type.type, level: type.level, simulator: simulator)
+                    }
+                }
+            }
+            if !type.isOnlySnapshot { live += parsed }
+            if !type.isOnlyRealtime && !UpbitRequest.privateTypes.contains(type.type) { snapshots += parsed }
+        }
+        let format = state.withLock { state in
+            // Every request replaces the whole set.
+            state.entries = live
+            state.ticket = request.ticket
+            if let format = request.format { state.format = format }
+            return state.format
+        }
+        for entry in snapshots {
+            guard let market = entry.market,
+                let kind = try? DataKind(parsing: entry.type),
+                let event = exchange.snapshot(of: kind, market: market)
+            else { continue }
+            var cache = EncodeCache(event: event)
+            outbound.yield(.binary(cache.frame(format: format, depth: entry.depth, level: entry.level)))
+        }
+    }
+
+    /// Removes a random part of the set (the "forgotten subscriptions" fault).
+    func forget(fraction: Double, random: inout SeededRandom) {
+        state.withLock { state in
+            state.entries.removeAll { _ in Double(random.next() % 1_000) / 1_000 < fraction }
+        }
+    }
+
+    /// Sends an error frame, then closes like Upbit (about 150 ms later).
+    func fail(_ error: UpbitErrorFrame, exchange: MockExchangeCore) {
+        let first = state.withLock { state in
+            defer { state.closing = true }
+            return !state.closing
+        }
+        guard first else { return }
+        outbound.yield(.binary(ByteBuffer(string: error.json)))
+        outbound.yield(.close(after: exchange.configuration.closeDelayAfterError))
+    }
+
+    static func listReply(entries: [UpbitSubscriptionEntry], ticket: String, format: UpbitFormat) -> [UInt8] {
+        let simple = format.isSimple
+        var grouped: [(type: String, codes: [String], level: ExactDecimal?)] = []
+        for entry in entries {
+            if let index = grouped.firstIndex(where: { $0.type == entry.type && $0.level == entry.level }) {
+                if let code = entry.listedCode { grouped[index].codes.append(code) }
+            } else {
+                grouped.append((entry.type, entry.listedCode.map { [$0] } ?? [], entry.level))
+            }
+        }
+        var w = JSONWriter()
+        w.beginObject()
+        w.key(simple ? "mthd" : "method")
+        w.string("LIST_SUBSCRIPTIONS")
+        w.key(simple ? "rslt" : "result")
+        w.beginArray()
+        for group in grouped {
+            w.beginObject()
+            w.key(simple ? "ty" : "type")
+            w.string(group.type)
+            if !group.codes.isEmpty || group.type != "myAsset" {
+                w.key(simple ? "cds" : "codes")
+                w.beginArray()
+                for code in group.codes { w.string(code) }
+                w.endArray()
+            }
+            if group.type == "orderbook" {
+                w.key(simple ? "lv" : "level")
+                w.number(group.level ?? .zero)
+            }
+            w.endObject()
+        }
+        w.endArray()
+        w.key(simple ? "tckt" : "ticket")
+        w.string(ticket)
+        w.endObject()
+        return w.bytes
+    }
+}

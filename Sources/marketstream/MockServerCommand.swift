@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MarketStreamCore
+import MockExchange
+import ServiceLifecycle
+import UnixSignals
+
+/// `marketstream mock-server`: runs the local Upbit-compatible exchange until interrupted.
+struct MockServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-server",
+        abstract: "Run the local Upbit-compatible mock exchange (WebSocket + REST, paper trading, faults).",
+        discussion: """
+            The first line of output is `listening on ws://HOST:PORT`; the second names the REST base.
+            Upbit paths: /websocket/v1, /websocket/v1/private, /v1/...; incremental dialect: /ws.
+            """
+    )
+
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to bind; 0 picks a free one.") var port = 0
+    @Option(help: "Seed of the simulated market.") var seed: UInt64 = 1
+    @Option(help: "Number of simulated markets.") var markets = 20
+    @Option(help: "Market updates per second.") var rate: Double = 50
+    @Option(name: .customLong("access-key"), help: "Access key accepted on private endpoints.") var accessKey: String?
+    @Option(name: .customLong("secret-key"), help: "Secret key of --access-key.") var secretKey: String?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds of silence before a socket is dropped.")
+    var idleTimeout: Double = 120
+    @Option(name: .customLong("drop-every"), help: "Fault: drop every WebSocket connection every N seconds.")
+    var dropEvery: Double?
+    @Flag(help: "Fault: stop sending data (sockets stay open, pings answered).") var stall = false
+    @Flag(name: .customLong("refuse-connections"), help: "Fault: refuse WebSocket upgrades.") var refuseConnections =
+        false
+    @Option(name: .customLong("slow-ms"), help: "Fault: delay every data frame by N milliseconds.")
+    var slowMilliseconds: Int?
+    @Option(name: .customLong("malformed-fraction"), help: "Fault: fraction (0-1) of data frames sent malformed.")
+    var malformedFraction: Double = 0
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (1...10_000).contains(markets) else { throw ValidationError("--markets must be between 1 and 10000") }
+        guard rate >= 0, rate <= 1_000_000 else { throw ValidationError("--rate must be between 0 and 1000000") }
+        guard (accessKey == nil) == (secretKey == nil) else {
+            throw ValidationError("--access-key and --secret-key go together")
+        }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
+        guard (0...1).contains(malformedFraction) else { throw ValidationError("--malformed-fraction must be 0 to 1") }
+        if let dropEvery, dropEvery <= 0 { throw ValidationError("--drop-every must be positive") }
+        if let slowMilliseconds, slowMilliseconds < 0 { throw ValidationError("--slow-ms must not be negative") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "marketstream.mock-server")
+        logger.logLevel = .warning
+        let credentials = zip([accessKey].compactMap { $0 }, [secretKey].compactMap { $0 }).map {
+            MockCredentials(accessKey: $0, secretKey: $1)
+        }
+        let faults = MockFaults(
+            dropEvery: dropEvery.map { .milliseconds(Int64($0 * 1_000)) }, stalled: stall,
+            refuseConnections: refuseConnections, slowDelay: slowMilliseconds.map { .milliseconds($0) },
+            malformedFraction: malformedFraction)
+        let server = MockExchangeServer(
+            configuration: MockExchangeConfiguration(
+                host: host, port: port, seed: seed, marketCount: markets, updatesPerSecond: rate,
+                credentials: credentials, idleTimeout: .milliseconds(Int64(idleTimeout * 1_000)), faults: faults),
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: server), .init(service: EndpointAnnouncer(server: server))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Prints the listening line once the server is up, then waits for shutdown.
+struct EndpointAnnouncer: Service {
+    let server: MockExchangeServer
+
+    func run() async throws {
+        let endpoint = await server.endpoint()
+        print("listening on \(endpoint.webSocketBase)")
+        print("rest \(endpoint.restBase)")
+        fflush(stdout)
+        try? await gracefulShutdown()
+    }
+}
