@@ -78,9 +78,9 @@ struct EndpointAnnouncer: Service {
 
     func run() async throws {
         let endpoint = await server.endpoint()
-        print("listening on \(endpoint.webSocketBase)")
-        print("rest \(endpoint.restBase)")
-        fflush(stdout)
+        // Written unbuffered: scripts read the first line while the server keeps running.
+        FileHandle.standardOutput.write(
+            Data("listening on \(endpoint.webSocketBase)\nrest \(endpoint.restBase)\n".utf8))
         try? await gracefulShutdown()
     }
 }
