@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import HTTPTypes
+import Logging
+import MarketStreamCore
+import MockExchange
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import WSClient
+
+let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+let testCredentials = MockCredentials(accessKey: "test-access-key", secretKey: "test-secret-key-0123456789")
+
+/// Runs a mock exchange on a free loopback port for the duration of `body`.
+func withMockExchange<Value: Sendable>(
+    _ configuration: MockExchangeConfiguration = MockExchangeConfiguration(credentials: [testCredentials]),
+    _ body: @Sendable (MockExchangeServer, MockExchangeEndpoint) async throws -> Value
+) async throws -> Value {
+    let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.run() }
+        defer { group.cancelAll() }
+        let endpoint = await server.endpoint()
+        return try await body(server, endpoint)
+    }
+}
+
+/// What a test client received.
+enum Received: Sendable, Equatable {
+    case text(String)
+    case binary(String)
+
+    var string: String {
+        switch self {
+        case .text(let s), .binary(let s): s
+        }
+    }
+
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(string.utf8)) }
+    var object: [String: Any]? { json as? [String: Any] }
+}
+
+/// A connected test socket: send text, read what arrives (nil once the server closed).
+struct TestSocket: Sendable {
+    let outbound: WebSocketOutboundWriter
+    let frames: AsyncStream<Received>
+
+    func send(_ text: String) async throws { try await outbound.write(.text(text)) }
+}
+
+/// Opens a WebSocket to `url` for the duration of `body`.
+func withSocket(
+    _ url: String, headers: HTTPFields = [:], _ body: @escaping @Sendable (TestSocket) async throws -> Void
+) async throws {
+    try await WebSocketClient.connect(
+        url: url, configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 22, additionalHeaders: headers),
+        logger: quietLogger
+    ) { inbound, outbound, _ in
+        let (frames, sink) = AsyncStream.makeStream(of: Received.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { sink.finish() }
+                for try await message in inbound.messages(maxSize: 1 << 22) {
+                    switch message {
+                    case .text(let text): sink.yield(.text(text))
+                    case .binary(let buffer): sink.yield(.binary(String(buffer: buffer)))
+                    }
+                }
+            }
+            try await body(TestSocket(outbound: outbound, frames: frames))
+            group.cancelAll()
+        }
+    }
+}
+
+extension AsyncStream<Received>.Iterator {
+    /// The next frame whose object satisfies `predicate`.
+    mutating func next(where predicate: ([String: Any]) -> Bool) async -> [String: Any]? {
+        while let frame = await next() {
+            if let object = frame.object, predicate(object) { return object }
+            if let array = frame.json as? [[String: Any]], let first = array.first, predicate(first) { return first }
+        }
+        return nil
+    }
+}
+
+/// Signs Upbit-style JWTs for tests.
+enum TestJWT {
+    static func token(
+        _ credentials: MockCredentials = testCredentials, algorithm: String = "HS512",
+        nonce: String = UUID().uuidString,
+        query: String? = nil
+    ) -> String {
+        var payload: [String: String] = ["access_key": credentials.accessKey, "nonce": nonce]
+        if let query {
+            payload["query_hash"] = SHA512.hash(data: Data(query.utf8)).map { String(format: "%02x", $0) }.joined()
+            payload["query_hash_alg"] = "SHA512"
+        }
+        let header = base64URL(try! JSONSerialization.data(withJSONObject: ["alg": algorithm, "typ": "JWT"]))
+        let body = base64URL(try! JSONSerialization.data(withJSONObject: payload))
+        let input = Data("\(header).\(body)".utf8)
+        let key = SymmetricKey(data: Data(credentials.secretKey.utf8))
+        let signature: Data =
+            algorithm == "HS256"
+            ? Data(HMAC<SHA256>.authenticationCode(for: input, using: key))
+            : Data(HMAC<SHA512>.authenticationCode(for: input, using: key))
+        return "\(header).\(body).\(base64URL(signature))"
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// A REST call against the mock exchange.
+func rest(
+    _ method: NIOHTTP1.HTTPMethod = .GET, _ url: String, token: String? = nil, body: String? = nil
+) async throws -> (status: Int, json: Any?, headers: [String: String]) {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    if let body {
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+    }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let bytes = try await response.body.collect(upTo: 1 << 22)
+    var headers: [String: String] = [:]
+    for header in response.headers { headers[header.name.lowercased()] = header.value }
+    return (Int(response.status.code), try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)), headers)
+}
