@@ -14,6 +14,7 @@ let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler()
 let testCredentials = MockCredentials(accessKey: "test-access-key", secretKey: "test-secret-key-0123456789")
 
 /// Runs a mock exchange on a free loopback port for the duration of `body`.
+@discardableResult
 func withMockExchange<Value: Sendable>(
     _ configuration: MockExchangeConfiguration = MockExchangeConfiguration(credentials: [testCredentials]),
     _ body: @Sendable (MockExchangeServer, MockExchangeEndpoint) async throws -> Value
