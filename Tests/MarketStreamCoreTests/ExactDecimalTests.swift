@@ -91,3 +91,14 @@ import Testing
         }
     }
 }
+
+@Suite struct ExactDecimalDigitsTests {
+    @Test func appendedDigitsMatchTheDescription() async {
+        await propertyCheck(input: Gen.int64(in: .min ... .max), Gen.int(in: -30...10)) { significand, exponent in
+            let value = ExactDecimal(significand: Int128(significand) * 1_000_003, exponent: Int16(exponent))
+            var bytes: [UInt8] = []
+            value.appendDigits(to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == value.description)
+        }
+    }
+}

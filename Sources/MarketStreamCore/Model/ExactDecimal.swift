@@ -251,6 +251,50 @@ extension ExactDecimal: CustomStringConvertible, LosslessStringConvertible, Expr
     }
 }
 
+extension ExactDecimal {
+    /// Appends ``description``'s UTF-8 bytes without creating a `String` (for JSON writers).
+    /// - Parameter bytes: Where to append.
+    public func appendDigits(to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { scratch in
+            // Digits of the magnitude, least significant first.
+            var count = 0
+            var magnitude = significand.magnitude
+            if magnitude <= UInt128(UInt64.max) {
+                var small = UInt64(magnitude)
+                repeat {
+                    scratch[count] = UInt8(ascii: "0") &+ UInt8(small % 10)
+                    small /= 10
+                    count += 1
+                } while small != 0
+            } else {
+                repeat {
+                    scratch[count] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
+                    magnitude /= 10
+                    count += 1
+                } while magnitude != 0
+            }
+            if significand < 0 { bytes.append(UInt8(ascii: "-")) }
+            if exponent >= 0 {
+                for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(scratch[index]) }
+                for _ in 0..<Int(exponent) { bytes.append(UInt8(ascii: "0")) }
+                return
+            }
+            let fraction = Int(-exponent)
+            if count <= fraction {
+                bytes.append(UInt8(ascii: "0"))
+                bytes.append(UInt8(ascii: "."))
+                for _ in 0..<(fraction - count) { bytes.append(UInt8(ascii: "0")) }
+                for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(scratch[index]) }
+            } else {
+                for index in stride(from: count - 1, through: 0, by: -1) {
+                    bytes.append(scratch[index])
+                    if index == fraction { bytes.append(UInt8(ascii: ".")) }
+                }
+            }
+        }
+    }
+}
+
 extension ExactDecimal: Codable {
     /// Decodes from a JSON string or an integer; use a scanner for JSON numbers with fractions.
     public init(from decoder: any Decoder) throws {

@@ -44,7 +44,7 @@ struct JSONWriter {
 
     mutating func number(_ value: ExactDecimal) {
         separator()
-        bytes.append(contentsOf: value.description.utf8)
+        value.appendDigits(to: &bytes)
         needsComma = true
     }
 

@@ -1,0 +1,175 @@
+import MarketStreamCore
+
+/// A forward-only JSON tokenizer over raw bytes, for the decode hot path: it never allocates and
+/// hands out byte ranges instead of strings.
+struct JSONScanner: ~Copyable {
+    enum ValueKind: UInt8 {
+        case string, number, `true`, `false`, null, object, array
+    }
+
+    struct Failure: Error {}
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position: Int
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, position: Int = 0) {
+        self.bytes = bytes
+        self.position = position
+    }
+
+    var isAtEnd: Bool { position >= bytes.count }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    /// The next non-whitespace byte, not consumed.
+    mutating func peek() throws(Failure) -> UInt8 {
+        skipWhitespace()
+        guard position < bytes.count else { throw Failure() }
+        return bytes[position]
+    }
+
+    mutating func expect(_ byte: UInt8) throws(Failure) {
+        guard try peek() == byte else { throw Failure() }
+        position += 1
+    }
+
+    /// Consumes `byte` if it is next.
+    mutating func consume(_ byte: UInt8) throws(Failure) -> Bool {
+        guard try peek() == byte else { return false }
+        position += 1
+        return true
+    }
+
+    /// A string's content range (escapes left in place), after its opening quote was seen.
+    mutating func stringRange() throws(Failure) -> Range<Int> {
+        try expect(UInt8(ascii: "\""))
+        let start = position
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                position += 1
+                return start..<(position - 1)
+            }
+            if byte == UInt8(ascii: "\\") { position += 1 }
+            position += 1
+        }
+        throw Failure()
+    }
+
+    /// The range and kind of the next value; objects and arrays are skipped whole.
+    mutating func value() throws(Failure) -> (ValueKind, Range<Int>) {
+        let first = try peek()
+        let start = position
+        switch first {
+        case UInt8(ascii: "\""):
+            return (.string, try stringRange())
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            try skipContainer()
+            return (first == UInt8(ascii: "{") ? .object : .array, start..<position)
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return (.true, start..<position)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return (.false, start..<position)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return (.null, start..<position)
+        default:
+            while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                    UInt8(ascii: "e"), UInt8(ascii: "E"):
+                    position += 1
+                default:
+                    guard position > start else { throw Failure() }
+                    return (.number, start..<position)
+                }
+            }
+            guard position > start else { throw Failure() }
+            return (.number, start..<position)
+        }
+    }
+
+    private mutating func literal(_ text: StaticString) throws(Failure) {
+        let count = text.utf8CodeUnitCount
+        guard position + count <= bytes.count else { throw Failure() }
+        for index in 0..<count where bytes[position + index] != text.utf8Start[index] { throw Failure() }
+        position += count
+    }
+
+    private mutating func skipContainer() throws(Failure) {
+        var depth = 0
+        var inString = false
+        while position < bytes.count {
+            let byte = bytes[position]
+            position += 1
+            if inString {
+                if byte == UInt8(ascii: "\\") {
+                    position += 1
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return }
+            default: break
+            }
+        }
+        throw Failure()
+    }
+
+    /// Whether `range` holds exactly `text`.
+    func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
+        guard range.count == text.utf8CodeUnitCount else { return false }
+        let start = text.utf8Start
+        for index in 0..<range.count where bytes[range.lowerBound + index] != start[index] { return false }
+        return true
+    }
+
+    func decimal(_ range: Range<Int>) -> ExactDecimal? {
+        ExactDecimal(utf8: UnsafeBufferPointer(rebasing: bytes[range]))
+    }
+
+    func int64(_ range: Range<Int>) -> Int64? {
+        var value: Int64 = 0
+        var index = range.lowerBound
+        var negative = false
+        if index < range.upperBound, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        guard index < range.upperBound else { return nil }
+        while index < range.upperBound {
+            let byte = bytes[index]
+            // Upbit writes some integers with a fraction of zeros (`1790134742051.0`).
+            if byte == UInt8(ascii: ".") {
+                for rest in (index + 1)..<range.upperBound where bytes[rest] != UInt8(ascii: "0") { return nil }
+                break
+            }
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !o1 && !o2 else { return nil }
+            value = sum
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
+    func string(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+}

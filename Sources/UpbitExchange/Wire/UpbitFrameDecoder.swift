@@ -1,0 +1,509 @@
+import MarketStreamCore
+
+/// Decodes Upbit WebSocket frames — DEFAULT, SIMPLE, JSON_LIST and SIMPLE_LIST — into typed events
+/// with exact decimals, with a purpose-built byte scanner instead of a general JSON decoder.
+///
+/// One pass records every key of an object with the byte range of its value; the `type` field
+/// selects the data type's key table; fields are then read straight from the bytes. Unknown keys
+/// are ignored; missing required fields, wrong field types and broken JSON are typed errors.
+public struct UpbitFrameDecoder: Sendable {
+    private let tables = UpbitKeyTables.shared
+
+    /// Creates a decoder.
+    public init() {}
+
+    /// Decodes one frame.
+    /// - Parameters:
+    ///   - bytes: The frame's payload (UTF-8 JSON).
+    ///   - context: Stamps for the events.
+    ///   - output: Where events and control messages go.
+    /// - Throws: ``MarketStreamError`` with `.malformedFrame`.
+    public func decode(_ bytes: [UInt8], context: DecodeContext, into output: inout DecodedFrame)
+        throws(MarketStreamError)
+    {
+        let result: Result<Void, MarketStreamError> = bytes.withUnsafeBufferPointer { buffer in
+            do {
+                var scanner = JSONScanner(buffer)
+                if try scanner.peek() == UInt8(ascii: "[") {
+                    try scanner.expect(UInt8(ascii: "["))
+                    if try !scanner.consume(UInt8(ascii: "]")) {
+                        repeat {
+                            try decodeObject(&scanner, context: context, into: &output)
+                        } while try scanner.consume(UInt8(ascii: ","))
+                        try scanner.expect(UInt8(ascii: "]"))
+                    }
+                } else {
+                    try decodeObject(&scanner, context: context, into: &output)
+                }
+                scanner.skipWhitespace()
+                guard scanner.isAtEnd else { throw DecodeFailure.malformed("trailing bytes after the JSON value") }
+                return .success(())
+            } catch let failure as DecodeFailure {
+                return .failure(MarketStreamError(.malformedFrame, failure.message, exchange: context.exchange))
+            } catch {
+                return .failure(MarketStreamError(.malformedFrame, "malformed JSON", exchange: context.exchange))
+            }
+        }
+        try result.get()
+    }
+
+    // MARK: - Objects
+
+    private struct Entry {
+        var hash: UInt64
+        var key: Range<Int>
+        var kind: JSONScanner.ValueKind
+        var value: Range<Int>
+    }
+
+    private struct DecodeFailure: Error {
+        var message: String
+        static func malformed(_ message: String) -> DecodeFailure { DecodeFailure(message: message) }
+    }
+
+    /// The value of each field of one object (indexed by `UpbitField.rawValue`).
+    private struct Slots: ~Copyable {
+        let storage: UnsafeMutableBufferPointer<(kind: JSONScanner.ValueKind, range: Range<Int>)?>
+        let bytes: UnsafeBufferPointer<UInt8>
+
+        subscript(field: UpbitField) -> (kind: JSONScanner.ValueKind, range: Range<Int>)? { storage[field.rawValue] }
+
+        func decimal(_ field: UpbitField) throws(DecodeFailure) -> ExactDecimal {
+            guard let slot = self[field] else { throw .malformed("missing field \(field)") }
+            guard slot.kind == .number || slot.kind == .string,
+                let value = ExactDecimal(utf8: UnsafeBufferPointer(rebasing: bytes[slot.range]))
+            else { throw .malformed("field \(field) is not a number") }
+            return value
+        }
+
+        func optionalDecimal(_ field: UpbitField) throws(DecodeFailure) -> ExactDecimal? {
+            guard let slot = self[field], slot.kind != .null else { return nil }
+            return try decimal(field)
+        }
+
+        func int64(_ field: UpbitField) throws(DecodeFailure) -> Int64 {
+            guard let slot = self[field], slot.kind == .number else {
+                throw .malformed("missing or non-integer \(field)")
+            }
+            let scanner = JSONScanner(bytes)
+            guard let value = scanner.int64(slot.range) else {
+                throw .malformed("field \(field) is not a 64-bit integer")
+            }
+            return value
+        }
+
+        func optionalInt64(_ field: UpbitField) throws(DecodeFailure) -> Int64? {
+            guard let slot = self[field], slot.kind != .null else { return nil }
+            return try int64(field)
+        }
+
+        func string(_ field: UpbitField) throws(DecodeFailure) -> String {
+            guard let slot = self[field], slot.kind == .string else {
+                throw .malformed("missing or non-string \(field)")
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[slot.range]), as: UTF8.self)
+        }
+
+        func optionalString(_ field: UpbitField) throws(DecodeFailure) -> String? {
+            guard let slot = self[field], slot.kind != .null else { return nil }
+            return try string(field)
+        }
+
+        func optionalBool(_ field: UpbitField) throws(DecodeFailure) -> Bool? {
+            guard let slot = self[field] else { return nil }
+            switch slot.kind {
+            case .true: return true
+            case .false: return false
+            case .null: return nil
+            default: throw .malformed("field \(field) is not a boolean")
+            }
+        }
+
+        func equals(_ field: UpbitField, _ text: StaticString) -> Bool {
+            guard let slot = self[field], slot.kind == .string else { return false }
+            return JSONScanner(bytes).equals(slot.range, text)
+        }
+    }
+
+    private func decodeObject(_ scanner: inout JSONScanner, context: DecodeContext, into output: inout DecodedFrame)
+        throws
+    {
+        let bytes = scanner.bytes
+        try withUnsafeTemporaryAllocation(of: Entry.self, capacity: 64) { entries in
+            var count = 0
+            try scanner.expect(UInt8(ascii: "{"))
+            if try !scanner.consume(UInt8(ascii: "}")) {
+                repeat {
+                    let key = try scanner.stringRange()
+                    try scanner.expect(UInt8(ascii: ":"))
+                    let (kind, value) = try scanner.value()
+                    guard count < entries.count else { throw DecodeFailure.malformed("too many keys") }
+                    entries[count] = Entry(hash: UpbitKeyTable.hash(bytes, key), key: key, kind: kind, value: value)
+                    count += 1
+                } while try scanner.consume(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "}"))
+            }
+            try interpret(
+                entries: UnsafeMutableBufferPointer(rebasing: entries[0..<count]), bytes: bytes, context: context,
+                into: &output)
+        }
+    }
+
+    private func interpret(
+        entries: UnsafeMutableBufferPointer<Entry>, bytes: UnsafeBufferPointer<UInt8>, context: DecodeContext,
+        into output: inout DecodedFrame
+    ) throws {
+        let probe = JSONScanner(bytes)
+        var typeRange: Range<Int>?
+        var simple = false
+        for entry in entries where entry.kind == .string {
+            if probe.equals(entry.key, "type") {
+                typeRange = entry.value
+                break
+            }
+            if probe.equals(entry.key, "ty") {
+                typeRange = entry.value
+                simple = true
+                break
+            }
+        }
+        guard let typeRange else {
+            try interpretControl(entries: entries, bytes: bytes, context: context, into: &output)
+            return
+        }
+        let family: (full: UpbitKeyTable, simple: UpbitKeyTable)
+        let kind: DataKind
+        if probe.equals(typeRange, "ticker") {
+            (family, kind) = (tables.ticker, .ticker)
+        } else if probe.equals(typeRange, "trade") {
+            (family, kind) = (tables.trade, .trade)
+        } else if probe.equals(typeRange, "orderbook") {
+            (family, kind) = (tables.orderbook, .orderbook)
+        } else if probe.equals(typeRange, "myOrder") {
+            (family, kind) = (tables.myOrder, .myOrder)
+        } else if probe.equals(typeRange, "myAsset") {
+            (family, kind) = (tables.myAsset, .myAsset)
+        } else if let candle = try? DataKind(parsing: probe.string(typeRange)), candle.candleInterval != nil {
+            (family, kind) = (tables.candle, candle)
+        } else {
+            throw DecodeFailure.malformed("unknown type '\(probe.string(typeRange).prefix(32))'")
+        }
+        let table = simple ? family.simple : family.full
+        try withUnsafeTemporaryAllocation(
+            of: Optional<(kind: JSONScanner.ValueKind, range: Range<Int>)>.self, capacity: UpbitField.allCases.count
+        ) { storage in
+            storage.initialize(repeating: nil)
+            for entry in entries {
+                if let field = table.field(hash: entry.hash, key: entry.key, in: bytes) {
+                    storage[field.rawValue] = (entry.kind, entry.value)
+                }
+            }
+            let slots = Slots(storage: storage, bytes: bytes)
+            output.events.append(try event(kind: kind, slots: slots, simple: simple, context: context))
+        }
+    }
+
+    private func event(kind: DataKind, slots: borrowing Slots, simple: Bool, context: DecodeContext)
+        throws(DecodeFailure)
+        -> MarketEvent
+    {
+        let market: MarketCode
+        if kind == .myAsset {
+            market = .account
+        } else {
+            let code = try slots.string(.code)
+            guard let parsed = try? MarketCode(code) else { throw .malformed("invalid code '\(code.prefix(32))'") }
+            market = parsed
+        }
+        let stream: StreamKind = slots.equals(.streamType, "SNAPSHOT") ? .snapshot : .realtime
+        let timestamp = UnixTime(milliseconds: try slots.int64(.timestamp))
+        let payload: MarketPayload
+        switch kind.family {
+        case "ticker": payload = .ticker(try ticker(slots))
+        case "trade": payload = .trade(try trade(slots))
+        case "orderbook": payload = .orderbook(try orderbook(slots, simple: simple))
+        case "myOrder": payload = .myOrder(try myOrder(slots))
+        case "myAsset": payload = .myAsset(try myAsset(slots, simple: simple))
+        default: payload = .candle(try candle(slots))
+        }
+        return MarketEvent(
+            exchange: context.exchange, kind: kind, market: market, stream: stream, timestamp: timestamp,
+            receivedAt: context.receivedAt, generation: context.generation, payload: payload)
+    }
+
+    // MARK: - Payloads
+
+    private func side(_ slots: borrowing Slots) throws(DecodeFailure) -> TradeSide {
+        if slots.equals(.askBid, "ASK") { return .ask }
+        if slots.equals(.askBid, "BID") { return .bid }
+        throw .malformed("ask_bid is neither ASK nor BID")
+    }
+
+    private func change(_ slots: borrowing Slots) throws(DecodeFailure) -> PriceChange {
+        if slots.equals(.change, "RISE") { return .rise }
+        if slots.equals(.change, "FALL") { return .fall }
+        if slots.equals(.change, "EVEN") { return .even }
+        throw .malformed("change is not RISE, EVEN or FALL")
+    }
+
+    private func ticker(_ s: borrowing Slots) throws(DecodeFailure) -> Ticker {
+        Ticker(
+            tradePrice: try s.decimal(.tradePrice), openingPrice: try s.decimal(.openingPrice),
+            highPrice: try s.decimal(.highPrice), lowPrice: try s.decimal(.lowPrice),
+            prevClosingPrice: try s.decimal(.prevClosingPrice), change: try change(s),
+            changePrice: try s.decimal(.changePrice), signedChangePrice: try s.decimal(.signedChangePrice),
+            changeRate: try s.decimal(.changeRate), signedChangeRate: try s.decimal(.signedChangeRate),
+            tradeVolume: try s.decimal(.tradeVolume), accTradeVolume: try s.decimal(.accTradeVolume),
+            accTradeVolume24h: try s.decimal(.accTradeVolume24h), accTradePrice: try s.decimal(.accTradePrice),
+            accTradePrice24h: try s.decimal(.accTradePrice24h), tradeDate: try s.string(.tradeDate),
+            tradeTime: try s.string(.tradeTime), tradeTimestamp: UnixTime(milliseconds: try s.int64(.tradeTimestamp)),
+            askBid: try side(s), accAskVolume: try s.decimal(.accAskVolume), accBidVolume: try s.decimal(.accBidVolume),
+            highest52WeekPrice: try s.decimal(.highest52WeekPrice), highest52WeekDate: try s.string(.highest52WeekDate),
+            lowest52WeekPrice: try s.decimal(.lowest52WeekPrice), lowest52WeekDate: try s.string(.lowest52WeekDate),
+            marketState: try s.string(.marketState), isTradingSuspended: try s.optionalBool(.isTradingSuspended),
+            delistingDate: try delistingDate(s), marketWarning: try s.optionalString(.marketWarning))
+    }
+
+    /// `delisting_date` is `null`, a string, or an object `{year, month, day}`.
+    private func delistingDate(_ s: borrowing Slots) throws(DecodeFailure) -> String? {
+        guard let slot = s[.delistingDate] else { return nil }
+        switch slot.kind {
+        case .null: return nil
+        case .string: return try s.string(.delistingDate)
+        case .object:
+            var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
+            var parts: [String: Int64] = [:]
+            do {
+                try scanner.expect(UInt8(ascii: "{"))
+                if try !scanner.consume(UInt8(ascii: "}")) {
+                    repeat {
+                        let key = try scanner.stringRange()
+                        try scanner.expect(UInt8(ascii: ":"))
+                        let (kind, value) = try scanner.value()
+                        if kind == .number, let number = scanner.int64(value) { parts[scanner.string(key)] = number }
+                    } while try scanner.consume(UInt8(ascii: ","))
+                }
+            } catch {
+                throw .malformed("delisting_date object is malformed")
+            }
+            guard let year = parts["year"], let month = parts["month"], let day = parts["day"] else {
+                throw .malformed("delisting_date object lacks year, month or day")
+            }
+            func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            return "\(year)-\(two(month))-\(two(day))"
+        default:
+            throw .malformed("delisting_date has an unexpected type")
+        }
+    }
+
+    private func trade(_ s: borrowing Slots) throws(DecodeFailure) -> Trade {
+        Trade(
+            tradePrice: try s.decimal(.tradePrice), tradeVolume: try s.decimal(.tradeVolume), side: try side(s),
+            sequentialID: try s.int64(.sequentialID), prevClosingPrice: try s.decimal(.prevClosingPrice),
+            change: try change(s), changePrice: try s.decimal(.changePrice), tradeDate: try s.string(.tradeDate),
+            tradeTime: try s.string(.tradeTime), tradeTimestamp: UnixTime(milliseconds: try s.int64(.tradeTimestamp)),
+            bestAskPrice: try s.optionalDecimal(.bestAskPrice), bestAskSize: try s.optionalDecimal(.bestAskSize),
+            bestBidPrice: try s.optionalDecimal(.bestBidPrice), bestBidSize: try s.optionalDecimal(.bestBidSize))
+    }
+
+    private func orderbook(_ s: borrowing Slots, simple: Bool) throws(DecodeFailure) -> Orderbook {
+        guard let units = s[.orderbookUnits], units.kind == .array else { throw .malformed("missing orderbook_units") }
+        let table = simple ? tables.orderbookUnit.simple : tables.orderbookUnit.full
+        var decoded: [Orderbook.Unit] = []
+        decoded.reserveCapacity(30)
+        try forEachObject(in: units.range, bytes: s.bytes) { (slots: borrowing Slots) throws(DecodeFailure) in
+            let unit = Orderbook.Unit(
+                askPrice: try slots.decimal(.askPrice), bidPrice: try slots.decimal(.bidPrice),
+                askSize: try slots.decimal(.askSize), bidSize: try slots.decimal(.bidSize))
+            // A side with fewer orders than the depth is padded with zero slots.
+            if !(unit.askPrice.isZero && unit.bidPrice.isZero) { decoded.append(unit) }
+        } table: {
+            table
+        }
+        return Orderbook(
+            totalAskSize: try s.decimal(.totalAskSize), totalBidSize: try s.decimal(.totalBidSize), units: decoded,
+            level: try s.optionalDecimal(.level) ?? .zero)
+    }
+
+    private func candle(_ s: borrowing Slots) throws(DecodeFailure) -> Candle {
+        Candle(
+            startUTC: try s.string(.candleDateTimeUTC), startKST: try s.string(.candleDateTimeKST),
+            openingPrice: try s.decimal(.openingPrice), highPrice: try s.decimal(.highPrice),
+            lowPrice: try s.decimal(.lowPrice), tradePrice: try s.decimal(.tradePrice),
+            accTradeVolume: try s.decimal(.candleAccTradeVolume), accTradePrice: try s.decimal(.candleAccTradePrice))
+    }
+
+    private func myOrder(_ s: borrowing Slots) throws(DecodeFailure) -> MyOrder {
+        MyOrder(
+            uuid: try s.string(.uuid), side: try side(s), orderType: try s.string(.orderType),
+            state: try s.string(.state),
+            tradeUUID: try s.optionalString(.tradeUUID), price: try s.optionalDecimal(.price),
+            averagePrice: try s.optionalDecimal(.avgPrice), volume: try s.optionalDecimal(.volume),
+            remainingVolume: try s.optionalDecimal(.remainingVolume),
+            executedVolume: try s.optionalDecimal(.executedVolume),
+            tradesCount: Int(try s.optionalInt64(.tradesCount) ?? 0), reservedFee: try s.optionalDecimal(.reservedFee),
+            remainingFee: try s.optionalDecimal(.remainingFee), paidFee: try s.optionalDecimal(.paidFee),
+            locked: try s.optionalDecimal(.locked), executedFunds: try s.optionalDecimal(.executedFunds),
+            timeInForce: try s.optionalString(.timeInForce), tradeFee: try s.optionalDecimal(.tradeFee),
+            isMaker: try s.optionalBool(.isMaker), identifier: try s.optionalString(.identifier),
+            tradeTimestamp: try s.optionalInt64(.tradeTimestamp).map { UnixTime(milliseconds: $0) },
+            orderTimestamp: try s.optionalInt64(.orderTimestamp).map { UnixTime(milliseconds: $0) })
+    }
+
+    private func myAsset(_ s: borrowing Slots, simple: Bool) throws(DecodeFailure) -> MyAsset {
+        guard let assets = s[.assets], assets.kind == .array else { throw .malformed("missing assets") }
+        let table = simple ? tables.asset.simple : tables.asset.full
+        var balances: [MyAsset.Balance] = []
+        try forEachObject(in: assets.range, bytes: s.bytes) { (slots: borrowing Slots) throws(DecodeFailure) in
+            balances.append(
+                MyAsset.Balance(
+                    currency: try slots.string(.currency), balance: try slots.decimal(.balance),
+                    locked: try slots.decimal(.locked)))
+        } table: {
+            table
+        }
+        return MyAsset(
+            assetUUID: try s.string(.assetUUID), assets: balances,
+            assetTimestamp: UnixTime(milliseconds: try s.int64(.assetTimestamp)))
+    }
+
+    /// Calls `body` with the slots of each object in the array at `range`.
+    private func forEachObject(
+        in range: Range<Int>, bytes: UnsafeBufferPointer<UInt8>,
+        _ body: (borrowing Slots) throws(DecodeFailure) -> Void,
+        table: () -> UpbitKeyTable
+    ) throws(DecodeFailure) {
+        let keys = table()
+        var scanner = JSONScanner(bytes, position: range.lowerBound)
+        let result: Result<Void, DecodeFailure> = withUnsafeTemporaryAllocation(
+            of: Optional<(kind: JSONScanner.ValueKind, range: Range<Int>)>.self, capacity: UpbitField.allCases.count
+        ) { storage in
+            do {
+                try scanner.expect(UInt8(ascii: "["))
+                if try scanner.consume(UInt8(ascii: "]")) { return .success(()) }
+                repeat {
+                    storage.initialize(repeating: nil)
+                    try scanner.expect(UInt8(ascii: "{"))
+                    if try !scanner.consume(UInt8(ascii: "}")) {
+                        repeat {
+                            let key = try scanner.stringRange()
+                            try scanner.expect(UInt8(ascii: ":"))
+                            let (kind, value) = try scanner.value()
+                            if let field = keys.field(hash: UpbitKeyTable.hash(bytes, key), key: key, in: bytes) {
+                                storage[field.rawValue] = (kind, value)
+                            }
+                        } while try scanner.consume(UInt8(ascii: ","))
+                        try scanner.expect(UInt8(ascii: "}"))
+                    }
+                    try body(Slots(storage: storage, bytes: bytes))
+                } while try scanner.consume(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "]"))
+                return .success(())
+            } catch let failure as DecodeFailure {
+                return .failure(failure)
+            } catch {
+                return .failure(.malformed("malformed nested array"))
+            }
+        }
+        try result.get()
+    }
+
+    // MARK: - Control frames
+
+    private func interpretControl(
+        entries: UnsafeMutableBufferPointer<Entry>, bytes: UnsafeBufferPointer<UInt8>, context: DecodeContext,
+        into output: inout DecodedFrame
+    ) throws {
+        let probe = JSONScanner(bytes)
+        for entry in entries {
+            if probe.equals(entry.key, "status"), entry.kind == .string {
+                output.controls.append(.status(probe.string(entry.value)))
+                return
+            }
+            if probe.equals(entry.key, "error"), entry.kind == .object {
+                var scanner = JSONScanner(bytes, position: entry.value.lowerBound)
+                var name = "UNKNOWN"
+                var message = ""
+                try scanner.expect(UInt8(ascii: "{"))
+                if try !scanner.consume(UInt8(ascii: "}")) {
+                    repeat {
+                        let key = try scanner.stringRange()
+                        try scanner.expect(UInt8(ascii: ":"))
+                        let (kind, value) = try scanner.value()
+                        guard kind == .string else { continue }
+                        if scanner.equals(key, "name") { name = scanner.string(value) }
+                        if scanner.equals(key, "message") { message = scanner.string(value) }
+                    } while try scanner.consume(UInt8(ascii: ","))
+                }
+                output.controls.append(
+                    .exchangeError(MarketStreamError(.exchangeError, "\(name): \(message)", exchange: context.exchange))
+                )
+                return
+            }
+            if (probe.equals(entry.key, "method") || probe.equals(entry.key, "mthd")) && entry.kind == .string {
+                output.controls.append(
+                    .subscriptionList(try subscriptionList(entries: entries, bytes: bytes, context: context)))
+                return
+            }
+        }
+        throw DecodeFailure.malformed("a frame without type, status, error or method")
+    }
+
+    /// The topics of a `LIST_SUBSCRIPTIONS` reply.
+    private func subscriptionList(
+        entries: UnsafeMutableBufferPointer<Entry>, bytes: UnsafeBufferPointer<UInt8>, context: DecodeContext
+    ) throws -> [SubscriptionTopic] {
+        let probe = JSONScanner(bytes)
+        guard let result = entries.first(where: { probe.equals($0.key, "result") || probe.equals($0.key, "rslt") }),
+            result.kind == .array
+        else { return [] }
+        var topics: [SubscriptionTopic] = []
+        var scanner = JSONScanner(bytes, position: result.value.lowerBound)
+        try scanner.expect(UInt8(ascii: "["))
+        if try scanner.consume(UInt8(ascii: "]")) { return [] }
+        repeat {
+            var type: String?
+            var codes: [String] = []
+            try scanner.expect(UInt8(ascii: "{"))
+            if try !scanner.consume(UInt8(ascii: "}")) {
+                repeat {
+                    let key = try scanner.stringRange()
+                    try scanner.expect(UInt8(ascii: ":"))
+                    if scanner.equals(key, "codes") || scanner.equals(key, "cds") {
+                        try scanner.expect(UInt8(ascii: "["))
+                        if try !scanner.consume(UInt8(ascii: "]")) {
+                            repeat {
+                                codes.append(scanner.string(try scanner.stringRange()))
+                            } while try scanner.consume(
+                                UInt8(ascii: ","))
+                            try scanner.expect(UInt8(ascii: "]"))
+                        }
+                    } else {
+                        let (kind, value) = try scanner.value()
+                        if kind == .string && (scanner.equals(key, "type") || scanner.equals(key, "ty")) {
+                            type = scanner.string(value)
+                        }
+                    }
+                } while try scanner.consume(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "}"))
+            }
+            guard let type, var kind = try? DataKind(parsing: type) else { continue }
+            if codes.isEmpty, kind.isPrivate {
+                topics.append(SubscriptionTopic(exchange: context.exchange, kind: kind, market: .account))
+            }
+            for code in codes {
+                var text = Substring(code)
+                if kind.isOrderbook, let dot = text.lastIndex(of: "."),
+                    let depth = Int(text[text.index(after: dot)...]).flatMap(OrderbookDepth.init(rawValue:))
+                {
+                    kind = .orderbook(depth: depth)
+                    text = text[..<dot]
+                }
+                if let market = try? MarketCode(String(text)) {
+                    topics.append(SubscriptionTopic(exchange: context.exchange, kind: kind, market: market))
+                }
+            }
+        } while try scanner.consume(UInt8(ascii: ","))
+        return topics
+    }
+}
