@@ -34,19 +34,31 @@ public struct ExactDecimal: Sendable, Hashable {
     ///   - significand: The integer digits.
     ///   - exponent: The power of ten to scale by.
     public init(significand: Int128, exponent: Int16 = 0) {
-        var digits = significand
         var scale = exponent
-        if digits == 0 {
-            scale = 0
-        } else {
+        if significand == 0 {
+            self.init(normalized: 0, exponent: 0)
+        } else if let small = Int64(exactly: significand) {
+            // Fast path: 64-bit division is a single instruction, 128-bit division a library call.
+            var digits = small
             while digits % 10 == 0 && scale < Int16.max {
                 digits /= 10
                 scale += 1
             }
+            self.init(normalized: Int128(digits), exponent: scale)
+        } else {
+            var digits = significand
+            while digits % 10 == 0 && scale < Int16.max {
+                digits /= 10
+                scale += 1
+            }
+            self.init(normalized: digits, exponent: scale)
         }
+    }
+
+    private init(normalized digits: Int128, exponent: Int16) {
         self.low = UInt64(truncatingIfNeeded: digits)
         self.high = Int64(truncatingIfNeeded: digits >> 64)
-        self.exponent = scale
+        self.exponent = exponent
     }
 
     /// Creates an exact value from an integer.

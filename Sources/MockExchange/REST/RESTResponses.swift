@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import MarketStreamCore
 import NIOCore
+import UpbitExchange
 
 /// Builds the mock exchange's REST responses in Upbit's JSON shapes.
 enum RESTResponses {

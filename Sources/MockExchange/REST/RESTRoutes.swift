@@ -4,6 +4,7 @@ import MarketStreamCore
 import MarketStreamRouting
 import NIOCore
 import Synchronization
+import UpbitExchange
 
 extension MockExchangeCore {
     /// The REST API: Upbit's quotation endpoints and the paper-trading exchange endpoints.

@@ -1,3 +1,4 @@
+import DequeModule
 import MarketStreamCore
 
 /// A deterministic simulated market: random-walk prices on valid ticks, 30-level books, trades
@@ -25,7 +26,7 @@ public struct MarketSimulator: Sendable {
         /// Closed candles, oldest first (at most 200 per interval).
         public internal(set) var candleHistory: [CandleInterval: [Candle]] = [:]
         /// The latest trades, oldest first (at most 500).
-        public internal(set) var recentTrades: [Trade] = []
+        public internal(set) var recentTrades: Deque<Trade> = []
 
         /// The current candle of `interval`.
         public func candle(_ interval: CandleInterval) -> Candle? { candles[interval]?.candle }
@@ -152,7 +153,7 @@ public struct MarketSimulator: Sendable {
         market.lastTrade = trade
         market.lastTradeTime = now
         market.recentTrades.append(trade)
-        if market.recentTrades.count > 500 { market.recentTrades.removeFirst(market.recentTrades.count - 500) }
+        if market.recentTrades.count > 500 { market.recentTrades.removeFirst() }
         var events = [
             event(.trade, market.code, now, .trade(trade)),
             event(.ticker, market.code, now, .ticker(ticker(of: market, at: now))),

@@ -3,6 +3,7 @@ import MarketStreamCore
 import MarketStreamRouting
 import NIOCore
 import Synchronization
+import UpbitExchange
 
 /// What a connection's writer sends next.
 enum OutgoingFrame: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import MarketStreamCore
+import UpbitExchange
 
 /// An Upbit error frame: `{"error":{"name":…,"message":…}}`.
 struct UpbitErrorFrame: Error, Sendable, Equatable {

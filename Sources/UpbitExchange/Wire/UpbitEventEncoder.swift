@@ -1,18 +1,64 @@
 import MarketStreamCore
 
-/// Encodes events as Upbit's WebSocket JSON, in DEFAULT (full keys) or SIMPLE (short keys).
-enum UpbitEventEncoder {
+/// Encodes events as Upbit's WebSocket JSON, in DEFAULT (full keys) or SIMPLE (short keys), and
+/// as the `marketstream watch --json` line format.
+public enum UpbitEventEncoder {
     /// The event as one JSON object in the given key style.
-    static func encode(_ event: MarketEvent, simple: Bool) -> [UInt8] {
+    public static func encode(_ event: MarketEvent, simple: Bool) -> [UInt8] {
+        encode(event, simple: simple, watchLine: false)
+    }
+
+    /// The event as a `watch --json` line: `exchange`, `type`, `code`, `stream`, `timestamp`,
+    /// `received_at`, `epoch`, then the event's fields named as in Upbit's DEFAULT format, with
+    /// exact decimals printed as JSON numbers with all their digits.
+    public static func watchLine(_ event: MarketEvent) -> [UInt8] {
+        encode(event, simple: false, watchLine: true)
+    }
+
+    private static func encode(_ event: MarketEvent, simple: Bool, watchLine: Bool) -> [UInt8] {
         var w = JSONWriter()
         func k(_ full: String, _ short: String) { w.key(simple ? short : full) }
         let stream = event.stream == .snapshot ? "SNAPSHOT" : "REALTIME"
         w.beginObject()
-        k("type", "ty")
-        w.string(event.kind.family)
+        if watchLine {
+            w.key("exchange")
+            w.string(event.exchange.rawValue)
+            w.key("type")
+            w.string(event.kind.description)
+            w.key("code")
+            if event.market == .account { w.null() } else { w.string(event.market.rawValue) }
+            w.key("stream")
+            w.string(event.stream.rawValue)
+            w.key("timestamp")
+            w.integer(event.timestamp.milliseconds)
+            w.key("received_at")
+            w.integer(event.receivedAt.milliseconds)
+            w.key("epoch")
+            w.integer(Int64(event.generation.rawValue))
+        } else {
+            k("type", "ty")
+            w.string(event.kind.family)
+        }
+        /// Writes the code unless the watch envelope already did.
+        func code() {
+            guard !watchLine else { return }
+            k("code", "cd")
+            w.string(event.market.rawValue)
+        }
+        /// Writes the timestamp unless the watch envelope already did.
+        func timestamp() {
+            guard !watchLine else { return }
+            k("timestamp", "tms")
+            w.integer(event.timestamp.milliseconds)
+        }
+        func streamType() {
+            guard !watchLine else { return }
+            k("stream_type", "st")
+            w.string(stream)
+        }
         switch event.payload {
         case .ticker(let t):
-            k("code", "cd"); w.string(event.market.rawValue)
+            code()
             k("opening_price", "op"); w.number(t.openingPrice)
             k("high_price", "hp"); w.number(t.highPrice)
             k("low_price", "lp"); w.number(t.lowPrice)
@@ -43,8 +89,8 @@ enum UpbitEventEncoder {
             k("delisting_date", "dd"); w.optional(t.delistingDate)
             k("market_warning", "mw"); w.string(t.marketWarning ?? "NONE")
         case .trade(let t):
-            k("code", "cd"); w.string(event.market.rawValue)
-            k("timestamp", "tms"); w.integer(event.timestamp.milliseconds)
+            code()
+            timestamp()
             k("trade_date", "td"); w.string(t.tradeDate)
             k("trade_time", "ttm"); w.string(t.tradeTime)
             k("trade_timestamp", "ttms"); w.integer(t.tradeTimestamp.milliseconds)
@@ -59,12 +105,12 @@ enum UpbitEventEncoder {
             k("best_ask_size", "bas"); w.optional(t.bestAskSize)
             k("best_bid_price", "bbp"); w.optional(t.bestBidPrice)
             k("best_bid_size", "bbs"); w.optional(t.bestBidSize)
-            k("stream_type", "st"); w.string(stream)
+            streamType()
             w.endObject()
             return w.bytes
         case .orderbook(let book):
-            k("code", "cd"); w.string(event.market.rawValue)
-            k("timestamp", "tms"); w.integer(event.timestamp.milliseconds)
+            code()
+            timestamp()
             k("total_ask_size", "tas"); w.number(book.totalAskSize)
             k("total_bid_size", "tbs"); w.number(book.totalBidSize)
             k("orderbook_units", "obu")
@@ -78,12 +124,12 @@ enum UpbitEventEncoder {
                 w.endObject()
             }
             w.endArray()
-            k("stream_type", "st"); w.string(stream)
+            streamType()
             k("level", "lv"); w.number(book.level)
             w.endObject()
             return w.bytes
         case .candle(let c):
-            k("code", "cd"); w.string(event.market.rawValue)
+            code()
             k("candle_date_time_utc", "cdttmu"); w.string(c.startUTC)
             k("candle_date_time_kst", "cdttmk"); w.string(c.startKST)
             k("opening_price", "op"); w.number(c.openingPrice)
@@ -93,7 +139,7 @@ enum UpbitEventEncoder {
             k("candle_acc_trade_volume", "catv"); w.number(c.accTradeVolume)
             k("candle_acc_trade_price", "catp"); w.number(c.accTradePrice)
         case .myOrder(let o):
-            k("code", "cd"); w.string(event.market.rawValue)
+            code()
             k("uuid", "uid"); w.string(o.uuid)
             k("ask_bid", "ab"); w.string(o.side.rawValue)
             k("order_type", "ot"); w.string(o.orderType)
@@ -136,20 +182,20 @@ enum UpbitEventEncoder {
             w.endArray()
             k("asset_timestamp", "asttms"); w.integer(a.assetTimestamp.milliseconds)
         case .custom(let custom):
-            k("code", "cd"); w.string(event.market.rawValue)
+            code()
             for (name, value) in custom.fields {
                 w.key(name)
                 w.number(value)
             }
         }
-        k("timestamp", "tms"); w.integer(event.timestamp.milliseconds)
-        k("stream_type", "st"); w.string(stream)
+        timestamp()
+        streamType()
         w.endObject()
         return w.bytes
     }
 
     /// The event in a connection's format (lists wrap the object in an array).
-    static func encode(_ event: MarketEvent, format: UpbitFormat) -> [UInt8] {
+    public static func encode(_ event: MarketEvent, format: UpbitFormat) -> [UInt8] {
         let object = encode(event, simple: format.isSimple)
         guard format.isList else { return object }
         return [UInt8(ascii: "[")] + object + [UInt8(ascii: "]")]

@@ -10,7 +10,7 @@ public enum UpbitFormat: String, Sendable, Hashable, CaseIterable {
     case simpleList = "SIMPLE_LIST"
 
     /// Whether keys are abbreviated.
-    var isSimple: Bool { self == .simple || self == .simpleList }
+    package var isSimple: Bool { self == .simple || self == .simpleList }
     /// Whether frames are arrays.
-    var isList: Bool { self == .jsonList || self == .simpleList }
+    package var isList: Bool { self == .jsonList || self == .simpleList }
 }

@@ -1,80 +1,80 @@
 import MarketStreamCore
 
 /// Writes JSON text straight into bytes; the mock exchange encodes each event once per format.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+package struct JSONWriter {
+    package private(set) var bytes: [UInt8] = []
     private var needsComma = false
 
-    init(capacity: Int = 1_024) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int = 1_024) { bytes.reserveCapacity(capacity) }
 
-    mutating func beginObject() {
+    package mutating func beginObject() {
         separator()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    mutating func beginArray() {
+    package mutating func beginArray() {
         separator()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
-    mutating func key(_ key: String) {
+    package mutating func key(_ key: String) {
         separator()
         appendQuoted(key)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         separator()
         appendQuoted(value)
         needsComma = true
     }
 
-    mutating func number(_ value: ExactDecimal) {
+    package mutating func number(_ value: ExactDecimal) {
         separator()
         value.appendDigits(to: &bytes)
         needsComma = true
     }
 
-    mutating func integer(_ value: Int64) {
+    package mutating func integer(_ value: Int64) {
         separator()
         bytes.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
-    mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         separator()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
-    mutating func null() {
+    package mutating func null() {
         separator()
         bytes.append(contentsOf: "null".utf8)
         needsComma = true
     }
 
-    mutating func optional(_ value: ExactDecimal?) {
+    package mutating func optional(_ value: ExactDecimal?) {
         if let value { number(value) } else { null() }
     }
 
-    mutating func optional(_ value: String?) {
+    package mutating func optional(_ value: String?) {
         if let value { string(value) } else { null() }
     }
 
-    mutating func raw(_ json: [UInt8]) {
+    package mutating func raw(_ json: [UInt8]) {
         separator()
         bytes.append(contentsOf: json)
         needsComma = true

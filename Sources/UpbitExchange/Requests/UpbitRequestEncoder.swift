@@ -1,0 +1,98 @@
+import Foundation
+import MarketStreamCore
+
+/// Encodes the router's consolidated set as one Upbit request: the *entire* set of the channel,
+/// a fresh UUID ticket, snake_case `is_only_snapshot`/`is_only_realtime`, depth suffixes and
+/// `level` for books, and a format object.
+///
+/// Topics that were already live are re-listed with `is_only_realtime` so that they do not
+/// re-snapshot; new topics ask for a snapshot then realtime; snapshot-only topics use
+/// `is_only_snapshot` — so a snapshot request never ends a live stream.
+public struct UpbitRequestEncoder: Sendable {
+    /// The response format requested (`DEFAULT` or `SIMPLE`; the decoder reads both).
+    public var format: String
+    private let makeTicket: @Sendable () -> String
+
+    /// Creates an encoder.
+    public init(
+        format: String = "DEFAULT", makeTicket: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+    ) {
+        self.format = format
+        self.makeTicket = makeTicket
+    }
+
+    private enum Mode: Int, Comparable {
+        case realtimeOnly, snapshotThenRealtime, snapshotOnly
+        static func < (a: Mode, b: Mode) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    private struct Group: Hashable, Comparable {
+        var type: String
+        var level: ExactDecimal?
+        var mode: Mode
+
+        static func < (a: Group, b: Group) -> Bool {
+            (a.type, a.mode, a.level?.description ?? "") < (b.type, b.mode, b.level?.description ?? "")
+        }
+    }
+
+    /// The request text, or `nil` when the set is empty (Upbit cannot express "nothing").
+    /// - Throws: ``MarketStreamError/Code/requestRejected`` for a request Upbit would reject with an
+    ///   error frame (which closes the socket), such as a kind on the wrong channel or a `level` on
+    ///   a non-KRW market.
+    public func encode(_ request: SubscriptionRequest) throws(MarketStreamError) -> String? {
+        let isPrivate = request.channel == .private
+        var groups: [Group: [String]] = [:]
+        func add(_ topic: SubscriptionTopic, _ mode: Mode) throws(MarketStreamError) {
+            guard topic.kind.isPrivate == isPrivate, !topic.kind.isCustom else {
+                throw MarketStreamError(
+                    .requestRejected, "\(topic.kind) does not belong on the \(request.channel) channel",
+                    exchange: topic.exchange)
+            }
+            if topic.kind.orderbookLevel != nil && topic.market.quote != "KRW" {
+                throw MarketStreamError(
+                    .requestRejected, "orderbook level is only supported on KRW markets, not \(topic.market)",
+                    exchange: topic.exchange)
+            }
+            let mode = topic.kind.isPrivate ? .realtimeOnly : mode
+            let group = Group(type: topic.kind.family, level: topic.kind.orderbookLevel, mode: mode)
+            var code = topic.market.rawValue
+            if let depth = topic.kind.orderbookDepth { code += ".\(depth.rawValue)" }
+            if topic.market == .account { code = "" }
+            groups[group, default: []].append(code)
+        }
+        for topic in request.desired {
+            let fresh = request.added.contains(topic) || request.snapshots.contains(topic)
+            try add(topic, fresh ? .snapshotThenRealtime : .realtimeOnly)
+        }
+        for topic in request.snapshots.subtracting(request.desired) { try add(topic, .snapshotOnly) }
+        guard !groups.isEmpty else { return nil }
+        var parts = ["{\"ticket\":\"\(makeTicket())\"}"]
+        for group in groups.keys.sorted() {
+            var object = "{\"type\":\"\(group.type)\""
+            let codes = Set(groups[group]!)
+            if group.type == "myAsset" {
+                // myAsset takes no codes at all (WRONG_FORMAT otherwise).
+            } else if codes.contains("") {
+                if group.type != "myOrder" { object += ",\"codes\":[]" }  // unreachable for public types
+            } else {
+                object += ",\"codes\":[" + codes.sorted().map { "\"\($0)\"" }.joined(separator: ",") + "]"
+            }
+            switch group.mode {
+            case .realtimeOnly where group.type != "myOrder" && group.type != "myAsset":
+                object += ",\"is_only_realtime\":true"
+            case .snapshotOnly: object += ",\"is_only_snapshot\":true"
+            default: break
+            }
+            if let level = group.level { object += ",\"level\":\(level)" }
+            parts.append(object + "}")
+        }
+        parts.append("{\"format\":\"\(format)\"}")
+        return "[" + parts.joined(separator: ",") + "]"
+    }
+
+    /// A `LIST_SUBSCRIPTIONS` request (used by the subscription drift audit).
+    public func listSubscriptions() -> String {
+        "[{\"ticket\":\"\(makeTicket())\"},{\"method\":\"LIST_SUBSCRIPTIONS\"},{\"format\":\"\(format)\"}]"
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import HTTPTypes
+import Logging
+import MarketStreamCore
+import NIOCore
+import NIOSSL
+import NIOWebSocket
+import WSClient
+
+/// MarketStream's Upbit module: public and private WebSocket channels with overwrite-aware
+/// requests, a fast exact decoder and JWT authentication.
+///
+/// ```swift
+/// let upbit = try UpbitExchange(configuration: .init(credentials: .fromEnvironment(environment)), logger: logger)
+/// let router = MarketDataRouter(managers: [upbit], logger: logger)
+/// ```
+public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocketManager {
+    /// How to reach Upbit (or an Upbit-compatible endpoint such as the mock exchange).
+    public struct Configuration: Sendable {
+        /// The WebSocket base; `/websocket/v1` and `/websocket/v1/private` are appended.
+        public var baseURL: String
+        /// API keys; without them public data works and private kinds report unavailable.
+        public var credentials: UpbitCredentials?
+        /// JWT algorithm (HS512 recommended).
+        public var tokenAlgorithm: UpbitTokenSigner.Algorithm
+        /// `DEFAULT` or `SIMPLE`.
+        public var format: String
+        /// A PEM file with an extra CA to trust (certificate verification stays on).
+        public var extraCAFile: String?
+        /// The largest frame accepted (WSClient's default of 16 KiB is too small for deep books).
+        public var maxFrameSize: Int
+        /// Protocol ping interval.
+        public var keepaliveInterval: Duration
+        /// Silence after which a connection is replaced.
+        public var silenceTolerance: Duration
+
+        /// Creates a configuration.
+        public init(
+            baseURL: String = "wss://api.upbit.com", credentials: UpbitCredentials? = nil,
+            tokenAlgorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT", extraCAFile: String? = nil,
+            maxFrameSize: Int = 1 << 24, keepaliveInterval: Duration = .seconds(25),
+            silenceTolerance: Duration = .seconds(60)
+        ) {
+            self.baseURL = baseURL
+            self.credentials = credentials
+            self.tokenAlgorithm = tokenAlgorithm
+            self.format = format
+            self.extraCAFile = extraCAFile
+            self.maxFrameSize = maxFrameSize
+            self.keepaliveInterval = keepaliveInterval
+            self.silenceTolerance = silenceTolerance
+        }
+    }
+
+    public let exchange: ExchangeID
+    public let channels: [ExchangeChannel]
+    public let configuration: Configuration
+    private let decoder = UpbitFrameDecoder()
+    private let encoder: UpbitRequestEncoder
+    private let signer: UpbitTokenSigner?
+    private let tls: TLSConfiguration?
+    private let logger: Logger
+
+    /// Creates the module.
+    /// - Parameters:
+    ///   - exchange: Its identifier (default `upbit`).
+    ///   - configuration: Endpoint, credentials and limits.
+    ///   - logger: Where connection problems are logged (never with secrets).
+    /// - Throws: ``MarketStreamError/Code/invalidArgument`` for a base URL that is not `ws://` or
+    ///   `wss://`, or an unreadable CA file.
+    public init(exchange: ExchangeID = "upbit", configuration: Configuration = Configuration(), logger: Logger)
+        throws(MarketStreamError)
+    {
+        self.exchange = exchange
+        self.configuration = configuration
+        self.logger = logger
+        let base = configuration.baseURL
+        guard base.hasPrefix("ws://") || base.hasPrefix("wss://"), base.count > 6 else {
+            throw MarketStreamError(
+                .invalidArgument, "endpoint '\(base)' is not a ws:// or wss:// URL", exchange: exchange)
+        }
+        if base.hasPrefix("wss://") {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .fullVerification
+            if let file = configuration.extraCAFile {
+                guard FileManager.default.isReadableFile(atPath: file) else {
+                    throw MarketStreamError(.invalidArgument, "CA file '\(file)' cannot be read", exchange: exchange)
+                }
+                tls.additionalTrustRoots = [.file(file)]
+            }
+            self.tls = tls
+        } else {
+            tls = nil
+        }
+        encoder = UpbitRequestEncoder(format: configuration.format)
+        signer = configuration.credentials.map {
+            UpbitTokenSigner(credentials: $0, algorithm: configuration.tokenAlgorithm)
+        }
+        let limits = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))]
+        channels = [
+            ExchangeChannel(
+                id: .public, families: Set(DataKind.publicBuiltIns.map(\.family)), messageLimits: limits,
+                keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: configuration.silenceTolerance,
+                staysWarm: true),
+            ExchangeChannel(
+                id: .private, families: ["myOrder", "myAsset"], requiresAuthentication: true, messageLimits: limits,
+                keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: .seconds(365 * 86_400)),
+        ]
+    }
+
+    public var hasCredentials: Bool { signer != nil }
+
+    /// Upbit allows 5 connection attempts per second.
+    public var connectLimit: RateLimit { RateLimit(5, per: .seconds(1)) }
+
+    public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
+        let path = channel == .private ? "/websocket/v1/private" : "/websocket/v1"
+        let url = configuration.baseURL + path
+        var headers = HTTPFields()
+        if channel == .private {
+            guard let signer else {
+                throw MarketStreamError(
+                    .authenticationUnavailable, "no Upbit credentials configured", exchange: exchange)
+            }
+            // A fresh token (fresh nonce) for every connection attempt.
+            headers[.authorization] = signer.authorization()
+        }
+        let clientConfiguration = WebSocketClientConfiguration(
+            maxFrameSize: configuration.maxFrameSize, additionalHeaders: headers)
+        do {
+            try await WebSocketClient.connect(
+                url: url, configuration: clientConfiguration, tlsConfiguration: tls, logger: logger
+            ) { inbound, outbound, _ in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await handler.run(outbound: Outbound(writer: outbound)) }
+                    group.addTask {
+                        for try await message in inbound.messages(maxSize: configuration.maxFrameSize) {
+                            switch message {
+                            case .binary(let buffer): handler.receive(.binary(Array(buffer: buffer)))
+                            case .text(let text): handler.receive(.text(text))
+                            }
+                        }
+                    }
+                    defer { group.cancelAll() }
+                    try await group.next()
+                }
+            }
+        } catch let error as MarketStreamError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // Never include headers (they carry the token) in the error.
+            throw MarketStreamError(.connectionRefused, "cannot connect to \(url): \(error)", exchange: exchange)
+        }
+    }
+
+    public func decode(
+        _ frame: MarketStreamCore.WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame
+    )
+        throws(MarketStreamError)
+    {
+        try decoder.decode(frame.bytes, context: context, into: &output)
+    }
+
+    public func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage? {
+        try encoder.encode(request).map { .text($0) }
+    }
+
+    private struct Outbound: WebSocketOutbound {
+        let writer: WebSocketOutboundWriter
+
+        func send(_ message: OutboundMessage) async throws {
+            switch message {
+            case .text(let text): try await writer.write(.text(text))
+            }
+        }
+
+        func sendPing() async throws {
+            try await writer.write(.custom(NIOWebSocket.WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
+        }
+    }
+}
