@@ -26,10 +26,10 @@ struct DemoCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...60_000).contains(graceMilliseconds) else {
-            throw ValidationError("--grace-ms must be between 0 and 60000")
+            throw UsageError("--grace-ms must be between 0 and 60000")
         }
         guard (0...10_000).contains(debounceMilliseconds) else {
-            throw ValidationError("--debounce-ms must be between 0 and 10000")
+            throw UsageError("--debounce-ms must be between 0 and 10000")
         }
     }
 

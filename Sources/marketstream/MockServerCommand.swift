@@ -37,16 +37,16 @@ struct MockServerCommand: AsyncParsableCommand {
     var malformedFraction: Double = 0
 
     func validate() throws {
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (1...10_000).contains(markets) else { throw ValidationError("--markets must be between 1 and 10000") }
-        guard rate >= 0, rate <= 1_000_000 else { throw ValidationError("--rate must be between 0 and 1000000") }
+        guard (0...65_535).contains(port) else { throw UsageError("--port must be between 0 and 65535") }
+        guard (1...10_000).contains(markets) else { throw UsageError("--markets must be between 1 and 10000") }
+        guard rate >= 0, rate <= 1_000_000 else { throw UsageError("--rate must be between 0 and 1000000") }
         guard (accessKey == nil) == (secretKey == nil) else {
-            throw ValidationError("--access-key and --secret-key go together")
+            throw UsageError("--access-key and --secret-key go together")
         }
-        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
-        guard (0...1).contains(malformedFraction) else { throw ValidationError("--malformed-fraction must be 0 to 1") }
-        if let dropEvery, dropEvery <= 0 { throw ValidationError("--drop-every must be positive") }
-        if let slowMilliseconds, slowMilliseconds < 0 { throw ValidationError("--slow-ms must not be negative") }
+        guard idleTimeout > 0 else { throw UsageError("--idle-timeout must be positive") }
+        guard (0...1).contains(malformedFraction) else { throw UsageError("--malformed-fraction must be 0 to 1") }
+        if let dropEvery, dropEvery <= 0 { throw UsageError("--drop-every must be positive") }
+        if let slowMilliseconds, slowMilliseconds < 0 { throw UsageError("--slow-ms must not be negative") }
     }
 
     func run() async throws {

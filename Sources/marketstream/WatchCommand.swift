@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MarketStreamCore
+import MarketStreamRouting
+import MockExchange
+import UpbitExchange
+
+/// `marketstream watch`: streams live events from the embedded mock exchange or from Upbit.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Stream live market data through the shared, supervised connection.",
+        discussion: """
+            By default an embedded mock exchange starts on a loopback port and the real Upbit client \
+            connects to it over the socket (no network, no keys). With --exchange upbit the client \
+            connects to wss://api.upbit.com (or --endpoint); private kinds (myOrder, myAsset) use \
+            UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY.
+            """
+    )
+
+    enum ExchangeChoice: String, ExpressibleByArgument, CaseIterable {
+        case mock, upbit
+    }
+
+    @Option(help: "mock (embedded, default) or upbit.") var exchange: ExchangeChoice = .mock
+    @Option(help: "WebSocket base URL; /websocket/v1 and /websocket/v1/private are appended.") var endpoint: String?
+    @Option(help: "Comma-separated kinds: ticker,trade,orderbook,orderbook.15,candle.1m,myOrder,myAsset.")
+    var types = "ticker"
+    @Option(help: "Comma-separated market codes.") var codes = "KRW-BTC"
+    @Option(help: "Exit after this many events.") var count: Int?
+    @Option(help: "Exit after this many seconds.") var duration: Double?
+    @Flag(help: "Print one JSON object per event.") var json = false
+    @Option(name: .customLong("ca-file"), help: "A PEM CA certificate to trust in addition to the system's.")
+    var caFile: String?
+
+    func validate() throws {
+        do {
+            _ = try kinds()
+            _ = try MarketCode.parseList(codes)
+        } catch {
+            throw UsageError(error.message)
+        }
+        if let count, count < 1 { throw UsageError("--count must be at least 1") }
+        if let duration, duration <= 0 { throw UsageError("--duration must be positive") }
+        if let endpoint, !(endpoint.hasPrefix("ws://") || endpoint.hasPrefix("wss://")) {
+            throw UsageError("--endpoint must start with ws:// or wss://")
+        }
+        if exchange == .mock, endpoint != nil {
+            throw UsageError("--endpoint applies to --exchange upbit; the mock exchange is embedded")
+        }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw UsageError("--ca-file '\(caFile)' cannot be read")
+        }
+    }
+
+    private func kinds() throws(MarketStreamError) -> [DataKind] {
+        var kinds: [DataKind] = []
+        for part in types.split(separator: ",") {
+            let kind = try DataKind(parsing: String(part.trimmingCharacters(in: .whitespaces)))
+            guard !kind.isCustom else {
+                throw MarketStreamError(.unknownDataKind, "unknown type '\(kind)': no exchange or plugin provides it")
+            }
+            if !kinds.contains(kind) { kinds.append(kind) }
+        }
+        guard !kinds.isEmpty else { throw MarketStreamError(.invalidArgument, "no types given") }
+        return kinds
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "marketstream.watch")
+        logger.logLevel = .warning
+        let kinds = try kinds()
+        let markets = try MarketCode.parseList(codes)
+        let output = WatchOutput(json: json)
+        switch exchange {
+        case .mock:
+            // Keys made up for this run: the embedded exchange accepts them, so private kinds work too.
+            let credentials = UpbitCredentials(
+                accessKey: "mock-" + UUID().uuidString.lowercased(), secretKey: UUID().uuidString + UUID().uuidString)
+            var serverLogger = logger
+            serverLogger.logLevel = .critical  // the embedded server's shutdown is not news
+            let server = MockExchangeServer(
+                configuration: MockExchangeConfiguration(
+                    credentials: [MockCredentials(accessKey: credentials.accessKey, secretKey: credentials.secretKey)]),
+                logger: serverLogger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run() }
+                defer { group.cancelAll() }
+                let endpoint = await server.endpoint()
+                let upbit = try UpbitExchange(
+                    exchange: "mock",
+                    configuration: .init(baseURL: endpoint.webSocketBase, credentials: credentials), logger: logger)
+                try await stream(kinds: kinds, markets: markets, exchange: upbit, output: output, logger: logger)
+            }
+        case .upbit:
+            let upbit = try UpbitExchange(
+                configuration: .init(
+                    baseURL: endpoint ?? "wss://api.upbit.com",
+                    credentials: UpbitCredentials.fromEnvironment(ProcessInfo.processInfo.environment),
+                    extraCAFile: caFile),
+                logger: logger)
+            try await stream(kinds: kinds, markets: markets, exchange: upbit, output: output, logger: logger)
+        }
+    }
+
+    private func stream(
+        kinds: [DataKind], markets: [MarketCode], exchange: UpbitExchange, output: WatchOutput, logger: Logger
+    ) async throws {
+        let router = MarketDataRouter(managers: [exchange], logger: logger)
+        let subscriptions = try kinds.map { kind in
+            try router.subscribe(to: kind, markets: kind.isPrivate ? [] : markets)
+        }
+        let (events, sink) = AsyncStream.makeStream(of: FeedEvent.self)
+        let limit = count
+        let seconds = duration
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await router.run() }
+            for subscription in subscriptions {
+                group.addTask {
+                    for try await event in subscription { sink.yield(event) }
+                }
+            }
+            if let seconds {
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(Int64(seconds * 1_000)))
+                    sink.finish()
+                }
+            }
+            defer { group.cancelAll() }
+            var printed = 0
+            var connected = false
+            for await event in events {
+                switch event {
+                case .market(let market):
+                    connected = true
+                    output.write(market)
+                    printed += 1
+                    if let limit, printed >= limit { return }
+                case .connection(let change):
+                    if case .reconnecting(let attempt, _, let reason) = change.kind, !connected, attempt >= 3 {
+                        throw WatchFailure(message: "cannot stream from \(exchange.configuration.baseURL): \(reason)")
+                    }
+                    if !json { output.note(change.description) }
+                }
+            }
+        }
+    }
+}
+
+/// A bad flag or argument: one line on stderr and a non-zero exit (no usage dump).
+struct UsageError: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// A fatal `watch` error, printed as one line.
+struct WatchFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Writes events as JSON lines or readable lines, unbuffered.
+struct WatchOutput: Sendable {
+    let json: Bool
+
+    func write(_ event: MarketEvent) {
+        var line: [UInt8]
+        if json {
+            line = UpbitEventEncoder.watchLine(event)
+        } else {
+            line = Array(
+                "\(event.exchange)  \(event.kind)  \(event.market == .account ? "-" : event.market.rawValue)  \(event.stream.rawValue)  \(event.payload)"
+                    .utf8)
+        }
+        line.append(UInt8(ascii: "\n"))
+        FileHandle.standardOutput.write(Data(line))
+    }
+
+    func note(_ text: String) {
+        FileHandle.standardError.write(Data("# \(text)\n".utf8))
+    }
+}
