@@ -203,6 +203,10 @@ extension MarketDataRouter {
     /// Hands one event to every subscriber of its topic, and to the handler processors that
     /// consume it; never blocks on a subscriber.
     func route(_ event: MarketEvent, runtime: ChannelRuntime) {
+        if event.kind.isOrderbook && event.kind.orderbookDepth == nil {
+            routeOrderbook(event, runtime: runtime)
+            return
+        }
         let topic = event.topic
         let (buffers, accountWide, feeds) = state.withLock { state in
             // Private events also reach subscribers of the whole account.
@@ -216,6 +220,34 @@ extension MarketDataRouter {
             for buffer in buffers ?? [] { buffer.deliver(item) }
             for buffer in accountWide ?? [] { buffer.deliver(item) }
         }
+        feed(event, to: feeds, runtime: runtime)
+    }
+
+    /// A book whose frame does not say its depth (Upbit echoes the code without the `.n` suffix)
+    /// goes to the subscribers of every depth of that market, cut once per depth.
+    private func routeOrderbook(_ event: MarketEvent, runtime: ChannelRuntime) {
+        guard case .orderbook(let book) = event.payload else { return }
+        let level: ExactDecimal? = book.level.isZero ? nil : book.level
+        for depth in [nil] + OrderbookDepth.allCases.map(Optional.some) {
+            let kind = DataKind.orderbook(depth: depth, level: level)
+            let topic = SubscriptionTopic(exchange: event.exchange, kind: kind, market: event.market)
+            let (buffers, feeds) = state.withLock { ($0.routes[topic], $0.feeds[topic]) }
+            guard buffers != nil || feeds != nil else { continue }
+            let routed: MarketEvent
+            if let depth, depth.rawValue < book.units.count {
+                var cut = book
+                cut.units = Array(book.units.prefix(depth.rawValue))
+                routed = event.deriving(kind: kind, payload: .orderbook(cut))
+            } else {
+                routed = kind == event.kind ? event : event.deriving(kind: kind, payload: event.payload)
+            }
+            let item = FeedEvent.market(routed)
+            for buffer in buffers ?? [] { buffer.deliver(item) }
+            feed(routed, to: feeds, runtime: runtime)
+        }
+    }
+
+    private func feed(_ event: MarketEvent, to feeds: [DerivedStream]?, runtime: ChannelRuntime) {
         for stream in feeds ?? [] {
             let outputs: [MarketEvent]
             do {

@@ -1,0 +1,182 @@
+import Logging
+import MarketStreamCore
+import MarketStreamRouting
+import MockExchange
+import Testing
+import UpbitExchange
+
+let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+let keys = UpbitCredentials(accessKey: "ak-test", secretKey: "sk-test-0123456789abcdef0123456789abcdef")
+
+/// Runs a mock exchange and a router with the Upbit module pointed at it, over real sockets.
+func withUpbitAgainstMock(
+    credentials: UpbitCredentials? = keys, algorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT",
+    _ body: @Sendable (MarketDataRouter, MockExchangeServer) async throws -> Void
+) async throws {
+    let server = MockExchangeServer(
+        configuration: MockExchangeConfiguration(
+            updatesPerSecond: 100, credentials: [MockCredentials(accessKey: keys.accessKey, secretKey: keys.secretKey)]),
+        logger: quietLogger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.run() }
+        defer { group.cancelAll() }
+        let endpoint = await server.endpoint()
+        let upbit = try UpbitExchange(
+            configuration: .init(
+                baseURL: endpoint.webSocketBase, credentials: credentials, tokenAlgorithm: algorithm, format: format),
+            logger: quietLogger)
+        let router = MarketDataRouter(
+            managers: [upbit], configuration: RouterConfiguration(debounce: .milliseconds(20), gracePeriod: .zero),
+            logger: quietLogger)
+        group.addTask { try await router.run() }
+        try await body(router, server)
+    }
+}
+
+extension Subscription {
+    /// The first `count` market events.
+    func first(_ count: Int, where predicate: @Sendable (MarketEvent) -> Bool = { _ in true }) async throws
+        -> [MarketEvent]
+    {
+        var events: [MarketEvent] = []
+        for try await event in self {
+            guard case .market(let market) = event, predicate(market) else { continue }
+            events.append(market)
+            if events.count == count { break }
+        }
+        return events
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct UpbitAgainstMockTests {
+    @Test(arguments: ["DEFAULT", "SIMPLE"])
+    func publicKindsStreamInEveryFormat(format: String) async throws {
+        try await withUpbitAgainstMock(format: format) { router, _ in
+            let btc = try MarketCode("KRW-BTC")
+            for kind in [DataKind.ticker, .trade, .orderbook(depth: .fifteen), .candle(.oneMinute)] {
+                let events = try await router.subscribe(to: kind, markets: [btc]).first(2)
+                #expect(events.count == 2 && events.allSatisfy { $0.kind == kind && $0.market == btc })
+                if case .orderbook(let book) = events.last?.payload { #expect(book.units.count == 15) }
+            }
+            #expect(router.health().channels.first { $0.channel.channel == .public }?.malformedFrames == 0)
+        }
+    }
+
+    @Test(arguments: [UpbitTokenSigner.Algorithm.hs256, .hs512])
+    func privateKindsWorkWithValidKeys(algorithm: UpbitTokenSigner.Algorithm) async throws {
+        try await withUpbitAgainstMock(algorithm: algorithm) { router, _ in
+            let assets = try router.subscribe(to: .myAsset, markets: [])
+            let orders = try router.subscribe(to: .myOrder, markets: [])
+            // Private streams are event-driven; the channel being up is what we can check here.
+            var waited = 0
+            while router.health().channels.first(where: { $0.channel.channel == .private })?.state != .streaming,
+                waited < 10_000
+            {
+                await Task.yield()
+                waited += 1
+            }
+            #expect(router.health().channels.first { $0.channel.channel == .private }?.state == .streaming)
+            withExtendedLifetime((assets, orders)) {}
+        }
+    }
+
+    @Test func withoutKeysPrivateKindsAreUnavailableAndPublicOnesWork() async throws {
+        try await withUpbitAgainstMock(credentials: nil) { router, _ in
+            #expect {
+                _ = try router.subscribe(to: .myOrder, markets: [])
+            } throws: { error in
+                (error as? MarketStreamError)?.code == .authenticationUnavailable
+            }
+            let events = try await router.subscribe(to: .ticker, markets: [MarketCode("KRW-ETH")]).first(1)
+            #expect(events.count == 1)
+        }
+    }
+
+    @Test func aDroppedConnectionIsRestoredWithTheFullSet() async throws {
+        try await withUpbitAgainstMock { router, server in
+            let btc = try MarketCode("KRW-BTC")
+            let eth = try MarketCode("KRW-ETH")
+            let ticks = try router.subscribe(to: .ticker, markets: [btc, eth])
+            let trades = try router.subscribe(to: .trade, markets: [btc])
+            _ = try await ticks.first(2)
+            server.dropConnections()
+            var sawRestore = false
+            var after: Set<MarketCode> = []
+            for try await event in ticks {
+                switch event {
+                case .connection(let change) where change.kind == .restored: sawRestore = true
+                case .market(let market) where sawRestore: after.insert(market.market)
+                default: break
+                }
+                if after == [btc, eth] { break }
+            }
+            #expect(sawRestore && after == [btc, eth])
+            let events = try await trades.first(1) { $0.generation >= ConnectionGeneration(2) }
+            #expect(events.first?.kind == .trade, "the trade stream was restored too")
+        }
+    }
+
+    @Test func malformedFramesAreSkippedAndTheStreamContinues() async throws {
+        try await withUpbitAgainstMock { router, server in
+            let ticks = try router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")])
+            _ = try await ticks.first(1)
+            server.sendMalformedFrames()
+            _ = try await ticks.first(3, where: { $0.stream == .realtime })
+            #expect((router.health().channels.first { $0.channel.channel == .public }?.malformedFrames ?? 0) >= 1)
+            #expect(router.health().channels.first { $0.channel.channel == .public }?.reconnects == 0)
+        }
+    }
+}
+
+@Suite struct RequestEncoderTests {
+    let encoder = UpbitRequestEncoder(format: "DEFAULT", makeTicket: { "ticket-1" })
+    let btc = MarketCode(validated: "KRW-BTC")
+    let eth = MarketCode(validated: "KRW-ETH")
+
+    func topic(_ kind: DataKind, _ market: MarketCode) -> SubscriptionTopic {
+        SubscriptionTopic(exchange: "upbit", kind: kind, market: market)
+    }
+
+    @Test func theWholeSetGoesOutAndOldTopicsDoNotReSnapshot() throws {
+        let request = SubscriptionRequest(
+            channel: .public,
+            desired: [topic(.ticker, btc), topic(.ticker, eth), topic(.orderbook(depth: .fifteen), btc)],
+            added: [topic(.ticker, eth)], removed: [], snapshots: [topic(.trade, eth)], sequence: 2)
+        let text = try #require(try encoder.encode(request))
+        #expect(
+            text == #"[{"ticket":"ticket-1"},{"type":"orderbook","codes":["KRW-BTC.15"],"is_only_realtime":true},"#
+                + #"{"type":"ticker","codes":["KRW-BTC"],"is_only_realtime":true},{"type":"ticker","codes":["KRW-ETH"]},"#
+                + #"{"type":"trade","codes":["KRW-ETH"],"is_only_snapshot":true},{"format":"DEFAULT"}]"#)
+    }
+
+    @Test func privateRequestsAndInvalidOnes() throws {
+        let request = SubscriptionRequest(
+            channel: .private, desired: [topic(.myAsset, .account), topic(.myOrder, .account)], added: [], removed: [],
+            snapshots: [], sequence: 1)
+        #expect(
+            try encoder.encode(request)
+                == #"[{"ticket":"ticket-1"},{"type":"myAsset"},{"type":"myOrder"},{"format":"DEFAULT"}]"#)
+        let empty = SubscriptionRequest(
+            channel: .public, desired: [], added: [], removed: [], snapshots: [], sequence: 1)
+        #expect(try encoder.encode(empty) == nil)
+        let wrongChannel = SubscriptionRequest(
+            channel: .public, desired: [topic(.myOrder, btc)], added: [], removed: [], snapshots: [], sequence: 1)
+        #expect(throws: MarketStreamError.self) { try encoder.encode(wrongChannel) }
+        let levelOnBTC = SubscriptionRequest(
+            channel: .public, desired: [topic(.orderbook(depth: .five, level: 10), MarketCode(validated: "BTC-ETH"))],
+            added: [], removed: [], snapshots: [], sequence: 1)
+        #expect(throws: MarketStreamError.self) { try encoder.encode(levelOnBTC) }
+    }
+
+    @Test func secretsNeverShow() {
+        let credentials = UpbitCredentials(accessKey: "AKIAexample", secretKey: "super-secret-value")
+        let signer = UpbitTokenSigner(credentials: credentials, makeNonce: { "n" })
+        for text in [credentials.description, credentials.debugDescription, signer.description, "\(credentials)"] {
+            #expect(!text.contains("super-secret-value") && !text.contains("AKIAexample"))
+        }
+        let token = signer.token(query: "market=KRW-BTC")
+        #expect(token.split(separator: ".").count == 3 && !token.contains("super-secret-value"))
+        #expect(UpbitCredentials.fromEnvironment(["UPBIT_ACCESS_KEY": "a"]) == nil)
+        #expect(UpbitCredentials.fromEnvironment(["UPBIT_ACCESS_KEY": "a", "UPBIT_SECRET_KEY": "b"])?.accessKey == "a")
+    }
+}
