@@ -74,9 +74,18 @@ import Testing
                     seen = attempts
                 }
             }
-            #expect(
-                attemptTimes == [.milliseconds(250), .milliseconds(750), .milliseconds(1_750), .milliseconds(3_750)])
-            await h.waitForUpstream([btc])
+            // Delays of 250, 500, 1 000 and 2 000 ms. The clock moves in 50 ms steps and a step may pass
+            // before the supervisor starts sleeping, so each interval may be seen up to two steps long.
+            let delays: [Duration] = [
+                .milliseconds(250), .milliseconds(500), .milliseconds(1_000), .milliseconds(2_000),
+            ]
+            #expect(attemptTimes.count == delays.count)
+            let intervals = zip(attemptTimes, [.zero] + attemptTimes).map { $0 - $1 }
+            for (interval, delay) in zip(intervals, delays) {
+                #expect(interval >= delay && interval <= delay + .milliseconds(100), "waited \(interval) for \(delay)")
+            }
+            _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) { h.upstream == [btc] }
+            #expect(h.upstream == [btc], "the full set is restored on the fifth attempt")
             withExtendedLifetime(subscription) {}
         }
     }
