@@ -144,6 +144,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MarketStreamCLITests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MockExchangeTests",
             dependencies: [
                 "MarketStreamCore",

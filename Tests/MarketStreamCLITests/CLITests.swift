@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// Runs the `marketstream` binary the build produced next to the test bundle.
+func marketstream(_ arguments: [String], timeout: Duration = .seconds(60)) throws -> (
+    status: Int32, out: String, err: String
+) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("marketstream")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    return (
+        process.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+        String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    )
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func watchPrintsJSONLinesFromTheEmbeddedMockExchange() throws {
+        let result = try marketstream([
+            "watch", "--types", "ticker,trade", "--codes", "KRW-BTC,KRW-ETH", "--count", "6", "--json",
+        ])
+        #expect(result.status == 0)
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.count == 6)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for key in ["exchange", "type", "code", "stream", "timestamp", "received_at", "epoch", "trade_price"] {
+                #expect(object[key] != nil, "missing \(key) in \(line)")
+            }
+            #expect(["ticker", "trade"].contains(object["type"] as? String ?? ""))
+            #expect(["KRW-BTC", "KRW-ETH"].contains(object["code"] as? String ?? ""))
+        }
+        // Keys come in the contract's order.
+        let first = String(lines[0])
+        #expect(first.hasPrefix(#"{"exchange":"mock","type":"#))
+    }
+
+    @Test(arguments: [
+        ["watch", "--codes", "krw-btc"], ["watch", "--types", "tickr"], ["watch", "--count", "0"],
+        ["watch", "--types", "orderbook.7"], ["watch", "--endpoint", "http://x"], ["watch", "--bogus"],
+        ["mock-server", "--port", "70000"], ["mock-server", "--access-key", "only-one"],
+    ])
+    func badInputIsOneLineAndANonZeroExit(arguments: [String]) throws {
+        let result = try marketstream(arguments)
+        #expect(result.status != 0)
+        #expect(result.out.isEmpty)
+        #expect(result.err.split(separator: "\n").first?.hasPrefix("Error: ") == true)
+    }
+
+    @Test func anUnreachableEndpointFailsWithOneLine() throws {
+        let result = try marketstream([
+            "watch", "--exchange", "upbit", "--endpoint", "ws://127.0.0.1:1", "--count", "1",
+        ])
+        #expect(result.status != 0)
+        #expect(result.err.split(separator: "\n").last?.hasPrefix("Error: cannot stream from ws://127.0.0.1:1") == true)
+    }
+
+    @Test func theMockServerAnnouncesItsEndpointFirst() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("marketstream")
+        process.arguments = ["mock-server", "--port", "0"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        defer {
+            process.interrupt()
+            process.waitUntilExit()
+        }
+        var text = ""
+        let handle = out.fileHandleForReading
+        while !text.contains("\nrest ") || !text.hasSuffix("\n") {
+            let data = handle.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        let lines = text.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("listening on ws://127.0.0.1:") == true)
+        #expect(lines.dropFirst().first?.hasPrefix("rest http://127.0.0.1:") == true)
+    }
+}
