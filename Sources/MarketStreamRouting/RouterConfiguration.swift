@@ -18,13 +18,18 @@ public struct RouterConfiguration: Sendable {
     /// Whether snapshots use REST when the exchange module offers it (default `false`: the live
     /// connection answers them, keeping every live stream subscribed).
     public var prefersRESTSnapshots: Bool
+    /// How often to compare the exchange's view of a connection's subscriptions with the desired
+    /// set (when the exchange module offers an audit message); `nil` turns the audit off.
+    public var subscriptionAuditInterval: Duration?
 
     /// Creates a configuration.
     public init(
         debounce: Duration = .milliseconds(100), gracePeriod: Duration = .seconds(2), bufferCapacity: Int = 1_024,
         reconnect: ReconnectPolicy = ReconnectPolicy(), snapshotTimeout: Duration = .seconds(5),
-        keepsChannelsWarm: Bool = true, prefersRESTSnapshots: Bool = false
+        keepsChannelsWarm: Bool = true, prefersRESTSnapshots: Bool = false,
+        subscriptionAuditInterval: Duration? = .seconds(60)
     ) {
+        self.subscriptionAuditInterval = subscriptionAuditInterval
         self.debounce = debounce
         self.gracePeriod = gracePeriod
         self.bufferCapacity = max(1, bufferCapacity)

@@ -163,6 +163,11 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         try decoder.decode(frame.bytes, context: context, into: &output)
     }
 
+    /// `LIST_SUBSCRIPTIONS` on the public channel, for the router's drift audit.
+    public func auditMessage(for channel: ChannelID) -> OutboundMessage? {
+        channel == .public ? .text(encoder.listSubscriptions()) : nil
+    }
+
     public func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage? {
         try encoder.encode(request).map { .text($0) }
     }

@@ -11,7 +11,7 @@ let keys = UpbitCredentials(accessKey: "ak-test", secretKey: "sk-test-0123456789
 /// Runs a mock exchange and a router with the Upbit module pointed at it, over real sockets.
 func withUpbitAgainstMock(
     credentials: UpbitCredentials? = keys, algorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT",
-    _ body: @Sendable (MarketDataRouter, MockExchangeServer) async throws -> Void
+    audit: Duration? = nil, _ body: @Sendable (MarketDataRouter, MockExchangeServer) async throws -> Void
 ) async throws {
     let server = MockExchangeServer(
         configuration: MockExchangeConfiguration(
@@ -26,7 +26,9 @@ func withUpbitAgainstMock(
                 baseURL: endpoint.webSocketBase, credentials: credentials, tokenAlgorithm: algorithm, format: format),
             logger: quietLogger)
         let router = MarketDataRouter(
-            managers: [upbit], configuration: RouterConfiguration(debounce: .milliseconds(20), gracePeriod: .zero),
+            managers: [upbit],
+            configuration: RouterConfiguration(
+                debounce: .milliseconds(20), gracePeriod: .zero, subscriptionAuditInterval: audit),
             logger: quietLogger)
         group.addTask { try await router.run() }
         try await body(router, server)
@@ -113,6 +115,21 @@ extension Subscription {
             #expect(sawRestore && after == [btc, eth])
             let events = try await trades.first(1) { $0.generation >= ConnectionGeneration(2) }
             #expect(events.first?.kind == .trade, "the trade stream was restored too")
+        }
+    }
+
+    @Test func silentlyDroppedSubscriptionsAreFoundByTheAuditAndResent() async throws {
+        try await withUpbitAgainstMock(audit: .milliseconds(200)) { router, server in
+            let btc = try MarketCode("KRW-BTC")
+            let ticks = try router.subscribe(to: .ticker, markets: [btc])
+            _ = try await ticks.first(1)
+            server.forgetSubscriptions(fraction: 1)
+            // Ticks stop until the audit notices and the set is resent.
+            let resumed = try await ticks.first(1) { $0.stream == .snapshot && $0.timestamp.milliseconds > 0 }
+            #expect(resumed.count == 1)
+            let health = router.health().channels.first { $0.channel.channel == .public }
+            #expect((health?.driftRepairs ?? 0) >= 1)
+            #expect(health?.reconnects == 0, "repaired on the same connection")
         }
     }
 

@@ -59,11 +59,20 @@ public protocol AbstractWebSocketManager: Sendable {
     /// message limits.
     /// - Throws: ``MarketStreamError`` with `.requestRejected` for a request the exchange would reject.
     func messages(for request: SubscriptionRequest) throws(MarketStreamError) -> [OutboundMessage]
+
+    /// A message asking the exchange for the connection's current subscriptions (Upbit's
+    /// `LIST_SUBSCRIPTIONS`), answered with a ``ControlMessage/subscriptionList(_:)``; `nil` when
+    /// the exchange has none. The router sends it periodically, within the message budget, and
+    /// resends the set when the exchange has silently dropped part of it.
+    func auditMessage(for channel: ChannelID) -> OutboundMessage?
 }
 
 extension AbstractWebSocketManager {
     /// Upbit's connect limit, a sensible default: 5 per second.
     public var connectLimit: RateLimit { RateLimit(5, per: .seconds(1)) }
+
+    /// No subscription audit unless the module offers one.
+    public func auditMessage(for channel: ChannelID) -> OutboundMessage? { nil }
 
     /// Every channel is available unless a refinement says otherwise.
     public func unavailability(of channel: ChannelID) -> MarketStreamError? { nil }

@@ -19,6 +19,8 @@ final class ChannelRuntime: Sendable {
     let upstreamMessages = Atomic<Int>(0)
     /// Input events a data-type handler failed on (skipped).
     let handlerFailures = Atomic<Int>(0)
+    /// Audits that found the exchange's set differing from the desired one.
+    let driftRepairs = Atomic<Int>(0)
     /// Wall-clock nanoseconds of the last inbound frame.
     let lastMessageAt = Atomic<Int64>(0)
 

@@ -11,6 +11,8 @@ final class ConnectionSession: ConnectionHandler {
         var establishedAt: Duration?
         var end: SessionEnd?
         var exchangeError: MarketStreamError?
+        /// The latest subscription list the exchange reported, not yet compared.
+        var reported: Set<SubscriptionTopic>?
     }
 
     let router: MarketDataRouter
@@ -74,6 +76,11 @@ final class ConnectionSession: ConnectionHandler {
         var sync = UpstreamSync(
             channel: key.channel, debounce: router.configuration.debounce,
             messageLimits: runtime.descriptor.messageLimits)
+        let auditInterval = router.configuration.subscriptionAuditInterval
+        let auditMessage = auditInterval == nil ? nil : runtime.manager.auditMessage(for: key.channel)
+        var nextAudit = router.now() + (auditInterval ?? .zero)
+        /// The request sequence when the last audit went out; a report only counts if nothing was sent since.
+        var auditedSequence: Int?
         while true {
             try Task.checkCancellation()
             let now = router.now()
@@ -87,10 +94,35 @@ final class ConnectionSession: ConnectionHandler {
             for other in expired where other != key { router.runtimes[other]?.signal.signal() }
             guard needed else { throw SessionEnd.notNeeded }
 
+            if let reported = lifecycle.withLock({ state in
+                defer { state.reported = nil }
+                return state.reported
+            }), auditedSequence == sync.sequence {
+                auditedSequence = nil
+                if reported != sync.upstream {
+                    // The exchange silently dropped (or added) subscriptions: resend.
+                    runtime.driftRepairs.add(1, ordering: .relaxed)
+                    logger.info(
+                        "subscription drift",
+                        metadata: ["expected": "\(sync.upstream.count)", "reported": "\(reported.count)"])
+                    sync.assumeUpstream(reported)
+                }
+            }
+            if let auditMessage, let auditInterval, now >= nextAudit, !sync.upstream.isEmpty,
+                sync.earliestPermitted(at: now) <= now
+            {
+                try await outbound.send(auditMessage)
+                sync.recordMessage(at: now)
+                runtime.upstreamMessages.add(1, ordering: .relaxed)
+                auditedSequence = sync.sequence
+                nextAudit = now + auditInterval
+            }
+
             switch sync.nextStep(now: now, desired: desired, snapshots: snapshots) {
             case .wait(let until):
                 if until == nil { router.announceRestore(runtime, generation: generation) }
-                let deadline = [until, expiry].compactMap { $0 }.min()
+                let audit: Duration? = auditMessage != nil && !sync.upstream.isEmpty ? nextAudit : nil
+                let deadline = [until, expiry, audit].compactMap { $0 }.min()
                 await runtime.signal.wait(until: deadline.map(router.instant(at:)), clock: router.clock)
 
             case .send(let request):
@@ -189,8 +221,11 @@ final class ConnectionSession: ConnectionHandler {
 
     private func handle(_ control: ControlMessage) {
         switch control {
-        case .status, .acknowledged, .subscriptionList:
+        case .status, .acknowledged:
             break
+        case .subscriptionList(let topics):
+            lifecycle.withLock { $0.reported = Set(topics) }
+            runtime.signal.signal()
         case .exchangeError(let error):
             logger.info("exchange error", metadata: ["error": "\(error)"])
             lifecycle.withLock { $0.exchangeError = error }

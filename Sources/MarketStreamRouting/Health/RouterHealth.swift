@@ -64,6 +64,8 @@ public struct ChannelHealth: Sendable, Hashable {
     public var malformedFrames: Int
     /// Input events a data-type handler failed on (counted and skipped).
     public var handlerFailures: Int
+    /// Times an audit found the exchange had silently dropped subscriptions (and the set was resent).
+    public var driftRepairs: Int
     /// Reconnects since the router started.
     public var reconnects: Int
     /// Events dropped by the channel's subscribers' delivery policies.

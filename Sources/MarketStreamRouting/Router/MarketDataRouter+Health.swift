@@ -24,6 +24,7 @@ extension MarketDataRouter {
                     messagesReceived: runtime.messagesReceived.load(ordering: .relaxed),
                     malformedFrames: runtime.malformedFrames.load(ordering: .relaxed),
                     handlerFailures: runtime.handlerFailures.load(ordering: .relaxed),
+                    driftRepairs: runtime.driftRepairs.load(ordering: .relaxed),
                     reconnects: record.reconnects,
                     droppedEvents: record.droppedByDeparted + (live[key]?.dropped ?? 0),
                     subscribers: live[key]?.subscribers ?? 0,

@@ -61,6 +61,12 @@ struct UpstreamSync: Sendable {
         sequence = request.sequence
     }
 
+    /// Records what the exchange reports it has (after an audit); a difference from the desired set
+    /// then makes the next step resend.
+    mutating func assumeUpstream(_ reported: Set<SubscriptionTopic>) {
+        upstream = reported
+    }
+
     /// How many messages were sent within `interval` before `now`.
     func messagesSent(within interval: Duration, at now: Duration) -> Int {
         limiter.count(within: interval, at: now)
