@@ -16,7 +16,6 @@ final class MockExchangeCore: Sendable {
         var upbitConnections: [Int: UpbitConnection] = [:]
         var incrementalConnections: [Int: IncrementalConnection] = [:]
         var channels: [Int: any Channel] = [:]
-        var faults: MockFaults
         var nextConnectionID = 0
         var usedNonces: Set<String> = []
         var ledger: PaperLedger
@@ -27,16 +26,18 @@ final class MockExchangeCore: Sendable {
 
     let configuration: MockExchangeConfiguration
     let state: Mutex<State>
+    /// Faults live apart from the state: writers read them for every frame.
+    private let activeFaults: Mutex<MockFaults>
     let origin = ContinuousClock.now
 
     init(configuration: MockExchangeConfiguration) {
         self.configuration = configuration
         let now = Self.wallMilliseconds()
+        activeFaults = Mutex(configuration.faults)
         state = Mutex(
             State(
                 simulator: MarketSimulator(
                     seed: configuration.seed, marketCount: configuration.marketCount, startTime: now),
-                faults: configuration.faults,
                 ledger: PaperLedger(balances: configuration.startingBalances, feeRate: configuration.feeRate),
                 random: SeededRandom(seed: configuration.seed &+ 1)))
     }
@@ -98,7 +99,8 @@ final class MockExchangeCore: Sendable {
     /// Advances the market by `steps` updates and sends the events to every subscriber.
     func advance(steps: Int) {
         let now = Self.wallMilliseconds()
-        let (events, upbit, incremental, faults, fills) = state.withLock { state in
+        let faults = self.faults
+        let (events, upbit, incremental, fills) = state.withLock { state in
             var events: [MarketEvent] = []
             for _ in 0..<steps { events += state.simulator.step(at: now) }
             let fills = state.ledger.match(against: state.simulator, at: now)
@@ -108,7 +110,7 @@ final class MockExchangeCore: Sendable {
                     market: trade.market, price: trade.price, volume: trade.volume, side: trade.side, at: now)
             }
             return (
-                events, Array(state.upbitConnections.values), Array(state.incrementalConnections.values), state.faults,
+                events, Array(state.upbitConnections.values), Array(state.incrementalConnections.values),
                 fills.flatMap(\.privateEvents)
             )
         }
@@ -117,8 +119,9 @@ final class MockExchangeCore: Sendable {
 
     /// Sends events (account events go to private connections only) to their subscribers.
     func publish(_ events: [MarketEvent]) {
-        let (upbit, incremental, faults) = state.withLock {
-            (Array($0.upbitConnections.values), Array($0.incrementalConnections.values), $0.faults)
+        let faults = self.faults
+        let (upbit, incremental) = state.withLock {
+            (Array($0.upbitConnections.values), Array($0.incrementalConnections.values))
         }
         publish(events, upbit: upbit, incremental: incremental, faults: faults)
     }
@@ -147,12 +150,10 @@ final class MockExchangeCore: Sendable {
 
     // MARK: - Faults
 
-    var faults: MockFaults {
-        get { state.withLock { $0.faults } }
-    }
+    var faults: MockFaults { activeFaults.withLock { $0 } }
 
     func setFaults(_ faults: MockFaults) {
-        state.withLock { $0.faults = faults }
+        activeFaults.withLock { $0 = faults }
     }
 
     /// Drops every WebSocket connection without a close frame.

@@ -103,7 +103,7 @@ public struct MarketSimulator: Sendable {
 
     /// Advances market `i` (see ``step(at:)``).
     public mutating func step(market i: Int, at now: Int64) -> [MarketEvent] {
-        var market = markets[i]
+        var market = takeMarket(i)
         let tick = market.tick
         let move = Int(random.next() % 5) - 2
         var price = market.price + ExactDecimal(move) * tick
@@ -123,10 +123,21 @@ public struct MarketSimulator: Sendable {
         -> [MarketEvent]
     {
         guard let i = index[code] else { return [] }
-        var market = markets[i]
+        var market = takeMarket(i)
         let events = apply(trade: price, volume: volume, side: side, to: &market, at: now)
         markets[i] = market
         return events
+    }
+
+    /// A market moved out of the array, so that its trade history and candles are uniquely owned
+    /// and grow in place instead of being copied on every step.
+    private mutating func takeMarket(_ i: Int) -> Market {
+        let market = markets[i]
+        markets[i].recentTrades = []
+        markets[i].candleHistory = [:]
+        markets[i].candles = [:]
+        markets[i].book = []
+        return market
     }
 
     private mutating func apply(
