@@ -35,6 +35,8 @@ struct MockServerCommand: AsyncParsableCommand {
     var slowMilliseconds: Int?
     @Option(name: .customLong("malformed-fraction"), help: "Fault: fraction (0-1) of data frames sent malformed.")
     var malformedFraction: Double = 0
+    @Option(help: "Benchmark source: pre-generate N updates and replay them at --rate with frames encoded once.")
+    var replay: Int?
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw UsageError("--port must be between 0 and 65535") }
@@ -47,6 +49,7 @@ struct MockServerCommand: AsyncParsableCommand {
         guard (0...1).contains(malformedFraction) else { throw UsageError("--malformed-fraction must be 0 to 1") }
         if let dropEvery, dropEvery <= 0 { throw UsageError("--drop-every must be positive") }
         if let slowMilliseconds, slowMilliseconds < 0 { throw UsageError("--slow-ms must not be negative") }
+        if let replay, !(1...1_000_000).contains(replay) { throw UsageError("--replay must be between 1 and 1000000") }
     }
 
     func run() async throws {
@@ -62,7 +65,8 @@ struct MockServerCommand: AsyncParsableCommand {
         let server = MockExchangeServer(
             configuration: MockExchangeConfiguration(
                 host: host, port: port, seed: seed, marketCount: markets, updatesPerSecond: rate,
-                credentials: credentials, idleTimeout: .milliseconds(Int64(idleTimeout * 1_000)), faults: faults),
+                credentials: credentials, idleTimeout: .milliseconds(Int64(idleTimeout * 1_000)), faults: faults,
+                replaySteps: replay),
             logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -74,18 +74,17 @@ import Testing
                     seen = attempts
                 }
             }
-            // Delays of 250, 500, 1 000 and 2 000 ms. The clock moves in 50 ms steps and on a busy machine
-            // a step may pass before the supervisor sleeps, so an attempt may be seen up to two steps late.
-            let delays: [Duration] = [
-                .milliseconds(250), .milliseconds(500), .milliseconds(1_000), .milliseconds(2_000),
+            // Delays of 250, 500, 1 000 and 2 000 ms: attempt k can never come before the sum of the
+            // delays up to it. (Exactly when after it depends on scheduling, so only the lower bounds
+            // are asserted here; `ReconnectPolicyTests` checks the delays themselves.)
+            let earliest: [Duration] = [
+                .milliseconds(250), .milliseconds(750), .milliseconds(1_750), .milliseconds(3_750),
             ]
-            #expect(attemptTimes.count == delays.count)
-            let intervals = zip(attemptTimes, [.zero] + attemptTimes).map { $0 - $1 }
-            for (interval, delay) in zip(intervals, delays) {
-                #expect(
-                    interval >= delay - .milliseconds(100) && interval <= delay + .milliseconds(100),
-                    "waited \(interval) for \(delay)")
+            #expect(attemptTimes.count == earliest.count)
+            for (seen, bound) in zip(attemptTimes, earliest) {
+                #expect(seen >= bound, "attempt at \(seen) came before \(bound)")
             }
+            #expect((attemptTimes.last ?? .zero) <= .seconds(6), "all four attempts within the backoff budget")
             _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) { h.upstream == [btc] }
             #expect(h.upstream == [btc], "the full set is restored on the fifth attempt")
             withExtendedLifetime(subscription) {}

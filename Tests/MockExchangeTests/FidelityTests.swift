@@ -75,6 +75,27 @@ enum UpbitSamples {
         }
     }
 
+    @Test func replayModeServesPreEncodedUpdatesInALoop() async throws {
+        var configuration = MockExchangeConfiguration(updatesPerSecond: 2_000)
+        configuration.marketCount = 3
+        configuration.replaySteps = 20
+        try await withMockExchange(configuration) { _, endpoint in
+            try await withSocket(endpoint.webSocketBase + "/websocket/v1") { socket in
+                var frames = socket.frames.makeAsyncIterator()
+                let request =
+                    #"[{"ticket":"r"},{"type":"trade","codes":["KRW-BTC","KRW-ETH","KRW-XRP"],"is_only_realtime":true}]"#
+                try await socket.send(request)
+                var ids: [Int64] = []
+                // More trades than the 20 pre-generated updates hold: the ring repeats.
+                while ids.count < 40, let object = await frames.next(where: { $0["type"] as? String == "trade" }) {
+                    ids.append((object["sequential_id"] as? NSNumber)?.int64Value ?? 0)
+                }
+                #expect(ids.count == 40)
+                #expect(Set(ids).count <= 20, "the same updates come round again")
+            }
+        }
+    }
+
     @Test func theSimulatedMarketIsDeterministicAndValid() {
         var a = MarketSimulator(seed: 42, marketCount: 30, startTime: 1_790_000_000_000)
         var b = MarketSimulator(seed: 42, marketCount: 30, startTime: 1_790_000_000_000)

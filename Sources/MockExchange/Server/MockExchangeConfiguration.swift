@@ -49,6 +49,9 @@ public struct MockExchangeConfiguration: Sendable {
     public var feeRate: ExactDecimal
     /// Faults active from the start.
     public var faults: MockFaults
+    /// Replay mode for benchmarks: pre-generate this many market updates once, then publish them
+    /// in a loop with their frames encoded once (timestamps repeat). `nil` simulates live.
+    public var replaySteps: Int?
 
     /// Creates a configuration.
     public init(
@@ -58,8 +61,10 @@ public struct MockExchangeConfiguration: Sendable {
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
         closeDelayAfterError: Duration = .milliseconds(150), restQuotationPerSecond: Int = 10,
         restExchangePerSecond: Int = 30, startingBalances: [String: ExactDecimal] = ["KRW": 10_000_000],
-        feeRate: ExactDecimal = ExactDecimal(significand: 5, exponent: -4), faults: MockFaults = MockFaults()
+        feeRate: ExactDecimal = ExactDecimal(significand: 5, exponent: -4), faults: MockFaults = MockFaults(),
+        replaySteps: Int? = nil
     ) {
+        self.replaySteps = replaySteps
         self.host = host
         self.port = port
         self.seed = seed

@@ -148,6 +148,26 @@ final class MockExchangeCore: Sendable {
         }
     }
 
+    // MARK: - Replay
+
+    /// Pre-generates `steps` market updates for replay mode.
+    func makeReplayRing(steps: Int) -> [[EncodeCache]] {
+        let start = Self.wallMilliseconds()
+        return state.withLock { state in
+            (0..<steps).map { step in state.simulator.step(at: start + Int64(step)).map { EncodeCache(event: $0) } }
+        }
+    }
+
+    /// Publishes one pre-generated update; its frames are encoded once and reused on every lap.
+    func replay(_ step: inout [EncodeCache]) {
+        let faults = self.faults
+        guard !faults.stalled else { return }
+        let connections = state.withLock { Array($0.upbitConnections.values) }
+        for index in step.indices {
+            for connection in connections where !connection.isPrivate { connection.offer(&step[index]) }
+        }
+    }
+
     // MARK: - Faults
 
     var faults: MockFaults { activeFaults.withLock { $0 } }

@@ -140,6 +140,18 @@ extension MockExchangeCore {
         let stepsPerTick = max(1, Int((rate * interval.seconds).rounded()))
         let clock = ContinuousClock()
         var deadline = clock.now
+        if let replaySteps = configuration.replaySteps, replaySteps > 0 {
+            var ring = makeReplayRing(steps: replaySteps)
+            var position = 0
+            while true {
+                deadline += interval
+                try await clock.sleep(until: deadline)
+                for _ in 0..<stepsPerTick {
+                    replay(&ring[position])
+                    position = (position + 1) % ring.count
+                }
+            }
+        }
         while true {
             deadline += interval
             try await clock.sleep(until: deadline)

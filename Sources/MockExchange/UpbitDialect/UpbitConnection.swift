@@ -50,16 +50,14 @@ final class UpbitConnection: Sendable {
     /// Offers a published event; sends it if subscribed.
     func offer(_ cache: inout EncodeCache) {
         let event = cache.event
-        let (matches, format): ([UpbitSubscriptionEntry], UpbitFormat) = state.withLock { state in
-            guard !state.closing else { return ([], state.format) }
-            let family = event.kind.family
-            let matches = state.entries.filter { entry in
-                entry.type == family && (entry.market == nil || entry.market == event.market)
+        let family = event.kind.family
+        state.withLock { state in
+            guard !state.closing else { return }
+            for entry in state.entries
+            where entry.type == family && (entry.market == nil || entry.market == event.market) {
+                // Queuing never blocks, so it may happen under the lock; it keeps frames in order too.
+                outbound.yield(.binary(cache.frame(format: state.format, depth: entry.depth, level: entry.level)))
             }
-            return (matches, state.format)
-        }
-        for entry in matches {
-            outbound.yield(.binary(cache.frame(format: format, depth: entry.depth, level: entry.level)))
         }
     }
 
