@@ -127,32 +127,9 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         }
         let clientConfiguration = WebSocketClientConfiguration(
             maxFrameSize: configuration.maxFrameSize, additionalHeaders: headers)
-        do {
-            try await WebSocketClient.connect(
-                url: url, configuration: clientConfiguration, tlsConfiguration: tls, logger: logger
-            ) { inbound, outbound, _ in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await handler.run(outbound: Outbound(writer: outbound)) }
-                    group.addTask {
-                        for try await message in inbound.messages(maxSize: configuration.maxFrameSize) {
-                            switch message {
-                            case .binary(let buffer): handler.receive(.binary(Array(buffer: buffer)))
-                            case .text(let text): handler.receive(.text(text))
-                            }
-                        }
-                    }
-                    defer { group.cancelAll() }
-                    try await group.next()
-                }
-            }
-        } catch let error as MarketStreamError {
-            throw error
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            // Never include headers (they carry the token) in the error.
-            throw MarketStreamError(.connectionRefused, "cannot connect to \(url): \(error)", exchange: exchange)
-        }
+        try await WebSocketClientSession.run(
+            url: url, configuration: clientConfiguration, tls: tls, exchange: exchange, logger: logger, handler: handler
+        )
     }
 
     public func decode(
@@ -170,19 +147,5 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
 
     public func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage? {
         try encoder.encode(request).map { .text($0) }
-    }
-
-    private struct Outbound: WebSocketOutbound {
-        let writer: WebSocketOutboundWriter
-
-        func send(_ message: OutboundMessage) async throws {
-            switch message {
-            case .text(let text): try await writer.write(.text(text))
-            }
-        }
-
-        func sendPing() async throws {
-            try await writer.write(.custom(NIOWebSocket.WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
-        }
     }
 }

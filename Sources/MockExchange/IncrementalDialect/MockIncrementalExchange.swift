@@ -3,6 +3,7 @@ import Logging
 import MarketStreamCore
 import NIOCore
 import NIOWebSocket
+import UpbitExchange
 import WSClient
 
 /// The client side of the mock exchange's incremental dialect: an exchange module implementing
@@ -38,32 +39,9 @@ public struct MockIncrementalExchange: IncrementalSubscriptionManager {
     }
 
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
-        let url = endpoint + "/ws"
-        do {
-            try await WebSocketClient.connect(
-                url: url, configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 22), logger: logger
-            ) { inbound, outbound, _ in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await handler.run(outbound: Outbound(writer: outbound)) }
-                    group.addTask {
-                        for try await message in inbound.messages(maxSize: 1 << 22) {
-                            switch message {
-                            case .text(let text): handler.receive(.text(text))
-                            case .binary(let buffer): handler.receive(.binary(Array(buffer: buffer)))
-                            }
-                        }
-                    }
-                    defer { group.cancelAll() }
-                    try await group.next()
-                }
-            }
-        } catch let error as MarketStreamError {
-            throw error
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw MarketStreamError(.connectionRefused, "cannot connect to \(url): \(error)", exchange: exchange)
-        }
+        try await WebSocketClientSession.run(
+            url: endpoint + "/ws", configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 22), tls: nil,
+            exchange: exchange, logger: logger, handler: handler)
     }
 
     public func decode(
@@ -170,19 +148,5 @@ public struct MockIncrementalExchange: IncrementalSubscriptionManager {
 
     private func malformed(_ reason: String) -> MarketStreamError {
         MarketStreamError(.malformedFrame, reason, exchange: exchange)
-    }
-
-    private struct Outbound: WebSocketOutbound {
-        let writer: WebSocketOutboundWriter
-
-        func send(_ message: OutboundMessage) async throws {
-            switch message {
-            case .text(let text): try await writer.write(.text(text))
-            }
-        }
-
-        func sendPing() async throws {
-            try await writer.write(.custom(NIOWebSocket.WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
-        }
     }
 }
