@@ -57,9 +57,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         var refusals = 0
         var answersPings = true
         var latest: [SubscriptionTopic: MarketPayload] = [:]
-        var waiters: [(id: Int, check: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] =
-            []
-        var nextWaiterID = 0
+        var waiters: [(check: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
         var nextTimestamp: Int64 = 1_700_000_000_000
     }
 
@@ -339,8 +337,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let satisfied = state.withLock { state -> Bool in
                 if condition(Self.snapshot(of: state)) { return true }
-                state.nextWaiterID += 1
-                state.waiters.append((state.nextWaiterID, condition, continuation))
+                state.waiters.append((condition, continuation))
                 return false
             }
             if satisfied { continuation.resume() }

@@ -16,17 +16,7 @@ enum RESTResponses {
     static func error(_ status: HTTPResponse.Status, name: String, message: String, remaining: String? = nil)
         -> Response
     {
-        var w = JSONWriter(capacity: 128)
-        w.beginObject()
-        w.key("error")
-        w.beginObject()
-        w.key("name")
-        w.string(name)
-        w.key("message")
-        w.string(message)
-        w.endObject()
-        w.endObject()
-        return json(w.bytes, status: status, remaining: remaining)
+        json(Array(UpbitErrorFrame(name: name, message: message).json.utf8), status: status, remaining: remaining)
     }
 
     static func ticker(_ t: Ticker, market: MarketCode, timestamp: Int64, into w: inout JSONWriter) {

@@ -59,7 +59,7 @@ extension MockExchangeCore {
             unregister(id)
             continuation.finish()
         }
-        let session = WebSocketSession(id: id, core: self, channel: channel, logger: logger)
+        let session = WebSocketSession(core: self, channel: channel)
         try await session.run(
             outboundFrames: frames, inbound: inbound, outbound: outbound, statusSource: { connection.isPinging },
             receive: { [self] text in connection.receive(text: text, at: self.elapsed(), exchange: self) })
@@ -77,7 +77,7 @@ extension MockExchangeCore {
             unregister(id)
             continuation.finish()
         }
-        let session = WebSocketSession(id: id, core: self, channel: channel, logger: logger)
+        let session = WebSocketSession(core: self, channel: channel)
         try await session.run(
             outboundFrames: frames, inbound: inbound, outbound: outbound, statusSource: nil,
             receive: { [self] text in connection.receive(text: text, exchange: self) })

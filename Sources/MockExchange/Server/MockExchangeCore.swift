@@ -21,7 +21,6 @@ final class MockExchangeCore: Sendable {
         var ledger: PaperLedger
         var random: SeededRandom
         var restLimiters: [String: SlidingWindowRateLimiter] = [:]
-        var framesSent = 0
     }
 
     let configuration: MockExchangeConfiguration

@@ -8,10 +8,8 @@ import Synchronization
 /// Runs one upgraded WebSocket connection of either dialect: a writer draining the connection's
 /// outbound queue, a reader handing messages to the dialect, and the keepalive/idle timer.
 struct WebSocketSession {
-    let id: Int
     let core: MockExchangeCore
     let channel: any Channel
-    let logger: Logger
 
     /// Runs until either side closes.
     /// - Parameters:

@@ -311,14 +311,13 @@ public struct UpbitFrameDecoder: Sendable {
         let table = simple ? tables.orderbookUnit.simple : tables.orderbookUnit.full
         var decoded: [Orderbook.Unit] = []
         decoded.reserveCapacity(30)
-        try forEachObject(in: units.range, bytes: s.bytes) { (slots: borrowing Slots) throws(DecodeFailure) in
+        try forEachObject(in: units.range, bytes: s.bytes, keys: table) {
+            (slots: borrowing Slots) throws(DecodeFailure) in
             let unit = Orderbook.Unit(
                 askPrice: try slots.decimal(.askPrice), bidPrice: try slots.decimal(.bidPrice),
                 askSize: try slots.decimal(.askSize), bidSize: try slots.decimal(.bidSize))
             // A side with fewer orders than the depth is padded with zero slots.
             if !(unit.askPrice.isZero && unit.bidPrice.isZero) { decoded.append(unit) }
-        } table: {
-            table
         }
         return Orderbook(
             totalAskSize: try s.decimal(.totalAskSize), totalBidSize: try s.decimal(.totalBidSize), units: decoded,
@@ -354,13 +353,12 @@ public struct UpbitFrameDecoder: Sendable {
         guard let assets = s[.assets], assets.kind == .array else { throw .malformed("missing assets") }
         let table = simple ? tables.asset.simple : tables.asset.full
         var balances: [MyAsset.Balance] = []
-        try forEachObject(in: assets.range, bytes: s.bytes) { (slots: borrowing Slots) throws(DecodeFailure) in
+        try forEachObject(in: assets.range, bytes: s.bytes, keys: table) {
+            (slots: borrowing Slots) throws(DecodeFailure) in
             balances.append(
                 MyAsset.Balance(
                     currency: try slots.string(.currency), balance: try slots.decimal(.balance),
                     locked: try slots.decimal(.locked)))
-        } table: {
-            table
         }
         return MyAsset(
             assetUUID: try s.string(.assetUUID), assets: balances,
@@ -369,11 +367,10 @@ public struct UpbitFrameDecoder: Sendable {
 
     /// Calls `body` with the slots of each object in the array at `range`.
     private func forEachObject(
-        in range: Range<Int>, bytes: UnsafeBufferPointer<UInt8>,
-        _ body: (borrowing Slots) throws(DecodeFailure) -> Void,
-        table: () -> UpbitKeyTable
+        in range: Range<Int>, bytes: UnsafeBufferPointer<UInt8>, keys: UpbitKeyTable,
+        _ body: (borrowing Slots) throws(DecodeFailure) -> Void
     ) throws(DecodeFailure) {
-        let keys = table()
+
         var scanner = JSONScanner(bytes, position: range.lowerBound)
         let result: Result<Void, DecodeFailure> = withUnsafeTemporaryAllocation(
             of: Optional<(kind: JSONScanner.ValueKind, range: Range<Int>)>.self, capacity: UpbitField.allCases.count
