@@ -6,6 +6,12 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Plugins built only for the loader's tests: each is broken in one way (or fails on purpose).
+let brokenPluginFixtures = [
+    "FixtureNoEntry", "FixtureWrongABI", "FixtureNullFunction", "FixtureEmptyName", "FixtureUnknownInput",
+    "FixtureFailing",
+]
+
 let package = Package(
     name: "MarketStream",
     platforms: [.macOS(.v15)],
@@ -13,8 +19,14 @@ let package = Package(
         .library(name: "MarketStreamCore", targets: ["MarketStreamCore"]),
         .library(name: "MarketStreamRouting", targets: ["MarketStreamRouting"]),
         .library(name: "MarketStreamTesting", targets: ["MarketStreamTesting"]),
+        .library(name: "MarketStreamPlugins", targets: ["MarketStreamPlugins"]),
+        .library(name: "MarketStreamPluginKit", targets: ["MarketStreamPluginKit"]),
         .executable(name: "marketstream", targets: ["marketstream"]),
-    ],
+        // Data-type plugins, loaded at run time with dlopen (`--plugin`).
+        .library(name: "Spread", type: .dynamic, targets: ["Spread"]),
+        .library(name: "VWAP", type: .dynamic, targets: ["VWAP"]),
+        .library(name: "TradeImbalance", type: .dynamic, targets: ["TradeImbalance"]),
+    ] + brokenPluginFixtures.map { .library(name: $0, type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -93,6 +105,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CMarketStreamPluginABI"),
+        .target(
+            name: "MarketStreamPluginKit",
+            dependencies: ["CMarketStreamPluginABI", "MarketStreamCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MarketStreamPlugins",
+            dependencies: ["CMarketStreamPluginABI", "MarketStreamCore", "MarketStreamPluginKit"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Spread",
+            dependencies: ["MarketStreamCore", "MarketStreamPluginKit"],
+            path: "Plugins/Spread",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VWAP",
+            dependencies: ["MarketStreamCore", "MarketStreamPluginKit"],
+            path: "Plugins/VWAP",
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "TradeImbalance", dependencies: ["CMarketStreamPluginABI"], path: "Plugins/TradeImbalance"),
         .executableTarget(
             name: "marketstream",
             dependencies: [
@@ -101,6 +137,7 @@ let package = Package(
                 "MarketStreamTesting",
                 "MockExchange",
                 "UpbitExchange",
+                "MarketStreamPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,6 +181,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MarketStreamPluginTests",
+            dependencies: [
+                "MarketStreamCore",
+                "MarketStreamRouting",
+                "MarketStreamTesting",
+                "MarketStreamPlugins",
+                "MarketStreamPluginKit",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MarketStreamCLITests",
             swiftSettings: swiftSettings
         ),
@@ -165,6 +213,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-    ],
+    ]
+        + zip(brokenPluginFixtures, ["NoEntry", "WrongABI", "NullFunction", "EmptyName", "UnknownInput", "Failing"]).map {
+            .target(name: $0, dependencies: ["CMarketStreamPluginABI"], path: "Tests/PluginFixtures/\($1)")
+        },
     swiftLanguageModes: [.v6]
 )
