@@ -30,6 +30,8 @@ public struct PluginLoadError: Error, Sendable, Equatable, CustomStringConvertib
     /// One line naming the file and the cause.
     public var description: String {
         switch reason {
+        case .fileMissing(let searched) where searched.isEmpty && !path.contains("/"):
+            "plugin '\(path)': no such file, and MARKETSTREAM_PLUGIN_PATH names no directory to search"
         case .fileMissing(let searched) where searched.isEmpty:
             "plugin '\(path)': no such file"
         case .fileMissing(let searched):

@@ -6,7 +6,7 @@ struct MarketStreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marketstream",
         abstract: "Live exchange data through one shared, supervised connection per exchange channel.",
-        subcommands: [WatchCommand.self, DemoCommand.self, MockServerCommand.self],
+        subcommands: [WatchCommand.self, DemoCommand.self, MockServerCommand.self, PluginsCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MarketStreamCore
+import MarketStreamPlugins
 import MarketStreamRouting
 import MockExchange
 import UpbitExchange
@@ -15,7 +16,9 @@ struct WatchCommand: AsyncParsableCommand {
             By default an embedded mock exchange starts on a loopback port and the real Upbit client \
             connects to it over the socket (no network, no keys). With --exchange upbit the client \
             connects to wss://api.upbit.com (or --endpoint); private kinds (myOrder, myAsset) use \
-            UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY.
+            UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY. --plugin loads a data-type plugin (a path, or a \
+            name looked up in the colon-separated directories of MARKETSTREAM_PLUGIN_PATH); its \
+            kind can then be given in --types.
             """
     )
 
@@ -25,12 +28,21 @@ struct WatchCommand: AsyncParsableCommand {
 
     @Option(help: "mock (embedded, default) or upbit.") var exchange: ExchangeChoice = .mock
     @Option(help: "WebSocket base URL; /websocket/v1 and /websocket/v1/private are appended.") var endpoint: String?
-    @Option(help: "Comma-separated kinds: ticker,trade,orderbook,orderbook.15,candle.1m,myOrder,myAsset.")
+    @Option(
+        help:
+            "Comma-separated kinds: ticker,trade,orderbook,orderbook.15,candle.1m,myOrder,myAsset, or a plugin's kind."
+    )
     var types = "ticker"
     @Option(help: "Comma-separated market codes.") var codes = "KRW-BTC"
     @Option(help: "Exit after this many events.") var count: Int?
     @Option(help: "Exit after this many seconds.") var duration: Double?
     @Flag(help: "Print one JSON object per event.") var json = false
+    @Option(
+        name: .customLong("plugin"),
+        help:
+            "A data-type plugin to load: a path to its shared library, or a name in MARKETSTREAM_PLUGIN_PATH (repeatable)."
+    )
+    var plugins: [String] = []
     @Option(name: .customLong("ca-file"), help: "A PEM CA certificate to trust in addition to the system's.")
     var caFile: String?
 
@@ -58,7 +70,7 @@ struct WatchCommand: AsyncParsableCommand {
         var kinds: [DataKind] = []
         for part in types.split(separator: ",") {
             let kind = try DataKind(parsing: String(part.trimmingCharacters(in: .whitespaces)))
-            guard !kind.isCustom else {
+            guard !kind.isCustom || !plugins.isEmpty else {
                 throw MarketStreamError(.unknownDataKind, "unknown type '\(kind)': no exchange or plugin provides it")
             }
             if !kinds.contains(kind) { kinds.append(kind) }
@@ -72,6 +84,7 @@ struct WatchCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let kinds = try kinds()
         let markets = try MarketCode.parseList(codes)
+        let handlers = try loadPlugins(for: kinds)
         let output = WatchOutput(json: json)
         switch exchange {
         case .mock:
@@ -91,7 +104,8 @@ struct WatchCommand: AsyncParsableCommand {
                 let upbit = try UpbitExchange(
                     exchange: "mock",
                     configuration: .init(baseURL: endpoint.webSocketBase, credentials: credentials), logger: logger)
-                try await stream(kinds: kinds, markets: markets, exchange: upbit, output: output, logger: logger)
+                try await stream(
+                    kinds: kinds, markets: markets, exchange: upbit, handlers: handlers, output: output, logger: logger)
             }
         case .upbit:
             let upbit = try UpbitExchange(
@@ -100,14 +114,33 @@ struct WatchCommand: AsyncParsableCommand {
                     credentials: UpbitCredentials.fromEnvironment(ProcessInfo.processInfo.environment),
                     extraCAFile: caFile),
                 logger: logger)
-            try await stream(kinds: kinds, markets: markets, exchange: upbit, output: output, logger: logger)
+            try await stream(
+                kinds: kinds, markets: markets, exchange: upbit, handlers: handlers, output: output, logger: logger)
+        }
+    }
+
+    /// Loads the `--plugin` libraries and checks that each requested custom kind has a producer.
+    private func loadPlugins(for kinds: [DataKind]) throws -> HandlerRegistry {
+        do {
+            let plugins = try PluginLoader(environment: ProcessInfo.processInfo.environment).load(self.plugins)
+            let produced = plugins.map(\.producedKind)
+            if let missing = kinds.first(where: { $0.isCustom && !produced.contains($0) }) {
+                throw WatchFailure(
+                    message:
+                        "unknown type '\(missing)': no exchange or plugin provides it (the plugins produce \(produced.map(\.description).joined(separator: ", ")))"
+                )
+            }
+            return try HandlerRegistry(plugins)
+        } catch let error as PluginLoadError {
+            throw WatchFailure(message: error.description)
         }
     }
 
     private func stream(
-        kinds: [DataKind], markets: [MarketCode], exchange: UpbitExchange, output: WatchOutput, logger: Logger
+        kinds: [DataKind], markets: [MarketCode], exchange: UpbitExchange, handlers: HandlerRegistry,
+        output: WatchOutput, logger: Logger
     ) async throws {
-        let router = MarketDataRouter(managers: [exchange], logger: logger)
+        let router = MarketDataRouter(managers: [exchange], handlers: handlers, logger: logger)
         let subscriptions = try kinds.map { kind in
             try router.subscribe(to: kind, markets: kind.isPrivate ? [] : markets)
         }

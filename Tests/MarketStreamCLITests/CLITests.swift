@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 /// Runs the `marketstream` binary the build produced next to the test bundle.
-func marketstream(_ arguments: [String], timeout: Duration = .seconds(60)) throws -> (
+func marketstream(
+    _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)
+) throws -> (
     status: Int32, out: String, err: String
 ) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -10,6 +12,7 @@ func marketstream(_ arguments: [String], timeout: Duration = .seconds(60)) throw
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -88,5 +91,75 @@ func marketstream(_ arguments: [String], timeout: Duration = .seconds(60)) throw
         let lines = text.split(separator: "\n")
         #expect(lines.first?.hasPrefix("listening on ws://127.0.0.1:") == true)
         #expect(lines.dropFirst().first?.hasPrefix("rest http://127.0.0.1:") == true)
+    }
+}
+
+/// `--plugin` and `plugins inspect` with the libraries this build produced (next to the binary).
+@Suite(.serialized) struct CLIPluginTests {
+    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+
+    @Test func watchPrintsSpreadEventsFromTheSpreadPlugin() throws {
+        let result = try marketstream([
+            "watch", "--plugin", directory + "/libSpread.so", "--types", "spread", "--codes", "KRW-BTC", "--json",
+            "--count", "3",
+        ])
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.count == 3)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["type"] as? String == "spread" && object["code"] as? String == "KRW-BTC")
+            let bid = try #require(object["bid"] as? NSNumber).decimalValue
+            let ask = try #require(object["ask"] as? NSNumber).decimalValue
+            let spread = try #require(object["spread"] as? NSNumber).decimalValue
+            #expect(ask - bid == spread && spread > 0)
+        }
+    }
+
+    @Test func pluginNamesResolveThroughTheSearchPath() throws {
+        let result = try marketstream(
+            [
+                "watch", "--plugin", "TradeImbalance", "--plugin", "VWAP", "--types", "imbalance,vwap", "--codes",
+                "KRW-ETH", "--json", "--count", "4",
+            ], environment: ["MARKETSTREAM_PLUGIN_PATH": "/nonexistent:" + directory])
+        #expect(result.status == 0, "\(result.err)")
+        let types = Set(
+            result.out.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["type"] as? String
+            })
+        #expect(types.isSubset(of: ["imbalance", "vwap"]) && !types.isEmpty)
+    }
+
+    @Test func inspectDescribesAPlugin() throws {
+        let result = try marketstream(["plugins", "inspect", "--json", directory + "/libTradeImbalance.so"])
+        #expect(result.status == 0)
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        #expect(object["name"] as? String == "TradeImbalance" && object["version"] as? String == "1.0.0")
+        #expect(object["abi_version"] as? Int == 1 && object["produces"] as? String == "imbalance")
+        #expect(object["consumes"] as? [String] == ["trade"])
+        let text = try marketstream(["plugins", "inspect", directory + "/libSpread.so"])
+        #expect(text.out.contains("name:     Spread") && text.out.contains("consumes: orderbook"))
+    }
+
+    @Test func loaderErrorsAreOneLineAndANonZeroExit() throws {
+        let cases: [([String], String)] = [
+            (["watch", "--plugin", "/nonexistent/libX.so", "--types", "x"], "no such file"),
+            (["watch", "--plugin", directory + "/libFixtureWrongABI.so", "--types", "broken"], "ABI version mismatch"),
+            (["watch", "--plugin", directory + "/libSpread.so", "--types", "vwap"], "unknown type 'vwap'"),
+            (["watch", "--types", "spread"], "unknown type 'spread'"),
+            (
+                ["plugins", "inspect", directory + "/libFixtureNoEntry.so"],
+                "entry symbol 'marketstream_plugin_entry' missing"
+            ),
+            (["plugins", "inspect", directory + "/libFixtureNullFunction.so"], "function pointer is null"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try marketstream(arguments)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.out.isEmpty, "\(arguments)")
+            let lines = result.err.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].contains(expected), "\(arguments): \(result.err)")
+        }
     }
 }
