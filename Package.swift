@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "MarketStreamCore", targets: ["MarketStreamCore"]),
         .library(name: "MarketStreamRouting", targets: ["MarketStreamRouting"]),
         .library(name: "MarketStreamTesting", targets: ["MarketStreamTesting"]),
+        .library(name: "UpbitExchange", targets: ["UpbitExchange"]),
+        .library(name: "MockExchange", targets: ["MockExchange"]),
         .library(name: "MarketStreamPlugins", targets: ["MarketStreamPlugins"]),
         .library(name: "MarketStreamPluginKit", targets: ["MarketStreamPluginKit"]),
         .executable(name: "marketstream", targets: ["marketstream"]),
