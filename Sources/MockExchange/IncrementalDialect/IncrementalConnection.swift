@@ -6,10 +6,10 @@ import Synchronization
 /// One client of the incremental dialect: its set of streams, changed by difference.
 final class IncrementalConnection: Sendable {
     let id: Int
-    let outbound: AsyncStream<OutgoingFrame>.Continuation
+    let outbound: OutboundQueue
     private let streams = Mutex<Set<String>>([])
 
-    init(id: Int, outbound: AsyncStream<OutgoingFrame>.Continuation) {
+    init(id: Int, outbound: OutboundQueue) {
         self.id = id
         self.outbound = outbound
     }

@@ -46,10 +46,9 @@ extension MockExchangeCore {
         outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
         let id = makeConnectionID()
-        let (frames, continuation) = AsyncStream.makeStream(
-            of: OutgoingFrame.self, bufferingPolicy: .bufferingNewest(100_000))
+        let frames = OutboundQueue()
         let connection = UpbitConnection(
-            id: id, isPrivate: isPrivate, messageLimits: configuration.messageLimits, outbound: continuation)
+            id: id, isPrivate: isPrivate, messageLimits: configuration.messageLimits, outbound: frames)
         if let authError {
             connection.fail(authError, exchange: self)
         } else {
@@ -57,7 +56,7 @@ extension MockExchangeCore {
         }
         defer {
             unregister(id)
-            continuation.finish()
+            frames.finish()
         }
         let session = WebSocketSession(core: self, channel: channel)
         try await session.run(
@@ -69,13 +68,12 @@ extension MockExchangeCore {
         channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
         let id = makeConnectionID()
-        let (frames, continuation) = AsyncStream.makeStream(
-            of: OutgoingFrame.self, bufferingPolicy: .bufferingNewest(100_000))
-        let connection = IncrementalConnection(id: id, outbound: continuation)
+        let frames = OutboundQueue()
+        let connection = IncrementalConnection(id: id, outbound: frames)
         register(connection, channel: channel)
         defer {
             unregister(id)
-            continuation.finish()
+            frames.finish()
         }
         let session = WebSocketSession(core: self, channel: channel)
         try await session.run(

@@ -19,7 +19,7 @@ struct WebSocketSession {
     ///   - statusSource: Whether the client asked for `{"status":"UP"}` (Upbit's text `PING`).
     ///   - receive: The dialect's handler of one text message.
     func run(
-        outboundFrames: AsyncStream<OutgoingFrame>, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        outboundFrames: OutboundQueue, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
         statusSource: (@Sendable () -> Bool)?, receive: @escaping @Sendable (String) -> Void
     ) async throws {
         let lastActivity = LastActivity(core.elapsed())
@@ -29,23 +29,34 @@ struct WebSocketSession {
         let channel = self.channel
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await frame in outboundFrames {
-                    switch frame {
-                    case .binary(let buffer):
-                        if let delay = core.faults.slowDelay { try await Task.sleep(for: delay) }
-                        try await outbound.write(.binary(buffer))
-                        markActive()
-                    case .text(let text):
-                        try await outbound.write(.text(text))
-                        markActive()
-                    case .close(let delay):
-                        try await Task.sleep(for: delay)
-                        try await outbound.close(.normalClosure, reason: nil)
-                        return
-                    case .drop:
-                        channel.close(promise: nil)
-                        return
+                while let batch = await outboundFrames.nextBatch() {
+                    var pending: [NIOWebSocket.WebSocketFrame] = []
+                    pending.reserveCapacity(batch.count)
+                    for frame in batch {
+                        switch frame {
+                        case .binary(let buffer):
+                            if let delay = core.faults.slowDelay {
+                                try await Self.send(pending, on: channel)
+                                pending.removeAll()
+                                try await Task.sleep(for: delay)
+                            }
+                            pending.append(NIOWebSocket.WebSocketFrame(fin: true, opcode: .binary, data: buffer))
+                        case .text(let text):
+                            pending.append(
+                                NIOWebSocket.WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)))
+                        case .close(let delay):
+                            try await Self.send(pending, on: channel)
+                            try await Task.sleep(for: delay)
+                            try await outbound.close(.normalClosure, reason: nil)
+                            return
+                        case .drop:
+                            try await Self.send(pending, on: channel)
+                            channel.close(promise: nil)
+                            return
+                        }
                     }
+                    try await Self.send(pending, on: channel)
+                    markActive()
                 }
             }
             group.addTask {
@@ -78,6 +89,21 @@ struct WebSocketSession {
             defer { group.cancelAll() }
             try await group.next()
         }
+    }
+}
+
+extension WebSocketSession {
+    /// Writes frames with one hop to the event loop and one flush, and waits until the last is
+    /// written (so a slow client holds back its own writer, never the exchange's memory).
+    static func send(_ frames: [NIOWebSocket.WebSocketFrame], on channel: any Channel) async throws {
+        guard let last = frames.last else { return }
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        channel.eventLoop.execute {
+            for frame in frames.dropLast() { channel.write(frame, promise: nil) }
+            channel.write(last, promise: promise)
+            channel.flush()
+        }
+        try await promise.futureResult.get()
     }
 }
 

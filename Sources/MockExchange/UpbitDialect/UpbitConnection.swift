@@ -31,10 +31,10 @@ final class UpbitConnection: Sendable {
 
     let id: Int
     let isPrivate: Bool
-    let outbound: AsyncStream<OutgoingFrame>.Continuation
+    let outbound: OutboundQueue
     private let state: Mutex<State>
 
-    init(id: Int, isPrivate: Bool, messageLimits: [RateLimit], outbound: AsyncStream<OutgoingFrame>.Continuation) {
+    init(id: Int, isPrivate: Bool, messageLimits: [RateLimit], outbound: OutboundQueue) {
         self.id = id
         self.isPrivate = isPrivate
         self.outbound = outbound
