@@ -4,7 +4,8 @@
     import Darwin
 #endif
 
-/// A NUL-terminated copy of `text` on the heap; the caller frees it with `free`.
+/// A NUL-terminated copy of `text` on the heap; the caller frees it with `deallocate()`.
+@inlinable
 package func makeCString(_ text: String) -> UnsafeMutablePointer<CChar> {
     let utf8 = Array(text.utf8)
     let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
@@ -17,27 +18,43 @@ package func makeCString(_ text: String) -> UnsafeMutablePointer<CChar> {
 ///
 /// Used for kind names and field names that cross the ABI on every event: the pointer may be
 /// reused by the other side with new contents, so a hit is confirmed with `strcmp`.
+///
+/// Inlinable so that each module gets a specialised copy: unspecialised generic code here cost
+/// more than the plugin call itself.
 package struct CStringInterner<Value> {
-    private var entries: [(cString: UnsafeMutablePointer<CChar>, value: Value)] = []
-    private let capacity: Int
+    package var cStrings: [UnsafeMutablePointer<CChar>] = []
+    package var values: [Value] = []
+    package let capacity: Int
 
+    @inlinable
     package init(capacity: Int = 32) { self.capacity = capacity }
 
     /// The value for `cString`, computing and remembering it on the first sight.
+    /// - Parameters:
+    ///   - cString: The text.
+    ///   - hint: Where to look first (names usually come in the same order every time).
+    ///   - make: Computes the value on the first sight.
+    @inlinable
     package mutating func value(
-        for cString: UnsafePointer<CChar>, make: (String) throws -> Value
+        for cString: UnsafePointer<CChar>, hint: Int = 0, make: (String) throws -> Value
     ) rethrows -> Value {
-        for entry in entries where strcmp(entry.cString, cString) == 0 { return entry.value }
+        if hint < cStrings.count, strcmp(cStrings[hint], cString) == 0 { return values[hint] }
+        for index in cStrings.indices where strcmp(cStrings[index], cString) == 0 { return values[index] }
         let text = String(cString: cString)
         let value = try make(text)
-        if entries.count < capacity { entries.append((makeCString(text), value)) }
+        if cStrings.count < capacity {
+            cStrings.append(makeCString(text))
+            values.append(value)
+        }
         return value
     }
 
     /// Frees the copies.
+    @inlinable
     package mutating func removeAll() {
-        for entry in entries { entry.cString.deallocate() }
-        entries = []
+        for cString in cStrings { cString.deallocate() }
+        cStrings = []
+        values = []
     }
 }
 

@@ -22,9 +22,11 @@ struct PluginProcessor: DataTypeProcessor {
 final class PluginInstance {
     private let library: PluginLibrary
     private let instance: UnsafeMutableRawPointer
-    private var kindNames: [(kind: DataKind, cString: UnsafeMutablePointer<CChar>)] = []
-    private var fieldNames = CStringInterner<String?>()
-    fileprivate var outputs: [MarketPayload] = []
+    // Unchecked exclusivity: the ABI serialises calls per instance, and the dynamic checks cost
+    // more than the C plugin's own work (measured in Benchmarks/PluginBenchmarks).
+    @exclusivity(unchecked) private var kindNames: [(kind: DataKind, cString: UnsafeMutablePointer<CChar>)] = []
+    @exclusivity(unchecked) private var fieldNames = CStringInterner<String?>()
+    @exclusivity(unchecked) fileprivate var outputs: [MarketPayload] = []
 
     init(library: PluginLibrary, instance: UnsafeMutableRawPointer) {
         self.library = library
@@ -111,18 +113,22 @@ final class PluginInstance {
 
     /// Copies one emitted output; `MS_ERR_BAD_ARGUMENT` for an invalid field.
     fileprivate func append(_ fields: UnsafeBufferPointer<ms_field>) -> Int32 {
-        var copied: [(name: String, value: ExactDecimal)] = []
-        copied.reserveCapacity(fields.count)
-        for field in fields {
+        var names: [String] = []
+        var values: [ExactDecimal] = []
+        names.reserveCapacity(fields.count)
+        values.reserveCapacity(fields.count)
+        for (position, field) in fields.enumerated() {
             guard let namePointer = field.name,
-                let name = fieldNames.value(for: namePointer, make: { Self.isValidFieldName($0) ? $0 : nil }),
+                let name = fieldNames.value(
+                    for: namePointer, hint: position, make: { Self.isValidFieldName($0) ? $0 : nil }),
                 let value = ExactDecimal(abi: field.value)
             else {
                 return MS_ERR_BAD_ARGUMENT
             }
-            copied.append((name, value))
+            names.append(name)
+            values.append(value)
         }
-        outputs.append(.custom(CustomPayload(copied)))
+        outputs.append(.custom(CustomPayload(names: names, values: values)))
         return MS_OK
     }
 

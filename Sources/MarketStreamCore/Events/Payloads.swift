@@ -313,6 +313,14 @@ public struct CustomPayload: Sendable, Hashable, CustomStringConvertible {
         values = fields.map(\.value)
     }
 
+    /// Creates a payload from parallel arrays of names and values (no intermediate tuples).
+    /// - Precondition: `names.count == values.count`.
+    public init(names: [String], values: [ExactDecimal]) {
+        precondition(names.count == values.count, "a CustomPayload needs one value per name")
+        self.names = names
+        self.values = values
+    }
+
     /// The value of the field called `name`.
     public subscript(name: String) -> ExactDecimal? {
         names.firstIndex(of: name).map { values[$0] }

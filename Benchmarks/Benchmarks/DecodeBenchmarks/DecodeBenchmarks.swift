@@ -1,0 +1,69 @@
+import Benchmark
+import Foundation
+import MarketStreamCore
+import UpbitExchange
+
+/// Upbit frame decoding with the byte scanner, per sample frame (DEFAULT and SIMPLE formats), and
+/// Foundation's `JSONDecoder` on the ticker as the baseline measured in the same run.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(2))
+
+    let samples = URL(
+        fileURLWithPath: ProcessInfo.processInfo.environment["MARKETSTREAM_SAMPLES"] ?? "../../shared/upbit/samples")
+    let context = DecodeContext(
+        exchange: "upbit", channel: .public, generation: ConnectionGeneration(1), receivedAt: UnixTime(milliseconds: 0))
+    let decoder = UpbitFrameDecoder()
+
+    for kind in ["ticker", "trade", "orderbook"] {
+        for format in ["default", "simple"] {
+            guard let data = try? Data(contentsOf: samples.appendingPathComponent("\(kind).\(format).json")) else {
+                fatalError("missing sample \(kind).\(format).json under \(samples.path); set MARKETSTREAM_SAMPLES")
+            }
+            let bytes = Array(data)
+            Benchmark("decode \(kind) \(format.uppercased())") { benchmark in
+                var output = DecodedFrame()
+                for _ in benchmark.scaledIterations {
+                    output.events.removeAll(keepingCapacity: true)
+                    try decoder.decode(bytes, context: context, into: &output)
+                    blackHole(output.events.count)
+                }
+            }
+        }
+    }
+
+    let ticker = try! Data(contentsOf: samples.appendingPathComponent("ticker.default.json"))
+    Benchmark("baseline: JSONDecoder ticker DEFAULT") { benchmark in
+        let decoder = JSONDecoder()
+        for _ in benchmark.scaledIterations {
+            blackHole(try decoder.decode(FoundationTicker.self, from: ticker))
+        }
+    }
+}
+
+/// The ticker's fields as a plain `Decodable` (prices as `Decimal`, the usual Foundation route).
+struct FoundationTicker: Decodable {
+    let type: String
+    let code: String
+    let opening_price: Decimal
+    let high_price: Decimal
+    let low_price: Decimal
+    let trade_price: Decimal
+    let prev_closing_price: Decimal
+    let change: String
+    let change_price: Decimal
+    let signed_change_price: Decimal
+    let change_rate: Decimal
+    let signed_change_rate: Decimal
+    let trade_volume: Decimal
+    let acc_trade_volume: Decimal
+    let acc_trade_volume_24h: Decimal
+    let acc_trade_price: Decimal
+    let acc_trade_price_24h: Decimal
+    let trade_date: String
+    let trade_time: String
+    let trade_timestamp: Int64
+    let ask_bid: String
+    let timestamp: Int64
+    let stream_type: String
+}

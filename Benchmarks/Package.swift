@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// MarketStream's benchmarks (ordo-one/package-benchmark). Run from this directory:
+//   swift package benchmark
+// A sub-package, so the library's own builds and tests never pay for the benchmark tooling.
+let package = Package(
+    name: "MarketStreamBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "MarketStream", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "PluginBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamPlugins", package: "MarketStream"),
+                // Built (and linked) so the libraries sit next to the benchmark binary.
+                .product(name: "TradeImbalance", package: "MarketStream"),
+                .product(name: "Spread", package: "MarketStream"),
+            ],
+            path: "Benchmarks/PluginBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "DecodeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "UpbitExchange", package: "MarketStream"),
+            ],
+            path: "Benchmarks/DecodeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
