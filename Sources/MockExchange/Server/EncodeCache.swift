@@ -12,9 +12,14 @@ struct EncodeCache {
     }
 
     let event: MarketEvent
+    /// The event's type family (`ticker`, `orderbook`, …), computed once.
+    let family: String
     private var encoded: [Key: ByteBuffer] = [:]
 
-    init(event: MarketEvent) { self.event = event }
+    init(event: MarketEvent) {
+        self.event = event
+        family = event.kind.family
+    }
 
     /// The event as a frame in `format`, its book cut to `depth` levels.
     mutating func frame(format: UpbitFormat, depth: Int?, level: ExactDecimal?) -> ByteBuffer {

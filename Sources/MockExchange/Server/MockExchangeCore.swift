@@ -3,6 +3,7 @@ import MarketStreamCore
 import MarketStreamRouting
 import NIOCore
 import Synchronization
+import UpbitExchange
 
 #if canImport(Glibc)
     import Glibc
@@ -150,21 +151,49 @@ final class MockExchangeCore: Sendable {
     // MARK: - Replay
 
     /// Pre-generates `steps` market updates for replay mode.
+    /// Frames in the DEFAULT format are encoded here, before anything is published, so the first
+    /// lap costs what the others do.
     func makeReplayRing(steps: Int) -> [[EncodeCache]] {
         let start = Self.wallMilliseconds()
-        return state.withLock { state in
-            (0..<steps).map { step in state.simulator.step(at: start + Int64(step)).map { EncodeCache(event: $0) } }
+        let events = state.withLock { state in
+            (0..<steps).map { step in state.simulator.step(at: start + Int64(step)) }
+        }
+        return events.map { step in
+            step.map { event in
+                var cache = EncodeCache(event: event)
+                _ = cache.frame(format: .default, depth: nil, level: nil)
+                return cache
+            }
         }
     }
 
-    /// Publishes one pre-generated update; its frames are encoded once and reused on every lap.
-    func replay(_ step: inout [EncodeCache]) {
-        let faults = self.faults
-        guard !faults.stalled else { return }
-        let connections = state.withLock { Array($0.upbitConnections.values) }
-        for index in step.indices {
-            for connection in connections where !connection.isPrivate { connection.offer(&step[index]) }
+    /// Publishes `count` pre-generated updates from `position` (advancing it round the ring); their
+    /// frames are encoded once and reused on every lap.
+    /// - Returns: How many frames were queued.
+    @discardableResult
+    func replay(_ ring: inout [[EncodeCache]], from position: inout Int, count: Int) -> Int {
+        guard !faults.stalled else { return 0 }
+        let connections = state.withLock { $0.upbitConnections.values.filter { !$0.isPrivate } }
+        guard !connections.isEmpty else {
+            position = (position + count) % ring.count
+            return 0
         }
+        var queued = 0
+        for _ in 0..<count {
+            for index in ring[position].indices {
+                for connection in connections { queued += connection.offer(&ring[position][index]) }
+            }
+            position = (position + 1) % ring.count
+        }
+        return queued
+    }
+
+    /// The most frames any connection has queued and not yet taken for writing.
+    func largestBacklog() -> Int {
+        let queues = state.withLock { state in
+            state.upbitConnections.values.map(\.outbound) + state.incrementalConnections.values.map(\.outbound)
+        }
+        return queues.map(\.count).max() ?? 0
     }
 
     // MARK: - Faults

@@ -141,21 +141,39 @@ extension MockExchangeCore {
         let clock = ContinuousClock()
         var deadline = clock.now
         if let replaySteps = configuration.replaySteps, replaySteps > 0 {
-            var ring = makeReplayRing(steps: replaySteps)
-            var position = 0
-            while true {
-                deadline += interval
-                try await clock.sleep(until: deadline)
-                for _ in 0..<stepsPerTick {
-                    replay(&ring[position])
-                    position = (position + 1) % ring.count
-                }
-            }
+            return try await runReplay(steps: replaySteps, rate: rate)
         }
         while true {
             deadline += interval
             try await clock.sleep(until: deadline)
             advance(steps: stepsPerTick)
+        }
+    }
+
+    /// Replay mode: publishes the pre-generated updates at `rate`, but never faster than the
+    /// slowest client drains its queue: a benchmark source must not spend its CPU on frames that
+    /// would only be dropped.
+    private func runReplay(steps: Int, rate: Double) async throws {
+        var ring = makeReplayRing(steps: steps)
+        var position = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        var published = 0
+        let highWater = 16_384
+        while true {
+            try await clock.sleep(for: .milliseconds(1))
+            var owed = Int(start.duration(to: clock.now).seconds * rate) - published
+            if owed > Int(rate) {  // never try to catch up more than a second
+                published += owed - Int(rate)
+                owed = Int(rate)
+            }
+            var room = highWater - largestBacklog()
+            while owed > 0, room > 0 {
+                let count = min(owed, 64)
+                room -= replay(&ring, from: &position, count: count)
+                owed -= count
+                published += count
+            }
         }
     }
 

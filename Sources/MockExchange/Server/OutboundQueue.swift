@@ -19,6 +19,9 @@ final class OutboundQueue: Sendable {
     /// Creates a queue holding at most `capacity` frames.
     init(capacity: Int = 100_000) { self.capacity = capacity }
 
+    /// How many frames are queued.
+    var count: Int { state.withLock { $0.frames.count } }
+
     /// Appends a frame (ignored after ``finish()``).
     func yield(_ frame: OutgoingFrame) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -41,9 +44,9 @@ final class OutboundQueue: Sendable {
         waiter?.resume()
     }
 
-    /// Everything queued, waiting until there is something; `nil` once finished and drained or
-    /// when the calling task is cancelled.
-    func nextBatch() async -> [OutgoingFrame]? {
+    /// Up to `limit` queued frames, waiting until there is something; `nil` once finished and
+    /// drained or when the calling task is cancelled.
+    func nextBatch(limit: Int = 1_024) async -> [OutgoingFrame]? {
         while true {
             enum Step {
                 case batch([OutgoingFrame])
@@ -51,6 +54,10 @@ final class OutboundQueue: Sendable {
                 case wait
             }
             let step = state.withLock { state -> Step in
+                if state.frames.count > limit {
+                    defer { state.frames.removeFirst(limit) }
+                    return .batch(Array(state.frames.prefix(limit)))
+                }
                 if !state.frames.isEmpty {
                     defer { state.frames.removeAll(keepingCapacity: true) }
                     return .batch(Array(state.frames))

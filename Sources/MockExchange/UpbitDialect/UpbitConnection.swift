@@ -21,7 +21,12 @@ enum OutgoingFrame: Sendable {
 /// message budget and keepalive state.
 final class UpbitConnection: Sendable {
     private struct State: Sendable {
-        var entries: [UpbitSubscriptionEntry] = []
+        /// The live set, in request order (what `LIST_SUBSCRIPTIONS` reports).
+        var entries: [UpbitSubscriptionEntry] = [] {
+            didSet { routes = UpbitSubscriptionRoutes(entries) }
+        }
+        /// The live set indexed for publishing.
+        var routes = UpbitSubscriptionRoutes([])
         var format: UpbitFormat = .default
         var ticket: String?
         var limiter: SlidingWindowRateLimiter
@@ -48,16 +53,18 @@ final class UpbitConnection: Sendable {
     var entries: [UpbitSubscriptionEntry] { state.withLock { $0.entries } }
 
     /// Offers a published event; sends it if subscribed.
-    func offer(_ cache: inout EncodeCache) {
-        let event = cache.event
-        let family = event.kind.family
+    /// - Returns: How many frames were queued.
+    @discardableResult
+    func offer(_ cache: inout EncodeCache) -> Int {
         state.withLock { state in
-            guard !state.closing else { return }
-            for entry in state.entries
-            where entry.type == family && (entry.market == nil || entry.market == event.market) {
+            guard !state.closing else { return 0 }
+            var queued = 0
+            state.routes.forEachEntry(family: cache.family, market: cache.event.market) { entry in
                 // Queuing never blocks, so it may happen under the lock; it keeps frames in order too.
                 outbound.yield(.binary(cache.frame(format: state.format, depth: entry.depth, level: entry.level)))
+                queued += 1
             }
+            return queued
         }
     }
 
