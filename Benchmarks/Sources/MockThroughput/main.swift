@@ -1,6 +1,10 @@
 // Measures how many frames per second the mock exchange delivers to one WebSocket client.
 //
 //   swift run -c release MockThroughput [seconds] [markets]   (after a 3-second warm-up)
+//   swift run -c release MockThroughput [seconds] [markets] ws://127.0.0.1:PORT
+//
+// With an endpoint it measures a separately started `marketstream mock-server --replay N --rate HZ`
+// (its markets must be at least as many as given here); otherwise it embeds the server.
 //
 // The server runs in replay mode (pre-generated updates, each frame encoded once) as fast as it
 // can; the client is a bare WSClient that subscribes to ticker, trade and orderbook of every
@@ -15,19 +19,25 @@ let marketCount = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]
 var logger = Logger(label: "mock-throughput")
 logger.logLevel = .critical
 
+let externalEndpoint = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : nil
 let server = MockExchangeServer(
     configuration: MockExchangeConfiguration(
         marketCount: marketCount, updatesPerSecond: 10_000_000, replaySteps: 20_000),
     logger: logger)
 
 try await withThrowingTaskGroup(of: Void.self) { group in
-    group.addTask { try await server.run() }
-    let endpoint = await server.endpoint()
+    let base: String
+    if let externalEndpoint {
+        base = externalEndpoint
+    } else {
+        group.addTask { try await server.run() }
+        base = await server.endpoint().webSocketBase
+    }
     let codes = server.markets.map { "\"\($0.rawValue)\"" }.joined(separator: ",")
     let request =
         #"[{"ticket":"throughput"},{"type":"ticker","codes":[\#(codes)]},{"type":"trade","codes":[\#(codes)]},{"type":"orderbook","codes":[\#(codes)]},{"format":"DEFAULT"}]"#
     try await WebSocketClient.connect(
-        url: endpoint.webSocketBase + "/websocket/v1", configuration: .init(maxFrameSize: 1 << 22), logger: logger
+        url: base + "/websocket/v1", configuration: .init(maxFrameSize: 1 << 22), logger: logger
     ) { inbound, outbound, _ in
         try await outbound.write(.text(request))
         let clock = ContinuousClock()

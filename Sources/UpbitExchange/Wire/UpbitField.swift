@@ -21,16 +21,36 @@ enum UpbitField: Int, CaseIterable {
 }
 
 /// Maps key bytes to fields for one data type and key style, by a 64-bit hash of the key checked
-/// against the key's bytes: one dictionary probe per key, no allocation.
+/// against the key's bytes: an open-addressing table (no `Hasher`, no allocation per lookup).
 struct UpbitKeyTable: Sendable {
-    private var entries: [UInt64: (field: UpbitField, key: [UInt8])] = [:]
+    private var fields: [UpbitField?]
+    private var hashes: [UInt64]
+    private var keyStarts: [Int]
+    private var keyLengths: [Int]
+    private var keyBytes: [UInt8] = []
+    private let mask: Int
 
     init(_ pairs: [(UpbitField, String)]) {
+        var size = 16
+        while size < pairs.count * 4 { size *= 2 }
+        mask = size - 1
+        fields = Array(repeating: nil, count: size)
+        hashes = Array(repeating: 0, count: size)
+        keyStarts = Array(repeating: 0, count: size)
+        keyLengths = Array(repeating: 0, count: size)
         for (field, key) in pairs {
             let bytes = Array(key.utf8)
             let hash = bytes.withUnsafeBufferPointer { Self.hash($0, 0..<$0.count) }
-            precondition(entries[hash] == nil, "hash collision in an Upbit key table: \(key)")
-            entries[hash] = (field, bytes)
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while fields[slot] != nil {
+                precondition(hashes[slot] != hash, "hash collision in an Upbit key table: \(key)")
+                slot = (slot + 1) & mask
+            }
+            fields[slot] = field
+            hashes[slot] = hash
+            keyStarts[slot] = keyBytes.count
+            keyLengths[slot] = bytes.count
+            keyBytes += bytes
         }
     }
 
@@ -44,9 +64,19 @@ struct UpbitKeyTable: Sendable {
     }
 
     func field(hash: UInt64, key range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> UpbitField? {
-        guard let entry = entries[hash], entry.key.count == range.count else { return nil }
-        for (offset, byte) in entry.key.enumerated() where bytes[range.lowerBound + offset] != byte { return nil }
-        return entry.field
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while let field = fields[slot] {
+            if hashes[slot] == hash {
+                guard keyLengths[slot] == range.count else { return nil }
+                let start = keyStarts[slot]
+                for offset in 0..<range.count where keyBytes[start + offset] != bytes[range.lowerBound + offset] {
+                    return nil
+                }
+                return field
+            }
+            slot = (slot + 1) & mask
+        }
+        return nil
     }
 }
 
