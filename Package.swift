@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "MarketStreamPlugins", targets: ["MarketStreamPlugins"]),
         .library(name: "MarketStreamPluginKit", targets: ["MarketStreamPluginKit"]),
         .executable(name: "marketstream", targets: ["marketstream"]),
+        .executable(name: "spread-monitor", targets: ["spread-monitor"]),
         // Data-type plugins, loaded at run time with dlopen (`--plugin`).
         .library(name: "Spread", type: .dynamic, targets: ["Spread"]),
         .library(name: "VWAP", type: .dynamic, targets: ["VWAP"]),
@@ -146,6 +147,20 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "spread-monitor",
+            dependencies: [
+                "MarketStreamCore",
+                "MarketStreamRouting",
+                "MarketStreamPlugins",
+                "MockExchange",
+                "UpbitExchange",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/SpreadMonitor",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,14 +1,15 @@
 import Foundation
 import Testing
 
-/// Runs the `marketstream` binary the build produced next to the test bundle.
+/// Runs a program the build produced next to the test bundle (`marketstream` unless told otherwise).
 func marketstream(
-    _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)
+    _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60),
+    program: String = "marketstream"
 ) throws -> (
     status: Int32, out: String, err: String
 ) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("marketstream")
+        .appendingPathComponent(program)
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
@@ -161,5 +162,31 @@ func marketstream(
             let lines = result.err.split(separator: "\n")
             #expect(lines.count == 1 && lines[0].contains(expected), "\(arguments): \(result.err)")
         }
+    }
+}
+
+/// Smoke tests of the example programs against the embedded mock exchange.
+@Suite(.serialized) struct ExampleTests {
+    @Test func spreadMonitorShowsASpreadPerMarket() throws {
+        let result = try marketstream(
+            ["--codes", "KRW-BTC,KRW-ETH", "--duration", "1.5", "--interval", "0.5"], program: "spread-monitor")
+        #expect(result.status == 0, "\(result.err)")
+        let lastTable = try #require(result.out.components(separatedBy: "\n\n").last(where: { !$0.isEmpty }))
+        let rows = lastTable.split(separator: "\n").filter { $0.hasPrefix("KRW-") }
+        #expect(rows.count == 2)
+        for row in rows {
+            let columns = row.split(separator: " ")
+            let bid = try #require(Decimal(string: String(columns[1])))
+            let ask = try #require(Decimal(string: String(columns[2])))
+            let spread = try #require(Decimal(string: String(columns[3])))
+            #expect(ask - bid == spread && spread > 0, "\(row)")
+        }
+        #expect(lastTable.hasPrefix("Spread 1.0.0 via dlopen"))
+    }
+
+    @Test func spreadMonitorReportsAMissingPluginInOneLine() throws {
+        let result = try marketstream(["--plugin", "/nonexistent/libSpread.so"], program: "spread-monitor")
+        #expect(result.status != 0 && result.out.isEmpty)
+        #expect(result.err.split(separator: "\n").count == 1 && result.err.contains("no such file"))
     }
 }
