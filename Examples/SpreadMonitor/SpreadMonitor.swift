@@ -88,7 +88,8 @@ struct SpreadMonitor: AsyncParsableCommand {
         do {
             return try loader.load(path)
         } catch {
-            throw MonitorFailure(description: error.description)
+            let hint = plugin == nil ? " (build it first: swift build --product Spread)" : ""
+            throw MonitorFailure(description: error.description + hint)
         }
     }
 }
