@@ -37,6 +37,18 @@ let package = Package(
             path: "Benchmarks/DecodeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "RoutingBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamRouting", package: "MarketStream"),
+                .product(name: "MarketStreamTesting", package: "MarketStream"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/RoutingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // The mock exchange's delivery rate to one raw WebSocket client (`swift run -c release MockThroughput`).
         .executableTarget(
             name: "MockThroughput",

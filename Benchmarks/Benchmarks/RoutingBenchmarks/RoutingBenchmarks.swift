@@ -1,0 +1,81 @@
+import Benchmark
+import Logging
+import MarketStreamCore
+import MarketStreamRouting
+import MarketStreamTesting
+
+/// Routing through a running router fed by the in-memory exchange (frames encoded and decoded as
+/// text): one producer to 1, 10 and 100 subscribers of the same stream, and a burst of 1 000
+/// subscription changes consolidated into one upstream message. One iteration is one emitted
+/// event (fan-out: deliveries are subscribers × iterations) or one subscription change.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(3))
+    let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+    let btc = try! MarketCode("KRW-BTC")
+
+    for subscribers in [1, 10, 100] {
+        Benchmark("fan-out: 1 producer → \(subscribers) subscriber(s), per emitted event") { benchmark in
+            let exchange = InMemoryExchange()
+            let router = MarketDataRouter(
+                managers: [exchange],
+                configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, bufferCapacity: 1 << 16),
+                logger: logger)
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                group.addTask {
+                    try await router.run()
+                    return 0
+                }
+                let streams = try (0..<subscribers).map { _ in
+                    try router.subscribe(to: .ticker, markets: [btc], policy: .dropOldest)
+                }
+                let topic = SubscriptionTopic(exchange: exchange.exchange, kind: .ticker, market: btc)
+                await exchange.waitUntil { $0.live[.public] == [topic] }
+                let events = benchmark.scaledIterations.count
+                for stream in streams {
+                    group.addTask {
+                        var received = 0
+                        for try await event in stream {
+                            guard case .market(let market) = event, market.stream == .realtime else { continue }
+                            received += 1
+                            // The last event has price -1; drops (if any) never remove the newest.
+                            if case .ticker(let ticker) = market.payload, ticker.tradePrice == -1 { break }
+                        }
+                        return received
+                    }
+                }
+                benchmark.startMeasurement()
+                for index in 0..<(events - 1) { exchange.emitTicker(btc, price: ExactDecimal(index % 1_000 + 1)) }
+                exchange.emitTicker(btc, price: -1)
+                var delivered = 0
+                for _ in 0..<subscribers { delivered += try await group.next() ?? 0 }
+                benchmark.stopMeasurement()
+                blackHole(delivered)
+                group.cancelAll()
+            }
+        }
+    }
+
+    Benchmark("consolidation: 1 000 subscription changes → 1 upstream message, per change") { benchmark in
+        let exchange = InMemoryExchange()
+        let router = MarketDataRouter(
+            managers: [exchange], configuration: RouterConfiguration(debounce: .milliseconds(200), gracePeriod: .zero),
+            logger: logger)
+        let markets = (0..<1_000).map { try! MarketCode("KRW-C\($0)") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await router.run() }
+            await exchange.waitForConnection(1)
+            for _ in 0..<(benchmark.scaledIterations.count / 1_000) {
+                let before = exchange.snapshot.requests.count
+                benchmark.startMeasurement()
+                let subscriptions = try markets.map { try router.subscribe(to: .ticker, markets: [$0]) }
+                benchmark.stopMeasurement()
+                await exchange.waitUntil { $0.live[.public]?.count == 1_000 }
+                blackHole(exchange.snapshot.requests.count - before)  // 1 when the burst fit one debounce window
+                for subscription in subscriptions { subscription.cancel() }
+                await exchange.waitUntil { ($0.live[.public] ?? []).isEmpty }
+            }
+            group.cancelAll()
+        }
+    }
+}
