@@ -54,6 +54,7 @@ extension MarketDataRouter {
                 state.channels[key]?.upstream = []
             }
             runtime.upstreamTopicsGauge.record(0)
+            wakeUpstreamWaiters(on: key)
             if Task.isCancelled { break }
 
             switch end {

@@ -121,6 +121,7 @@ final class ConnectionSession: ConnectionHandler {
             switch sync.nextStep(now: now, desired: desired, snapshots: snapshots) {
             case .wait(let until):
                 if until == nil { router.announceRestore(runtime, generation: generation) }
+                router.wakeUpstreamWaiters(on: key)
                 let audit: Duration? = auditMessage != nil && !sync.upstream.isEmpty ? nextAudit : nil
                 let deadline = [until, expiry, audit].compactMap { $0 }.min()
                 await runtime.signal.wait(until: deadline.map(router.instant(at:)), clock: router.clock)
@@ -146,6 +147,7 @@ final class ConnectionSession: ConnectionHandler {
                     state.channels[key]?.upstream = request.desired
                 }
                 runtime.upstreamTopicsGauge.record(request.desired.count)
+                router.wakeUpstreamWaiters(on: key)
                 logger.debug(
                     "upstream request",
                     metadata: [

@@ -46,9 +46,17 @@ struct RouterState: Sendable {
     var feeds: [SubscriptionTopic: [DerivedStream]] = [:]
     let handlers: HandlerRegistry
     private var lastSubscriberID: UInt64 = 0
+    /// Tasks in ``MarketDataRouter/waitForUpstreamSync(on:)``, by waiter id.
+    var upstreamWaiters: [UInt64: (channel: ChannelKey, continuation: CheckedContinuation<Void, Never>)] = [:]
+    var lastUpstreamWaiterID: UInt64 = 0
 
     init(handlers: HandlerRegistry) {
         self.handlers = handlers
+    }
+
+    /// Whether the set last sent on `channel` is the set the router wants there.
+    func isUpstreamSynced(_ channel: ChannelKey) -> Bool {
+        (channels[channel]?.upstream ?? []) == table.desired(for: channel)
     }
 
     /// The upstream topics that deliver `topics`: the topic itself, or a handler's inputs.
