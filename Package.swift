@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "MarketStreamPluginKit", targets: ["MarketStreamPluginKit"]),
         .executable(name: "marketstream", targets: ["marketstream"]),
         .executable(name: "spread-monitor", targets: ["spread-monitor"]),
+        .executable(name: "multi-component", targets: ["multi-component"]),
         // Data-type plugins, loaded at run time with dlopen (`--plugin`).
         .library(name: "Spread", type: .dynamic, targets: ["Spread"]),
         .library(name: "VWAP", type: .dynamic, targets: ["VWAP"]),
@@ -161,6 +162,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/SpreadMonitor",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "multi-component",
+            dependencies: [
+                "MarketStreamCore",
+                "MarketStreamRouting",
+                "MockExchange",
+                "UpbitExchange",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/MultiComponent",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -184,6 +184,18 @@ func marketstream(
         #expect(lastTable.hasPrefix("Spread 1.0.0 via dlopen"))
     }
 
+    @Test func multiComponentShowsEveryUpstreamStateOnOneConnection() throws {
+        let result = try marketstream([], program: "multi-component")
+        #expect(result.status == 0, "\(result.err)")
+        let upstream = result.out.split(separator: "\n").filter { $0.contains("upstream: {") }
+        let sets = upstream.map { line in String(line[line.firstIndex(of: "{")!...line.firstIndex(of: "}")!]) }
+        #expect(sets == ["{KRW-BTC}", "{KRW-BTC, KRW-ETH, KRW-XRP}", "{KRW-BTC, KRW-ETH}", "{KRW-ETH}"])
+        #expect(upstream.allSatisfy { $0.contains("(connection 1,") })
+        #expect(result.out.contains("chart <- snapshot ticker KRW-BTC") || result.out.contains("chart <- realtime"))
+        #expect(result.out.contains("coin list <- snapshot KRW-XRP"))
+        #expect(result.out.hasSuffix("done: one shared connection, 0 reconnects\n"))
+    }
+
     @Test func spreadMonitorReportsAMissingPluginInOneLine() throws {
         let result = try marketstream(["--plugin", "/nonexistent/libSpread.so"], program: "spread-monitor")
         #expect(result.status != 0 && result.out.isEmpty)
