@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "marketstream", targets: ["marketstream"]),
         .executable(name: "spread-monitor", targets: ["spread-monitor"]),
         .executable(name: "multi-component", targets: ["multi-component"]),
+        .executable(name: "two-exchanges", targets: ["two-exchanges"]),
         // Data-type plugins, loaded at run time with dlopen (`--plugin`).
         .library(name: "Spread", type: .dynamic, targets: ["Spread"]),
         .library(name: "VWAP", type: .dynamic, targets: ["VWAP"]),
@@ -175,6 +176,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/MultiComponent",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "two-exchanges",
+            dependencies: [
+                "MarketStreamCore",
+                "MarketStreamRouting",
+                "MockExchange",
+                "UpbitExchange",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/TwoExchanges",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -196,6 +196,19 @@ func marketstream(
         #expect(result.out.hasSuffix("done: one shared connection, 0 reconnects\n"))
     }
 
+    @Test func twoExchangesFeedOneStrategyThroughBothProtocolStyles() throws {
+        let result = try marketstream(["--codes", "KRW-BTC", "--trades", "2"], program: "two-exchanges")
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n")
+        let summaries = lines.filter { $0.contains(": 2 trades, volume ") }
+        #expect(summaries.count == 2)
+        #expect(
+            summaries.contains { $0.hasPrefix("upbit-style:") }
+                && summaries.contains { $0.hasPrefix("incremental-style:") })
+        #expect(lines.contains { $0.hasPrefix("incremental-style/public: streaming") })
+        #expect(lines.contains { $0.hasPrefix("upbit-style/public: streaming") })
+    }
+
     @Test func spreadMonitorReportsAMissingPluginInOneLine() throws {
         let result = try marketstream(["--plugin", "/nonexistent/libSpread.so"], program: "spread-monitor")
         #expect(result.status != 0 && result.out.isEmpty)
