@@ -259,8 +259,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
     ]
+        + [
+            .target(
+                name: "PluginFixtureSupport", dependencies: ["CMarketStreamPluginABI"],
+                path: "Tests/PluginFixtures/Support")
+        ]
         + zip(brokenPluginFixtures, ["NoEntry", "WrongABI", "NullFunction", "EmptyName", "UnknownInput", "Failing"]).map {
-            .target(name: $0, dependencies: ["CMarketStreamPluginABI"], path: "Tests/PluginFixtures/\($1)")
+            .target(
+                name: $0, dependencies: ["CMarketStreamPluginABI", "PluginFixtureSupport"],
+                path: "Tests/PluginFixtures/\($1)")
         },
     swiftLanguageModes: [.v6]
 )

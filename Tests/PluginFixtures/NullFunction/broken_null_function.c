@@ -1,30 +1,12 @@
 /* A deliberately broken plugin for the loader's tests: its process function pointer is null. */
 #include "broken_null_function.h"
+#include "plugin_fixture_support.h"
 
-static const char *const consumed[] = {"trade"};
-static void *create(void *context, const char *exchange, const char *market) {
-    (void)context; (void)exchange; (void)market;
-    return NULL;
-}
-static void destroy(void *context, void *instance) { (void)context; (void)instance; }
-static int32_t process(void *context, void *instance, const ms_event *event, ms_emit_fn emit, void *sink) {
-    (void)context; (void)instance; (void)event; (void)emit; (void)sink;
-    return MS_OK;
-}
-static const char *last_error(void *context, void *instance) { (void)context; (void)instance; return "broken"; }
+static const char *const trade[] = {"trade"};
 
 int32_t marketstream_plugin_entry(uint32_t host_abi_version, ms_plugin_v1 *table) {
     (void)host_abi_version;
-    table->abi_version = MS_PLUGIN_ABI_VERSION;
-    table->struct_size = sizeof *table;
-    table->name = "Broken";
-    table->version = "0.0.1";
-    table->produced_kind = "broken";
-    table->consumed_kinds = consumed;
-    table->consumed_kind_count = 1;
-    table->create = create;
-    table->destroy = destroy;
+    fixture_fill(table, "Broken", trade);
     table->process = NULL;
-    table->last_error = last_error;
     return MS_OK;
 }
