@@ -78,4 +78,46 @@ let benchmarks: @Sendable () -> Void = {
             group.cancelAll()
         }
     }
+
+    Benchmark(
+        "memory: 1 000 subscribers over 300 markets, 10 ticks per market",
+        configuration: .init(metrics: [.peakMemoryResident, .wallClock], scalingFactor: .one, maxIterations: 3)
+    ) { benchmark in
+        let exchange = InMemoryExchange()
+        let router = MarketDataRouter(
+            managers: [exchange], configuration: RouterConfiguration(debounce: .milliseconds(20), gracePeriod: .zero),
+            logger: logger)
+        let markets = (0..<300).map { try! MarketCode("KRW-M\($0)") }
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask {
+                try await router.run()
+                return 0
+            }
+            // Each subscriber follows 3 markets: every market has 10 subscribers.
+            let subscriptions = try (0..<1_000).map { index in
+                try router.subscribe(
+                    to: .ticker,
+                    markets: [markets[index % 300], markets[(index + 100) % 300], markets[(index + 200) % 300]])
+            }
+            await exchange.waitUntil { $0.live[.public]?.count == 300 }
+            for subscription in subscriptions {
+                group.addTask {
+                    var received = 0
+                    for try await event in subscription {
+                        guard case .market(let market) = event, market.stream == .realtime else { continue }
+                        received += 1
+                        if received == 30 { break }
+                    }
+                    return received
+                }
+            }
+            for round in 1...10 {
+                for market in markets { exchange.emitTicker(market, price: ExactDecimal(round)) }
+            }
+            var delivered = 0
+            for _ in 0..<1_000 { delivered += try await group.next() ?? 0 }
+            blackHole(delivered)
+            group.cancelAll()
+        }
+    }
 }
