@@ -77,14 +77,7 @@ struct SpreadMonitor: AsyncParsableCommand {
 
     private func loadSpread() throws -> LoadedPlugin {
         let loader = PluginLoader(environment: ProcessInfo.processInfo.environment)
-        let executable =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        let path =
-            plugin
-            ?? URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(
-                "libSpread.so"
-            ).path
+        let path = plugin ?? PluginLoader.programDirectory + "/libSpread.so"
         do {
             return try loader.load(path)
         } catch {

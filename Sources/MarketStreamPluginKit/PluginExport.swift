@@ -125,12 +125,13 @@ final class ExportedInstance {
             return MS_ERR_FAILED
         }
         for output in outputs {
-            let fields = output.fields
-            let rc = withUnsafeTemporaryAllocation(of: ms_field.self, capacity: max(fields.count, 1)) { buffer in
-                for (index, field) in fields.enumerated() {
-                    buffer[index] = ms_field(name: UnsafePointer(cName(field.name)), value: ms_decimal(field.value))
+            // Parallel arrays, not `fields`: that would build an array of tuples per output.
+            let (names, values) = (output.names, output.values)
+            let rc = withUnsafeTemporaryAllocation(of: ms_field.self, capacity: max(names.count, 1)) { buffer in
+                for index in names.indices {
+                    buffer[index] = ms_field(name: UnsafePointer(cName(names[index])), value: ms_decimal(values[index]))
                 }
-                return emit(sink, buffer.baseAddress, fields.count)
+                return emit(sink, buffer.baseAddress, names.count)
             }
             guard rc == MS_OK else {
                 lastError.set("the host rejected an output (\(output)): code \(rc)")

@@ -28,6 +28,19 @@ public struct PluginLoader: Sendable {
     /// The environment variable holding the search path.
     public static let searchPathVariable = "MARKETSTREAM_PLUGIN_PATH"
 
+    /// The directory of the running program. SwiftPM builds a package's plugin libraries next to its
+    /// executables and test bundles, so programs and tests find the libraries built with them here.
+    public static var programDirectory: String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let path =
+            count > 0
+            ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            : CommandLine.arguments[0]
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return String(path[..<slash])
+    }
+
     /// Directories searched for a plugin given by name rather than by path.
     public var searchPath: [String]
 

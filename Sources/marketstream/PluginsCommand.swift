@@ -32,7 +32,7 @@ struct PluginsCommand: ParsableCommand {
                 do {
                     plugin = try loader.load(pathOrName)
                 } catch {
-                    throw WatchFailure(message: error.description)
+                    throw CommandFailure(message: error.description)
                 }
                 print(json ? PluginReport.json(plugin) : PluginReport.text(plugin))
             }
@@ -50,7 +50,7 @@ struct PluginsCommand: ParsableCommand {
         func run() throws {
             let loader = PluginLoader(environment: ProcessInfo.processInfo.environment)
             guard !loader.searchPath.isEmpty else {
-                throw WatchFailure(message: "MARKETSTREAM_PLUGIN_PATH is not set")
+                throw CommandFailure(message: "MARKETSTREAM_PLUGIN_PATH is not set")
             }
             for directory in loader.searchPath {
                 let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

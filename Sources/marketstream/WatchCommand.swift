@@ -125,14 +125,14 @@ struct WatchCommand: AsyncParsableCommand {
             let plugins = try PluginLoader(environment: ProcessInfo.processInfo.environment).load(self.plugins)
             let produced = plugins.map(\.producedKind)
             if let missing = kinds.first(where: { $0.isCustom && !produced.contains($0) }) {
-                throw WatchFailure(
+                throw CommandFailure(
                     message:
                         "unknown type '\(missing)': no exchange or plugin provides it (the plugins produce \(produced.map(\.description).joined(separator: ", ")))"
                 )
             }
             return try HandlerRegistry(plugins)
         } catch let error as PluginLoadError {
-            throw WatchFailure(message: error.description)
+            throw CommandFailure(message: error.description)
         }
     }
 
@@ -172,7 +172,7 @@ struct WatchCommand: AsyncParsableCommand {
                     if let limit, printed >= limit { return }
                 case .connection(let change):
                     if case .reconnecting(let attempt, _, let reason) = change.kind, !connected, attempt >= 3 {
-                        throw WatchFailure(message: "cannot stream from \(exchange.configuration.baseURL): \(reason)")
+                        throw CommandFailure(message: "cannot stream from \(exchange.configuration.baseURL): \(reason)")
                     }
                     if !json { output.note(change.description) }
                 }
@@ -188,8 +188,8 @@ struct UsageError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// A fatal `watch` error, printed as one line.
-struct WatchFailure: Error, CustomStringConvertible {
+/// A fatal command error, printed as one line.
+struct CommandFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
 }

@@ -5,13 +5,8 @@ import MarketStreamPlugins
 /// The plugin libraries this build produced: `swift test` builds the `.dynamic` products next to
 /// the test bundle (`MARKETSTREAM_PLUGIN_DIR` overrides).
 enum BuiltPlugins {
-    static let directory: String = {
-        if let override = ProcessInfo.processInfo.environment["MARKETSTREAM_PLUGIN_DIR"] { return override }
-        let executable =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
-    }()
+    static let directory =
+        ProcessInfo.processInfo.environment["MARKETSTREAM_PLUGIN_DIR"] ?? PluginLoader.programDirectory
 
     /// The path of `lib<name>.so`.
     static func path(_ name: String) -> String { directory + "/lib\(name).so" }

@@ -10,10 +10,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(2))
 
-    let executable =
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        ?? CommandLine.arguments[0]
-    let directory = URL(fileURLWithPath: executable).deletingLastPathComponent().path
+    let directory = PluginLoader.programDirectory
     let loader = PluginLoader(searchPath: [ProcessInfo.processInfo.environment["MARKETSTREAM_PLUGIN_DIR"] ?? directory])
     let market = try! MarketCode("KRW-BTC")
     let trades = (0..<1_000).map { index in tradeEvent(index, market: market) }

@@ -304,8 +304,10 @@ public struct CustomPayload: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    private var names: [String]
-    private var values: [ExactDecimal]
+    /// The field names in output order.
+    public private(set) var names: [String]
+    /// The field values, parallel to ``names``.
+    public private(set) var values: [ExactDecimal]
 
     /// Creates a payload from named fields.
     public init(_ fields: [(name: String, value: ExactDecimal)]) {

@@ -54,13 +54,10 @@ final class OutboundQueue: Sendable {
                 case wait
             }
             let step = state.withLock { state -> Step in
-                if state.frames.count > limit {
-                    defer { state.frames.removeFirst(limit) }
-                    return .batch(Array(state.frames.prefix(limit)))
-                }
                 if !state.frames.isEmpty {
-                    defer { state.frames.removeAll(keepingCapacity: true) }
-                    return .batch(Array(state.frames))
+                    let count = min(limit, state.frames.count)
+                    defer { state.frames.removeFirst(count) }
+                    return .batch(Array(state.frames.prefix(count)))
                 }
                 return state.isFinished ? .finished : .wait
             }
