@@ -21,14 +21,17 @@ public struct RouterConfiguration: Sendable {
     /// How often to compare the exchange's view of a connection's subscriptions with the desired
     /// set (when the exchange module offers an audit message); `nil` turns the audit off.
     public var subscriptionAuditInterval: Duration?
+    /// When channels switch to REST polling and back (for exchange modules that offer it).
+    public var restFallback: RESTFallbackPolicy
 
     /// Creates a configuration.
     public init(
         debounce: Duration = .milliseconds(100), gracePeriod: Duration = .seconds(2), bufferCapacity: Int = 1_024,
         reconnect: ReconnectPolicy = ReconnectPolicy(), snapshotTimeout: Duration = .seconds(5),
         keepsChannelsWarm: Bool = true, prefersRESTSnapshots: Bool = false,
-        subscriptionAuditInterval: Duration? = .seconds(60)
+        subscriptionAuditInterval: Duration? = .seconds(60), restFallback: RESTFallbackPolicy = RESTFallbackPolicy()
     ) {
+        self.restFallback = restFallback
         self.subscriptionAuditInterval = subscriptionAuditInterval
         self.debounce = debounce
         self.gracePeriod = gracePeriod

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Logging
@@ -8,17 +9,26 @@ import NIOWebSocket
 import WSClient
 
 /// MarketStream's Upbit module: public and private WebSocket channels with overwrite-aware
-/// requests, a fast exact decoder and JWT authentication.
+/// requests, a fast exact decoder, JWT authentication, REST snapshots and a REST fallback that
+/// keeps `myOrder` and `myAsset` flowing while the private stream is unavailable.
 ///
 /// ```swift
 /// let upbit = try UpbitExchange(configuration: .init(credentials: .fromEnvironment(environment)), logger: logger)
 /// let router = MarketDataRouter(managers: [upbit], logger: logger)
 /// ```
-public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocketManager {
+public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocketManager, RESTSnapshotProvider,
+    RESTFallbackProvider
+{
     /// How to reach Upbit (or an Upbit-compatible endpoint such as the mock exchange).
     public struct Configuration: Sendable {
         /// The WebSocket base; `/websocket/v1` and `/websocket/v1/private` are appended.
         public var baseURL: String
+        /// The REST base (`https://api.upbit.com`); `nil` derives it from ``baseURL``
+        /// (`wss://` → `https://`, `ws://` → `http://`).
+        public var restBaseURL: String?
+        /// How often `myOrder`/`myAsset` are polled over REST while the private stream is
+        /// unavailable (two or more calls of the 30/s `default` group per poll).
+        public var fallbackPollInterval: Duration
         /// API keys; without them public data works and private kinds report unavailable.
         public var credentials: UpbitCredentials?
         /// JWT algorithm (HS512 recommended).
@@ -36,12 +46,14 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
 
         /// Creates a configuration.
         public init(
-            baseURL: String = "wss://api.upbit.com", credentials: UpbitCredentials? = nil,
+            baseURL: String = "wss://api.upbit.com", restBaseURL: String? = nil, credentials: UpbitCredentials? = nil,
             tokenAlgorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT", extraCAFile: String? = nil,
             maxFrameSize: Int = 1 << 24, keepaliveInterval: Duration = .seconds(25),
-            silenceTolerance: Duration = .seconds(60)
+            silenceTolerance: Duration = .seconds(60), fallbackPollInterval: Duration = .seconds(1)
         ) {
             self.baseURL = baseURL
+            self.restBaseURL = restBaseURL
+            self.fallbackPollInterval = fallbackPollInterval
             self.credentials = credentials
             self.tokenAlgorithm = tokenAlgorithm
             self.format = format
@@ -55,6 +67,8 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     public let exchange: ExchangeID
     public let channels: [ExchangeChannel]
     public let configuration: Configuration
+    /// The REST client (orders, balances, snapshots), sharing one rate budget with the fallback poller.
+    public let rest: UpbitRESTClient
     private let decoder = UpbitFrameDecoder()
     private let encoder: UpbitRequestEncoder
     private let signer: UpbitTokenSigner?
@@ -66,11 +80,13 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     ///   - exchange: Its identifier (default `upbit`).
     ///   - configuration: Endpoint, credentials and limits.
     ///   - logger: Where connection problems are logged (never with secrets).
+    ///   - httpClient: The HTTP client for REST calls (the process-wide shared one by default).
     /// - Throws: ``MarketStreamError/Code/invalidArgument`` for a base URL that is not `ws://` or
-    ///   `wss://`, or an unreadable CA file.
-    public init(exchange: ExchangeID = "upbit", configuration: Configuration = Configuration(), logger: Logger)
-        throws(MarketStreamError)
-    {
+    ///   `wss://`, a REST base that is not `http://` or `https://`, or an unreadable CA file.
+    public init(
+        exchange: ExchangeID = "upbit", configuration: Configuration = Configuration(), logger: Logger,
+        httpClient: HTTPClient = .shared
+    ) throws(MarketStreamError) {
         self.exchange = exchange
         self.configuration = configuration
         self.logger = logger
@@ -92,6 +108,10 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         } else {
             tls = nil
         }
+        rest = try UpbitRESTClient(
+            baseURL: configuration.restBaseURL ?? Self.restBase(forWebSocketBase: base),
+            credentials: configuration.credentials, tokenAlgorithm: configuration.tokenAlgorithm, exchange: exchange,
+            extraCAFile: configuration.extraCAFile, httpClient: httpClient)
         encoder = UpbitRequestEncoder(format: configuration.format)
         signer = configuration.credentials.map {
             UpbitTokenSigner(credentials: $0, algorithm: configuration.tokenAlgorithm)
@@ -109,6 +129,11 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     }
 
     public var hasCredentials: Bool { signer != nil }
+
+    /// `wss://host` → `https://host`, `ws://host` → `http://host`.
+    static func restBase(forWebSocketBase base: String) -> String {
+        base.hasPrefix("wss://") ? "https://" + base.dropFirst(6) : "http://" + base.dropFirst(5)
+    }
 
     /// Upbit allows 5 connection attempts per second.
     public var connectLimit: RateLimit { RateLimit(5, per: .seconds(1)) }

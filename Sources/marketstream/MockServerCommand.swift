@@ -31,6 +31,10 @@ struct MockServerCommand: AsyncParsableCommand {
     @Flag(help: "Fault: stop sending data (sockets stay open, pings answered).") var stall = false
     @Flag(name: .customLong("refuse-connections"), help: "Fault: refuse WebSocket upgrades.") var refuseConnections =
         false
+    @Flag(
+        name: .customLong("reject-private-stream"),
+        help: "Fault: answer private WebSocket connections with INVALID_AUTH while REST accepts the key.")
+    var rejectPrivateStream = false
     @Option(name: .customLong("slow-ms"), help: "Fault: delay every data frame by N milliseconds.")
     var slowMilliseconds: Int?
     @Option(name: .customLong("malformed-fraction"), help: "Fault: fraction (0-1) of data frames sent malformed.")
@@ -61,7 +65,7 @@ struct MockServerCommand: AsyncParsableCommand {
         let faults = MockFaults(
             dropEvery: dropEvery.map { .milliseconds(Int64($0 * 1_000)) }, stalled: stall,
             refuseConnections: refuseConnections, slowDelay: slowMilliseconds.map { .milliseconds($0) },
-            malformedFraction: malformedFraction)
+            malformedFraction: malformedFraction, rejectPrivateStream: rejectPrivateStream)
         let server = MockExchangeServer(
             configuration: MockExchangeConfiguration(
                 host: host, port: port, seed: seed, marketCount: markets, updatesPerSecond: rate,

@@ -29,6 +29,10 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(help: "mock (embedded, default) or upbit.") var exchange: ExchangeChoice = .mock
     @Option(help: "WebSocket base URL; /websocket/v1 and /websocket/v1/private are appended.") var endpoint: String?
     @Option(
+        name: .customLong("rest-endpoint"),
+        help: "REST base URL for snapshots and the private fallback (default: --endpoint with https:// or http://).")
+    var restEndpoint: String?
+    @Option(
         help:
             "Comma-separated kinds: ticker,trade,orderbook,orderbook.15,candle.1m,myOrder,myAsset, or a plugin's kind."
     )
@@ -58,8 +62,11 @@ struct WatchCommand: AsyncParsableCommand {
         if let endpoint, !(endpoint.hasPrefix("ws://") || endpoint.hasPrefix("wss://")) {
             throw UsageError("--endpoint must start with ws:// or wss://")
         }
-        if exchange == .mock, endpoint != nil {
-            throw UsageError("--endpoint applies to --exchange upbit; the mock exchange is embedded")
+        if exchange == .mock, endpoint != nil || restEndpoint != nil {
+            throw UsageError("--endpoint and --rest-endpoint apply to --exchange upbit; the mock exchange is embedded")
+        }
+        if let restEndpoint, !(restEndpoint.hasPrefix("http://") || restEndpoint.hasPrefix("https://")) {
+            throw UsageError("--rest-endpoint must start with http:// or https://")
         }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw UsageError("--ca-file '\(caFile)' cannot be read")
@@ -110,7 +117,7 @@ struct WatchCommand: AsyncParsableCommand {
         case .upbit:
             let upbit = try UpbitExchange(
                 configuration: .init(
-                    baseURL: endpoint ?? "wss://api.upbit.com",
+                    baseURL: endpoint ?? "wss://api.upbit.com", restBaseURL: restEndpoint,
                     credentials: UpbitCredentials.fromEnvironment(ProcessInfo.processInfo.environment),
                     extraCAFile: caFile),
                 logger: logger)

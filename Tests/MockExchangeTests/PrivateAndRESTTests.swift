@@ -78,7 +78,8 @@ import Testing
             #expect((markets.json as? [[String: Any]])?.first?["market"] as? String == "KRW-BTC")
             let ticker = try await rest(.GET, base + "/v1/ticker?markets=KRW-BTC,KRW-ETH")
             #expect((ticker.json as? [[String: Any]])?.map { $0["market"] as? String } == ["KRW-BTC", "KRW-ETH"])
-            #expect(ticker.headers["remaining-req"]?.hasPrefix("group=market;") == true)
+            // Each quotation endpoint counts in its own group, as on Upbit.
+            #expect(ticker.headers["remaining-req"]?.hasPrefix("group=ticker;") == true)
             let book = try await rest(.GET, base + "/v1/orderbook?markets=KRW-BTC&count=15")
             #expect(((book.json as? [[String: Any]])?.first?["orderbook_units"] as? [Any])?.count == 15)
             let trades = try await rest(.GET, base + "/v1/trades/ticks?market=KRW-BTC&count=3")

@@ -94,7 +94,13 @@ func decode(_ text: String) throws(MarketStreamError) -> DecodedFrame { try deco
         guard case .exchangeError(let error)? = try decode(try Samples.bytes("error.json")).controls.first else {
             Issue.record("no error"); return
         }
-        #expect(error.code == .exchangeError && error.message.hasPrefix("INVALID_AUTH"))
+        // A rejected token is an authentication failure (the router falls back to REST at once).
+        #expect(error.code == .authenticationUnavailable && error.message.hasPrefix("INVALID_AUTH"))
+        let other = Array(#"{"error":{"name":"INVALID_PARAM","message":"bad"}}"#.utf8)
+        guard case .exchangeError(let invalid)? = try decode(other).controls.first else {
+            Issue.record("no error"); return
+        }
+        #expect(invalid.code == .exchangeError && invalid.message == "INVALID_PARAM: bad")
         guard
             case .subscriptionList(let topics)? = try decode(try Samples.bytes("list-subscriptions.json")).controls
                 .first

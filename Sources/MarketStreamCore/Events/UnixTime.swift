@@ -26,6 +26,9 @@ public enum StreamKind: String, Sendable, Hashable {
     case snapshot
     /// A live update.
     case realtime
+    /// A change found by polling REST while the stream was unavailable (see
+    /// ``RESTFallbackProvider``).
+    case polled
 }
 
 /// Numbers a connection: each new connection of a channel gets a higher generation.

@@ -21,6 +21,16 @@ final class ChannelRuntime: Sendable {
     let handlerFailures = Atomic<Int>(0)
     /// Audits that found the exchange's set differing from the desired one.
     let driftRepairs = Atomic<Int>(0)
+    /// Events delivered from REST polling while the stream was unavailable.
+    let polledEvents = Atomic<Int>(0)
+    /// REST polls that failed.
+    let pollFailures = Atomic<Int>(0)
+    /// Whether the channel is being served by REST polling.
+    let fallbackActive = Atomic<Bool>(false)
+    /// Wakes the channel's poller when the mode changes.
+    let fallbackSignal = WakeSignal()
+    /// Whether the exchange module offers a REST fallback for this channel.
+    let hasFallback: Bool
     /// Wall-clock nanoseconds of the last inbound frame.
     let lastMessageAt = Atomic<Int64>(0)
 
@@ -37,6 +47,8 @@ final class ChannelRuntime: Sendable {
         self.key = key
         self.descriptor = descriptor
         self.manager = manager
+        self.hasFallback =
+            (manager as? any RESTFallbackProvider)?.makeFallbackPoller(for: key.channel) != nil
         let dimensions = [("exchange", key.exchange.rawValue), ("channel", key.channel.rawValue)]
         receivedCounter = Counter(
             label: "marketstream.messages.received", dimensions: dimensions, factory: metricsFactory)

@@ -16,16 +16,30 @@ enum SessionEnd: Error, Sendable {
 
 extension MarketDataRouter {
     /// Keeps one channel connected while it is needed: connect, restore, stream, and on failure
-    /// reconnect with jittered exponential backoff. Returns when the task is cancelled.
+    /// reconnect with jittered exponential backoff, serving the channel by REST polling meanwhile
+    /// when the exchange module offers it. Returns when the task is cancelled.
     func supervise(_ runtime: ChannelRuntime) async {
+        var channelLogger = self.logger
+        channelLogger[metadataKey: "exchange"] = "\(runtime.key.exchange)"
+        channelLogger[metadataKey: "channel"] = "\(runtime.key.channel)"
+        let logger = channelLogger
+        guard runtime.hasFallback, let provider = runtime.manager as? any RESTFallbackProvider else {
+            await superviseConnection(runtime, logger: logger)
+            return
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.runFallback(runtime, provider: provider, logger: logger) }
+            await self.superviseConnection(runtime, logger: logger)
+            group.cancelAll()
+        }
+    }
+
+    private func superviseConnection(_ runtime: ChannelRuntime, logger: Logger) async {
         let key = runtime.key
         let staysWarm =
             runtime.descriptor.staysWarm && configuration.keepsChannelsWarm
             && runtime.manager.unavailability(of: key.channel) == nil
         var failures = 0
-        var logger = self.logger
-        logger[metadataKey: "exchange"] = "\(key.exchange)"
-        logger[metadataKey: "channel"] = "\(key.channel)"
 
         while !Task.isCancelled {
             // Wait until someone needs the channel.
@@ -66,8 +80,13 @@ extension MarketDataRouter {
             }
             if let establishedFor, establishedFor >= configuration.reconnect.stablePeriod { failures = 0 }
             failures += 1
-            let reason = describe(
-                end: end, error: failure ?? session.exchangeError, tolerance: runtime.descriptor.silenceTolerance)
+            let cause = failure ?? session.exchangeError
+            let reason = describe(end: end, error: cause, tolerance: runtime.descriptor.silenceTolerance)
+            let rejectedCredentials =
+                (session.exchangeError ?? failure as? MarketStreamError)?.code == .authenticationUnavailable
+            if rejectedCredentials || failures >= configuration.restFallback.failuresBeforeFallback {
+                startFallback(runtime, reason: reason, logger: logger)
+            }
             let delay = configuration.reconnect.delay(beforeAttempt: failures, jitterSample: jitterSample())
             logger.info(
                 "connection lost; reconnecting",

@@ -120,10 +120,14 @@ final class ConnectionSession: ConnectionHandler {
 
             switch sync.nextStep(now: now, desired: desired, snapshots: snapshots) {
             case .wait(let until):
-                if until == nil { router.announceRestore(runtime, generation: generation) }
+                var recovery: Duration?
+                if until == nil {
+                    router.announceRestore(runtime, generation: generation)
+                    recovery = endFallbackWhenStable(now: now)
+                }
                 router.wakeUpstreamWaiters(on: key)
                 let audit: Duration? = auditMessage != nil && !sync.upstream.isEmpty ? nextAudit : nil
-                let deadline = [until, expiry, audit].compactMap { $0 }.min()
+                let deadline = [until, expiry, audit, recovery].compactMap { $0 }.min()
                 await runtime.signal.wait(until: deadline.map(router.instant(at:)), clock: router.clock)
 
             case .send(let request):
@@ -157,6 +161,16 @@ final class ConnectionSession: ConnectionHandler {
                     ])
             }
         }
+    }
+
+    /// Ends REST polling once the restored stream has stayed up for the policy's recovery period.
+    /// - Returns: When to check again, while polling and not yet stable.
+    private func endFallbackWhenStable(now: Duration) -> Duration? {
+        guard runtime.fallbackActive.load(ordering: .relaxed), let establishedAt else { return nil }
+        let stableAt = establishedAt + router.configuration.restFallback.recoveryPeriod
+        guard now >= stableAt else { return stableAt }
+        router.endFallback(runtime, logger: logger)
+        return nil
     }
 
     private func sendKeepalives(_ outbound: any WebSocketOutbound) async throws {

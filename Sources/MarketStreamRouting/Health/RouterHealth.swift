@@ -78,12 +78,22 @@ public struct ChannelHealth: Sendable, Hashable {
     public var upstreamMessages: Int
     /// The last error, without secrets.
     public var lastError: String?
+    /// Whether subscribers are served by the stream or, while it is unavailable, by REST polling.
+    public var mode: ChannelDataMode
+    /// Events delivered from REST polling since the router started.
+    public var polledEvents: Int
+    /// REST polls that failed since the router started.
+    public var pollFailures: Int
+    /// The last REST poll's failure, while polling.
+    public var lastPollError: String?
     /// Whether the channel is needed (has subscribers, pending snapshots, or stays warm).
     public var isNeeded: Bool
 
     /// This channel's contribution to the overall status.
     public var status: HealthStatus {
         guard isNeeded else { return .healthy }
+        // Polling keeps data flowing (late, and only for the polled kinds).
+        if mode == .restPolling { return lastPollError == nil ? .degraded : .critical }
         switch state {
         case .streaming, .idle, .stopped:
             return .healthy
@@ -109,7 +119,9 @@ public struct RouterHealth: Sendable, Hashable, CustomStringConvertible {
             line += ", upstream \(channel.upstreamTopics) topics / \(channel.upstreamMessages) messages"
             line += ", \(channel.messagesReceived) frames (\(channel.messagesPerSecond)/s)"
             line += ", reconnects \(channel.reconnects), dropped \(channel.droppedEvents)"
+            if channel.mode == .restPolling { line += ", REST polling (\(channel.polledEvents) events)" }
             if let error = channel.lastError { line += ", last error: \(error)" }
+            if let error = channel.lastPollError { line += ", last poll error: \(error)" }
             lines.append(line)
         }
         return lines.joined(separator: "\n")

@@ -31,6 +31,10 @@ extension MarketDataRouter {
                     upstreamTopics: record.upstream.count,
                     upstreamMessages: runtime.upstreamMessages.load(ordering: .relaxed),
                     lastError: record.lastError,
+                    mode: record.mode,
+                    polledEvents: runtime.polledEvents.load(ordering: .relaxed),
+                    pollFailures: runtime.pollFailures.load(ordering: .relaxed),
+                    lastPollError: record.lastPollError,
                     isNeeded: state.needsConnection(key, staysWarm: staysWarm)
                 )
             }

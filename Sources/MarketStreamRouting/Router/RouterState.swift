@@ -25,6 +25,10 @@ struct ChannelRecord: Sendable {
     /// Whether subscribers were told of an outage that a restore has not yet answered.
     var outageAnnounced = false
     var messagesPerSecond: Double = 0
+    /// Whether subscribers are served by the stream or by REST polling.
+    var mode = ChannelDataMode.stream
+    /// The last REST poll's failure, while polling.
+    var lastPollError: String?
     /// Drops counted by subscribers that have since left.
     var droppedByDeparted = 0
 }

@@ -11,7 +11,7 @@ extension MockExchangeCore {
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/v1/market/all") { request, _ in
-            try self.quotation(request) { simulator, _ in
+            try self.quotation(request, group: "market") { simulator, _ in
                 var w = JSONWriter()
                 w.beginArray()
                 for market in simulator.markets {
@@ -32,7 +32,7 @@ extension MockExchangeCore {
             }
         }
         router.get("/v1/ticker") { request, _ in
-            try self.quotation(request) { simulator, now in
+            try self.quotation(request, group: "ticker") { simulator, now in
                 let markets = try Self.markets(request.uri.queryParameters["markets"], in: simulator)
                 var w = JSONWriter()
                 w.beginArray()
@@ -45,7 +45,7 @@ extension MockExchangeCore {
             }
         }
         router.get("/v1/orderbook") { request, _ in
-            try self.quotation(request) { simulator, now in
+            try self.quotation(request, group: "orderbook") { simulator, now in
                 let markets = try Self.markets(request.uri.queryParameters["markets"], in: simulator)
                 let count = request.uri.queryParameters["count"].flatMap { Int(String($0)) } ?? 30
                 guard (1...30).contains(count) else { throw RESTFailure.badRequest("count 는 1 이상 30 이하여야 합니다.") }
@@ -60,7 +60,7 @@ extension MockExchangeCore {
             }
         }
         router.get("/v1/trades/ticks") { request, _ in
-            try self.quotation(request) { simulator, _ in
+            try self.quotation(request, group: "trade") { simulator, _ in
                 let code = try Self.markets(request.uri.queryParameters["market"], in: simulator)[0]
                 let count = request.uri.queryParameters["count"].flatMap { Int(String($0)) } ?? 1
                 guard (1...500).contains(count) else { throw RESTFailure.badRequest("count 는 1 이상 500 이하여야 합니다.") }
@@ -86,7 +86,7 @@ extension MockExchangeCore {
             }
         }
         router.get("/v1/candles/minutes/:unit") { request, context in
-            try self.quotation(request) { simulator, now in
+            try self.quotation(request, group: "candle") { simulator, now in
                 guard let unit = context.parameters.get("unit").flatMap(Int.init),
                     let interval = CandleInterval(rawValue: "\(unit)m"), interval != .oneSecond
                 else { throw RESTFailure.badRequest("지원하지 않는 unit 입니다.") }
@@ -208,14 +208,13 @@ extension MockExchangeCore {
 
     // MARK: - Request handling
 
-    /// A quotation endpoint: rate-limited per second, no authentication.
-    private func quotation(_ request: Request, _ body: (MarketSimulator, Int64) throws -> [UInt8]) throws -> Response {
+    /// A quotation endpoint: rate-limited per second in its group, no authentication.
+    private func quotation(
+        _ request: Request, group: String, _ body: (MarketSimulator, Int64) throws -> [UInt8]
+    ) throws -> Response {
         let now = Self.wallMilliseconds()
-        let (admitted, remaining) = admit(group: "market", limit: configuration.restQuotationPerSecond)
-        guard admitted else {
-            return RESTResponses.error(
-                .tooManyRequests, name: "too_many_requests", message: "요청 수 제한을 초과했습니다.", remaining: remaining)
-        }
+        let (admission, remaining) = admit(group: group, limit: configuration.restQuotationPerSecond)
+        if let refusal = admission.refusal(remaining: remaining) { return refusal }
         do {
             let bytes = try state.withLock { try body($0.simulator, now) }
             return RESTResponses.json(bytes, remaining: remaining)
@@ -228,11 +227,8 @@ extension MockExchangeCore {
     private func exchange(
         _ request: Request, body: String?, _ handler: (inout State, Int64) throws -> ([UInt8], [MarketEvent])
     ) async throws -> Response {
-        let (admitted, remaining) = admit(group: "default", limit: configuration.restExchangePerSecond)
-        guard admitted else {
-            return RESTResponses.error(
-                .tooManyRequests, name: "too_many_requests", message: "요청 수 제한을 초과했습니다.", remaining: remaining)
-        }
+        let (admission, remaining) = admit(group: "default", limit: configuration.restExchangePerSecond)
+        if let refusal = admission.refusal(remaining: remaining) { return refusal }
         let claims: JWTVerifier.Claims
         do {
             claims = try JWTVerifier.verify(
@@ -274,16 +270,34 @@ extension MockExchangeCore {
         state.withLock { $0.usedNonces.insert(nonce).inserted }
     }
 
-    private func admit(group: String, limit: Int) -> (Bool, String) {
+    /// Counts a call against its group: admitted, refused (429), or blocked (418) after too
+    /// many refusals in one second.
+    private func admit(group: String, limit: Int) -> (RESTAdmission, String) {
         let now = elapsed()
+        let second = Self.wallMilliseconds() / 1_000
         return state.withLock { state in
             var limiter =
                 state.restLimiters[group] ?? SlidingWindowRateLimiter(limits: [RateLimit(limit, per: .seconds(1))])
-            let admitted = limiter.earliestPermitted(at: now) <= now
-            if admitted { limiter.record(at: now) }
-            state.restLimiters[group] = limiter
-            let left = max(0, limit - limiter.count(within: .seconds(1), at: now))
-            return (admitted, "group=\(group); min=1800; sec=\(left)")
+            defer { state.restLimiters[group] = limiter }
+            let left = {
+                "group=\(group); min=1800; sec=\(max(0, limit - limiter.count(within: .seconds(1), at: now)))"
+            }
+            if let until = state.restBlockedUntil[group], until > now {
+                return (.blocked(retryAfter: until - now), left())
+            }
+            guard limiter.earliestPermitted(at: now) <= now else {
+                var violations = state.restViolations[group] ?? (second, 0)
+                if violations.second != second { violations = (second, 0) }
+                violations.count += 1
+                state.restViolations[group] = violations
+                if let threshold = configuration.restBlockAfterViolations, violations.count > threshold {
+                    state.restBlockedUntil[group] = now + configuration.restBlockDuration
+                    return (.blocked(retryAfter: configuration.restBlockDuration), left())
+                }
+                return (.refused, left())
+            }
+            limiter.record(at: now)
+            return (.admitted, left())
         }
     }
 
@@ -318,6 +332,32 @@ extension MockExchangeCore {
             if let string = value as? String { return (key, string) }
             if let number = value as? NSNumber { return (key, number.stringValue) }
             return (key, "\(value ?? "")")
+        }
+    }
+}
+
+/// Whether a REST call may be served.
+enum RESTAdmission {
+    case admitted
+    /// 429: over the group's per-second limit.
+    case refused
+    /// 418: blocked for continuing after 429s.
+    case blocked(retryAfter: Duration)
+
+    func refusal(remaining: String) -> Response? {
+        switch self {
+        case .admitted:
+            return nil
+        case .refused:
+            return RESTResponses.error(
+                .tooManyRequests, name: "too_many_requests", message: "요청 수 제한을 초과했습니다.", remaining: remaining)
+        case .blocked(let retryAfter):
+            var response = RESTResponses.error(
+                HTTPResponse.Status(code: 418, reasonPhrase: "I'm a teapot"), name: "418",
+                message: "요청 수 제한 초과가 계속되어 \(retryAfter.components.seconds + 1)초 동안 차단되었습니다.",
+                remaining: remaining)
+            response.headers[.retryAfter] = String(retryAfter.components.seconds + 1)
+            return response
         }
     }
 }

@@ -43,6 +43,11 @@ public struct MockExchangeConfiguration: Sendable {
     public var restQuotationPerSecond: Int
     /// REST exchange-group requests per second.
     public var restExchangePerSecond: Int
+    /// Requests refused with 429 within one second of a group after which the group answers
+    /// 418 (Upbit blocks clients that keep calling after 429s); `nil` never blocks.
+    public var restBlockAfterViolations: Int?
+    /// How long a 418 block lasts (sent as `Retry-After`).
+    public var restBlockDuration: Duration
     /// Starting balances of the paper-trading account.
     public var startingBalances: [String: ExactDecimal]
     /// Fee rate of paper trades (Upbit KRW: 0.05 %).
@@ -60,7 +65,8 @@ public struct MockExchangeConfiguration: Sendable {
         statusInterval: Duration = .seconds(10),
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
         closeDelayAfterError: Duration = .milliseconds(150), restQuotationPerSecond: Int = 10,
-        restExchangePerSecond: Int = 30, startingBalances: [String: ExactDecimal] = ["KRW": 10_000_000],
+        restExchangePerSecond: Int = 30, restBlockAfterViolations: Int? = 10,
+        restBlockDuration: Duration = .seconds(10), startingBalances: [String: ExactDecimal] = ["KRW": 10_000_000],
         feeRate: ExactDecimal = ExactDecimal(significand: 5, exponent: -4), faults: MockFaults = MockFaults(),
         replaySteps: Int? = nil
     ) {
@@ -77,6 +83,8 @@ public struct MockExchangeConfiguration: Sendable {
         self.closeDelayAfterError = closeDelayAfterError
         self.restQuotationPerSecond = restQuotationPerSecond
         self.restExchangePerSecond = restExchangePerSecond
+        self.restBlockAfterViolations = restBlockAfterViolations
+        self.restBlockDuration = restBlockDuration
         self.startingBalances = startingBalances
         self.feeRate = feeRate
         self.faults = faults
@@ -95,12 +103,16 @@ public struct MockFaults: Sendable, Hashable {
     public var slowDelay: Duration?
     /// Replace this fraction (0…1) of data frames by malformed JSON.
     public var malformedFraction: Double
+    /// Answer every private WebSocket connection with `INVALID_AUTH` (then close) while REST still
+    /// accepts the same key: a private stream that keeps failing.
+    public var rejectPrivateStream: Bool
 
     /// Creates a fault set; the default injects nothing.
     public init(
         dropEvery: Duration? = nil, stalled: Bool = false, refuseConnections: Bool = false, slowDelay: Duration? = nil,
-        malformedFraction: Double = 0
+        malformedFraction: Double = 0, rejectPrivateStream: Bool = false
     ) {
+        self.rejectPrivateStream = rejectPrivateStream
         self.dropEvery = dropEvery
         self.stalled = stalled
         self.refuseConnections = refuseConnections

@@ -20,7 +20,7 @@ extension MockExchangeCore {
                 do {
                     let claims = try JWTVerifier.verify(
                         authorization: request.headerFields[.authorization], credentials: configuration.credentials)
-                    authError = useNonce(claims.nonce) ? nil : .invalidAuth
+                    authError = useNonce(claims.nonce) && !faults.rejectPrivateStream ? nil : .invalidAuth
                 } catch {
                     authError = .invalidAuth
                 }

@@ -22,6 +22,9 @@ final class MockExchangeCore: Sendable {
         var ledger: PaperLedger
         var random: SeededRandom
         var restLimiters: [String: SlidingWindowRateLimiter] = [:]
+        /// 429s per group in the current second, and groups blocked (418) until a time.
+        var restViolations: [String: (second: Int64, count: Int)] = [:]
+        var restBlockedUntil: [String: Duration] = [:]
     }
 
     let configuration: MockExchangeConfiguration

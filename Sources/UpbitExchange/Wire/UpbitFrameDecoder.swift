@@ -432,9 +432,10 @@ public struct UpbitFrameDecoder: Sendable {
                         if scanner.equals(key, "message") { message = scanner.string(value) }
                     } while try scanner.consume(UInt8(ascii: ","))
                 }
+                // A rejected token is an authentication failure: the router can fall back to REST at once.
+                let code: MarketStreamError.Code = name == "INVALID_AUTH" ? .authenticationUnavailable : .exchangeError
                 output.controls.append(
-                    .exchangeError(MarketStreamError(.exchangeError, "\(name): \(message)", exchange: context.exchange))
-                )
+                    .exchangeError(MarketStreamError(code, "\(name): \(message)", exchange: context.exchange)))
                 return
             }
             if (probe.equals(entry.key, "method") || probe.equals(entry.key, "mthd")) && entry.kind == .string {
