@@ -23,14 +23,18 @@ public struct RouterConfiguration: Sendable {
     public var subscriptionAuditInterval: Duration?
     /// When channels switch to REST polling and back (for exchange modules that offer it).
     public var restFallback: RESTFallbackPolicy
+    /// When a subscribed key counts as stale in health.
+    public var freshness: FreshnessPolicy
 
     /// Creates a configuration.
     public init(
         debounce: Duration = .milliseconds(100), gracePeriod: Duration = .seconds(2), bufferCapacity: Int = 1_024,
         reconnect: ReconnectPolicy = ReconnectPolicy(), snapshotTimeout: Duration = .seconds(5),
         keepsChannelsWarm: Bool = true, prefersRESTSnapshots: Bool = false,
-        subscriptionAuditInterval: Duration? = .seconds(60), restFallback: RESTFallbackPolicy = RESTFallbackPolicy()
+        subscriptionAuditInterval: Duration? = .seconds(60), restFallback: RESTFallbackPolicy = RESTFallbackPolicy(),
+        freshness: FreshnessPolicy = FreshnessPolicy()
     ) {
+        self.freshness = freshness
         self.restFallback = restFallback
         self.subscriptionAuditInterval = subscriptionAuditInterval
         self.debounce = debounce

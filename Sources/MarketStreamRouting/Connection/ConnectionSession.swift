@@ -260,6 +260,7 @@ extension MarketDataRouter {
         }
         let topic = event.topic
         let (buffers, accountWide, feeds) = state.withLock { state in
+            state.recordActivity(topic, at: event.receivedAt.nanoseconds)
             // Private events also reach subscribers of the whole account.
             let accountWide =
                 topic.kind.isPrivate && topic.market != .account
@@ -278,6 +279,7 @@ extension MarketDataRouter {
     /// goes to the subscribers of every depth of that market, cut once per depth.
     private func routeOrderbook(_ event: MarketEvent, runtime: ChannelRuntime) {
         guard case .orderbook(let book) = event.payload else { return }
+        state.withLock { $0.recordActivity(event.topic, at: event.receivedAt.nanoseconds) }
         let level: ExactDecimal? = book.level.isZero ? nil : book.level
         for depth in [nil] + OrderbookDepth.allCases.map(Optional.some) {
             let kind = DataKind.orderbook(depth: depth, level: level)

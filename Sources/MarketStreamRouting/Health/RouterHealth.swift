@@ -86,6 +86,9 @@ public struct ChannelHealth: Sendable, Hashable {
     public var pollFailures: Int
     /// The last REST poll's failure, while polling.
     public var lastPollError: String?
+    /// Subscribed keys silent far beyond their usual interval (see ``FreshnessPolicy``), most
+    /// silent first. Quiet markets are normal; this is information, not a fault.
+    public var staleTopics: [TopicFreshness]
     /// Whether the channel is needed (has subscribers, pending snapshots, or stays warm).
     public var isNeeded: Bool
 
@@ -122,6 +125,9 @@ public struct RouterHealth: Sendable, Hashable, CustomStringConvertible {
             if channel.mode == .restPolling { line += ", REST polling (\(channel.polledEvents) events)" }
             if let error = channel.lastError { line += ", last error: \(error)" }
             if let error = channel.lastPollError { line += ", last poll error: \(error)" }
+            if !channel.staleTopics.isEmpty {
+                line += ", stale: " + channel.staleTopics.prefix(5).map(\.description).joined(separator: "; ")
+            }
             lines.append(line)
         }
         return lines.joined(separator: "\n")

@@ -11,6 +11,7 @@ extension MarketDataRouter {
                 live[record.channel, default: (0, 0)].subscribers += 1
                 live[record.channel, default: (0, 0)].dropped += record.buffer.droppedCount
             }
+            let stale = state.staleTopics(now: wallNow.nanoseconds, policy: configuration.freshness)
             let channels = runtimes.values.sorted { $0.key.description < $1.key.description }.map { runtime in
                 let key = runtime.key
                 let record = state.channels[key] ?? ChannelRecord()
@@ -35,6 +36,7 @@ extension MarketDataRouter {
                     polledEvents: runtime.polledEvents.load(ordering: .relaxed),
                     pollFailures: runtime.pollFailures.load(ordering: .relaxed),
                     lastPollError: record.lastPollError,
+                    staleTopics: stale[key] ?? [],
                     isNeeded: state.needsConnection(key, staysWarm: staysWarm)
                 )
             }

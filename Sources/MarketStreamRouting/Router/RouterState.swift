@@ -41,6 +41,8 @@ struct RouterState: Sendable {
     var table = SubscriptionTable()
     var subscribers: [SubscriberID: SubscriberRecord] = [:]
     var routes: [SubscriptionTopic: [SubscriberBuffer]] = [:]
+    /// When each upstream key's events arrived, for the per-key freshness in health.
+    var activity: [SubscriptionTopic: TopicActivity] = [:]
     var clients: [String: Set<SubscriberID>] = [:]
     var channels: [ChannelKey: ChannelRecord] = [:]
     var connectLimiters: [ExchangeID: SlidingWindowRateLimiter] = [:]
@@ -76,6 +78,38 @@ struct RouterState: Sendable {
             }
         }
         return upstream
+    }
+
+    /// Notes an event of `topic` received at `nanoseconds` (wall clock).
+    mutating func recordActivity(_ topic: SubscriptionTopic, at nanoseconds: Int64) {
+        if activity[topic]?.record(at: nanoseconds) == nil {
+            activity[topic] = TopicActivity(first: nanoseconds, last: nanoseconds, count: 1)
+        }
+    }
+
+    /// Stale keys per channel; forgets keys no longer subscribed.
+    mutating func staleTopics(now: Int64, policy: FreshnessPolicy) -> [ChannelKey: [TopicFreshness]] {
+        // Order-book events name no depth: a key is subscribed when its market and family are.
+        var subscribed: [ChannelKey: Set<String>] = [:]
+        for channel in channels.keys {
+            subscribed[channel] = Set(table.desired(for: channel).map { "\($0.kind.family) \($0.market)" })
+        }
+        var stale: [ChannelKey: [TopicFreshness]] = [:]
+        for (topic, record) in activity {
+            guard
+                let channel = subscribed.first(where: {
+                    $0.key.exchange == topic.exchange && $0.value.contains("\(topic.kind.family) \(topic.market)")
+                })?.key
+            else {
+                activity[topic] = nil
+                continue
+            }
+            if let freshness = record.staleness(of: topic, now: now, policy: policy) {
+                stale[channel, default: []].append(freshness)
+            }
+        }
+        for key in stale.keys { stale[key]?.sort { $0.silentFor > $1.silentFor } }
+        return stale
     }
 
     mutating func makeSubscriberID() -> SubscriberID {
