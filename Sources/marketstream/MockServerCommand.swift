@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MarketStreamCore
 import MockExchange
+import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 
@@ -39,6 +40,9 @@ struct MockServerCommand: AsyncParsableCommand {
     var slowMilliseconds: Int?
     @Option(name: .customLong("malformed-fraction"), help: "Fault: fraction (0-1) of data frames sent malformed.")
     var malformedFraction: Double = 0
+    @Option(name: .customLong("tls-cert"), help: "Serve wss:// and https:// with this PEM certificate chain.")
+    var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Benchmark source: pre-generate N updates and replay them at --rate with frames encoded once.")
     var replay: Int?
 
@@ -53,6 +57,13 @@ struct MockServerCommand: AsyncParsableCommand {
         guard (0...1).contains(malformedFraction) else { throw UsageError("--malformed-fraction must be 0 to 1") }
         if let dropEvery, dropEvery <= 0 { throw UsageError("--drop-every must be positive") }
         if let slowMilliseconds, slowMilliseconds < 0 { throw UsageError("--slow-ms must not be negative") }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw UsageError("--tls-cert and --tls-key go together")
+        }
+        for file in [tlsCertificate, tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: file)
+        {
+            throw UsageError("'\(file)' cannot be read")
+        }
         if let replay, !(1...1_000_000).contains(replay) { throw UsageError("--replay must be between 1 and 1000000") }
     }
 
@@ -66,11 +77,21 @@ struct MockServerCommand: AsyncParsableCommand {
             dropEvery: dropEvery.map { .milliseconds(Int64($0 * 1_000)) }, stalled: stall,
             refuseConnections: refuseConnections, slowDelay: slowMilliseconds.map { .milliseconds($0) },
             malformedFraction: malformedFraction, rejectPrivateStream: rejectPrivateStream)
+        var tls: TLSConfiguration?
+        if let tlsCertificate, let tlsKey {
+            do {
+                tls = TLSConfiguration.makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile(tlsCertificate).map { .certificate($0) },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(file: tlsKey, format: .pem)))
+            } catch {
+                throw CommandFailure(message: "cannot use --tls-cert/--tls-key: \(error)")
+            }
+        }
         let server = MockExchangeServer(
             configuration: MockExchangeConfiguration(
                 host: host, port: port, seed: seed, marketCount: markets, updatesPerSecond: rate,
                 credentials: credentials, idleTimeout: .milliseconds(Int64(idleTimeout * 1_000)), faults: faults,
-                replaySteps: replay),
+                replaySteps: replay, tls: tls),
             logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -1,4 +1,5 @@
 import MarketStreamCore
+import NIOSSL
 
 /// API credentials the mock exchange accepts on its private endpoints.
 public struct MockCredentials: Sendable, Hashable, CustomStringConvertible {
@@ -23,6 +24,9 @@ public struct MockExchangeConfiguration: Sendable {
     public var host: String
     /// The port; 0 picks a free one (default 0).
     public var port: Int
+    /// Serve `wss://` and `https://` with this server configuration (certificate chain and key);
+    /// `nil` serves plain `ws://` and `http://` (default).
+    public var tls: TLSConfiguration?
     /// Seed of the simulated market.
     public var seed: UInt64
     /// How many markets to simulate.
@@ -68,8 +72,9 @@ public struct MockExchangeConfiguration: Sendable {
         restExchangePerSecond: Int = 30, restBlockAfterViolations: Int? = 10,
         restBlockDuration: Duration = .seconds(10), startingBalances: [String: ExactDecimal] = ["KRW": 10_000_000],
         feeRate: ExactDecimal = ExactDecimal(significand: 5, exponent: -4), faults: MockFaults = MockFaults(),
-        replaySteps: Int? = nil
+        replaySteps: Int? = nil, tls: TLSConfiguration? = nil
     ) {
+        self.tls = tls
         self.replaySteps = replaySteps
         self.host = host
         self.port = port

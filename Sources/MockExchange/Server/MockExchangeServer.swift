@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import MarketStreamCore
@@ -12,12 +14,21 @@ public struct MockExchangeEndpoint: Sendable, Hashable {
     public var host: String
     /// The bound port.
     public var port: Int
+    /// Whether the server speaks TLS (`wss://`, `https://`).
+    public var isSecure: Bool
 
-    /// The WebSocket base (`ws://127.0.0.1:PORT`); Upbit paths are `/websocket/v1` and
-    /// `/websocket/v1/private`, the incremental dialect is `/ws`.
-    public var webSocketBase: String { "ws://\(host):\(port)" }
-    /// The REST base (`http://127.0.0.1:PORT`).
-    public var restBase: String { "http://\(host):\(port)" }
+    /// Creates an endpoint description.
+    public init(host: String, port: Int, isSecure: Bool = false) {
+        self.host = host
+        self.port = port
+        self.isSecure = isSecure
+    }
+
+    /// The WebSocket base (`ws://127.0.0.1:PORT`, or `wss://` with TLS); Upbit paths are
+    /// `/websocket/v1` and `/websocket/v1/private`, the incremental dialect is `/ws`.
+    public var webSocketBase: String { "\(isSecure ? "wss" : "ws")://\(host):\(port)" }
+    /// The REST base (`http://127.0.0.1:PORT`, or `https://` with TLS).
+    public var restBase: String { "\(isSecure ? "https" : "http")://\(host):\(port)" }
 }
 
 /// A local, Upbit-compatible exchange: WebSocket (Upbit dialect and an incremental dialect) and
@@ -64,19 +75,21 @@ public final class MockExchangeServer: Service, Sendable {
         let core = self.core
         let configuration = core.configuration
         let logger = self.logger
+        let plain = HTTPServerBuilder.http1WebSocketUpgrade(
+            configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: 1 << 22, autoPing: .disabled))
+        ) { request, channel, logger in
+            core.upgrade(request: request, channel: channel, logger: logger)
+        }
         let application = Application(
             router: core.makeRouter(),
-            server: .http1WebSocketUpgrade(
-                configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: 1 << 22, autoPing: .disabled))
-            ) { request, channel, logger in
-                core.upgrade(request: request, channel: channel, logger: logger)
-            },
+            server: try configuration.tls.map { try .tls(plain, tlsConfiguration: $0) } ?? plain,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "mock-exchange"),
             onServerRunning: { channel in
                 self.didStartListening(
                     MockExchangeEndpoint(
-                        host: configuration.host, port: channel.localAddress?.port ?? configuration.port))
+                        host: configuration.host, port: channel.localAddress?.port ?? configuration.port,
+                        isSecure: configuration.tls != nil))
             },
             logger: logger
         )
