@@ -11,7 +11,8 @@ let keys = UpbitCredentials(accessKey: "ak-test", secretKey: "sk-test-0123456789
 /// Runs a mock exchange and a router with the Upbit module pointed at it, over real sockets.
 func withUpbitAgainstMock(
     credentials: UpbitCredentials? = keys, algorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT",
-    audit: Duration? = nil, _ body: @Sendable (MarketDataRouter, MockExchangeServer) async throws -> Void
+    audit: Duration? = nil, debounce: Duration = .milliseconds(20),
+    _ body: @Sendable (MarketDataRouter, MockExchangeServer) async throws -> Void
 ) async throws {
     let server = MockExchangeServer(
         configuration: MockExchangeConfiguration(
@@ -28,7 +29,7 @@ func withUpbitAgainstMock(
         let router = MarketDataRouter(
             managers: [upbit],
             configuration: RouterConfiguration(
-                debounce: .milliseconds(20), gracePeriod: .zero, subscriptionAuditInterval: audit),
+                debounce: debounce, gracePeriod: .zero, subscriptionAuditInterval: audit),
             logger: quietLogger)
         group.addTask { try await router.run() }
         try await body(router, server)
@@ -91,6 +92,26 @@ extension Subscription {
             }
             let events = try await router.subscribe(to: .ticker, markets: [MarketCode("KRW-ETH")]).first(1)
             #expect(events.count == 1)
+        }
+    }
+
+    @Test func aBurstOfChangesNeverExceedsTheMessageLimits() async throws {
+        // The mock enforces Upbit's 5 messages/s and 100/min per connection with an error frame
+        // and a close; 40 changes in 2 s with no debounce must reach it without one.
+        try await withUpbitAgainstMock(debounce: .zero) { router, server in
+            let channel = ChannelKey(exchange: "upbit", channel: .public)
+            var live: [Subscription] = []
+            for index in 0..<40 {
+                live.append(try router.subscribe(to: .ticker, markets: [server.markets[index % 20]]))
+                if index % 2 == 1 { live.removeFirst().cancel() }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            await router.waitForUpstreamSync(on: channel)
+            let health = try #require(router.health().channels.first { $0.channel == channel })
+            #expect(health.reconnects == 0 && health.lastError == nil, "the exchange never closed for the rate")
+            #expect(health.upstreamMessages >= 5, "the changes were batched, not dropped")
+            #expect(router.upstreamTopics(on: channel) == router.desiredTopics(on: channel))
+            withExtendedLifetime(live) {}
         }
     }
 
