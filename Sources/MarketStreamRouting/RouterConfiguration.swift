@@ -25,6 +25,10 @@ public struct RouterConfiguration: Sendable {
     public var restFallback: RESTFallbackPolicy
     /// When a subscribed key counts as stale in health.
     public var freshness: FreshnessPolicy
+    /// Added to every window of a channel's message limits (default 250 ms): the exchange counts
+    /// messages when it processes them, so network jitter and its own delays can bunch messages
+    /// that left a full window apart. With the margin, Upbit's 5 per second becomes 5 per 1.25 s.
+    public var rateLimitMargin: Duration
 
     /// Creates a configuration.
     public init(
@@ -32,8 +36,9 @@ public struct RouterConfiguration: Sendable {
         reconnect: ReconnectPolicy = ReconnectPolicy(), snapshotTimeout: Duration = .seconds(5),
         keepsChannelsWarm: Bool = true, prefersRESTSnapshots: Bool = false,
         subscriptionAuditInterval: Duration? = .seconds(60), restFallback: RESTFallbackPolicy = RESTFallbackPolicy(),
-        freshness: FreshnessPolicy = FreshnessPolicy()
+        freshness: FreshnessPolicy = FreshnessPolicy(), rateLimitMargin: Duration = .milliseconds(250)
     ) {
+        self.rateLimitMargin = max(.zero, rateLimitMargin)
         self.freshness = freshness
         self.restFallback = restFallback
         self.subscriptionAuditInterval = subscriptionAuditInterval

@@ -108,7 +108,9 @@ extension Subscription {
             }
             await router.waitForUpstreamSync(on: channel)
             let health = try #require(router.health().channels.first { $0.channel == channel })
-            #expect(health.reconnects == 0 && health.lastError == nil, "the exchange never closed for the rate")
+            #expect(
+                health.reconnects == 0 && health.lastError == nil,
+                "the exchange never closed for the rate: \(health.lastError ?? "-")")
             #expect(health.upstreamMessages >= 5, "the changes were batched, not dropped")
             #expect(router.upstreamTopics(on: channel) == router.desiredTopics(on: channel))
             withExtendedLifetime(live) {}

@@ -73,9 +73,10 @@ final class ConnectionSession: ConnectionHandler {
     private func synchronizeSubscriptions(_ outbound: any WebSocketOutbound) async throws {
         let key = runtime.key
         let staysWarm = runtime.descriptor.staysWarm && router.configuration.keepsChannelsWarm
+        let margin = router.configuration.rateLimitMargin
         var sync = UpstreamSync(
             channel: key.channel, debounce: router.configuration.debounce,
-            messageLimits: runtime.descriptor.messageLimits)
+            messageLimits: runtime.descriptor.messageLimits.map { RateLimit($0.count, per: $0.interval + margin) })
         let auditInterval = router.configuration.subscriptionAuditInterval
         let auditMessage = auditInterval == nil ? nil : runtime.manager.auditMessage(for: key.channel)
         var nextAudit = router.now() + (auditInterval ?? .zero)

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 /// Every field of Upbit's WebSocket frames, with its DEFAULT and SIMPLE key per data type.
 enum UpbitField: Int, CaseIterable {
     case type, code, timestamp, streamType
@@ -23,10 +28,14 @@ enum UpbitField: Int, CaseIterable {
 /// Maps key bytes to fields for one data type and key style, by a 64-bit hash of the key checked
 /// against the key's bytes: an open-addressing table (no `Hasher`, no allocation per lookup).
 struct UpbitKeyTable: Sendable {
-    private var fields: [UpbitField?]
-    private var hashes: [UInt64]
-    private var keyStarts: [Int]
-    private var keyLengths: [Int]
+    private struct Slot: Sendable {
+        var field: UpbitField?
+        var hash: UInt64 = 0
+        var keyStart = 0
+        var keyLength = 0
+    }
+
+    private var slots: [Slot]
     private var keyBytes: [UInt8] = []
     private let mask: Int
 
@@ -34,49 +43,60 @@ struct UpbitKeyTable: Sendable {
         var size = 16
         while size < pairs.count * 4 { size *= 2 }
         mask = size - 1
-        fields = Array(repeating: nil, count: size)
-        hashes = Array(repeating: 0, count: size)
-        keyStarts = Array(repeating: 0, count: size)
-        keyLengths = Array(repeating: 0, count: size)
+        slots = Array(repeating: Slot(), count: size)
         for (field, key) in pairs {
             let bytes = Array(key.utf8)
             let hash = bytes.withUnsafeBufferPointer { Self.hash($0, 0..<$0.count) }
             var slot = Int(truncatingIfNeeded: hash) & mask
-            while fields[slot] != nil {
-                precondition(hashes[slot] != hash, "hash collision in an Upbit key table: \(key)")
+            while slots[slot].field != nil {
+                precondition(slots[slot].hash != hash, "hash collision in an Upbit key table: \(key)")
                 slot = (slot + 1) & mask
             }
-            fields[slot] = field
-            hashes[slot] = hash
-            keyStarts[slot] = keyBytes.count
-            keyLengths[slot] = bytes.count
+            slots[slot] = Slot(field: field, hash: hash, keyStart: keyBytes.count, keyLength: bytes.count)
             keyBytes += bytes
         }
     }
 
+    /// A hash of a key from its length and its first and last eight bytes (two unaligned loads,
+    /// not a loop over the bytes): distinct for every key of the tables (checked when a table is
+    /// built), and a match is always confirmed byte for byte.
+    @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for index in range {
-            hash ^= UInt64(bytes[index])
-            hash &*= 0x100_0000_01b3
+        let count = range.count
+        guard count > 0, let start = bytes.baseAddress else { return 0 }
+        let base = UnsafeRawPointer(start + range.lowerBound)
+        var hash = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
+        if count >= 8 {
+            let first = base.loadUnaligned(as: UInt64.self)
+            let last = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            hash ^= first &* 0xFF51_AFD7_ED55_8CCD
+            hash = (hash << 31 | hash >> 33) ^ (last &* 0xC4CE_B9FE_1A85_EC53)
+        } else {
+            var word: UInt64 = 0
+            for offset in 0..<count {
+                word |= UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) << (8 * offset)
+            }
+            hash ^= word &* 0xFF51_AFD7_ED55_8CCD
         }
-        return hash
+        return hash ^ (hash >> 29)
     }
 
     func field(hash: UInt64, key range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> UpbitField? {
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while let field = fields[slot] {
-            if hashes[slot] == hash {
-                guard keyLengths[slot] == range.count else { return nil }
-                let start = keyStarts[slot]
-                for offset in 0..<range.count where keyBytes[start + offset] != bytes[range.lowerBound + offset] {
-                    return nil
+        slots.withUnsafeBufferPointer { slots in
+            var index = Int(truncatingIfNeeded: hash) & mask
+            while let field = slots[index].field {
+                let slot = slots[index]
+                if slot.hash == hash {
+                    guard slot.keyLength == range.count, let start = bytes.baseAddress else { return nil }
+                    let same = keyBytes.withUnsafeBufferPointer { keys in
+                        memcmp(keys.baseAddress! + slot.keyStart, start + range.lowerBound, range.count) == 0
+                    }
+                    return same ? field : nil
                 }
-                return field
+                index = (index + 1) & mask
             }
-            slot = (slot + 1) & mask
+            return nil
         }
-        return nil
     }
 }
 
