@@ -27,6 +27,7 @@ let package = Package(
         .executable(name: "spread-monitor", targets: ["spread-monitor"]),
         .executable(name: "multi-component", targets: ["multi-component"]),
         .executable(name: "two-exchanges", targets: ["two-exchanges"]),
+        .executable(name: "momentum-trader", targets: ["momentum-trader"]),
         // Data-type plugins, loaded at run time with dlopen (`--plugin`).
         .library(name: "Spread", type: .dynamic, targets: ["Spread"]),
         .library(name: "VWAP", type: .dynamic, targets: ["VWAP"]),
@@ -199,6 +200,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/TwoExchanges",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "momentum-trader",
+            dependencies: [
+                "MarketStreamCore",
+                "MarketStreamRouting",
+                "MockExchange",
+                "UpbitExchange",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/MomentumTrader",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -209,6 +209,29 @@ func marketstream(
         #expect(lines.contains { $0.hasPrefix("upbit-style/public: streaming") })
     }
 
+    @Test func momentumTraderTradesThroughAPrivateStreamOutage() throws {
+        let result = try marketstream(
+            ["--duration", "12", "--threshold", "0", "--lookback", "3", "--outage-at", "2", "--outage-for", "2"],
+            timeout: .seconds(60), program: "momentum-trader")
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("momentum-trader: KRW-BTC, KRW-ETH on mock") == true)
+        #expect(lines.contains { $0.contains("outage: the private stream now rejects the key") })
+        let modes = lines.filter { $0.contains("private channel: ") && $0.hasPrefix("[") }
+        #expect(modes.first?.hasSuffix("private channel: rest-polling") == true, "\(modes)")
+        #expect(modes.last?.hasSuffix("private channel: stream") == true, "\(modes)")
+        #expect(lines.contains { $0.contains("BUY  KRW-") }, "a zero threshold buys on the first rise")
+        #expect(lines.contains { $0.contains(" fill  KRW-") })
+        #expect(
+            lines.contains { $0.hasPrefix("  PnL: ") && $0.hasSuffix("KRW since the first signal (fees included)") })
+        #expect(lines.contains { $0.hasPrefix("  orders: ") && !$0.hasPrefix("  orders: 0 placed") })
+    }
+
+    @Test func momentumTraderRefusesRealOrdersWithoutLive() throws {
+        let result = try marketstream(["--exchange", "upbit"], program: "momentum-trader")
+        #expect(result.status != 0 && result.err.contains("--live"))
+    }
+
     @Test func spreadMonitorReportsAMissingPluginInOneLine() throws {
         let result = try marketstream(["--plugin", "/nonexistent/libSpread.so"], program: "spread-monitor")
         #expect(result.status != 0 && result.out.isEmpty)

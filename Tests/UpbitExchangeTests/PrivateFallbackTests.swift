@@ -84,6 +84,18 @@ private extension MarketDataRouter {
             }
             #expect((router.privateChannel?.polledEvents ?? 0) >= 3)
 
+            // A market order fills between two polls: its fill and final state still arrive.
+            let bought = try await upbit.rest.placeOrder(.marketBuy(btc, funds: 50_000))
+            let filled = try await orders.first(2) {
+                if case .myOrder(let order) = $0.payload { return order.uuid == bought.uuid }
+                return false
+            }
+            let states = filled.compactMap { event -> String? in
+                if case .myOrder(let order) = event.payload { return order.state }
+                return nil
+            }
+            #expect(states == ["trade", "done"] && filled.allSatisfy { $0.stream == .polled })
+
             // The stream comes back: polling stops once it has stayed up, and events are realtime again.
             server.setFaults(MockFaults())
             #expect(try await eventually { router.privateChannel?.mode == .stream })

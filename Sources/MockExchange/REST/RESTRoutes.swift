@@ -146,6 +146,21 @@ extension MockExchangeCore {
                 return (w.bytes, [])
             }
         }
+        router.get("/v1/orders/closed") { request, _ in
+            try await self.exchange(request, body: nil) { state, _ in
+                let market = request.uri.queryParameters["market"].map(String.init)
+                let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 100
+                guard (1...1_000).contains(limit) else { throw RESTFailure.badRequest("limit 은 1 이상 1000 이하여야 합니다.") }
+                let ascending = request.uri.queryParameters["order_by"] == "asc"
+                var orders = state.ledger.closedOrders.filter { market == nil || $0.market.rawValue == market }
+                if ascending { orders.reverse() }
+                var w = JSONWriter()
+                w.beginArray()
+                for order in orders.prefix(limit) { RESTResponses.order(order, includeTrades: false, into: &w) }
+                w.endArray()
+                return (w.bytes, [])
+            }
+        }
         router.get("/v1/order") { request, _ in
             try await self.exchange(request, body: nil) { state, _ in
                 guard let order = Self.findOrder(request, in: state.ledger) else {

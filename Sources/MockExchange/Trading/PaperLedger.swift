@@ -50,6 +50,11 @@ struct PaperLedger: Sendable {
         self.feeRate = feeRate
     }
 
+    /// Finished orders (`done` or `cancel`), newest first.
+    var closedOrders: [Order] {
+        orders.values.filter { $0.state == "done" || $0.state == "cancel" }.sorted { $0.createdAt > $1.createdAt }
+    }
+
     var openOrders: [Order] { orders.values.filter { $0.state == "wait" }.sorted { $0.createdAt < $1.createdAt } }
 
     /// Places an order; a marketable one fills at once against the book.

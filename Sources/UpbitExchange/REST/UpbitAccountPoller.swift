@@ -1,8 +1,8 @@
 import MarketStreamCore
 
 /// Serves `myAsset` and `myOrder` from REST while the private stream is unavailable: balances from
-/// `GET /v1/accounts`, orders from `GET /v1/orders/open` plus `GET /v1/order` for orders that
-/// filled or left the book. Reports only changes, as the stream would, with stream
+/// `GET /v1/accounts`; orders from `GET /v1/orders/open`, `GET /v1/orders/closed` (orders that
+/// finished between two polls, market orders included) and `GET /v1/order` for their fills. Reports only changes, as the stream would, with stream
 /// ``StreamKind/polled``; every call is a background call, so orders placed meanwhile go first.
 struct UpbitAccountPoller: RESTFallbackPoller {
     let rest: UpbitRESTClient
@@ -11,6 +11,8 @@ struct UpbitAccountPoller: RESTFallbackPoller {
     private var openOrders: [String: UpbitOrder] = [:]
     /// Fills already reported, per order.
     private var reportedFills: [String: Int] = [:]
+    /// Finished orders already known (reported, or finished before polling began).
+    private var knownClosed: Set<String>?
     private var assetSequence = 0
 
     init(rest: UpbitRESTClient, interval: Duration) {
@@ -69,15 +71,20 @@ struct UpbitAccountPoller: RESTFallbackPoller {
                 if wanted(order.market) { events += fillEvents(detailed, context: context) }
             }
         }
-        // Orders that left the book filled or were cancelled: their last fills, then the final state.
-        for (uuid, order) in openOrders where nowOpen[uuid] == nil {
-            let final = try await rest.order(uuid: uuid, priority: .background)
-            if wanted(order.market) {
-                events += fillEvents(final, context: context)
-                events.append(orderEvent(final, context: context))
+        // Orders that finished since the last poll — left the book, or placed and filled in
+        // between (market orders): their fills not yet reported, then the final state.
+        let closed = try await rest.closedOrders(limit: 100, priority: .background)
+        if let known = knownClosed {
+            for order in closed where !known.contains(order.uuid) {
+                let final = try await rest.order(uuid: order.uuid, priority: .background)
+                if wanted(order.market) {
+                    events += fillEvents(final, context: context)
+                    events.append(orderEvent(final, context: context))
+                }
+                reportedFills[order.uuid] = nil
             }
-            reportedFills[uuid] = nil
         }
+        knownClosed = Set(closed.map(\.uuid))
         openOrders = nowOpen
         return events
     }

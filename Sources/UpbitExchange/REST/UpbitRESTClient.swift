@@ -98,6 +98,20 @@ public struct UpbitRESTClient: Sendable {
         return try list(json, endpoint: "GET /v1/orders/open", UpbitOrder.init(json:))
     }
 
+    /// Finished orders (`GET /v1/orders/closed`, states `done` and `cancel`), newest first.
+    public func closedOrders(market: MarketCode? = nil, limit: Int = 100, priority: UpbitRequestPriority = .query)
+        async throws(UpbitRESTError) -> [UpbitOrder]
+    {
+        guard (1...1_000).contains(limit) else {
+            throw UpbitRESTError(.invalidRequest, endpoint: "GET /v1/orders/closed", message: "limit must be 1 to 1000")
+        }
+        var query = market.map { [("market", $0.rawValue)] } ?? []
+        query += [("limit", String(limit)), ("order_by", "desc")]
+        let json = try await call(
+            .GET, "/v1/orders/closed", query: query, group: .default, priority: priority, private: true)
+        return try list(json, endpoint: "GET /v1/orders/closed", UpbitOrder.init(json:))
+    }
+
     /// One order with its fills (`GET /v1/order`).
     public func order(uuid: String, priority: UpbitRequestPriority = .query) async throws(UpbitRESTError)
         -> UpbitOrder
