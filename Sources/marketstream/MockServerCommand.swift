@@ -1,9 +1,11 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Logging
 import MarketStreamCore
 import MockExchange
 import NIOSSL
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -40,6 +42,10 @@ struct MockServerCommand: AsyncParsableCommand {
     var slowMilliseconds: Int?
     @Option(name: .customLong("malformed-fraction"), help: "Fault: fraction (0-1) of data frames sent malformed.")
     var malformedFraction: Double = 0
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Serve Prometheus metrics (connections, events, frames, REST calls) at http://127.0.0.1:PORT/metrics.")
+    var metricsPort: Int?
     @Option(name: .customLong("tls-cert"), help: "Serve wss:// and https:// with this PEM certificate chain.")
     var tlsCertificate: String?
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.") var tlsKey: String?
@@ -57,6 +63,9 @@ struct MockServerCommand: AsyncParsableCommand {
         guard (0...1).contains(malformedFraction) else { throw UsageError("--malformed-fraction must be 0 to 1") }
         if let dropEvery, dropEvery <= 0 { throw UsageError("--drop-every must be positive") }
         if let slowMilliseconds, slowMilliseconds < 0 { throw UsageError("--slow-ms must not be negative") }
+        if let metricsPort, !(1...65_535).contains(metricsPort) {
+            throw UsageError("--metrics-port must be between 1 and 65535")
+        }
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
             throw UsageError("--tls-cert and --tls-key go together")
         }
@@ -87,15 +96,24 @@ struct MockServerCommand: AsyncParsableCommand {
                 throw CommandFailure(message: "cannot use --tls-cert/--tls-key: \(error)")
             }
         }
+        let registry = PrometheusCollectorRegistry()
         let server = MockExchangeServer(
             configuration: MockExchangeConfiguration(
                 host: host, port: port, seed: seed, marketCount: markets, updatesPerSecond: rate,
                 credentials: credentials, idleTimeout: .milliseconds(Int64(idleTimeout * 1_000)), faults: faults,
                 replaySteps: replay, tls: tls),
-            logger: logger)
+            logger: logger,
+            metricsFactory: metricsPort == nil ? MetricsSystem.factory : MetricsEndpoint.makeFactory(registry: registry)
+        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server), .init(service: EndpointAnnouncer(server: server)),
+        ]
+        if let metricsPort {
+            services.append(.init(service: MetricsEndpoint(registry: registry, port: metricsPort, logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: server), .init(service: EndpointAnnouncer(server: server))],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -1,10 +1,12 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Logging
 import MarketStreamCore
 import MarketStreamPlugins
 import MarketStreamRouting
 import MockExchange
+import Prometheus
 import UpbitExchange
 
 /// `marketstream watch`: streams live events from the embedded mock exchange or from Upbit.
@@ -49,6 +51,13 @@ struct WatchCommand: AsyncParsableCommand {
     var plugins: [String] = []
     @Option(name: .customLong("ca-file"), help: "A PEM CA certificate to trust in addition to the system's.")
     var caFile: String?
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics while watching.")
+    var metricsPort: Int?
+    @Option(
+        name: .customLong("health-interval"), help: "Print a health snapshot as a JSON line on stderr every S seconds.")
+    var healthInterval: Double?
 
     func validate() throws {
         do {
@@ -68,6 +77,10 @@ struct WatchCommand: AsyncParsableCommand {
         if let restEndpoint, !(restEndpoint.hasPrefix("http://") || restEndpoint.hasPrefix("https://")) {
             throw UsageError("--rest-endpoint must start with http:// or https://")
         }
+        if let metricsPort, !(1...65_535).contains(metricsPort) {
+            throw UsageError("--metrics-port must be between 1 and 65535")
+        }
+        if let healthInterval, healthInterval <= 0 { throw UsageError("--health-interval must be positive") }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw UsageError("--ca-file '\(caFile)' cannot be read")
         }
@@ -147,7 +160,11 @@ struct WatchCommand: AsyncParsableCommand {
         kinds: [DataKind], markets: [MarketCode], exchange: UpbitExchange, handlers: HandlerRegistry,
         output: WatchOutput, logger: Logger
     ) async throws {
-        let router = MarketDataRouter(managers: [exchange], handlers: handlers, logger: logger)
+        let registry = PrometheusCollectorRegistry()
+        let router = MarketDataRouter(
+            managers: [exchange], handlers: handlers, logger: logger,
+            metricsFactory: metricsPort == nil ? MetricsSystem.factory : MetricsEndpoint.makeFactory(registry: registry)
+        )
         let subscriptions = try kinds.map { kind in
             try router.subscribe(to: kind, markets: kind.isPrivate ? [] : markets)
         }
@@ -156,6 +173,18 @@ struct WatchCommand: AsyncParsableCommand {
         let seconds = duration
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await router.run() }
+            if let metricsPort {
+                group.addTask { try await MetricsEndpoint(registry: registry, port: metricsPort, logger: logger).run() }
+            }
+            if let healthInterval {
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .milliseconds(Int64(healthInterval * 1_000)))
+                        let line = HealthLine.json(router.health(), at: MarketDataRouter.systemWallClock()) + "\n"
+                        FileHandle.standardError.write(Data(line.utf8))
+                    }
+                }
+            }
             for subscription in subscriptions {
                 group.addTask {
                     for try await event in subscription { sink.yield(event) }
@@ -170,18 +199,31 @@ struct WatchCommand: AsyncParsableCommand {
             defer { group.cancelAll() }
             var printed = 0
             var connected = false
+            // On a terminal without --json: a live table, redrawn at most four times a second.
+            var table = !json && isatty(STDOUT_FILENO) == 1 ? WatchTable() : nil
+            let clock = ContinuousClock()
+            var lastDraw = clock.now - .seconds(1)
+            defer { if let table { output.raw(table.render(health: router.health())) } }
             for await event in events {
                 switch event {
                 case .market(let market):
                     connected = true
-                    output.write(market)
+                    if table != nil {
+                        table?.update(market)
+                        if clock.now - lastDraw >= .milliseconds(250), let table {
+                            output.raw(table.render(health: router.health()))
+                            lastDraw = clock.now
+                        }
+                    } else {
+                        output.write(market)
+                    }
                     printed += 1
                     if let limit, printed >= limit { return }
                 case .connection(let change):
                     if case .reconnecting(let attempt, _, let reason) = change.kind, !connected, attempt >= 3 {
                         throw CommandFailure(message: "cannot stream from \(exchange.configuration.baseURL): \(reason)")
                     }
-                    if !json { output.note(change.description) }
+                    if !json && table == nil { output.note(change.description) }
                 }
             }
         }
@@ -216,6 +258,10 @@ struct WatchOutput: Sendable {
         }
         line.append(UInt8(ascii: "\n"))
         FileHandle.standardOutput.write(Data(line))
+    }
+
+    func raw(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 
     func note(_ text: String) {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// Runs a program the build produced next to the test bundle (`marketstream` unless told otherwise).
 func marketstream(
     _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60),
@@ -92,6 +96,53 @@ func marketstream(
         let lines = text.split(separator: "\n")
         #expect(lines.first?.hasPrefix("listening on ws://127.0.0.1:") == true)
         #expect(lines.dropFirst().first?.hasPrefix("rest http://127.0.0.1:") == true)
+    }
+}
+
+/// `--health-interval` and `--metrics-port`.
+@Suite struct CLIObservabilityTests {
+    @Test func healthSnapshotsAreJSONLinesOnStandardError() throws {
+        let result = try marketstream(["watch", "--json", "--duration", "2.5", "--health-interval", "0.5"])
+        #expect(result.status == 0, "\(result.err)")
+        let snapshots = result.err.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(snapshots.count >= 3, "\(result.err)")
+        let last = try #require(snapshots.last)
+        #expect(last["status"] as? String == "healthy")
+        let channels = try #require(last["channels"] as? [[String: Any]])
+        let publicChannel = try #require(channels.first { $0["channel"] as? String == "public" })
+        #expect(publicChannel["state"] as? String == "streaming" && publicChannel["mode"] as? String == "stream")
+        #expect((publicChannel["messages"] as? Int ?? 0) > 0 && publicChannel["upstream_topics"] as? Int == 1)
+        #expect(!result.out.isEmpty, "events still go to stdout")
+    }
+
+    @Test func theMockServerServesPrometheusMetrics() throws {
+        let port = Int.random(in: 20_000..<60_000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("marketstream")
+        process.arguments = ["mock-server", "--port", "0", "--rate", "200", "--metrics-port", String(port)]
+        process.standardOutput = Pipe()
+        try process.run()
+        defer {
+            process.interrupt()
+            process.waitUntilExit()
+        }
+        var text = ""
+        for _ in 0..<100 where !text.contains("mock_exchange_events_published") {
+            text = (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/metrics")!, encoding: .utf8)) ?? ""
+            if text.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(text.contains("# TYPE mock_exchange_events_published counter"), "\(text)")
+        #expect(text.contains("mock_exchange_connections"))
+    }
+
+    @Test func badObservabilityFlagsFailInOneLine() throws {
+        for arguments in [["watch", "--metrics-port", "0"], ["watch", "--health-interval", "0"]] {
+            let result = try marketstream(arguments)
+            #expect(result.status != 0 && result.err.split(separator: "\n").count == 1, "\(arguments)")
+        }
     }
 }
 

@@ -30,7 +30,7 @@ private func withFailingPrivateStream(
                 debounce: .milliseconds(20), gracePeriod: .zero,
                 reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(400)),
                 subscriptionAuditInterval: nil,
-                restFallback: RESTFallbackPolicy(recoveryPeriod: .milliseconds(300))),
+                restFallback: RESTFallbackPolicy(recoveryPeriod: .seconds(1))),
             logger: quietLogger)
         group.addTask { try await router.run() }
         try await body(router, upbit, server)

@@ -11,7 +11,7 @@ let keys = UpbitCredentials(accessKey: "ak-test", secretKey: "sk-test-0123456789
 /// Runs a mock exchange and a router with the Upbit module pointed at it, over real sockets.
 func withUpbitAgainstMock(
     credentials: UpbitCredentials? = keys, algorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT",
-    audit: Duration? = nil, debounce: Duration = .milliseconds(20),
+    audit: Duration? = nil, debounce: Duration = .milliseconds(20), rateLimitMargin: Duration = .milliseconds(250),
     _ body: @Sendable (MarketDataRouter, MockExchangeServer) async throws -> Void
 ) async throws {
     let server = MockExchangeServer(
@@ -29,7 +29,8 @@ func withUpbitAgainstMock(
         let router = MarketDataRouter(
             managers: [upbit],
             configuration: RouterConfiguration(
-                debounce: debounce, gracePeriod: .zero, subscriptionAuditInterval: audit),
+                debounce: debounce, gracePeriod: .zero, subscriptionAuditInterval: audit,
+                rateLimitMargin: rateLimitMargin),
             logger: quietLogger)
         group.addTask { try await router.run() }
         try await body(router, server)
@@ -161,8 +162,15 @@ extension Subscription {
             let ticks = try router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")])
             _ = try await ticks.first(1)
             server.sendMalformedFrames()
-            _ = try await ticks.first(3, where: { $0.stream == .realtime })
-            #expect((router.health().channels.first { $0.channel.channel == .public }?.malformedFrames ?? 0) >= 1)
+            let malformed = { router.health().channels.first { $0.channel.channel == .public }?.malformedFrames ?? 0 }
+            // Three realtime ticks after the malformed frame was counted: the stream went on.
+            var after = 0
+            for try await event in ticks {
+                guard case .market(let tick) = event, tick.stream == .realtime else { continue }
+                if malformed() >= 1 { after += 1 }
+                if after == 3 { break }
+            }
+            #expect(after == 3 && malformed() >= 1)
             #expect(router.health().channels.first { $0.channel.channel == .public }?.reconnects == 0)
         }
     }

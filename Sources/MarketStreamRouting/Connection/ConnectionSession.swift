@@ -168,6 +168,8 @@ final class ConnectionSession: ConnectionHandler {
     /// - Returns: When to check again, while polling and not yet stable.
     private func endFallbackWhenStable(now: Duration) -> Duration? {
         guard runtime.fallbackActive.load(ordering: .relaxed), let establishedAt else { return nil }
+        // A connection whose credentials the exchange rejected is about to be closed: not a recovery.
+        if exchangeError?.code == .authenticationUnavailable { return nil }
         let stableAt = establishedAt + router.configuration.restFallback.recoveryPeriod
         guard now >= stableAt else { return stableAt }
         router.endFallback(runtime, logger: logger)

@@ -229,6 +229,7 @@ extension MockExchangeCore {
     ) throws -> Response {
         let now = Self.wallMilliseconds()
         let (admission, remaining) = admit(group: group, limit: configuration.restQuotationPerSecond)
+        metrics.restCall(group: group, status: admission.status)
         if let refusal = admission.refusal(remaining: remaining) { return refusal }
         do {
             let bytes = try state.withLock { try body($0.simulator, now) }
@@ -243,6 +244,7 @@ extension MockExchangeCore {
         _ request: Request, body: String?, _ handler: (inout State, Int64) throws -> ([UInt8], [MarketEvent])
     ) async throws -> Response {
         let (admission, remaining) = admit(group: "default", limit: configuration.restExchangePerSecond)
+        metrics.restCall(group: "default", status: admission.status)
         if let refusal = admission.refusal(remaining: remaining) { return refusal }
         let claims: JWTVerifier.Claims
         do {
@@ -358,6 +360,15 @@ enum RESTAdmission {
     case refused
     /// 418: blocked for continuing after 429s.
     case blocked(retryAfter: Duration)
+
+    /// The status the call is answered with when refused (200 when admitted).
+    var status: Int {
+        switch self {
+        case .admitted: 200
+        case .refused: 429
+        case .blocked: 418
+        }
+    }
 
     func refusal(remaining: String) -> Response? {
         switch self {

@@ -61,7 +61,7 @@ extension MockExchangeCore {
         let session = WebSocketSession(core: self, channel: channel)
         try await session.run(
             outboundFrames: frames, inbound: inbound, outbound: outbound, statusSource: { connection.isPinging },
-            receive: { [self] text in connection.receive(text: text, at: self.elapsed(), exchange: self) })
+            receive: { [self] text, arrived in connection.receive(text: text, at: arrived, exchange: self) })
     }
 
     private func runIncremental(
@@ -78,6 +78,6 @@ extension MockExchangeCore {
         let session = WebSocketSession(core: self, channel: channel)
         try await session.run(
             outboundFrames: frames, inbound: inbound, outbound: outbound, statusSource: nil,
-            receive: { [self] text in connection.receive(text: text, exchange: self) })
+            receive: { [self] text, _ in connection.receive(text: text, exchange: self) })
     }
 }

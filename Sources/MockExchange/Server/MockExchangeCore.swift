@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import MarketStreamCore
 import MarketStreamRouting
@@ -33,8 +34,11 @@ final class MockExchangeCore: Sendable {
     private let activeFaults: Mutex<MockFaults>
     let origin = ContinuousClock.now
 
-    init(configuration: MockExchangeConfiguration) {
+    let metrics: MockMetrics
+
+    init(configuration: MockExchangeConfiguration, metricsFactory: any MetricsFactory) {
         self.configuration = configuration
+        self.metrics = MockMetrics(factory: metricsFactory)
         let now = Self.wallMilliseconds()
         activeFaults = Mutex(configuration.faults)
         state = Mutex(
@@ -70,6 +74,7 @@ final class MockExchangeCore: Sendable {
         state.withLock { state in
             state.upbitConnections[connection.id] = connection
             state.channels[connection.id] = channel
+            metrics.connections.record(state.channels.count)
         }
     }
 
@@ -77,6 +82,7 @@ final class MockExchangeCore: Sendable {
         state.withLock { state in
             state.incrementalConnections[connection.id] = connection
             state.channels[connection.id] = channel
+            metrics.connections.record(state.channels.count)
         }
     }
 
@@ -85,6 +91,7 @@ final class MockExchangeCore: Sendable {
             state.upbitConnections[id] = nil
             state.incrementalConnections[id] = nil
             state.channels[id] = nil
+            metrics.connections.record(state.channels.count)
         }
     }
 
@@ -133,6 +140,7 @@ final class MockExchangeCore: Sendable {
         _ events: [MarketEvent], upbit: [UpbitConnection], incremental: [IncrementalConnection], faults: MockFaults
     ) {
         guard !faults.stalled, !events.isEmpty else { return }
+        metrics.eventsPublished.increment(by: events.count)
         for event in events {
             var cache = EncodeCache(event: event)
             var incrementalFrame: ByteBuffer?

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -53,8 +54,13 @@ public final class MockExchangeServer: Service, Sendable {
     /// - Parameters:
     ///   - configuration: Market, limits, credentials and faults.
     ///   - logger: Where the server logs.
-    public init(configuration: MockExchangeConfiguration = MockExchangeConfiguration(), logger: Logger) {
-        core = MockExchangeCore(configuration: configuration)
+    ///   - metricsFactory: Where its figures go (connections, events published, frames written, REST
+    ///     calls by group and status); the bootstrapped system by default.
+    public init(
+        configuration: MockExchangeConfiguration = MockExchangeConfiguration(), logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
+        core = MockExchangeCore(configuration: configuration, metricsFactory: metricsFactory)
         self.logger = logger
     }
 

@@ -1,3 +1,5 @@
+import CoreMetrics
+import DequeModule
 import HummingbirdWebSocket
 import Logging
 import MarketStreamCore
@@ -17,19 +19,22 @@ struct WebSocketSession {
     ///   - inbound: Frames from the client.
     ///   - outbound: Writes to the client.
     ///   - statusSource: Whether the client asked for `{"status":"UP"}` (Upbit's text `PING`).
-    ///   - receive: The dialect's handler of one text message.
+    ///   - receive: The dialect's handler of one text message, with the time it arrived.
     func run(
         outboundFrames: OutboundQueue, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
-        statusSource: (@Sendable () -> Bool)?, receive: @escaping @Sendable (String) -> Void
+        statusSource: (@Sendable () -> Bool)?, receive: @escaping @Sendable (String, Duration) -> Void
     ) async throws {
         let lastActivity = LastActivity(core.elapsed())
         let markActive: @Sendable () -> Void = { [core] in lastActivity.mark(core.elapsed()) }
-        await ActivityObserver.install(on: channel, onActivity: markActive)
+        let arrivals = ArrivalTimes()
+        await ActivityObserver.install(
+            on: channel, onActivity: markActive, onMessage: { [core] in arrivals.record(core.elapsed()) })
         let core = self.core
         let channel = self.channel
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while let batch = await outboundFrames.nextBatch() {
+                    core.metrics.framesWritten.increment(by: batch.count)
                     var pending: [NIOWebSocket.WebSocketFrame] = []
                     pending.reserveCapacity(batch.count)
                     for frame in batch {
@@ -63,8 +68,8 @@ struct WebSocketSession {
                 for try await message in inbound.messages(maxSize: 1 << 20) {
                     markActive()
                     switch message {
-                    case .text(let text): receive(text)
-                    case .binary(let buffer): receive(String(buffer: buffer))
+                    case .text(let text): receive(text, arrivals.next() ?? core.elapsed())
+                    case .binary(let buffer): receive(String(buffer: buffer), arrivals.next() ?? core.elapsed())
                     }
                 }
             }
@@ -120,4 +125,13 @@ final class LastActivity: Sendable {
     private static func nanoseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
+}
+
+/// When each inbound message arrived, in order (written on the event loop, read by the session).
+final class ArrivalTimes: Sendable {
+    private let times = Mutex(Deque<Duration>())
+
+    func record(_ time: Duration) { times.withLock { $0.append(time) } }
+
+    func next() -> Duration? { times.withLock { $0.popFirst() } }
 }
