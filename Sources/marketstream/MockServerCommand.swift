@@ -15,7 +15,7 @@ struct MockServerCommand: AsyncParsableCommand {
         commandName: "mock-server",
         abstract: "Run the local Upbit-compatible mock exchange (WebSocket + REST, paper trading, faults).",
         discussion: """
-            The first line of output is `listening on ws://HOST:PORT`; the second names the REST base.
+            The first line of output is `listening on ws://HOST:PORT` (wss:// with --tls-cert); the second names the REST base.
             Upbit paths: /websocket/v1, /websocket/v1/private, /v1/...; incremental dialect: /ws.
             """
     )

@@ -21,6 +21,13 @@ struct WatchCommand: AsyncParsableCommand {
             UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY. --plugin loads a data-type plugin (a path, or a \
             name looked up in the colon-separated directories of MARKETSTREAM_PLUGIN_PATH); its \
             kind can then be given in --types.
+
+            Output: with --json, one JSON object per event (exchange, type, code, stream = \
+            snapshot, realtime or polled, timestamp, received_at, epoch, then Upbit's DEFAULT field \
+            names with exact decimals); otherwise a live table on a terminal, or one plain line \
+            per event when stdout is not a terminal. Exit status 0 after --count events or \
+            --duration seconds; bad flags and unreachable endpoints print one line on stderr and \
+            exit non-zero.
             """
     )
 
