@@ -3,7 +3,7 @@ import Logging
 import MarketStreamCore
 import Synchronization
 
-/// When the router switches a channel to REST polling and back (see ``RESTFallbackProvider``).
+/// When the router switches a channel to REST polling and back (see `RESTFallbackProvider`).
 public struct RESTFallbackPolicy: Sendable, Hashable {
     /// Whether channels whose exchange module offers a REST fallback use it (default `true`).
     public var isEnabled: Bool
@@ -26,7 +26,7 @@ public struct RESTFallbackPolicy: Sendable, Hashable {
 public enum ChannelDataMode: String, Sendable, Hashable, CustomStringConvertible {
     /// Over the WebSocket stream.
     case stream
-    /// Over REST polling, while the stream is unavailable; events carry ``StreamKind/polled``.
+    /// Over REST polling, while the stream is unavailable; events carry `StreamKind/polled`.
     case restPolling = "rest-polling"
 
     public var description: String { rawValue }

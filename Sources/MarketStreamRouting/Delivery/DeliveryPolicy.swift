@@ -24,7 +24,7 @@ public struct DeliveryPolicy: Sendable, Hashable, CustomStringConvertible {
     public static func throttle(_ interval: Duration) -> Self { .init(base: .throttle(interval)) }
 
     /// Never drop: when the buffer is full, the subscription ends with
-    /// ``MarketStreamError/Code/subscriberTooSlow`` after the buffered events. For private order
+    /// `MarketStreamError/Code/subscriberTooSlow` after the buffered events. For private order
     /// and balance events, where a silent gap would be worse than a loud failure.
     public static var lossless: Self { .init(base: .lossless) }
 

@@ -9,13 +9,13 @@ extension MarketDataRouter {
     /// Over the live connection the request joins the next batched upstream message, which
     /// re-lists every live topic, so a snapshot never cancels another component's stream. When
     /// ``RouterConfiguration/prefersRESTSnapshots`` is set and the exchange module is a
-    /// ``RESTSnapshotProvider``, REST answers instead.
+    /// `RESTSnapshotProvider`, REST answers instead.
     /// - Parameters:
     ///   - kind: The data kind.
     ///   - markets: The markets.
     ///   - exchange: The exchange; may be omitted when the router routes exactly one.
     /// - Returns: One snapshot event per market, in the order of `markets`.
-    /// - Throws: ``MarketStreamError``: validation errors, `.timedOut` when the exchange did not
+    /// - Throws: `MarketStreamError`: validation errors, `.timedOut` when the exchange did not
     ///   answer for every market within ``RouterConfiguration/snapshotTimeout``, `.routerShutDown`.
     public func snapshot(of kind: DataKind, markets: [MarketCode], on exchange: ExchangeID? = nil) async throws
         -> [MarketEvent]

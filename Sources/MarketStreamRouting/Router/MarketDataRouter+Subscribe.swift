@@ -15,7 +15,7 @@ extension MarketDataRouter {
     ///   - exchange: The exchange; may be omitted when the router routes exactly one.
     ///   - policy: The delivery policy; defaults to ``DeliveryPolicy/default(for:)``.
     /// - Returns: The event stream.
-    /// - Throws: ``MarketStreamError``: `.unknownExchange`, `.unsupportedDataKind`,
+    /// - Throws: `MarketStreamError`: `.unknownExchange`, `.unsupportedDataKind`,
     ///   `.authenticationUnavailable`, `.invalidArgument` (no markets) or `.routerShutDown`.
     public func subscribe(
         to kind: DataKind, markets: [MarketCode], on exchange: ExchangeID? = nil, policy: DeliveryPolicy? = nil
@@ -46,7 +46,7 @@ extension MarketDataRouter {
     /// - Parameter id: `<module>.<instance>` (for example `chart.KRW-BTC-1m`): 1–128 visible
     ///   ASCII characters, unique among open clients.
     /// - Returns: The handle; closing or releasing it ends its subscriptions.
-    /// - Throws: ``MarketStreamError/Code/duplicateClientID``, `.invalidArgument` or `.routerShutDown`.
+    /// - Throws: `MarketStreamError/Code/duplicateClientID`, `.invalidArgument` or `.routerShutDown`.
     public func client(_ id: String) throws(MarketStreamError) -> MarketDataClient {
         guard (1...128).contains(id.utf8.count), id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw MarketStreamError(.invalidArgument, "invalid client id '\(id)': use <module>.<instance>")

@@ -98,7 +98,7 @@ public final class MarketDataRouter: Service, Sendable {
 
     /// Runs every channel's connection supervisor until the task is cancelled or a graceful
     /// shutdown begins; then ends every subscription.
-    /// - Throws: ``MarketStreamError/Code/routerShutDown`` when the router already ran.
+    /// - Throws: `MarketStreamError/Code/routerShutDown` when the router already ran.
     public func run() async throws {
         try state.withLock { state throws(MarketStreamError) in
             guard state.lifecycle == .initial else {
@@ -140,7 +140,7 @@ public final class MarketDataRouter: Service, Sendable {
         try await clock.sleep(until: instant(at: offset))
     }
 
-    /// The system real-time clock as ``UnixTime``.
+    /// The system real-time clock as `UnixTime`.
     public static let systemWallClock: @Sendable () -> UnixTime = {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)

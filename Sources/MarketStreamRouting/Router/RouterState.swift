@@ -119,7 +119,7 @@ struct RouterState: Sendable {
 
     /// Registers a subscriber and its routes, starting handler processors it needs.
     /// - Returns: Whether the upstream set grew.
-    /// - Throws: ``MarketStreamError/Code/handlerFailed`` when a processor cannot start; nothing
+    /// - Throws: `MarketStreamError/Code/handlerFailed` when a processor cannot start; nothing
     ///   is registered then.
     mutating func add(_ record: SubscriberRecord) throws(MarketStreamError) -> Bool {
         try startProcessors(for: record.topics)

@@ -28,7 +28,7 @@ public final class MarketDataClient: Sendable {
     ///   - exchange: The exchange; may be omitted when the router has one.
     ///   - policy: The delivery policy; defaults to ``DeliveryPolicy/default(for:)``.
     /// - Returns: The event stream.
-    /// - Throws: ``MarketStreamError`` for a closed client or invalid input.
+    /// - Throws: `MarketStreamError` for a closed client or invalid input.
     public func subscribe(
         to kind: DataKind, markets: [MarketCode], on exchange: ExchangeID? = nil, policy: DeliveryPolicy? = nil
     ) throws(MarketStreamError) -> Subscription {
@@ -38,7 +38,7 @@ public final class MarketDataClient: Sendable {
 
     /// Takes the current state of `kind` for `markets` without ending any live stream.
     /// - Returns: One snapshot event per market that answered.
-    /// - Throws: ``MarketStreamError`` for a closed client, invalid input or a timeout.
+    /// - Throws: `MarketStreamError` for a closed client, invalid input or a timeout.
     public func snapshot(of kind: DataKind, markets: [MarketCode], on exchange: ExchangeID? = nil) async throws
         -> [MarketEvent]
     {
@@ -61,7 +61,7 @@ public final class MarketDataClient: Sendable {
     }
 
     /// Ends every subscription and frees the identifier. Further use throws
-    /// ``MarketStreamError/Code/clientClosed``.
+    /// `MarketStreamError/Code/clientClosed`.
     public func close() {
         let wasOpen = closed.withLock { closed in
             defer { closed = true }

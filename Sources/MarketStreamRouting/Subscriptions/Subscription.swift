@@ -6,7 +6,7 @@ import MarketStreamCore
 /// when the loop ends and the subscription is dropped, when the iterating task is cancelled,
 /// when ``cancel()`` is called, or when the ``MarketDataClient`` it came from is closed or
 /// released. Reconnects arrive as ``FeedEvent/connection(_:)`` events, never as silent gaps.
-/// A lossless subscription that falls behind throws ``MarketStreamError/Code/subscriberTooSlow``.
+/// A lossless subscription that falls behind throws `MarketStreamError/Code/subscriberTooSlow`.
 ///
 /// A subscription has one consumer: iterate it from one task at a time.
 public struct Subscription: AsyncSequence, Sendable {
@@ -33,7 +33,7 @@ public struct Subscription: AsyncSequence, Sendable {
         let handle: SubscriptionHandle
 
         /// The next event, or `nil` when the subscription has ended.
-        /// - Throws: ``MarketStreamError`` when a lossless subscription fell behind or the router
+        /// - Throws: `MarketStreamError` when a lossless subscription fell behind or the router
         ///   shut down.
         public mutating func next() async throws -> FeedEvent? {
             try await handle.buffer.next()
