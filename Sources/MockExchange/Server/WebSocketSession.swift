@@ -33,34 +33,37 @@ struct WebSocketSession {
         let channel = self.channel
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                // Data frames of a batch are framed into one buffer and written with one write and
+                // one flush; other frames go through the WebSocket layer, in order.
+                var encoded = ByteBuffer()
                 while let batch = await outboundFrames.nextBatch() {
                     core.metrics.framesWritten.increment(by: batch.count)
-                    var pending: [NIOWebSocket.WebSocketFrame] = []
-                    pending.reserveCapacity(batch.count)
+                    encoded.clear()
                     for frame in batch {
                         switch frame {
                         case .binary(let buffer):
                             if let delay = core.faults.slowDelay {
-                                try await Self.send(pending, on: channel)
-                                pending.removeAll()
+                                try await Self.sendEncoded(&encoded, on: channel)
                                 try await Task.sleep(for: delay)
                             }
-                            pending.append(NIOWebSocket.WebSocketFrame(fin: true, opcode: .binary, data: buffer))
+                            Self.appendBinaryFrame(buffer, to: &encoded)
                         case .text(let text):
-                            pending.append(
-                                NIOWebSocket.WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)))
+                            try await Self.sendEncoded(&encoded, on: channel)
+                            try await Self.send(
+                                NIOWebSocket.WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)),
+                                on: channel)
                         case .close(let delay):
-                            try await Self.send(pending, on: channel)
+                            try await Self.sendEncoded(&encoded, on: channel)
                             try await Task.sleep(for: delay)
                             try await outbound.close(.normalClosure, reason: nil)
                             return
                         case .drop:
-                            try await Self.send(pending, on: channel)
+                            try await Self.sendEncoded(&encoded, on: channel)
                             channel.close(promise: nil)
                             return
                         }
                     }
-                    try await Self.send(pending, on: channel)
+                    try await Self.sendEncoded(&encoded, on: channel)
                     markActive()
                 }
             }
@@ -98,16 +101,46 @@ struct WebSocketSession {
 }
 
 extension WebSocketSession {
-    /// Writes frames with one hop to the event loop and one flush, and waits until the last is
-    /// written (so a slow client holds back its own writer, never the exchange's memory).
-    static func send(_ frames: [NIOWebSocket.WebSocketFrame], on channel: any Channel) async throws {
-        guard let last = frames.last else { return }
+    /// Appends one unmasked, final binary frame (RFC 6455 §5.2: server frames are not masked).
+    static func appendBinaryFrame(_ payload: ByteBuffer, to buffer: inout ByteBuffer) {
+        let length = payload.readableBytes
+        buffer.writeInteger(UInt8(0x82))  // FIN + binary
+        if length < 126 {
+            buffer.writeInteger(UInt8(length))
+        } else if length <= Int(UInt16.max) {
+            buffer.writeInteger(UInt8(126))
+            buffer.writeInteger(UInt16(length))
+        } else {
+            buffer.writeInteger(UInt8(127))
+            buffer.writeInteger(UInt64(length))
+        }
+        var payload = payload
+        buffer.writeBuffer(&payload)
+    }
+
+    /// Writes already-framed bytes below the WebSocket frame encoder with one hop to the event
+    /// loop, one write and one flush, waits until they are written (so a slow client holds back
+    /// its own writer, never the exchange's memory), and empties `encoded`.
+    static func sendEncoded(_ encoded: inout ByteBuffer, on channel: any Channel) async throws {
+        guard encoded.readableBytes > 0 else { return }
+        let bytes = encoded
+        encoded = ByteBuffer()
         let promise = channel.eventLoop.makePromise(of: Void.self)
         channel.eventLoop.execute {
-            for frame in frames.dropLast() { channel.write(frame, promise: nil) }
-            channel.write(last, promise: promise)
-            channel.flush()
+            do {
+                let encoder = try channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+                encoder.writeAndFlush(NIOAny(bytes), promise: promise)
+            } catch {
+                promise.fail(error)
+            }
         }
+        try await promise.futureResult.get()
+    }
+
+    /// Writes one frame through the WebSocket layer and waits until it is written.
+    static func send(_ frame: NIOWebSocket.WebSocketFrame, on channel: any Channel) async throws {
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        channel.eventLoop.execute { channel.writeAndFlush(frame, promise: promise) }
         try await promise.futureResult.get()
     }
 }
