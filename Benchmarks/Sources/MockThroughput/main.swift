@@ -2,6 +2,7 @@
 //
 //   swift run -c release MockThroughput [seconds] [markets]   (after a 3-second warm-up)
 //   swift run -c release MockThroughput [seconds] [markets] ws://127.0.0.1:PORT
+//   swift run -c release MockThroughput serve PORT [markets]     (the server alone)
 //
 // With an endpoint it measures a separately started `marketstream mock-server --replay N --rate HZ`
 // (its markets must be at least as many as given here); otherwise it embeds the server.
@@ -13,6 +14,19 @@ import Foundation
 import Logging
 import MockExchange
 import WSClient
+
+// `MockThroughput serve PORT [markets]`: only the server (replay mode), for a client in another process.
+if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "serve", let port = Int(CommandLine.arguments[2]) {
+    var logger = Logger(label: "mock-throughput")
+    logger.logLevel = .critical
+    let markets = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 20 : 20
+    try await MockExchangeServer(
+        configuration: MockExchangeConfiguration(
+            port: port, marketCount: markets, updatesPerSecond: 10_000_000, replaySteps: 20_000),
+        logger: logger
+    ).run()
+    exit(0)
+}
 
 let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 5 : 5
 let marketCount = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 20 : 20
