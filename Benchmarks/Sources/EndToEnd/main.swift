@@ -3,6 +3,7 @@
 //
 //   swift run -c release EndToEnd latency [seconds] [rate]    (default 10 s at 10 000 frames/s)
 //   swift run -c release EndToEnd throughput [seconds]        (default 5 s, after a 3 s warm-up)
+//   swift run -c release EndToEnd client WS_BASE SECONDS MARKET...   (trade events from a server)
 //
 // latency: a small server sends Upbit ticker frames (the shared DEFAULT sample) at a steady rate;
 // each frame carries its send time in nanoseconds in `acc_trade_volume` (an exact decimal, so it
@@ -183,6 +184,35 @@ case "throughput":
                 + "events dropped by the drop-oldest buffers)")
         group.cancelAll()
     }
+case "client":
+    // `EndToEnd client WS_BASE SECONDS MARKET...`: trade events of an external server delivered to
+    // user code, counted after a 3-second warm-up (for Benchmarks/peers/run.sh).
+    let base = CommandLine.arguments[2]
+    let window = Double(CommandLine.arguments[3]) ?? 10
+    let markets = try CommandLine.arguments.dropFirst(4).map { try MarketCode($0) }
+    // FORMAT=SIMPLE asks for Upbit's short keys, as cryptofeed does.
+    let format = ProcessInfo.processInfo.environment["FORMAT"] ?? "DEFAULT"
+    let upbit = try UpbitExchange(configuration: .init(baseURL: base, format: format), logger: logger)
+    let router = MarketDataRouter(managers: [upbit], logger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await router.run() }
+        let ticks = try router.subscribe(to: .trade, markets: markets)
+        let clock = ContinuousClock()
+        let warmUpEnd = clock.now + .seconds(3)
+        var start: ContinuousClock.Instant?
+        var count = 0
+        for try await event in ticks {
+            guard case .market = event else { continue }
+            guard let began = start else {
+                if clock.now >= warmUpEnd { start = clock.now }
+                continue
+            }
+            count += 1
+            if count % 256 == 0, began.duration(to: clock.now) >= .milliseconds(Int64(window * 1_000)) { break }
+        }
+        print("marketstream \(count) \(String(format: "%.3f", secondsText(start!.duration(to: clock.now))))")
+        group.cancelAll()
+    }
 default:
-    print("usage: EndToEnd latency [seconds] [rate] | EndToEnd throughput [seconds]")
+    print("usage: EndToEnd latency [seconds] [rate] | EndToEnd throughput [seconds] | EndToEnd client WS_BASE SECONDS MARKET...")
 }
