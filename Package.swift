@@ -12,6 +12,21 @@ let brokenPluginFixtures = [
     "FixtureFailing",
 ]
 
+/// An example program in `Examples/<directory>`: it talks to the mock exchange (or Upbit) through
+/// the router, like a user's program would.
+func example(_ name: String, in directory: String, also extra: [Target.Dependency] = []) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            "MarketStreamCore", "MarketStreamRouting", "MockExchange", "UpbitExchange",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ] + extra,
+        path: "Examples/" + directory,
+        swiftSettings: swiftSettings
+    )
+}
+
 let package = Package(
     name: "MarketStream",
     platforms: [.macOS(.v15)],
@@ -167,59 +182,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "spread-monitor",
-            dependencies: [
-                "MarketStreamCore",
-                "MarketStreamRouting",
-                "MarketStreamPlugins",
-                "MockExchange",
-                "UpbitExchange",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Examples/SpreadMonitor",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "multi-component",
-            dependencies: [
-                "MarketStreamCore",
-                "MarketStreamRouting",
-                "MockExchange",
-                "UpbitExchange",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Examples/MultiComponent",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "two-exchanges",
-            dependencies: [
-                "MarketStreamCore",
-                "MarketStreamRouting",
-                "MockExchange",
-                "UpbitExchange",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Examples/TwoExchanges",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "momentum-trader",
-            dependencies: [
-                "MarketStreamCore",
-                "MarketStreamRouting",
-                "MockExchange",
-                "UpbitExchange",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Examples/MomentumTrader",
-            swiftSettings: swiftSettings
-        ),
+        example("spread-monitor", in: "SpreadMonitor", also: ["MarketStreamPlugins"]),
+        example("multi-component", in: "MultiComponent"),
+        example("two-exchanges", in: "TwoExchanges"),
+        example("momentum-trader", in: "MomentumTrader"),
         .testTarget(
             name: "MarketStreamCoreTests",
             dependencies: [

@@ -125,7 +125,6 @@ struct MomentumTrader: AsyncParsableCommand {
                     for try await event in subscription { continuation.yield(event) }
                 }
             }
-            group.addTask { try await watchPrivateMode(router, stamp: stamp) }
             if let server, outageAt > 0 {
                 group.addTask { try await injectOutage(server, stamp: stamp) }
             }
@@ -133,27 +132,20 @@ struct MomentumTrader: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(Int64(duration * 1_000)))
                 continuation.finish()
             }
+            var mode = ChannelDataMode.stream
             for await event in events {
-                guard case .market(let market) = event else { continue }
-                await session.handle(market)
+                switch event {
+                case .market(let market):
+                    await session.handle(market)
+                case .connection(let change):
+                    // Both private subscriptions hear of a mode change; print it once.
+                    if case .modeChanged(let next) = change.kind, next != mode {
+                        mode = next
+                        print("\(stamp()) private channel: \(next)")
+                    }
+                }
             }
             print(session.summary(health: router.health()))
-        }
-    }
-
-    /// Prints the private channel's mode whenever it changes.
-    private func watchPrivateMode(_ router: MarketDataRouter, stamp: @Sendable () -> String) async throws {
-        var last: ChannelDataMode?
-        while true {
-            if let channel = router.health().channels.first(where: { $0.channel.channel == .private }),
-                channel.mode != last
-            {
-                if last != nil || channel.mode != .stream {
-                    print("\(stamp()) private channel: \(channel.mode)")
-                }
-                last = channel.mode
-            }
-            try await Task.sleep(for: .milliseconds(100))
         }
     }
 

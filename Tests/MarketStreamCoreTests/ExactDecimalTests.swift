@@ -16,6 +16,13 @@ import Testing
         ("1386929.37231066771348207123", "1386929.37231066771348207123"),
         ("5E-3", "0.005"),
         ("00012.3400", "12.34"),
+        // Around the switch from 64-bit to 128-bit accumulation (19 significant digits).
+        ("9999999999999999999", "9999999999999999999"),
+        ("10000000000000000001", "10000000000000000001"),
+        ("100000000000000000000", "100000000000000000000"),
+        ("1000000000000000000.0000000000000000001", "1000000000000000000.0000000000000000001"),
+        ("-12345678901234567890.123456789", "-12345678901234567890.123456789"),
+        ("99999999999999999999999999999999999999", "99999999999999999999999999999999999999"),
     ])
     func parsesAndPrintsEveryDigit(text: String, expected: String) throws {
         let value = try #require(ExactDecimal(text))
@@ -25,6 +32,7 @@ import Testing
 
     @Test(arguments: [
         "", "-", ".", "1.2.3", "abc", "1e", "1e+", "12a", "1" + String(repeating: "0", count: 40) + "1", "--1",
+        String(repeating: "9", count: 39),
         "1e99999",
     ])
     func rejectsWhatIsNotAnExactNumber(text: String) {

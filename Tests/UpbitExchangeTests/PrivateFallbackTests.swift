@@ -1,68 +1,50 @@
-import Logging
 import MarketStreamCore
 import MarketStreamRouting
 import MockExchange
 import Testing
 import UpbitExchange
 
-/// Runs a mock exchange whose private stream rejects every token, and a router whose Upbit
-/// module falls back to REST polling.
+/// The mock's private stream rejects every token (REST still accepts the key); the router serves
+/// `myOrder`/`myAsset` by REST polling and tells subscribers when the mode changes.
 private func withFailingPrivateStream(
     credentials: UpbitCredentials = keys,
-    _ body: @Sendable (MarketDataRouter, UpbitExchange, MockExchangeServer) async throws -> Void
+    _ body: @Sendable (MarketDataRouter, MockExchangeServer, UpbitExchange) async throws -> Void
 ) async throws {
-    let server = MockExchangeServer(
-        configuration: MockExchangeConfiguration(
-            updatesPerSecond: 20, credentials: [MockCredentials(accessKey: keys.accessKey, secretKey: keys.secretKey)],
-            faults: MockFaults(rejectPrivateStream: true)),
-        logger: quietLogger)
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await server.run() }
-        defer { group.cancelAll() }
-        let endpoint = await server.endpoint()
-        let upbit = try UpbitExchange(
-            configuration: .init(
-                baseURL: endpoint.webSocketBase, credentials: credentials, fallbackPollInterval: .milliseconds(100)),
-            logger: quietLogger)
-        let router = MarketDataRouter(
-            managers: [upbit],
-            configuration: RouterConfiguration(
-                debounce: .milliseconds(20), gracePeriod: .zero,
-                reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(400)),
-                subscriptionAuditInterval: nil,
-                restFallback: RESTFallbackPolicy(recoveryPeriod: .seconds(1))),
-            logger: quietLogger)
-        group.addTask { try await router.run() }
-        try await body(router, upbit, server)
+    try await withUpbitAgainstMock(
+        credentials: credentials, faults: MockFaults(rejectPrivateStream: true),
+        fallbackPollInterval: .milliseconds(100),
+        router: RouterConfiguration(
+            debounce: .milliseconds(20), gracePeriod: .zero,
+            reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(400)),
+            subscriptionAuditInterval: nil, restFallback: RESTFallbackPolicy(recoveryPeriod: .seconds(1))),
+        body)
+}
+
+extension Subscription {
+    /// Waits for the channel's next switch to `mode`.
+    func waitForMode(_ mode: ChannelDataMode) async throws {
+        for try await event in self {
+            if case .connection(let change) = event, change.kind == .modeChanged(mode) { return }
+        }
     }
 }
 
-/// Waits (on the wall clock: the router runs on real time here) until `condition` holds.
-private func eventually(
-    within limit: Duration = .seconds(20), _ condition: @Sendable () -> Bool
-) async throws -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: limit)
-    while clock.now < deadline {
-        if condition() { return true }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
-
-private extension MarketDataRouter {
-    var privateChannel: ChannelHealth? { health().channels.first { $0.channel.channel == .private } }
+extension MarketDataRouter {
+    fileprivate var privateChannel: ChannelHealth? { health().channels.first { $0.channel.channel == .private } }
 }
 
 @Suite(.timeLimit(.minutes(1))) struct PrivateFallbackTests {
     let btc = try! MarketCode("KRW-BTC")
 
     @Test func aRejectedPrivateStreamIsServedByRESTPollingAndRecovers() async throws {
-        try await withFailingPrivateStream { router, upbit, server in
+        try await withFailingPrivateStream { router, server, upbit in
             let orders = try router.subscribe(to: .myOrder, markets: [])
             let assets = try router.subscribe(to: .myAsset, markets: [])
+            // A third subscription only watches the mode changes.
+            let watcher = try router.subscribe(to: .myAsset, markets: [])
 
             // INVALID_AUTH on the socket: polling starts at once, and the balances arrive polled.
+            try await watcher.waitForMode(.restPolling)
             let balances = try await assets.first(1)
             #expect(balances.first?.stream == .polled)
             guard case .myAsset(let asset) = balances.first?.payload else { Issue.record("no balances"); return }
@@ -98,8 +80,8 @@ private extension MarketDataRouter {
 
             // The stream comes back: polling stops once it has stayed up, and events are realtime again.
             server.setFaults(MockFaults())
-            #expect(try await eventually { router.privateChannel?.mode == .stream })
-            #expect(router.privateChannel?.state == .streaming)
+            try await watcher.waitForMode(.stream)
+            #expect(router.privateChannel?.mode == .stream && router.privateChannel?.state == .streaming)
             _ = try await upbit.rest.cancelOrder(uuid: placed.uuid)
             let cancelled = try await orders.first(1) {
                 if case .myOrder(let order) = $0.payload { return order.state == "cancel" }
@@ -113,13 +95,21 @@ private extension MarketDataRouter {
         let wrong = UpbitCredentials(accessKey: keys.accessKey, secretKey: "wrong-secret-do-not-print")
         try await withFailingPrivateStream(credentials: wrong) { router, _, _ in
             let assets = try router.subscribe(to: .myAsset, markets: [])
-            #expect(try await eventually { router.privateChannel?.lastPollError != nil })
+            try await assets.waitForMode(.restPolling)
+            // The first poll is refused, and subscribers are told.
+            var failure: String?
+            for try await event in assets {
+                if case .connection(let change) = event, case .pollFailed(let message) = change.kind {
+                    failure = message
+                    break
+                }
+            }
+            #expect(failure?.contains("jwt_verification") == true && failure?.contains("wrong-secret") == false)
             let channel = try #require(router.privateChannel)
-            #expect(channel.mode == .restPolling && channel.status == .critical)
+            #expect(channel.mode == .restPolling && channel.status == .critical && channel.pollFailures >= 1)
             #expect(channel.lastPollError?.contains("jwt_verification") == true)
             let report = router.health().description
             #expect(!report.contains("wrong-secret") && !report.contains("Bearer"))
-            withExtendedLifetime(assets) {}
         }
     }
 }

@@ -11,12 +11,15 @@ let keys = UpbitCredentials(accessKey: "ak-test", secretKey: "sk-test-0123456789
 /// Runs a mock exchange and a router with the Upbit module pointed at it, over real sockets.
 func withUpbitAgainstMock(
     credentials: UpbitCredentials? = keys, algorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT",
-    audit: Duration? = nil, debounce: Duration = .milliseconds(20), rateLimitMargin: Duration = .milliseconds(250),
-    _ body: @Sendable (MarketDataRouter, MockExchangeServer) async throws -> Void
+    faults: MockFaults = MockFaults(), fallbackPollInterval: Duration = .seconds(1),
+    router configuration: RouterConfiguration = RouterConfiguration(
+        debounce: .milliseconds(20), gracePeriod: .zero, subscriptionAuditInterval: nil),
+    _ body: @Sendable (MarketDataRouter, MockExchangeServer, UpbitExchange) async throws -> Void
 ) async throws {
     let server = MockExchangeServer(
         configuration: MockExchangeConfiguration(
-            updatesPerSecond: 100, credentials: [MockCredentials(accessKey: keys.accessKey, secretKey: keys.secretKey)]),
+            updatesPerSecond: 100, credentials: [MockCredentials(accessKey: keys.accessKey, secretKey: keys.secretKey)],
+            faults: faults),
         logger: quietLogger)
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
@@ -24,16 +27,12 @@ func withUpbitAgainstMock(
         let endpoint = await server.endpoint()
         let upbit = try UpbitExchange(
             configuration: .init(
-                baseURL: endpoint.webSocketBase, credentials: credentials, tokenAlgorithm: algorithm, format: format),
+                baseURL: endpoint.webSocketBase, credentials: credentials, tokenAlgorithm: algorithm, format: format,
+                fallbackPollInterval: fallbackPollInterval),
             logger: quietLogger)
-        let router = MarketDataRouter(
-            managers: [upbit],
-            configuration: RouterConfiguration(
-                debounce: debounce, gracePeriod: .zero, subscriptionAuditInterval: audit,
-                rateLimitMargin: rateLimitMargin),
-            logger: quietLogger)
+        let router = MarketDataRouter(managers: [upbit], configuration: configuration, logger: quietLogger)
         group.addTask { try await router.run() }
-        try await body(router, server)
+        try await body(router, server, upbit)
     }
 }
 
@@ -55,7 +54,7 @@ extension Subscription {
 @Suite(.timeLimit(.minutes(1))) struct UpbitAgainstMockTests {
     @Test(arguments: ["DEFAULT", "SIMPLE"])
     func publicKindsStreamInEveryFormat(format: String) async throws {
-        try await withUpbitAgainstMock(format: format) { router, _ in
+        try await withUpbitAgainstMock(format: format) { router, _, _ in
             let btc = try MarketCode("KRW-BTC")
             for kind in [DataKind.ticker, .trade, .orderbook(depth: .fifteen), .candle(.oneMinute)] {
                 let events = try await router.subscribe(to: kind, markets: [btc]).first(2)
@@ -68,24 +67,23 @@ extension Subscription {
 
     @Test(arguments: [UpbitTokenSigner.Algorithm.hs256, .hs512])
     func privateKindsWorkWithValidKeys(algorithm: UpbitTokenSigner.Algorithm) async throws {
-        try await withUpbitAgainstMock(algorithm: algorithm) { router, _ in
+        try await withUpbitAgainstMock(algorithm: algorithm) { router, _, _ in
             let assets = try router.subscribe(to: .myAsset, markets: [])
             let orders = try router.subscribe(to: .myOrder, markets: [])
-            // Private streams are event-driven; the channel being up is what we can check here.
-            var waited = 0
-            while router.health().channels.first(where: { $0.channel.channel == .private })?.state != .streaming,
-                waited < 10_000
-            {
-                await Task.yield()
-                waited += 1
-            }
-            #expect(router.health().channels.first { $0.channel.channel == .private }?.state == .streaming)
+            // The JWT was accepted and both kinds went out on the private connection.
+            let privateChannel = ChannelKey(exchange: "upbit", channel: .private)
+            await router.waitForUpstreamSync(on: privateChannel)
+            #expect(
+                router.upstreamTopics(on: privateChannel).map(\.kind).sorted { "\($0)" < "\($1)" } == [
+                    .myAsset, .myOrder,
+                ])
+            #expect(router.health().channels.first { $0.channel == privateChannel }?.state == .streaming)
             withExtendedLifetime((assets, orders)) {}
         }
     }
 
     @Test func withoutKeysPrivateKindsAreUnavailableAndPublicOnesWork() async throws {
-        try await withUpbitAgainstMock(credentials: nil) { router, _ in
+        try await withUpbitAgainstMock(credentials: nil) { router, _, _ in
             #expect {
                 _ = try router.subscribe(to: .myOrder, markets: [])
             } throws: { error in
@@ -99,7 +97,9 @@ extension Subscription {
     @Test func aBurstOfChangesNeverExceedsTheMessageLimits() async throws {
         // The mock enforces Upbit's 5 messages/s and 100/min per connection with an error frame
         // and a close; 40 changes in 2 s with no debounce must reach it without one.
-        try await withUpbitAgainstMock(debounce: .zero) { router, server in
+        try await withUpbitAgainstMock(
+            router: RouterConfiguration(debounce: .zero, gracePeriod: .zero, subscriptionAuditInterval: nil)
+        ) { router, server, _ in
             let channel = ChannelKey(exchange: "upbit", channel: .public)
             var live: [Subscription] = []
             for index in 0..<40 {
@@ -119,7 +119,7 @@ extension Subscription {
     }
 
     @Test func aDroppedConnectionIsRestoredWithTheFullSet() async throws {
-        try await withUpbitAgainstMock { router, server in
+        try await withUpbitAgainstMock { router, server, _ in
             let btc = try MarketCode("KRW-BTC")
             let eth = try MarketCode("KRW-ETH")
             let ticks = try router.subscribe(to: .ticker, markets: [btc, eth])
@@ -143,7 +143,10 @@ extension Subscription {
     }
 
     @Test func silentlyDroppedSubscriptionsAreFoundByTheAuditAndResent() async throws {
-        try await withUpbitAgainstMock(audit: .milliseconds(200)) { router, server in
+        try await withUpbitAgainstMock(
+            router: RouterConfiguration(
+                debounce: .milliseconds(20), gracePeriod: .zero, subscriptionAuditInterval: .milliseconds(200))
+        ) { router, server, _ in
             let btc = try MarketCode("KRW-BTC")
             let ticks = try router.subscribe(to: .ticker, markets: [btc])
             _ = try await ticks.first(1)
@@ -158,7 +161,7 @@ extension Subscription {
     }
 
     @Test func malformedFramesAreSkippedAndTheStreamContinues() async throws {
-        try await withUpbitAgainstMock { router, server in
+        try await withUpbitAgainstMock { router, server, _ in
             let ticks = try router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")])
             _ = try await ticks.first(1)
             server.sendMalformedFrames()

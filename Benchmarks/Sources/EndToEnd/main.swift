@@ -19,6 +19,7 @@ import MarketStreamCore
 import MarketStreamRouting
 import MockExchange
 import NIOCore
+import Synchronization
 import UpbitExchange
 
 let mode = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "latency"
@@ -74,28 +75,25 @@ func latencyServer(rate: Int, template: (prefix: [UInt8], suffix: [UInt8])) -> s
 }
 
 /// Hands the server's port to the client side.
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var port = 0
-    private var waiters: [CheckedContinuation<Int, Never>] = []
+final class PortBox: Sendable {
+    private let state = Mutex<(port: Int, waiters: [CheckedContinuation<Int, Never>])>((0, []))
+
     func set(_ value: Int) {
-        lock.lock()
-        port = value
-        let ready = waiters
-        waiters = []
-        lock.unlock()
-        for waiter in ready { waiter.resume(returning: value) }
+        let waiters = state.withLock { state in
+            state.port = value
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: value) }
     }
+
     func get() async -> Int {
         await withCheckedContinuation { continuation in
-            lock.lock()
-            if port != 0 {
-                lock.unlock()
-                continuation.resume(returning: port)
-            } else {
-                waiters.append(continuation)
-                lock.unlock()
+            let port = state.withLock { state -> Int in
+                if state.port == 0 { state.waiters.append(continuation) }
+                return state.port
             }
+            if port != 0 { continuation.resume(returning: port) }
         }
     }
 }

@@ -4,8 +4,9 @@
 ///
 /// The router switches a channel to polling after repeated connection failures (or at once when
 /// the exchange rejects the credentials on the socket), keeps trying to reconnect meanwhile, and
-/// switches back once the stream has been restored and stayed up; ``ChannelHealth/mode`` shows
-/// which is active. Polled events carry ``StreamKind/polled``.
+/// switches back once the stream has been restored and stayed up; `ChannelHealth.mode` shows
+/// which is active and subscribers get a `modeChanged` connection event. Polled events carry
+/// ``StreamKind/polled``.
 public protocol RESTFallbackProvider: AbstractWebSocketManager {
     /// A new poller for `channel`, or `nil` when the channel has no REST fallback.
     func makeFallbackPoller(for channel: ChannelID) -> (any RESTFallbackPoller)?

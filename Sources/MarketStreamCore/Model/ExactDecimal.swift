@@ -74,19 +74,11 @@ public struct ExactDecimal: Sendable, Hashable {
     /// - Returns: `nil` when the text is not a number or has more than ``maximumDigits`` significant digits.
     @inlinable
     public init?(utf8 bytes: some Collection<UInt8>) {
-        if let fast = Self.parseShort(bytes) {
-            self = fast
-            return
-        }
-        self.init(parsingLong: bytes)
-    }
-
-    /// The fast path of number parsing: at most 19 significant digits, accumulated in 64 bits
-    /// with trailing zeros counted rather than multiplied in, so the result needs no
-    /// normalising division. `nil` for anything else (the general parser decides).
-    @inlinable
-    static func parseShort(_ bytes: some Collection<UInt8>) -> ExactDecimal? {
-        var digits: UInt64 = 0
+        // Digits accumulate in 64 bits while they fit (19 of them), then in 128. Zeros after the
+        // last non-zero digit are counted rather than multiplied in, so the result is already
+        // normalised: no division by ten afterwards.
+        var small: UInt64 = 0
+        var large: Int128 = 0
         var digitCount = 0
         var pendingZeros = 0
         var scale = 0
@@ -106,55 +98,21 @@ public struct ExactDecimal: Sendable, Hashable {
                 if sawPoint { scale -= 1 }
                 if digit == 0 {
                     // Leading zeros carry no precision; others wait until a non-zero digit follows.
-                    if digits != 0 { pendingZeros += 1 }
+                    if digitCount > 0 { pendingZeros += 1 }
                 } else {
+                    let wasSmall = digitCount <= 19
                     digitCount += pendingZeros + 1
-                    guard digitCount <= 19 else { return nil }
-                    var multiplier: UInt64 = 10
-                    for _ in 0..<pendingZeros { multiplier &*= 10 }
-                    digits = digits &* multiplier &+ UInt64(digit)
-                    pendingZeros = 0
-                }
-            } else if byte == UInt8(ascii: "."), !sawPoint {
-                sawPoint = true
-            } else {
-                return nil  // an exponent or a bad byte: the general parser decides
-            }
-            bytes.formIndex(after: &index)
-        }
-        guard sawDigit, digits <= UInt64(Int64.max) else { return nil }
-        if digits == 0 { return .zero }
-        scale += pendingZeros
-        guard scale >= Int(Int16.min) + 64 && scale <= Int(Int16.max) - 64 else { return nil }
-        let value = Int128(Int64(digits))
-        return ExactDecimal(normalized: negative ? -value : value, exponent: Int16(scale))
-    }
-
-    @inlinable
-    init?(parsingLong bytes: some Collection<UInt8>) {
-        var digits: Int128 = 0
-        var digitCount = 0
-        var scale = 0
-        var negative = false
-        var sawDigit = false
-        var sawPoint = false
-        var index = bytes.startIndex
-        if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") {
-            negative = true
-            bytes.formIndex(after: &index)
-        }
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
-                sawDigit = true
-                if digits == 0 && byte == UInt8(ascii: "0") {
-                    // Leading zeros carry no precision.
-                    if sawPoint { scale -= 1 }
-                } else {
-                    digitCount += 1
                     guard digitCount <= Self.maximumDigits else { return nil }
-                    digits = digits &* 10 &+ Int128(byte &- UInt8(ascii: "0"))
-                    if sawPoint { scale -= 1 }
+                    if digitCount <= 19 {
+                        var multiplier: UInt64 = 10
+                        for _ in 0..<pendingZeros { multiplier &*= 10 }
+                        small = small &* multiplier &+ UInt64(digit)
+                    } else {
+                        if wasSmall { large = Int128(small) }
+                        for _ in 0...pendingZeros { large = large &* 10 }
+                        large = large &+ Int128(digit)
+                    }
+                    pendingZeros = 0
                 }
             } else if byte == UInt8(ascii: "."), !sawPoint {
                 sawPoint = true
@@ -187,8 +145,14 @@ public struct ExactDecimal: Sendable, Hashable {
             guard sawExponentDigit else { return nil }
             scale += exponentNegative ? -exponentValue : exponentValue
         }
+        let magnitude = digitCount <= 19 ? Int128(small) : large
+        guard magnitude != 0 else {
+            self = .zero
+            return
+        }
+        scale += pendingZeros
         guard scale >= Int(Int16.min) + 64 && scale <= Int(Int16.max) - 64 else { return nil }
-        self.init(significand: negative ? -digits : digits, exponent: Int16(scale))
+        self.init(normalized: negative ? -magnitude : magnitude, exponent: Int16(scale))
     }
 
     /// Parses JSON number syntax from a string.

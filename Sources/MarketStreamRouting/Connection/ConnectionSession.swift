@@ -282,12 +282,14 @@ extension MarketDataRouter {
     /// goes to the subscribers of every depth of that market, cut once per depth.
     private func routeOrderbook(_ event: MarketEvent, runtime: ChannelRuntime) {
         guard case .orderbook(let book) = event.payload else { return }
-        state.withLock { $0.recordActivity(event.topic, at: event.receivedAt.nanoseconds) }
         let level: ExactDecimal? = book.level.isZero ? nil : book.level
         for depth in [nil] + OrderbookDepth.allCases.map(Optional.some) {
             let kind = DataKind.orderbook(depth: depth, level: level)
             let topic = SubscriptionTopic(exchange: event.exchange, kind: kind, market: event.market)
-            let (buffers, feeds) = state.withLock { ($0.routes[topic], $0.feeds[topic]) }
+            let (buffers, feeds) = state.withLock { state in
+                if depth == nil { state.recordActivity(event.topic, at: event.receivedAt.nanoseconds) }
+                return (state.routes[topic], state.feeds[topic])
+            }
             guard buffers != nil || feeds != nil else { continue }
             let routed: MarketEvent
             if let depth, depth.rawValue < book.units.count {

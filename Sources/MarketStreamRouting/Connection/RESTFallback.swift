@@ -60,7 +60,13 @@ extension MarketDataRouter {
                     } catch {
                         runtime.pollFailures.add(1, ordering: .relaxed)
                         let message = (error as? MarketStreamError)?.description ?? String(describing: error)
-                        state.withLock { $0.channels[key]?.lastPollError = message }
+                        let buffers = state.withLock { state in
+                            state.channels[key]?.lastPollError = message
+                            return state.buffers(on: key)
+                        }
+                        let event = FeedEvent.connection(
+                            ConnectionEvent(channel: key, generation: runtime.generation, kind: .pollFailed(message)))
+                        for buffer in buffers { buffer.deliver(event) }
                         logger.info("REST poll failed", metadata: ["error": "\(message)"])
                     }
                 }
@@ -75,7 +81,7 @@ extension MarketDataRouter {
         guard configuration.restFallback.isEnabled, runtime.hasFallback,
             !runtime.fallbackActive.exchange(true, ordering: .acquiringAndReleasing)
         else { return }
-        state.withLock { $0.channels[runtime.key]?.mode = .restPolling }
+        announceMode(.restPolling, on: runtime)
         logger.info("switching to REST polling", metadata: ["reason": "\(reason)"])
         runtime.fallbackSignal.signal()
     }
@@ -83,11 +89,20 @@ extension MarketDataRouter {
     /// Switches a channel back to its stream.
     func endFallback(_ runtime: ChannelRuntime, logger: Logger) {
         guard runtime.fallbackActive.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        state.withLock {
-            $0.channels[runtime.key]?.mode = .stream
-            $0.channels[runtime.key]?.lastPollError = nil
-        }
+        announceMode(.stream, on: runtime)
         logger.info("stream restored; REST polling stopped")
         runtime.fallbackSignal.signal()
+    }
+
+    /// Records the channel's mode and tells its subscribers.
+    private func announceMode(_ mode: ChannelDataMode, on runtime: ChannelRuntime) {
+        let buffers = state.withLock { state in
+            state.channels[runtime.key]?.mode = mode
+            if mode == .stream { state.channels[runtime.key]?.lastPollError = nil }
+            return state.buffers(on: runtime.key)
+        }
+        let event = FeedEvent.connection(
+            ConnectionEvent(channel: runtime.key, generation: runtime.generation, kind: .modeChanged(mode)))
+        for buffer in buffers { buffer.deliver(event) }
     }
 }

@@ -32,6 +32,10 @@ public struct ConnectionEvent: Sendable, Hashable, CustomStringConvertible {
         case reconnecting(attempt: Int, delay: Duration, reason: String)
         /// The exchange reported an error on this channel.
         case exchangeError(String)
+        /// Subscribers are now served by the stream or, while it is unavailable, by REST polling.
+        case modeChanged(ChannelDataMode)
+        /// A REST poll failed while the channel was served by polling; the next poll follows.
+        case pollFailed(String)
     }
 
     /// The channel.
@@ -49,6 +53,10 @@ public struct ConnectionEvent: Sendable, Hashable, CustomStringConvertible {
             "\(channel) reconnecting: attempt \(attempt) in \(delay) after \(reason)"
         case .exchangeError(let message):
             "\(channel) exchange error: \(message)"
+        case .pollFailed(let message):
+            "\(channel) REST poll failed: \(message)"
+        case .modeChanged(let mode):
+            "\(channel) now served by \(mode == .stream ? "the stream" : "REST polling")"
         }
     }
 }

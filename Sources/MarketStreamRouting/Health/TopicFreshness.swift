@@ -37,8 +37,7 @@ struct TopicActivity: Sendable {
     var last: Int64
     var count: Int
 
-    /// Counts an event; returns nothing so that `activity[topic]?.record(at:)` tells whether the
-    /// key was known.
+    /// Counts an event.
     mutating func record(at nanoseconds: Int64) {
         last = max(last, nanoseconds)
         count += 1

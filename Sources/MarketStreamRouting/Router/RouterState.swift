@@ -82,25 +82,27 @@ struct RouterState: Sendable {
 
     /// Notes an event of `topic` received at `nanoseconds` (wall clock).
     mutating func recordActivity(_ topic: SubscriptionTopic, at nanoseconds: Int64) {
-        if activity[topic]?.record(at: nanoseconds) == nil {
-            activity[topic] = TopicActivity(first: nanoseconds, last: nanoseconds, count: 1)
-        }
+        activity[topic, default: TopicActivity(first: nanoseconds, last: nanoseconds, count: 0)].record(at: nanoseconds)
     }
 
     /// Stale keys per channel; forgets keys no longer subscribed.
     mutating func staleTopics(now: Int64, policy: FreshnessPolicy) -> [ChannelKey: [TopicFreshness]] {
         // Order-book events name no depth: a key is subscribed when its market and family are.
-        var subscribed: [ChannelKey: Set<String>] = [:]
+        struct Key: Hashable {
+            let exchange: ExchangeID
+            let family: String
+            let market: MarketCode
+            init(_ topic: SubscriptionTopic) {
+                (exchange, family, market) = (topic.exchange, topic.kind.family, topic.market)
+            }
+        }
+        var subscribed: [Key: ChannelKey] = [:]
         for channel in channels.keys {
-            subscribed[channel] = Set(table.desired(for: channel).map { "\($0.kind.family) \($0.market)" })
+            for topic in table.desired(for: channel) { subscribed[Key(topic)] = channel }
         }
         var stale: [ChannelKey: [TopicFreshness]] = [:]
         for (topic, record) in activity {
-            guard
-                let channel = subscribed.first(where: {
-                    $0.key.exchange == topic.exchange && $0.value.contains("\(topic.kind.family) \(topic.market)")
-                })?.key
-            else {
+            guard let channel = subscribed[Key(topic)] else {
                 activity[topic] = nil
                 continue
             }

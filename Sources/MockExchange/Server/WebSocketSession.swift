@@ -38,7 +38,6 @@ struct WebSocketSession {
                 var encoded = ByteBuffer()
                 while let batch = await outboundFrames.nextBatch() {
                     core.metrics.framesWritten.increment(by: batch.count)
-                    encoded.clear()
                     for frame in batch {
                         switch frame {
                         case .binary(let buffer):

@@ -25,8 +25,9 @@ struct UpbitRESTBudget: Sendable {
         var pausedUntil: Duration?
         /// The exchange's remaining count and when it was reported.
         var reported: (remaining: Int, at: Duration)?
-        /// 418: blocked, until the time if the exchange said one.
-        var blocked: (until: Duration?, reported: Bool)?
+        /// 418: blocked — until `blockedUntil` when the exchange said, otherwise for good.
+        var blocked = false
+        var blockedUntil: Duration?
     }
 
     /// The fraction of each group kept from background calls.
@@ -48,11 +49,11 @@ struct UpbitRESTBudget: Sendable {
     mutating func request(_ group: UpbitRateGroup, priority: UpbitRequestPriority, at now: Duration) -> Decision {
         var state = groups[group] ?? Group()
         defer { groups[group] = state }
-        if let blocked = state.blocked {
-            if let until = blocked.until, until <= now {
-                state.blocked = nil
+        if state.blocked {
+            if let until = state.blockedUntil, until <= now {
+                state.blocked = false
             } else {
-                return .blocked(retryAfter: blocked.until.map { $0 - now })
+                return .blocked(retryAfter: state.blockedUntil.map { $0 - now })
             }
         }
         let window = group.limit.interval
@@ -99,7 +100,8 @@ struct UpbitRESTBudget: Sendable {
             // Wait for the next second boundary: a whole window from now always crosses it.
             state.pausedUntil = now + group.limit.interval
         case 418:
-            state.blocked = (retryAfter.map { now + $0 }, false)
+            state.blocked = true
+            state.blockedUntil = retryAfter.map { now + $0 }
         default:
             break
         }
@@ -107,7 +109,7 @@ struct UpbitRESTBudget: Sendable {
 
     /// Whether `group` is blocked by a 418 at `now`.
     func isBlocked(_ group: UpbitRateGroup, at now: Duration) -> Bool {
-        guard let blocked = groups[group]?.blocked else { return false }
-        return blocked.until.map { $0 > now } ?? true
+        guard let state = groups[group], state.blocked else { return false }
+        return state.blockedUntil.map { $0 > now } ?? true
     }
 }

@@ -256,16 +256,16 @@ public struct UpbitRESTClient: Sendable {
         var attempts = 0
         while true {
             attempts += 1
+            let admission: UpbitRESTLimiter.Admission
             do {
-                if let blocked = try await limiter.acquire(group, priority: priority) {
-                    throw UpbitRESTError(
-                        .blocked(group, retryAfter: blocked), endpoint: endpoint,
-                        message: "the exchange blocked this client after repeated 429s")
-                }
-            } catch let error as UpbitRESTError {
-                throw error
+                admission = try await limiter.acquire(group, priority: priority)
             } catch {
                 throw UpbitRESTError(.transport, endpoint: endpoint, message: "cancelled")
+            }
+            if case .blocked(let retryAfter) = admission {
+                throw UpbitRESTError(
+                    .blocked(group, retryAfter: retryAfter), endpoint: endpoint,
+                    message: "the exchange blocked this client after repeated 429s")
             }
             if isPrivate {
                 guard let signer else {

@@ -18,17 +18,23 @@ final class UpbitRESTLimiter: Sendable {
 
     private var now: Duration { origin.duration(to: clock.now) }
 
-    /// Waits until a call of `group` may go and counts it.
-    /// - Returns: `nil` when the call may go, or how long the group stays blocked (418) —
-    ///   `.some(nil)` when the exchange gave no time.
+    /// What ``acquire(_:priority:)`` grants.
+    enum Admission: Equatable {
+        /// The call may go; it has been counted.
+        case granted
+        /// The group is blocked (418), for `retryAfter` when the exchange said.
+        case blocked(retryAfter: Duration?)
+    }
+
+    /// Waits until a call of `group` may go and counts it, unless the group is blocked.
     /// - Throws: `CancellationError` when the task is cancelled while waiting.
-    func acquire(_ group: UpbitRateGroup, priority: UpbitRequestPriority) async throws -> Duration?? {
+    func acquire(_ group: UpbitRateGroup, priority: UpbitRequestPriority) async throws -> Admission {
         while true {
             try Task.checkCancellation()
             let now = self.now
             switch budget.withLock({ $0.request(group, priority: priority, at: now) }) {
-            case .go: return nil
-            case .blocked(let retryAfter): return .some(retryAfter)
+            case .go: return .granted
+            case .blocked(let retryAfter): return .blocked(retryAfter: retryAfter)
             case .wait(let until): try await clock.sleep(until: origin.advanced(by: until))
             }
         }
