@@ -69,6 +69,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A fixed decode loop for callgrind (`valgrind --tool=callgrind .build/release/DecodeProfile`).
+        .executableTarget(
+            name: "DecodeProfile",
+            dependencies: [
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "UpbitExchange", package: "MarketStream"),
+            ]
+        ),
         // The mock exchange's delivery rate to one raw WebSocket client (`swift run -c release MockThroughput`).
         .executableTarget(
             name: "MockThroughput",

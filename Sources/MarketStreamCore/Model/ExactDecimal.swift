@@ -74,6 +74,87 @@ public struct ExactDecimal: Sendable, Hashable {
     /// - Returns: `nil` when the text is not a number or has more than ``maximumDigits`` significant digits.
     @inlinable
     public init?(utf8 bytes: some Collection<UInt8>) {
+        self.init(parsingAny: bytes)
+    }
+
+    /// Parses JSON number syntax from contiguous UTF-8 bytes: the decoders' hot path.
+    ///
+    /// Plain numbers of up to 19 significant digits (every price and size an exchange sends) take
+    /// one tight pass with 64-bit arithmetic; longer ones and the exponent form take the general
+    /// parser, with the same results.
+    /// - Parameter buffer: The number's UTF-8 text, without surrounding whitespace.
+    /// - Returns: `nil` when the text is not a number or has more than ``maximumDigits`` significant digits.
+    @inlinable
+    public init?(utf8 buffer: UnsafeBufferPointer<UInt8>) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
+        let end = buffer.count
+        var index = 0
+        let negative = base[0] == UInt8(ascii: "-")
+        if negative { index = 1 }
+        var value: UInt64 = 0
+        var digitCount = 0
+        var fractionDigits = 0
+        var fits = true
+        var inFraction = false
+        // The integer digits, then (after a point) the fraction's: eight at a time while eight
+        // bytes remain, then one by one.
+        while true {
+            var read = 0
+            scan: while index + 8 <= end {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let count = ASCIIDigits.leadingDigitCount(word)
+                if count == 0 { break scan }
+                // 10^11 × 10^8 stays below 2^64; a larger value takes the general parser.
+                guard value < 100_000_000_000 else {
+                    fits = false
+                    break scan
+                }
+                value = value &* ASCIIDigits.powerOfTen(count) &+ ASCIIDigits.value(of: word, count: count)
+                index += count
+                read += count
+                if count < 8 { break scan }
+            }
+            while fits, index < end {
+                let digit = base[index] &- UInt8(ascii: "0")
+                if digit >= 10 { break }
+                guard value < 1_000_000_000_000_000_000 else {
+                    fits = false
+                    break
+                }
+                value = value &* 10 &+ UInt64(digit)
+                index += 1
+                read += 1
+            }
+            digitCount += read
+            if inFraction {
+                fractionDigits = read
+                break
+            }
+            guard fits, index < end, base[index] == UInt8(ascii: ".") else { break }
+            index += 1
+            inFraction = true
+        }
+        // Exponents, more than 19 digits, odd scales and malformed text: the general parser decides.
+        guard fits, index == end, digitCount > 0, fractionDigits < Int(Int16.max) - 64 else {
+            self.init(parsingAny: buffer)
+            return
+        }
+        guard value != 0 else {
+            self = .zero
+            return
+        }
+        var scale = -fractionDigits
+        while value % 10 == 0 {
+            value /= 10
+            scale += 1
+        }
+        let magnitude = Int128(value)
+        self.init(normalized: negative ? -magnitude : magnitude, exponent: Int16(scale))
+    }
+
+    /// The general parser: any collection of bytes, up to 38 digits, with or without an exponent.
+    @inlinable
+    init?(parsingAny bytes: some Collection<UInt8>) {
         // Digits accumulate in 64 bits while they fit (19 of them), then in 128. Zeros after the
         // last non-zero digit are counted rather than multiplied in, so the result is already
         // normalised: no division by ten afterwards.

@@ -26,12 +26,27 @@ public struct MarketCode: Hashable, Sendable, CustomStringConvertible, Comparabl
         rawValue = validated
     }
 
+    /// Creates a code from UTF-8 bytes, validating them before any string is made: the decoders'
+    /// hot path.
+    /// - Parameter utf8: The code's bytes, for example `KRW-BTC`.
+    /// - Returns: `nil` when the bytes are not a valid code.
+    public init?(utf8: UnsafeBufferPointer<UInt8>) {
+        guard Self.isValid(utf8: utf8) else { return nil }
+        rawValue = String(decoding: utf8, as: UTF8.self)
+    }
+
     /// Whether `text` is a syntactically valid market code.
     public static func isValid(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isValid(utf8: $0) }
+    }
+
+    /// Whether `utf8` holds a syntactically valid market code.
+    public static func isValid(utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         var quoteLength = 0
         var baseLength = 0
         var sawHyphen = false
-        for byte in text.utf8 {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 if sawHyphen { baseLength += 1 } else { quoteLength += 1 }

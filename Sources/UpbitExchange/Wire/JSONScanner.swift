@@ -19,7 +19,10 @@ struct JSONScanner: ~Copyable {
 
     var isAtEnd: Bool { position >= bytes.count }
 
+    @inline(__always)
     mutating func skipWhitespace() {
+        // Exchanges send compact JSON: the first byte is almost never whitespace.
+        guard position < bytes.count, bytes[position] <= 0x20 else { return }
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -29,18 +32,21 @@ struct JSONScanner: ~Copyable {
     }
 
     /// The next non-whitespace byte, not consumed.
+    @inline(__always)
     mutating func peek() throws(Failure) -> UInt8 {
         skipWhitespace()
         guard position < bytes.count else { throw Failure() }
         return bytes[position]
     }
 
+    @inline(__always)
     mutating func expect(_ byte: UInt8) throws(Failure) {
         guard try peek() == byte else { throw Failure() }
         position += 1
     }
 
     /// Consumes `byte` if it is next.
+    @inline(__always)
     mutating func consume(_ byte: UInt8) throws(Failure) -> Bool {
         guard try peek() == byte else { return false }
         position += 1
@@ -48,22 +54,27 @@ struct JSONScanner: ~Copyable {
     }
 
     /// A string's content range (escapes left in place), after its opening quote was seen.
+    @inline(__always)
     mutating func stringRange() throws(Failure) -> Range<Int> {
         try expect(UInt8(ascii: "\""))
         let start = position
-        while position < bytes.count {
-            let byte = bytes[position]
+        // Locals, not `self`'s stored properties, so the loop runs in registers.
+        guard let base = bytes.baseAddress else { throw Failure() }
+        let end = bytes.count
+        var index = start
+        while index < end {
+            let byte = base[index]
             if byte == UInt8(ascii: "\"") {
-                position += 1
-                return start..<(position - 1)
+                position = index + 1
+                return start..<index
             }
-            if byte == UInt8(ascii: "\\") { position += 1 }
-            position += 1
+            index += byte == UInt8(ascii: "\\") ? 2 : 1
         }
         throw Failure()
     }
 
     /// The range and kind of the next value; objects and arrays are skipped whole.
+    @inline(__always)
     mutating func value() throws(Failure) -> (ValueKind, Range<Int>) {
         let first = try peek()
         let start = position
@@ -83,6 +94,12 @@ struct JSONScanner: ~Copyable {
             try literal("null")
             return (.null, start..<position)
         default:
+            // Digits first, eight at a time: they are nearly every byte of a number.
+            skipDigits()
+            if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+                position += 1
+                skipDigits()
+            }
             while position < bytes.count {
                 switch bytes[position] {
                 case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
@@ -96,6 +113,20 @@ struct JSONScanner: ~Copyable {
             guard position > start else { throw Failure() }
             return (.number, start..<position)
         }
+    }
+
+    @inline(__always)
+    private mutating func skipDigits() {
+        guard let base = bytes.baseAddress else { return }
+        let end = bytes.count
+        var index = position
+        defer { position = index }
+        while index + 8 <= end {
+            let count = ASCIIDigits.leadingDigitCount(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            index += count
+            if count < 8 { return }
+        }
+        while index < end, base[index] &- UInt8(ascii: "0") < 10 { index += 1 }
     }
 
     private mutating func literal(_ text: StaticString) throws(Failure) {
@@ -132,6 +163,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Whether `range` holds exactly `text`.
+    @inline(__always)
     func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
         guard range.count == text.utf8CodeUnitCount else { return false }
         let start = text.utf8Start

@@ -23,6 +23,9 @@ enum UpbitField: Int, CaseIterable {
     case currency, balance
     // Non-data frames.
     case status, error, method
+
+    /// How many fields there are (`allCases` builds an array each time it is read).
+    static let count = allCases.count
 }
 
 /// Maps key bytes to fields for one data type and key style, by a 64-bit hash of the key checked
@@ -31,65 +34,145 @@ struct UpbitKeyTable: Sendable {
     private struct Slot: Sendable {
         var field: UpbitField?
         var hash: UInt64 = 0
-        var keyStart = 0
         var keyLength = 0
+        /// The key's first and last eight bytes (or all of a shorter key, zero-padded): for keys of
+        /// up to 16 bytes, equal words and length mean equal keys, with no `memcmp`.
+        var first: UInt64 = 0
+        var last: UInt64 = 0
+        var keyStart = 0
+    }
+
+    /// A key in wire order, for predicting the next key without hashing it.
+    private struct OrderedKey: Sendable {
+        var field: UpbitField
+        var length: Int
+        var first: UInt64
+        var last: UInt64
+        var keyStart: Int
     }
 
     private var slots: [Slot]
     private var keyBytes: [UInt8] = []
     private let mask: Int
+    private var order: [OrderedKey] = []
+    /// Each field's index in `order` (by raw value), or -1.
+    private var orderIndex: [Int]
 
     init(_ pairs: [(UpbitField, String)]) {
         var size = 16
         while size < pairs.count * 4 { size *= 2 }
         mask = size - 1
         slots = Array(repeating: Slot(), count: size)
+        orderIndex = Array(repeating: -1, count: UpbitField.count)
         for (field, key) in pairs {
             let bytes = Array(key.utf8)
-            let hash = bytes.withUnsafeBufferPointer { Self.hash($0, 0..<$0.count) }
+            let (hash, first, last) = bytes.withUnsafeBufferPointer {
+                (Self.hash($0, 0..<$0.count), Self.firstWord($0, 0..<$0.count), Self.lastWord($0, 0..<$0.count))
+            }
             var slot = Int(truncatingIfNeeded: hash) & mask
             while slots[slot].field != nil {
                 precondition(slots[slot].hash != hash, "hash collision in an Upbit key table: \(key)")
                 slot = (slot + 1) & mask
             }
-            slots[slot] = Slot(field: field, hash: hash, keyStart: keyBytes.count, keyLength: bytes.count)
+            slots[slot] = Slot(
+                field: field, hash: hash, keyLength: bytes.count, first: first, last: last, keyStart: keyBytes.count)
+            orderIndex[field.rawValue] = order.count
+            order.append(
+                OrderedKey(field: field, length: bytes.count, first: first, last: last, keyStart: keyBytes.count))
             keyBytes += bytes
         }
     }
 
-    /// A hash of a key from its length and its first and last eight bytes (two unaligned loads,
-    /// not a loop over the bytes): distinct for every key of the tables (checked when a table is
-    /// built), and a match is always confirmed byte for byte.
+    /// The position in wire order after `field`'s key: where the next key is predicted.
     @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
+    func predictionIndex(after field: UpbitField) -> Int { orderIndex[field.rawValue] + 1 }
+
+    /// When the string at `position` (its opening quote) is the key at `index` in wire order: that
+    /// key's field and the position just past its closing quote. A prediction costs two word
+    /// comparisons, no hashing and no byte loop.
+    @inline(__always)
+    func predicted(_ index: Int, at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (UpbitField, Int)? {
+        order.withUnsafeBufferPointer { order in
+            guard index < order.count else { return nil }
+            let key = order[index]
+            let close = position + 1 + key.length
+            guard close < bytes.count, bytes[position] == UInt8(ascii: "\""), bytes[close] == UInt8(ascii: "\"")
+            else { return nil }
+            let range = (position + 1)..<close
+            guard Self.firstWord(bytes, range) == key.first, Self.lastWord(bytes, range) == key.last else { return nil }
+            if key.length > 16 {
+                let same = keyBytes.withUnsafeBufferPointer { keys in
+                    memcmp(keys.baseAddress! + key.keyStart, bytes.baseAddress! + range.lowerBound, key.length) == 0
+                }
+                guard same else { return nil }
+            }
+            return (key.field, close + 1)
+        }
+    }
+
+    /// The first eight bytes of a key, or all of a shorter one, zero-padded.
+    @inline(__always)
+    static func firstWord(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
         let count = range.count
         guard count > 0, let start = bytes.baseAddress else { return 0 }
         let base = UnsafeRawPointer(start + range.lowerBound)
-        var hash = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
-        if count >= 8 {
-            let first = base.loadUnaligned(as: UInt64.self)
-            let last = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-            hash ^= first &* 0xFF51_AFD7_ED55_8CCD
-            hash = (hash << 31 | hash >> 33) ^ (last &* 0xC4CE_B9FE_1A85_EC53)
-        } else {
-            var word: UInt64 = 0
-            for offset in 0..<count {
-                word |= UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) << (8 * offset)
-            }
-            hash ^= word &* 0xFF51_AFD7_ED55_8CCD
+        if count >= 8 { return base.loadUnaligned(as: UInt64.self) }
+        var word: UInt64 = 0
+        for offset in 0..<count {
+            word |= UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) << (8 * offset)
         }
+        return word
+    }
+
+    /// The last eight bytes of a key of at least eight bytes; zero for a shorter one.
+    @inline(__always)
+    static func lastWord(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
+        let count = range.count
+        guard count >= 8, let start = bytes.baseAddress else { return 0 }
+        return UnsafeRawPointer(start + range.lowerBound).loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    }
+
+    /// A hash of a key from its length and its first and last eight bytes (two unaligned loads,
+    /// not a loop over the bytes): distinct for every key of the tables (checked when a table is
+    /// built), and a match is always confirmed against the key's bytes.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
+        hash(count: range.count, first: firstWord(bytes, range), last: lastWord(bytes, range))
+    }
+
+    @inline(__always)
+    static func hash(count: Int, first: UInt64, last: UInt64) -> UInt64 {
+        var hash = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
+        hash ^= first &* 0xFF51_AFD7_ED55_8CCD
+        if count >= 8 { hash = (hash << 31 | hash >> 33) ^ (last &* 0xC4CE_B9FE_1A85_EC53) }
         return hash ^ (hash >> 29)
     }
 
-    func field(hash: UInt64, key range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> UpbitField? {
+    /// The field named by the key at `range`, or `nil` for a key this table does not know.
+    @inline(__always)
+    func field(key range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> UpbitField? {
+        let count = range.count
+        let first = Self.firstWord(bytes, range)
+        let last = Self.lastWord(bytes, range)
+        return field(
+            hash: Self.hash(count: count, first: first, last: last), first: first, last: last, key: range, in: bytes)
+    }
+
+    /// The field for a key whose hash and words were computed already.
+    @inline(__always)
+    func field(hash: UInt64, first: UInt64, last: UInt64, key range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>)
+        -> UpbitField?
+    {
         slots.withUnsafeBufferPointer { slots in
             var index = Int(truncatingIfNeeded: hash) & mask
             while let field = slots[index].field {
                 let slot = slots[index]
                 if slot.hash == hash {
-                    guard slot.keyLength == range.count, let start = bytes.baseAddress else { return nil }
+                    guard slot.keyLength == range.count, slot.first == first, slot.last == last else { return nil }
+                    if range.count <= 16 { return field }
                     let same = keyBytes.withUnsafeBufferPointer { keys in
-                        memcmp(keys.baseAddress! + slot.keyStart, start + range.lowerBound, range.count) == 0
+                        memcmp(keys.baseAddress! + slot.keyStart, bytes.baseAddress! + range.lowerBound, range.count)
+                            == 0
                     }
                     return same ? field : nil
                 }
@@ -117,14 +200,15 @@ struct UpbitKeyTables: Sendable {
         (UpbitKeyTable(fields.map { ($0.0, $0.1) }), UpbitKeyTable(fields.map { ($0.0, $0.2) }))
     }
 
-    private static let common: [(UpbitField, String, String)] = [
-        (.type, "type", "ty"), (.code, "code", "cd"), (.timestamp, "timestamp", "tms"),
-        (.streamType, "stream_type", "st"),
-    ]
+    // Each table lists its keys in the order Upbit writes them (see shared/upbit/samples), which
+    // is the order the decoder predicts; any other order still decodes, a little slower.
+    private static let head: [(UpbitField, String, String)] = [(.type, "type", "ty"), (.code, "code", "cd")]
+    private static let timestamp: (UpbitField, String, String) = (.timestamp, "timestamp", "tms")
+    private static let streamType: (UpbitField, String, String) = (.streamType, "stream_type", "st")
 
     private init() {
         ticker = Self.pair(
-            Self.common + [
+            Self.head + [
                 (.openingPrice, "opening_price", "op"), (.highPrice, "high_price", "hp"),
                 (.lowPrice, "low_price", "lp"),
                 (.tradePrice, "trade_price", "tp"), (.prevClosingPrice, "prev_closing_price", "pcp"),
@@ -142,9 +226,11 @@ struct UpbitKeyTables: Sendable {
                 (.lowest52WeekDate, "lowest_52_week_date", "l52wdt"),
                 (.marketState, "market_state", "ms"), (.isTradingSuspended, "is_trading_suspended", "its"),
                 (.delistingDate, "delisting_date", "dd"), (.marketWarning, "market_warning", "mw"),
+                Self.timestamp, Self.streamType,
             ])
         trade = Self.pair(
-            Self.common + [
+            Self.head + [
+                Self.timestamp,
                 (.tradeDate, "trade_date", "td"), (.tradeTime, "trade_time", "ttm"),
                 (.tradeTimestamp, "trade_timestamp", "ttms"), (.tradePrice, "trade_price", "tp"),
                 (.tradeVolume, "trade_volume", "tv"), (.askBid, "ask_bid", "ab"),
@@ -152,27 +238,28 @@ struct UpbitKeyTables: Sendable {
                 (.changePrice, "change_price", "cp"), (.sequentialID, "sequential_id", "sid"),
                 (.bestAskPrice, "best_ask_price", "bap"), (.bestAskSize, "best_ask_size", "bas"),
                 (.bestBidPrice, "best_bid_price", "bbp"), (.bestBidSize, "best_bid_size", "bbs"),
+                Self.streamType,
             ])
         orderbook = Self.pair(
-            Self.common + [
-                (.totalAskSize, "total_ask_size", "tas"), (.totalBidSize, "total_bid_size", "tbs"),
-                (.orderbookUnits, "orderbook_units", "obu"), (.level, "level", "lv"),
+            Self.head + [
+                Self.timestamp, (.totalAskSize, "total_ask_size", "tas"), (.totalBidSize, "total_bid_size", "tbs"),
+                (.orderbookUnits, "orderbook_units", "obu"), Self.streamType, (.level, "level", "lv"),
             ])
         orderbookUnit = Self.pair([
             (.askPrice, "ask_price", "ap"), (.bidPrice, "bid_price", "bp"), (.askSize, "ask_size", "as"),
             (.bidSize, "bid_size", "bs"),
         ])
         candle = Self.pair(
-            Self.common + [
+            Self.head + [
                 (.candleDateTimeUTC, "candle_date_time_utc", "cdttmu"),
                 (.candleDateTimeKST, "candle_date_time_kst", "cdttmk"),
                 (.openingPrice, "opening_price", "op"), (.highPrice, "high_price", "hp"),
                 (.lowPrice, "low_price", "lp"),
                 (.tradePrice, "trade_price", "tp"), (.candleAccTradeVolume, "candle_acc_trade_volume", "catv"),
-                (.candleAccTradePrice, "candle_acc_trade_price", "catp"),
+                (.candleAccTradePrice, "candle_acc_trade_price", "catp"), Self.timestamp, Self.streamType,
             ])
         myOrder = Self.pair(
-            Self.common + [
+            Self.head + [
                 (.uuid, "uuid", "uid"), (.askBid, "ask_bid", "ab"), (.orderType, "order_type", "ot"),
                 (.state, "state", "s"), (.tradeUUID, "trade_uuid", "tuid"), (.price, "price", "p"),
                 (.avgPrice, "avg_price", "ap"), (.volume, "volume", "v"), (.remainingVolume, "remaining_volume", "rv"),
@@ -183,12 +270,12 @@ struct UpbitKeyTables: Sendable {
                 (.identifier, "identifier", "id"), (.smpType, "smp_type", "smpt"),
                 (.preventedVolume, "prevented_volume", "pv"), (.preventedLocked, "prevented_locked", "pl"),
                 (.tradeTimestamp, "trade_timestamp", "ttms"), (.orderTimestamp, "order_timestamp", "otms"),
+                Self.timestamp, Self.streamType,
             ])
-        myAsset = Self.pair(
-            [(.type, "type", "ty"), (.timestamp, "timestamp", "tms"), (.streamType, "stream_type", "st")] + [
-                (.assetUUID, "asset_uuid", "astuid"), (.assets, "assets", "ast"),
-                (.assetTimestamp, "asset_timestamp", "asttms"),
-            ])
+        myAsset = Self.pair([
+            (.type, "type", "ty"), (.assetUUID, "asset_uuid", "astuid"), (.assets, "assets", "ast"),
+            (.assetTimestamp, "asset_timestamp", "asttms"), Self.timestamp, Self.streamType,
+        ])
         asset = Self.pair([(.currency, "currency", "cu"), (.balance, "balance", "b"), (.locked, "locked", "l")])
     }
 }

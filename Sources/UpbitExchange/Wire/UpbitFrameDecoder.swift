@@ -50,7 +50,6 @@ public struct UpbitFrameDecoder: Sendable {
     // MARK: - Objects
 
     private struct Entry {
-        var hash: UInt64
         var key: Range<Int>
         var kind: JSONScanner.ValueKind
         var value: Range<Int>
@@ -63,10 +62,11 @@ public struct UpbitFrameDecoder: Sendable {
 
     /// The value of each field of one object (indexed by `UpbitField.rawValue`).
     private struct Slots: ~Copyable {
-        let storage: UnsafeMutableBufferPointer<(kind: JSONScanner.ValueKind, range: Range<Int>)?>
+        let storage: UnsafeMutableBufferPointer<Slot?>
         let bytes: UnsafeBufferPointer<UInt8>
 
-        subscript(field: UpbitField) -> (kind: JSONScanner.ValueKind, range: Range<Int>)? { storage[field.rawValue] }
+        @inline(__always)
+        subscript(field: UpbitField) -> Slot? { storage[field.rawValue] }
 
         func decimal(_ field: UpbitField) throws(DecodeFailure) -> ExactDecimal {
             guard let slot = self[field] else { throw .malformed("missing field \(field)") }
@@ -125,10 +125,60 @@ public struct UpbitFrameDecoder: Sendable {
         }
     }
 
+    /// The payload family a frame's `type` names.
+    private enum FrameType {
+        case ticker, trade, orderbook, candle, myOrder, myAsset
+    }
+
+    private typealias Slot = (kind: JSONScanner.ValueKind, range: Range<Int>)
+
+    /// Upbit writes `type` (or `ty`) first: then one pass reads every field straight into its slot.
+    /// Any other key order takes the general path, which records the keys first.
     private func decodeObject(_ scanner: inout JSONScanner, context: DecodeContext, into output: inout DecodedFrame)
         throws
     {
         let bytes = scanner.bytes
+        let objectStart = scanner.position
+        try scanner.expect(UInt8(ascii: "{"))
+        if try !scanner.consume(UInt8(ascii: "}")) {
+            let key = try scanner.stringRange()
+            try scanner.expect(UInt8(ascii: ":"))
+            let (valueKind, value) = try scanner.value()
+            let simple: Bool? =
+                valueKind != .string
+                ? nil : scanner.equals(key, "type") ? false : scanner.equals(key, "ty") ? true : nil
+            if let simple {
+                let (type, kind, family) = try classify(type: value, in: bytes)
+                let table = simple ? family.simple : family.full
+                try withUnsafeTemporaryAllocation(of: Optional<Slot>.self, capacity: UpbitField.count) {
+                    storage in
+                    storage.initialize(repeating: nil)
+                    storage[UpbitField.type.rawValue] = (valueKind, value)
+                    var next = table.predictionIndex(after: .type)
+                    while try scanner.consume(UInt8(ascii: ",")) {
+                        scanner.skipWhitespace()
+                        let field: UpbitField?
+                        if let (predicted, end) = table.predicted(next, at: scanner.position, in: bytes) {
+                            field = predicted
+                            scanner.position = end
+                            next += 1
+                        } else {
+                            field = table.field(key: try scanner.stringRange(), in: bytes)
+                            if let field { next = table.predictionIndex(after: field) }
+                        }
+                        try scanner.expect(UInt8(ascii: ":"))
+                        let (valueKind, value) = try scanner.value()
+                        if let field { storage[field.rawValue] = (valueKind, value) }
+                    }
+                    try scanner.expect(UInt8(ascii: "}"))
+                    let slots = Slots(storage: storage, bytes: bytes)
+                    output.events.append(
+                        try event(type: type, kind: kind, slots: slots, simple: simple, context: context))
+                }
+                return
+            }
+        }
+        scanner.position = objectStart
         try withUnsafeTemporaryAllocation(of: Entry.self, capacity: 64) { entries in
             var count = 0
             try scanner.expect(UInt8(ascii: "{"))
@@ -138,7 +188,7 @@ public struct UpbitFrameDecoder: Sendable {
                     try scanner.expect(UInt8(ascii: ":"))
                     let (kind, value) = try scanner.value()
                     guard count < entries.count else { throw DecodeFailure.malformed("too many keys") }
-                    entries[count] = Entry(hash: UpbitKeyTable.hash(bytes, key), key: key, kind: kind, value: value)
+                    entries[count] = Entry(key: key, kind: kind, value: value)
                     count += 1
                 } while try scanner.consume(UInt8(ascii: ","))
                 try scanner.expect(UInt8(ascii: "}"))
@@ -147,6 +197,22 @@ public struct UpbitFrameDecoder: Sendable {
                 entries: UnsafeMutableBufferPointer(rebasing: entries[0..<count]), bytes: bytes, context: context,
                 into: &output)
         }
+    }
+
+    /// The payload family, data kind and key tables of a frame's `type` value.
+    private func classify(type range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) throws(DecodeFailure)
+        -> (FrameType, DataKind, (full: UpbitKeyTable, simple: UpbitKeyTable))
+    {
+        let probe = JSONScanner(bytes)
+        if probe.equals(range, "ticker") { return (.ticker, .ticker, tables.ticker) }
+        if probe.equals(range, "trade") { return (.trade, .trade, tables.trade) }
+        if probe.equals(range, "orderbook") { return (.orderbook, .orderbook, tables.orderbook) }
+        if probe.equals(range, "myOrder") { return (.myOrder, .myOrder, tables.myOrder) }
+        if probe.equals(range, "myAsset") { return (.myAsset, .myAsset, tables.myAsset) }
+        if let candle = try? DataKind(parsing: probe.string(range)), candle.candleInterval != nil {
+            return (.candle, candle, tables.candle)
+        }
+        throw .malformed("unknown type '\(probe.string(range).prefix(32))'")
     }
 
     private func interpret(
@@ -171,60 +237,43 @@ public struct UpbitFrameDecoder: Sendable {
             try interpretControl(entries: entries, bytes: bytes, context: context, into: &output)
             return
         }
-        let family: (full: UpbitKeyTable, simple: UpbitKeyTable)
-        let kind: DataKind
-        if probe.equals(typeRange, "ticker") {
-            (family, kind) = (tables.ticker, .ticker)
-        } else if probe.equals(typeRange, "trade") {
-            (family, kind) = (tables.trade, .trade)
-        } else if probe.equals(typeRange, "orderbook") {
-            (family, kind) = (tables.orderbook, .orderbook)
-        } else if probe.equals(typeRange, "myOrder") {
-            (family, kind) = (tables.myOrder, .myOrder)
-        } else if probe.equals(typeRange, "myAsset") {
-            (family, kind) = (tables.myAsset, .myAsset)
-        } else if let candle = try? DataKind(parsing: probe.string(typeRange)), candle.candleInterval != nil {
-            (family, kind) = (tables.candle, candle)
-        } else {
-            throw DecodeFailure.malformed("unknown type '\(probe.string(typeRange).prefix(32))'")
-        }
+        let (type, kind, family) = try classify(type: typeRange, in: bytes)
         let table = simple ? family.simple : family.full
-        try withUnsafeTemporaryAllocation(
-            of: Optional<(kind: JSONScanner.ValueKind, range: Range<Int>)>.self, capacity: UpbitField.allCases.count
-        ) { storage in
+        try withUnsafeTemporaryAllocation(of: Optional<Slot>.self, capacity: UpbitField.count) { storage in
             storage.initialize(repeating: nil)
             for entry in entries {
-                if let field = table.field(hash: entry.hash, key: entry.key, in: bytes) {
+                if let field = table.field(key: entry.key, in: bytes) {
                     storage[field.rawValue] = (entry.kind, entry.value)
                 }
             }
             let slots = Slots(storage: storage, bytes: bytes)
-            output.events.append(try event(kind: kind, slots: slots, simple: simple, context: context))
+            output.events.append(try event(type: type, kind: kind, slots: slots, simple: simple, context: context))
         }
     }
 
-    private func event(kind: DataKind, slots: borrowing Slots, simple: Bool, context: DecodeContext)
-        throws(DecodeFailure)
-        -> MarketEvent
-    {
+    private func event(
+        type: FrameType, kind: DataKind, slots: borrowing Slots, simple: Bool, context: DecodeContext
+    ) throws(DecodeFailure) -> MarketEvent {
         let market: MarketCode
-        if kind == .myAsset {
+        if type == .myAsset {
             market = .account
         } else {
-            let code = try slots.string(.code)
-            guard let parsed = try? MarketCode(code) else { throw .malformed("invalid code '\(code.prefix(32))'") }
+            guard let slot = slots[.code], slot.kind == .string else { throw .malformed("missing or non-string code") }
+            guard let parsed = MarketCode(utf8: UnsafeBufferPointer(rebasing: slots.bytes[slot.range])) else {
+                throw .malformed("invalid code '\(try slots.string(.code).prefix(32))'")
+            }
             market = parsed
         }
         let stream: StreamKind = slots.equals(.streamType, "SNAPSHOT") ? .snapshot : .realtime
         let timestamp = UnixTime(milliseconds: try slots.int64(.timestamp))
         let payload: MarketPayload
-        switch kind.family {
-        case "ticker": payload = .ticker(try ticker(slots))
-        case "trade": payload = .trade(try trade(slots))
-        case "orderbook": payload = .orderbook(try orderbook(slots, simple: simple))
-        case "myOrder": payload = .myOrder(try myOrder(slots))
-        case "myAsset": payload = .myAsset(try myAsset(slots, simple: simple))
-        default: payload = .candle(try candle(slots))
+        switch type {
+        case .ticker: payload = .ticker(try ticker(slots))
+        case .trade: payload = .trade(try trade(slots))
+        case .orderbook: payload = .orderbook(try orderbook(slots, simple: simple))
+        case .myOrder: payload = .myOrder(try myOrder(slots))
+        case .myAsset: payload = .myAsset(try myAsset(slots, simple: simple))
+        case .candle: payload = .candle(try candle(slots))
         }
         return MarketEvent(
             exchange: context.exchange, kind: kind, market: market, stream: stream, timestamp: timestamp,
@@ -373,7 +422,7 @@ public struct UpbitFrameDecoder: Sendable {
 
         var scanner = JSONScanner(bytes, position: range.lowerBound)
         let result: Result<Void, DecodeFailure> = withUnsafeTemporaryAllocation(
-            of: Optional<(kind: JSONScanner.ValueKind, range: Range<Int>)>.self, capacity: UpbitField.allCases.count
+            of: Optional<Slot>.self, capacity: UpbitField.count
         ) { storage in
             do {
                 try scanner.expect(UInt8(ascii: "["))
@@ -386,7 +435,7 @@ public struct UpbitFrameDecoder: Sendable {
                             let key = try scanner.stringRange()
                             try scanner.expect(UInt8(ascii: ":"))
                             let (kind, value) = try scanner.value()
-                            if let field = keys.field(hash: UpbitKeyTable.hash(bytes, key), key: key, in: bytes) {
+                            if let field = keys.field(key: key, in: bytes) {
                                 storage[field.rawValue] = (kind, value)
                             }
                         } while try scanner.consume(UInt8(ascii: ","))

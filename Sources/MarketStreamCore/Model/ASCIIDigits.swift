@@ -1,0 +1,31 @@
+/// Eight ASCII bytes at a time (SWAR: "SIMD within a register"), for the number parsers of
+/// exchange modules' decoders. Bytes are loaded little-endian: the first character is the lowest byte.
+public enum ASCIIDigits {
+    /// How many of the eight bytes in `word`, from the first, are the digits `0`–`9`.
+    @inlinable @inline(__always)
+    public static func leadingDigitCount(_ word: UInt64) -> Int {
+        let shifted = word ^ 0x3030_3030_3030_3030
+        // A byte is a digit exactly when its high nibble (after the xor) is zero and its low
+        // nibble is below ten. A carry from a non-digit byte can only disturb later bytes.
+        let notDigits = (shifted | (shifted &+ 0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0
+        return notDigits.trailingZeroBitCount >> 3
+    }
+
+    /// The value of the first `count` (1–8) digits in `word`.
+    @inlinable @inline(__always)
+    public static func value(of word: UInt64, count: Int) -> UInt64 {
+        // Shift the digits to the top so the bytes below them read as leading zeros.
+        var digits = (word & 0x0F0F_0F0F_0F0F_0F0F) << UInt64(truncatingIfNeeded: 64 - 8 * count)
+        digits = (digits &* 10 &+ (digits >> 8)) & 0x00FF_00FF_00FF_00FF
+        digits = (digits &* 100 &+ (digits >> 16)) & 0x0000_FFFF_0000_FFFF
+        return (digits &* 10_000 &+ (digits >> 32)) & 0xFFFF_FFFF
+    }
+
+    /// 10 to the power `exponent` (0–8).
+    @inlinable @inline(__always)
+    public static func powerOfTen(_ exponent: Int) -> UInt64 {
+        var result: UInt64 = 1
+        for _ in 0..<exponent { result &*= 10 }
+        return result
+    }
+}
