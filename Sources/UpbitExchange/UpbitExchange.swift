@@ -69,6 +69,9 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     public let configuration: Configuration
     /// The REST client (orders, balances, snapshots), sharing one rate budget with the fallback poller.
     public let rest: UpbitRESTClient
+    /// The event loop the module's sockets are read, decoded and routed on; consumers that prefer
+    /// it are resumed there without a thread wake-up (see ``EventLoopTaskExecutor``).
+    public let executor: EventLoopTaskExecutor
     private let decoder = UpbitFrameDecoder()
     private let encoder: UpbitRequestEncoder
     private let signer: UpbitTokenSigner?
@@ -81,13 +84,15 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     ///   - configuration: Endpoint, credentials and limits.
     ///   - logger: Where connection problems are logged (never with secrets).
     ///   - httpClient: The HTTP client for REST calls (the process-wide shared one by default).
+    ///   - executor: The event loop for the module's sockets (one of NIO's shared loops by default).
     /// - Throws: ``MarketStreamError/Code/invalidArgument`` for a base URL that is not `ws://` or
     ///   `wss://`, a REST base that is not `http://` or `https://`, or an unreadable CA file.
     public init(
         exchange: ExchangeID = "upbit", configuration: Configuration = Configuration(), logger: Logger,
-        httpClient: HTTPClient = .shared
+        httpClient: HTTPClient = .shared, executor: EventLoopTaskExecutor = EventLoopTaskExecutor()
     ) throws(MarketStreamError) {
         self.exchange = exchange
+        self.executor = executor
         self.configuration = configuration
         self.logger = logger
         let base = configuration.baseURL
@@ -153,7 +158,8 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         let clientConfiguration = WebSocketClientConfiguration(
             maxFrameSize: configuration.maxFrameSize, additionalHeaders: headers)
         try await WebSocketClientSession.run(
-            url: url, configuration: clientConfiguration, tls: tls, exchange: exchange, logger: logger, handler: handler
+            url: url, configuration: clientConfiguration, tls: tls, exchange: exchange, executor: executor,
+            logger: logger, handler: handler
         )
     }
 

@@ -15,7 +15,7 @@ let benchmarks: @Sendable () -> Void = {
         exchange: "upbit", channel: .public, generation: ConnectionGeneration(1), receivedAt: UnixTime(milliseconds: 0))
     let decoder = UpbitFrameDecoder()
 
-    for kind in ["ticker", "trade", "orderbook"] {
+    for kind in ["ticker", "trade"] {
         for format in ["default", "simple"] {
             guard let data = try? Data(contentsOf: samples.appendingPathComponent("\(kind).\(format).json")) else {
                 fatalError("missing sample \(kind).\(format).json under \(samples.path); set MARKETSTREAM_SAMPLES")
@@ -28,6 +28,21 @@ let benchmarks: @Sendable () -> Void = {
                     try decoder.decode(bytes, context: context, into: &output)
                     blackHole(output.events.count)
                 }
+            }
+        }
+    }
+
+    // Upbit's default book depth is 15 levels (the shared sample has 5): the sample's book extended
+    // to 15 levels, in both formats, encoded by the module's encoder in Upbit's key order.
+    let sampleBook = try! decoder.decodeOne(Array(Data(contentsOf: samples.appendingPathComponent("orderbook.default.json"))), context: context)
+    for format in ["DEFAULT", "SIMPLE"] {
+        let bytes = UpbitEventEncoder.encode(fifteenLevels(sampleBook), simple: format == "SIMPLE")
+        Benchmark("decode orderbook (15 levels) \(format)") { benchmark in
+            var output = DecodedFrame()
+            for _ in benchmark.scaledIterations {
+                output.events.removeAll(keepingCapacity: true)
+                try decoder.decode(bytes, context: context, into: &output)
+                blackHole(output.events.count)
             }
         }
     }
@@ -66,4 +81,27 @@ struct FoundationTicker: Decodable {
     let ask_bid: String
     let timestamp: Int64
     let stream_type: String
+}
+
+extension UpbitFrameDecoder {
+    func decodeOne(_ bytes: [UInt8], context: DecodeContext) throws -> MarketEvent {
+        var output = DecodedFrame()
+        try decode(bytes, context: context, into: &output)
+        return output.events[0]
+    }
+}
+
+/// The book with ten more levels outward (1 000 KRW apart), sizes cycling through the sample's.
+func fifteenLevels(_ event: MarketEvent) -> MarketEvent {
+    guard case .orderbook(var book) = event.payload, let last = book.units.last else { return event }
+    let sizes = book.units
+    for index in 1...(15 - book.units.count) {
+        let step = ExactDecimal(1_000 * index)
+        let size = sizes[index % sizes.count]
+        book.units.append(
+            Orderbook.Unit(
+                askPrice: last.askPrice + step, bidPrice: last.bidPrice - step, askSize: size.askSize,
+                bidSize: size.bidSize))
+    }
+    return event.deriving(kind: event.kind, payload: .orderbook(book))
 }

@@ -1,22 +1,36 @@
 import Benchmark
+import Foundation
 import Logging
 import MarketStreamCore
 import MarketStreamRouting
 import MarketStreamTesting
+import UpbitExchange
 
-/// Routing through a running router fed by the in-memory exchange (frames encoded and decoded as
-/// text): one producer to 1, 10 and 100 subscribers of the same stream, and a burst of 1 000
-/// subscription changes consolidated into one upstream message. One iteration is one emitted
-/// event (fan-out: deliveries are subscribers × iterations) or one subscription change.
+/// Routing through a running router: Upbit frames decoded and routed to 1, 10 and 100 subscribers
+/// of the same stream; a burst of 1 000 subscription changes consolidated into one upstream
+/// message (in-memory exchange); memory with 1 000 subscribers over 300 markets.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(3))
     let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
     let btc = try! MarketCode("KRW-BTC")
 
+    // Decode + route: Upbit ticker frames (the shared DEFAULT sample) handed to the router's
+    // connection handler on this thread, each decoded once and delivered to every subscriber of
+    // KRW-BTC's ticker, whose tasks drain their buffers meanwhile. One iteration is one frame:
+    // deliveries are subscribers × iterations.
+    let samples = ProcessInfo.processInfo.environment["MARKETSTREAM_SAMPLES"] ?? "../../shared/upbit/samples"
+    let tickerText = try! String(contentsOfFile: samples + "/ticker.default.json", encoding: .utf8)
+    let tickerFrame = WebSocketFrame.binary(Array(tickerText.utf8))
+    // The last frame's price is -1: drop-oldest buffers never drop the newest event.
+    let lastFrame = WebSocketFrame.binary(
+        Array(tickerText.replacingOccurrences(of: "\"trade_price\":116539000.0", with: "\"trade_price\":-1").utf8))
     for subscribers in [1, 10, 100] {
-        Benchmark("fan-out: 1 producer → \(subscribers) subscriber(s), per emitted event") { benchmark in
-            let exchange = InMemoryExchange()
+        Benchmark(
+            "decode + route: Upbit ticker frame → \(subscribers) subscriber(s), per frame",
+            configuration: .init(metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .kilo)
+        ) { benchmark in
+            let exchange = DirectFeedExchange(upbit: try UpbitExchange(logger: logger))
             let router = MarketDataRouter(
                 managers: [exchange],
                 configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, bufferCapacity: 1 << 16),
@@ -29,24 +43,22 @@ let benchmarks: @Sendable () -> Void = {
                 let streams = try (0..<subscribers).map { _ in
                     try router.subscribe(to: .ticker, markets: [btc], policy: .dropOldest)
                 }
-                let topic = SubscriptionTopic(exchange: exchange.exchange, kind: .ticker, market: btc)
-                await exchange.waitUntil { $0.live[.public] == [topic] }
-                let events = benchmark.scaledIterations.count
+                await router.waitForUpstreamSync(on: ChannelKey(exchange: exchange.exchange, channel: .public))
+                guard let handler = exchange.handler else { fatalError("the router did not connect") }
                 for stream in streams {
                     group.addTask {
                         var received = 0
                         for try await event in stream {
-                            guard case .market(let market) = event, market.stream == .realtime else { continue }
+                            guard case .market(let market) = event else { continue }
                             received += 1
-                            // The last event has price -1; drops (if any) never remove the newest.
                             if case .ticker(let ticker) = market.payload, ticker.tradePrice == -1 { break }
                         }
                         return received
                     }
                 }
                 benchmark.startMeasurement()
-                for index in 0..<(events - 1) { exchange.emitTicker(btc, price: ExactDecimal(index % 1_000 + 1)) }
-                exchange.emitTicker(btc, price: -1)
+                for _ in 0..<(benchmark.scaledIterations.count - 1) { handler.receive(tickerFrame) }
+                handler.receive(lastFrame)
                 var delivered = 0
                 for _ in 0..<subscribers { delivered += try await group.next() ?? 0 }
                 benchmark.stopMeasurement()

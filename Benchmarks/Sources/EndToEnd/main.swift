@@ -1,19 +1,19 @@
 // End to end over loopback: WebSocket server → Upbit client (real socket, real decoder) → router →
 // one subscriber.
 //
-//   swift run -c release EndToEnd latency [seconds] [rate]    (default 10 s at 10 000 frames/s)
+//   swift run -c release EndToEnd latency [seconds] [rate] [port]   (default 10 s at 10 000 frames/s)
+//   swift run -c release EndToEnd latency-server port [rate]      (the latency server alone)
 //   swift run -c release EndToEnd throughput [seconds]        (default 5 s, after a 3 s warm-up)
 //   swift run -c release EndToEnd client WS_BASE SECONDS MARKET...   (trade events from a server)
 //
-// latency: a small server sends Upbit ticker frames (the shared DEFAULT sample) at a steady rate;
-// each frame carries its send time in nanoseconds in `acc_trade_volume` (an exact decimal, so it
-// survives decoding unchanged), and the subscriber records `now − sent` in an HdrHistogram.
+// latency: a small NIO server (LatencyServer.swift) sends Upbit ticker frames (the shared DEFAULT
+// sample) at a steady rate from a timer on its event loop; each frame carries its send time in
+// nanoseconds in `acc_trade_volume` (an exact decimal, so it survives decoding unchanged), and the
+// subscriber records `now − sent` and `now − receivedAt` in HdrHistograms.
 // throughput: the mock exchange in replay mode (frames encoded once) as fast as it can, every
 // market's ticker, trade and orderbook, counted as events delivered to the subscriber.
 import Foundation
 import Histogram
-import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import MarketStreamCore
 import MarketStreamRouting
@@ -44,98 +44,75 @@ func tickerTemplate() throws -> (prefix: [UInt8], suffix: [UInt8]) {
     return (Array(text[..<key.upperBound].utf8), Array(text[valueEnd...].utf8))
 }
 
-/// Sends ticker frames at `rate` per second to whoever subscribes, each stamped with its send time.
-func latencyServer(rate: Int, template: (prefix: [UInt8], suffix: [UInt8])) -> some ApplicationProtocol {
-    Application(
-        router: Router(),
-        server: .http1WebSocketUpgrade(configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: 1 << 20))) {
-            _, _, _ in
-            .upgrade([:]) { inbound, outbound, _ in
-                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                guard try await messages.next() != nil else { return }  // the subscription request
-                let clock = ContinuousClock()
-                var next = clock.now
-                let perTick = max(1, rate / 1_000)
-                let tick = Duration.nanoseconds(Int64(1_000_000_000 / (rate / perTick)))
-                while !Task.isCancelled {
-                    for _ in 0..<perTick {
-                        var frame = ByteBuffer(bytes: template.prefix)
-                        frame.writeString(String(wallNanoseconds()))
-                        frame.writeBytes(template.suffix)
-                        try await outbound.write(.binary(frame))
-                    }
-                    next += tick
-                    try await clock.sleep(until: next)
-                }
-            }
-        },
-        configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) },
-        logger: logger)
-}
+/// Send → subscriber latency, and the part of it inside MarketStream (the frame's arrival at the
+/// connection, `receivedAt`, before decoding → the subscriber).
+struct LatencyRecord: Sendable {
+    var total = Histogram<UInt64>(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
+    var inLibrary = Histogram<UInt64>(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
+    var count = 0
 
-/// Hands the server's port to the client side.
-final class PortBox: Sendable {
-    private let state = Mutex<(port: Int, waiters: [CheckedContinuation<Int, Never>])>((0, []))
-
-    func set(_ value: Int) {
-        let waiters = state.withLock { state in
-            state.port = value
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: value) }
-    }
-
-    func get() async -> Int {
-        await withCheckedContinuation { continuation in
-            let port = state.withLock { state -> Int in
-                if state.port == 0 { state.waiters.append(continuation) }
-                return state.port
-            }
-            if port != 0 { continuation.resume(returning: port) }
-        }
+    static func summary(_ histogram: Histogram<UInt64>) -> String {
+        func micro(_ value: UInt64) -> String { String(format: "%.1f", Double(value) / 1_000) }
+        return "p50 \(micro(histogram.valueAtPercentile(50))) µs, p99 \(micro(histogram.valueAtPercentile(99))) µs, "
+            + "p99.9 \(micro(histogram.valueAtPercentile(99.9))) µs, max \(micro(histogram.max)) µs"
     }
 }
-let portBox = PortBox()
+
+/// Records every ticker's latency after a 2-second warm-up, for `seconds`.
+func recordLatency(_ ticks: Subscription, seconds: Double) async throws -> LatencyRecord {
+    var record = LatencyRecord()
+    let clock = ContinuousClock()
+    let warmUpEnd = clock.now + .seconds(2)
+    var measuring = false
+    var deadline = clock.now
+    for try await event in ticks {
+        guard case .market(let market) = event, case .ticker(let ticker) = market.payload else { continue }
+        let now = wallNanoseconds()
+        if !measuring {
+            if clock.now < warmUpEnd { continue }
+            measuring = true
+            deadline = clock.now + .milliseconds(Int64(seconds * 1_000))
+        }
+        guard let sent = Int64(ticker.accTradeVolume.description) else { continue }
+        _ = record.total.record(UInt64(max(0, now - sent)))
+        _ = record.inLibrary.record(UInt64(max(0, now - market.receivedAt.nanoseconds)))
+        record.count += 1
+        if record.count % 1_000 == 0, clock.now >= deadline { break }
+    }
+    return record
+}
 
 switch mode {
+case "latency-server":
+    // `EndToEnd latency-server PORT [RATE]`: the latency server alone, for a client in another process.
+    let port = Int(CommandLine.arguments[2]) ?? 18_780
+    let rate = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 10_000 : 10_000
+    let bound = try await startLatencyServer(port: port, rate: rate, template: try tickerTemplate())
+    print("latency server on ws://127.0.0.1:\(bound), \(rate) frames/s per client")
+    try await Task.sleep(for: .seconds(86_400))
 case "latency":
-    let template = try tickerTemplate()
-    let server = latencyServer(rate: rate, template: template)
+    // `EndToEnd latency [SECONDS] [RATE] [PORT]`: against a `latency-server` at PORT, or one started
+    // in this process. SUBSCRIBER=pool|loop: the subscriber's task runs on the global pool (the
+    // default) or with a preference for the connection's event loop (no thread wake-up per frame).
+    let external = CommandLine.arguments.count > 4 ? Int(CommandLine.arguments[4]) : nil
+    let onLoop = ProcessInfo.processInfo.environment["SUBSCRIBER"] == "loop"
+    let port =
+        if let external { external } else { try await startLatencyServer(port: 0, rate: rate, template: try tickerTemplate()) }
+    let upbit = try UpbitExchange(configuration: .init(baseURL: "ws://127.0.0.1:\(port)"), logger: logger)
+    let router = MarketDataRouter(
+        managers: [upbit], configuration: RouterConfiguration(keepsChannelsWarm: false), logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await server.runService() }
-        let port = await portBox.get()
-        let upbit = try UpbitExchange(configuration: .init(baseURL: "ws://127.0.0.1:\(port)"), logger: logger)
-        let router = MarketDataRouter(
-            managers: [upbit], configuration: RouterConfiguration(keepsChannelsWarm: false), logger: logger)
         group.addTask { try await router.run() }
-        var histogram = Histogram<UInt64>(highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .three)
         let ticks = try router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")])
-        let clock = ContinuousClock()
-        let warmUpEnd = clock.now + .seconds(2)
-        var measuring = false
-        var deadline = clock.now
-        var count = 0
-        for try await event in ticks {
-            guard case .market(let market) = event, case .ticker(let ticker) = market.payload else { continue }
-            let now = wallNanoseconds()
-            if !measuring {
-                if clock.now < warmUpEnd { continue }
-                measuring = true
-                deadline = clock.now + .milliseconds(Int64(seconds * 1_000))
-            }
-            guard let sent = Int64(ticker.accTradeVolume.description) else { continue }
-            _ = histogram.record(UInt64(max(0, now - sent)))
-            count += 1
-            if count % 1_000 == 0, clock.now >= deadline { break }
-        }
-        func micro(_ percentile: Double) -> String {
-            String(format: "%.1f", Double(histogram.valueAtPercentile(percentile)) / 1_000)
-        }
+        let record =
+            onLoop
+            ? try await withTaskExecutorPreference(upbit.executor) { try await recordLatency(ticks, seconds: seconds) }
+            : try await recordLatency(ticks, seconds: seconds)
         print(
-            "end to end at \(rate) frames/s, \(count) frames: p50 \(micro(50)) µs, p99 \(micro(99)) µs, "
-                + "p99.9 \(micro(99.9)) µs, max \(String(format: "%.1f", Double(histogram.max) / 1_000)) µs")
+            "end to end at \(rate) frames/s (server \(external == nil ? "in this process" : "in another process"), "
+                + "subscriber on the \(onLoop ? "connection's event loop" : "global pool")), \(record.count) frames: "
+                + LatencyRecord.summary(record.total))
+        print("  of which arrival at the connection → subscriber: \(LatencyRecord.summary(record.inLibrary))")
         group.cancelAll()
     }
 case "throughput":

@@ -19,6 +19,8 @@ public struct MockIncrementalExchange: IncrementalSubscriptionManager {
     public let channels: [ExchangeChannel]
     /// The WebSocket base, for example `ws://127.0.0.1:8080`; the dialect lives at `/ws`.
     public let endpoint: String
+    /// The event loop the module's socket is read, decoded and routed on.
+    public let executor: EventLoopTaskExecutor
     private let logger: Logger
 
     /// Creates the module.
@@ -26,8 +28,13 @@ public struct MockIncrementalExchange: IncrementalSubscriptionManager {
     ///   - exchange: Its identifier (default `mock-incremental`).
     ///   - endpoint: The mock exchange's WebSocket base.
     ///   - logger: Where connection problems are logged.
-    public init(exchange: ExchangeID = "mock-incremental", endpoint: String, logger: Logger) {
+    ///   - executor: The event loop for the socket (one of NIO's shared loops by default).
+    public init(
+        exchange: ExchangeID = "mock-incremental", endpoint: String, logger: Logger,
+        executor: EventLoopTaskExecutor = EventLoopTaskExecutor()
+    ) {
         self.exchange = exchange
+        self.executor = executor
         self.endpoint = endpoint
         self.logger = logger
         channels = [
@@ -41,7 +48,7 @@ public struct MockIncrementalExchange: IncrementalSubscriptionManager {
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
         try await WebSocketClientSession.run(
             url: endpoint + "/ws", configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 22), tls: nil,
-            exchange: exchange, logger: logger, handler: handler)
+            exchange: exchange, executor: executor, logger: logger, handler: handler)
     }
 
     public func decode(

@@ -12,18 +12,22 @@ package enum WebSocketClientSession {
     /// Connects to `url` and runs `handler` until either side ends the connection.
     /// - Throws: ``MarketStreamError`` with `.connectionRefused` when the connection fails (the error
     ///   never includes request headers, which may carry a token).
+    ///
+    /// The connection lives on `executor`'s event loop, and the read loop runs there too, so a
+    /// frame is decoded and routed on the thread that read it.
     package static func run(
         url: String, configuration: WebSocketClientConfiguration, tls: TLSConfiguration?, exchange: ExchangeID,
-        logger: Logger, handler: any ConnectionHandler
+        executor: EventLoopTaskExecutor, logger: Logger, handler: any ConnectionHandler
     ) async throws {
         let maxSize = configuration.maxFrameSize
         do {
             try await WebSocketClient.connect(
-                url: url, configuration: configuration, tlsConfiguration: tls, logger: logger
+                url: url, configuration: configuration, tlsConfiguration: tls, eventLoopGroup: executor.eventLoop,
+                logger: logger
             ) { inbound, outbound, _ in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await handler.run(outbound: Outbound(writer: outbound)) }
-                    group.addTask {
+                    group.addTask(executorPreference: executor) {
                         for try await message in inbound.messages(maxSize: maxSize) {
                             switch message {
                             case .binary(let buffer): handler.receive(.binary(Array(buffer: buffer)))
