@@ -12,7 +12,8 @@ import UpbitExchange
 let name = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "ticker.default"
 let count = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1_000_000 : 1_000_000
 let samples = ProcessInfo.processInfo.environment["MARKETSTREAM_SAMPLES"] ?? "../../shared/upbit/samples"
-let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "\(samples)/\(name).json")))
+let path = name.contains("/") ? name : "\(samples)/\(name).json"
+let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 let decoder = UpbitFrameDecoder()
 let context = DecodeContext(
     exchange: "upbit", channel: .public, generation: ConnectionGeneration(1), receivedAt: UnixTime(milliseconds: 0))

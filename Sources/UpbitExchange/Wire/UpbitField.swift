@@ -83,6 +83,14 @@ struct UpbitKeyTable: Sendable {
         }
     }
 
+    /// Calls `body` with each of the table's fields.
+    @inline(__always)
+    func forEachField(_ body: (UpbitField) -> Void) {
+        order.withUnsafeBufferPointer { order in
+            for key in order { body(key.field) }
+        }
+    }
+
     /// The position in wire order after `field`'s key: where the next key is predicted.
     @inline(__always)
     func predictionIndex(after field: UpbitField) -> Int { orderIndex[field.rawValue] + 1 }

@@ -154,26 +154,24 @@ public struct UpbitFrameDecoder: Sendable {
                     storage in
                     storage.initialize(repeating: nil)
                     storage[UpbitField.type.rawValue] = (valueKind, value)
-                    var next = table.predictionIndex(after: .type)
-                    while try scanner.consume(UInt8(ascii: ",")) {
-                        scanner.skipWhitespace()
-                        let field: UpbitField?
-                        if let (predicted, end) = table.predicted(next, at: scanner.position, in: bytes) {
-                            field = predicted
-                            scanner.position = end
-                            next += 1
-                        } else {
-                            field = table.field(key: try scanner.stringRange(), in: bytes)
-                            if let field { next = table.predictionIndex(after: field) }
-                        }
-                        try scanner.expect(UInt8(ascii: ":"))
-                        let (valueKind, value) = try scanner.value()
-                        if let field { storage[field.rawValue] = (valueKind, value) }
+                    var arrays = NestedArrays()
+                    if try scanner.consume(UInt8(ascii: ",")) {
+                        let nested: (field: UpbitField, read: (inout JSONScanner) throws -> Void)? =
+                            switch type {
+                            case .orderbook: (.orderbookUnits, { arrays.units = try units(&$0, simple: simple) })
+                            case .myAsset: (.assets, { arrays.balances = try balances(&$0, simple: simple) })
+                            default: nil
+                            }
+                        try readMembers(
+                            &scanner, table: table, next: table.predictionIndex(after: .type), into: storage,
+                            nested: nested)
+                    } else {
+                        try scanner.expect(UInt8(ascii: "}"))
                     }
-                    try scanner.expect(UInt8(ascii: "}"))
                     let slots = Slots(storage: storage, bytes: bytes)
                     output.events.append(
-                        try event(type: type, kind: kind, slots: slots, simple: simple, context: context))
+                        try event(
+                            type: type, kind: kind, slots: slots, simple: simple, arrays: arrays, context: context))
                 }
                 return
             }
@@ -197,6 +195,43 @@ public struct UpbitFrameDecoder: Sendable {
                 entries: UnsafeMutableBufferPointer(rebasing: entries[0..<count]), bytes: bytes, context: context,
                 into: &output)
         }
+    }
+
+    /// Reads an object's `"key":value` members up to and including its closing brace into the
+    /// slots of `table`'s fields, predicting each key from Upbit's order (`next`: the index of the
+    /// first key expected) and looking up only the keys that break it.
+    ///
+    /// `nested` reads the array of objects of one field (a book's levels, an account's balances)
+    /// where it stands, so it is scanned once rather than skipped and then parsed.
+    @inline(__always)
+    private func readMembers(
+        _ scanner: inout JSONScanner, table: UpbitKeyTable, next: Int, into storage: UnsafeMutableBufferPointer<Slot?>,
+        nested: (field: UpbitField, read: (inout JSONScanner) throws -> Void)? = nil
+    ) throws {
+        let bytes = scanner.bytes
+        var next = next
+        repeat {
+            scanner.skipWhitespace()
+            let field: UpbitField?
+            if let (predicted, end) = table.predicted(next, at: scanner.position, in: bytes) {
+                field = predicted
+                scanner.position = end
+                next += 1
+            } else {
+                field = table.field(key: try scanner.stringRange(), in: bytes)
+                if let field { next = table.predictionIndex(after: field) }
+            }
+            try scanner.expect(UInt8(ascii: ":"))
+            if let nested, field == nested.field, try scanner.peek() == UInt8(ascii: "[") {
+                let start = scanner.position
+                try nested.read(&scanner)
+                storage[nested.field.rawValue] = (.array, start..<scanner.position)
+                continue
+            }
+            let (valueKind, value) = try scanner.value()
+            if let field { storage[field.rawValue] = (valueKind, value) }
+        } while try scanner.consume(UInt8(ascii: ","))
+        try scanner.expect(UInt8(ascii: "}"))
     }
 
     /// The payload family, data kind and key tables of a frame's `type` value.
@@ -247,12 +282,21 @@ public struct UpbitFrameDecoder: Sendable {
                 }
             }
             let slots = Slots(storage: storage, bytes: bytes)
-            output.events.append(try event(type: type, kind: kind, slots: slots, simple: simple, context: context))
+            output.events.append(
+                try event(
+                    type: type, kind: kind, slots: slots, simple: simple, arrays: NestedArrays(), context: context))
         }
     }
 
+    /// Arrays of objects already read during the single pass.
+    private struct NestedArrays {
+        var units: [Orderbook.Unit]?
+        var balances: [MyAsset.Balance]?
+    }
+
     private func event(
-        type: FrameType, kind: DataKind, slots: borrowing Slots, simple: Bool, context: DecodeContext
+        type: FrameType, kind: DataKind, slots: borrowing Slots, simple: Bool, arrays: NestedArrays,
+        context: DecodeContext
     ) throws(DecodeFailure) -> MarketEvent {
         let market: MarketCode
         if type == .myAsset {
@@ -270,9 +314,9 @@ public struct UpbitFrameDecoder: Sendable {
         switch type {
         case .ticker: payload = .ticker(try ticker(slots))
         case .trade: payload = .trade(try trade(slots))
-        case .orderbook: payload = .orderbook(try orderbook(slots, simple: simple))
+        case .orderbook: payload = .orderbook(try orderbook(slots, simple: simple, units: arrays.units))
         case .myOrder: payload = .myOrder(try myOrder(slots))
-        case .myAsset: payload = .myAsset(try myAsset(slots, simple: simple))
+        case .myAsset: payload = .myAsset(try myAsset(slots, simple: simple, balances: arrays.balances))
         case .candle: payload = .candle(try candle(slots))
         }
         return MarketEvent(
@@ -355,22 +399,35 @@ public struct UpbitFrameDecoder: Sendable {
             bestBidPrice: try s.optionalDecimal(.bestBidPrice), bestBidSize: try s.optionalDecimal(.bestBidSize))
     }
 
-    private func orderbook(_ s: borrowing Slots, simple: Bool) throws(DecodeFailure) -> Orderbook {
-        guard let units = s[.orderbookUnits], units.kind == .array else { throw .malformed("missing orderbook_units") }
+    private func orderbook(_ s: borrowing Slots, simple: Bool, units: [Orderbook.Unit]?) throws(DecodeFailure)
+        -> Orderbook
+    {
+        guard let slot = s[.orderbookUnits], slot.kind == .array else { throw .malformed("missing orderbook_units") }
+        let decoded: [Orderbook.Unit]
+        if let units {
+            decoded = units
+        } else {
+            var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
+            decoded = try self.units(&scanner, simple: simple)
+        }
+        return Orderbook(
+            totalAskSize: try s.decimal(.totalAskSize), totalBidSize: try s.decimal(.totalBidSize), units: decoded,
+            level: try s.optionalDecimal(.level) ?? .zero)
+    }
+
+    /// A book's levels, from the array at the scanner (which ends past it).
+    private func units(_ scanner: inout JSONScanner, simple: Bool) throws(DecodeFailure) -> [Orderbook.Unit] {
         let table = simple ? tables.orderbookUnit.simple : tables.orderbookUnit.full
         var decoded: [Orderbook.Unit] = []
         decoded.reserveCapacity(30)
-        try forEachObject(in: units.range, bytes: s.bytes, keys: table) {
-            (slots: borrowing Slots) throws(DecodeFailure) in
+        try forEachObject(&scanner, keys: table) { (slots: borrowing Slots) throws(DecodeFailure) in
             let unit = Orderbook.Unit(
                 askPrice: try slots.decimal(.askPrice), bidPrice: try slots.decimal(.bidPrice),
                 askSize: try slots.decimal(.askSize), bidSize: try slots.decimal(.bidSize))
             // A side with fewer orders than the depth is padded with zero slots.
             if !(unit.askPrice.isZero && unit.bidPrice.isZero) { decoded.append(unit) }
         }
-        return Orderbook(
-            totalAskSize: try s.decimal(.totalAskSize), totalBidSize: try s.decimal(.totalBidSize), units: decoded,
-            level: try s.optionalDecimal(.level) ?? .zero)
+        return decoded
     }
 
     private func candle(_ s: borrowing Slots) throws(DecodeFailure) -> Candle {
@@ -398,48 +455,53 @@ public struct UpbitFrameDecoder: Sendable {
             orderTimestamp: try s.optionalInt64(.orderTimestamp).map { UnixTime(milliseconds: $0) })
     }
 
-    private func myAsset(_ s: borrowing Slots, simple: Bool) throws(DecodeFailure) -> MyAsset {
-        guard let assets = s[.assets], assets.kind == .array else { throw .malformed("missing assets") }
+    private func myAsset(_ s: borrowing Slots, simple: Bool, balances: [MyAsset.Balance]?) throws(DecodeFailure)
+        -> MyAsset
+    {
+        guard let slot = s[.assets], slot.kind == .array else { throw .malformed("missing assets") }
+        let decoded: [MyAsset.Balance]
+        if let balances {
+            decoded = balances
+        } else {
+            var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
+            decoded = try self.balances(&scanner, simple: simple)
+        }
+        return MyAsset(
+            assetUUID: try s.string(.assetUUID), assets: decoded,
+            assetTimestamp: UnixTime(milliseconds: try s.int64(.assetTimestamp)))
+    }
+
+    /// An account's balances, from the array at the scanner (which ends past it).
+    private func balances(_ scanner: inout JSONScanner, simple: Bool) throws(DecodeFailure) -> [MyAsset.Balance] {
         let table = simple ? tables.asset.simple : tables.asset.full
         var balances: [MyAsset.Balance] = []
-        try forEachObject(in: assets.range, bytes: s.bytes, keys: table) {
-            (slots: borrowing Slots) throws(DecodeFailure) in
+        try forEachObject(&scanner, keys: table) { (slots: borrowing Slots) throws(DecodeFailure) in
             balances.append(
                 MyAsset.Balance(
                     currency: try slots.string(.currency), balance: try slots.decimal(.balance),
                     locked: try slots.decimal(.locked)))
         }
-        return MyAsset(
-            assetUUID: try s.string(.assetUUID), assets: balances,
-            assetTimestamp: UnixTime(milliseconds: try s.int64(.assetTimestamp)))
+        return balances
     }
 
-    /// Calls `body` with the slots of each object in the array at `range`.
+    /// Calls `body` with the slots of each object in the array at the scanner, which ends past it.
     private func forEachObject(
-        in range: Range<Int>, bytes: UnsafeBufferPointer<UInt8>, keys: UpbitKeyTable,
-        _ body: (borrowing Slots) throws(DecodeFailure) -> Void
+        _ scanner: inout JSONScanner, keys: UpbitKeyTable, _ body: (borrowing Slots) throws(DecodeFailure) -> Void
     ) throws(DecodeFailure) {
-
-        var scanner = JSONScanner(bytes, position: range.lowerBound)
+        let bytes = scanner.bytes
         let result: Result<Void, DecodeFailure> = withUnsafeTemporaryAllocation(
             of: Optional<Slot>.self, capacity: UpbitField.count
         ) { storage in
             do {
                 try scanner.expect(UInt8(ascii: "["))
                 if try scanner.consume(UInt8(ascii: "]")) { return .success(()) }
+                storage.initialize(repeating: nil)
                 repeat {
-                    storage.initialize(repeating: nil)
+                    // Only this table's fields are ever set, so only they need clearing.
+                    keys.forEachField { storage[$0.rawValue] = nil }
                     try scanner.expect(UInt8(ascii: "{"))
                     if try !scanner.consume(UInt8(ascii: "}")) {
-                        repeat {
-                            let key = try scanner.stringRange()
-                            try scanner.expect(UInt8(ascii: ":"))
-                            let (kind, value) = try scanner.value()
-                            if let field = keys.field(key: key, in: bytes) {
-                                storage[field.rawValue] = (kind, value)
-                            }
-                        } while try scanner.consume(UInt8(ascii: ","))
-                        try scanner.expect(UInt8(ascii: "}"))
+                        try readMembers(&scanner, table: keys, next: 0, into: storage)
                     }
                     try body(Slots(storage: storage, bytes: bytes))
                 } while try scanner.consume(UInt8(ascii: ","))
