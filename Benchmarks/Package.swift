@@ -13,11 +13,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
+        // What several benchmarks share: the Upbit module fed frames without a socket.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "UpbitExchange", package: "MarketStream"),
+            ]
+        ),
         .executableTarget(
             name: "PluginBenchmarks",
             dependencies: [
@@ -50,6 +56,7 @@ let package = Package(
                 .product(name: "MarketStreamTesting", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),
+                "BenchmarkSupport",
             ],
             path: "Benchmarks/RoutingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -76,7 +83,21 @@ let package = Package(
             name: "DecodeProfile",
             dependencies: [
                 .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
+                .product(name: "Logging", package: "swift-log"),
+                "BenchmarkSupport",
+            ]
+        ),
+        // No growth under load, churn and faults (`swift run -c release Soak [MINUTES]`).
+        .executableTarget(
+            name: "Soak",
+            dependencies: [
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamRouting", package: "MarketStream"),
+                .product(name: "UpbitExchange", package: "MarketStream"),
+                .product(name: "MockExchange", package: "MarketStream"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The mock exchange's delivery rate to one raw WebSocket client (`swift run -c release MockThroughput`).

@@ -33,11 +33,13 @@ run() {  # name, command...
 
 endtoend() { local ws=$1; shift; shift; "$BIN/EndToEnd" client "$ws" "$@"; }
 endtoend_simple() { FORMAT=SIMPLE endtoend "$@"; }
+endtoend_loop() { SUBSCRIBER=loop endtoend "$@"; }
 
 results=$(
     {
         run endtoend | sed 's/^marketstream/marketstream(DEFAULT)/'
         run endtoend_simple | sed 's/^marketstream/marketstream(SIMPLE)/'
+        run endtoend_loop | sed 's/^marketstream/marketstream(loop)/'
         run .venv/bin/python ccxt_upbit.py
         run .venv/bin/python cryptofeed_upbit.py
     }

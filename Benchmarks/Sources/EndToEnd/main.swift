@@ -82,6 +82,24 @@ func recordLatency(_ ticks: Subscription, seconds: Double) async throws -> Laten
     return record
 }
 
+/// Trades reaching user code in `window` seconds after a 3-second warm-up: (count, seconds).
+func countTrades(_ trades: Subscription, window: Double) async throws -> (Int, Double) {
+    let clock = ContinuousClock()
+    let warmUpEnd = clock.now + .seconds(3)
+    var start: ContinuousClock.Instant?
+    var count = 0
+    for try await event in trades {
+        guard case .market = event else { continue }
+        guard let began = start else {
+            if clock.now >= warmUpEnd { start = clock.now }
+            continue
+        }
+        count += 1
+        if count % 256 == 0, began.duration(to: clock.now) >= .milliseconds(Int64(window * 1_000)) { break }
+    }
+    return (count, secondsText(start.map { $0.duration(to: clock.now) } ?? .zero))
+}
+
 switch mode {
 case "latency-server":
     // `EndToEnd latency-server PORT [RATE]`: the latency server alone, for a client in another process.
@@ -171,23 +189,18 @@ case "client":
     let router = MarketDataRouter(managers: [upbit], logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await router.run() }
-        let ticks = try router.subscribe(to: .trade, markets: markets)
-        let clock = ContinuousClock()
-        let warmUpEnd = clock.now + .seconds(3)
-        var start: ContinuousClock.Instant?
-        var count = 0
-        for try await event in ticks {
-            guard case .market = event else { continue }
-            guard let began = start else {
-                if clock.now >= warmUpEnd { start = clock.now }
-                continue
-            }
-            count += 1
-            if count % 256 == 0, began.duration(to: clock.now) >= .milliseconds(Int64(window * 1_000)) { break }
-        }
-        print("marketstream \(count) \(String(format: "%.3f", secondsText(start!.duration(to: clock.now))))")
+        let trades = try router.subscribe(to: .trade, markets: markets)
+        // SUBSCRIBER=loop: user code runs on the connection's event loop, as cryptofeed's callbacks
+        // run on its read loop.
+        let (count, elapsed) =
+            ProcessInfo.processInfo.environment["SUBSCRIBER"] == "loop"
+            ? try await withTaskExecutorPreference(upbit.executor) { try await countTrades(trades, window: window) }
+            : try await countTrades(trades, window: window)
+        print("marketstream \(count) \(String(format: "%.3f", elapsed))")
         group.cancelAll()
     }
 default:
-    print("usage: EndToEnd latency [seconds] [rate] | EndToEnd throughput [seconds] | EndToEnd client WS_BASE SECONDS MARKET...")
+    print(
+        "usage: EndToEnd latency [seconds] [rate] [port] | EndToEnd latency-server port [rate] | "
+            + "EndToEnd throughput [seconds] | EndToEnd client WS_BASE SECONDS MARKET...")
 }

@@ -5,30 +5,30 @@ import UpbitExchange
 /// The Upbit module with the socket taken away: the router connects to it as usual (and sends its
 /// requests into the void), and the benchmark hands frames straight to the router's connection
 /// handler — decode and route, on the benchmark's thread, through the public module interface.
-struct DirectFeedExchange: OverwriteSubscriptionManager {
-    let upbit: UpbitExchange
+public struct DirectFeedExchange: OverwriteSubscriptionManager {
+    public let upbit: UpbitExchange
     private let handlerBox = HandlerBox()
 
-    init(upbit: UpbitExchange) { self.upbit = upbit }
+    public init(upbit: UpbitExchange) { self.upbit = upbit }
 
-    var exchange: ExchangeID { upbit.exchange }
-    var channels: [ExchangeChannel] { upbit.channels.filter { $0.id == .public } }
+    public var exchange: ExchangeID { upbit.exchange }
+    public var channels: [ExchangeChannel] { upbit.channels.filter { $0.id == .public } }
 
     /// The router's handler of the open connection, once there is one.
-    var handler: (any ConnectionHandler)? { handlerBox.handler.withLock { $0 } }
+    public var handler: (any ConnectionHandler)? { handlerBox.handler.withLock { $0 } }
 
-    func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
+    public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
         handlerBox.handler.withLock { $0 = handler }
         try await handler.run(outbound: Void())
     }
 
-    func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame)
+    public func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {
         try upbit.decode(frame, context: context, into: &output)
     }
 
-    func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage? {
+    public func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage? {
         try upbit.overwriteMessage(for: request)
     }
 
