@@ -27,6 +27,10 @@ final class SubscriberBuffer: Sendable {
     /// Snapshot waiters take only snapshot events.
     let acceptsOnlySnapshots: Bool
     private let state: Mutex<State>
+    /// Set when the consumer went away: events it already took in a batch are not handed out.
+    private let discarded = Atomic<Bool>(false)
+    /// Mirrors the queue's minimum generation for events already taken in a batch.
+    private let minimumGeneration = Atomic<UInt64>(0)
     private let dropCounter: Counter?
     private let onTermination: @Sendable (SubscriberID) -> Void
 
@@ -97,7 +101,36 @@ final class SubscriberBuffer: Sendable {
 
     /// Discards buffered market events older than `generation`, now and later.
     func advanceGeneration(to generation: ConnectionGeneration) {
-        state.withLock { $0.queue.advanceGeneration(to: generation) }
+        state.withLock { state in
+            state.queue.advanceGeneration(to: generation)
+            minimumGeneration.store(state.queue.minimumGeneration.rawValue, ordering: .releasing)
+        }
+    }
+
+    /// Whether an event taken in a batch may still be handed out: `nil` once the consumer went
+    /// away, `false` for a market event of a generation that became stale meanwhile.
+    @inline(__always)
+    func mayHandOut(_ event: FeedEvent) -> Bool? {
+        if discarded.load(ordering: .acquiring) { return nil }
+        guard case .market(let market) = event, market.generation != .none else { return true }
+        return market.generation.rawValue >= minimumGeneration.load(ordering: .acquiring)
+    }
+
+    /// Moves up to `limit` deliverable events into `batch` with one lock, suspending until there
+    /// is at least one; `false` at the end; throws the failure that ended the subscription.
+    func fill(_ batch: inout [FeedEvent], limit: Int) async throws -> Bool {
+        let took = state.withLock { state in
+            var count = 0
+            while count < limit, let event = state.queue.take() {
+                batch.append(event)
+                count += 1
+            }
+            return count
+        }
+        if took > 0 { return true }
+        guard let event = try await next() else { return false }
+        batch.append(event)
+        return true
     }
 
     /// The next event, `nil` at the end; throws the failure that ended the subscription.
@@ -157,6 +190,7 @@ final class SubscriberBuffer: Sendable {
 
     /// Ends the buffer at once, discarding what it holds (the consumer went away).
     func cancel() {
+        discarded.store(true, ordering: .releasing)
         let waiter: CheckedContinuation<FeedEvent?, any Error>? = state.withLock { state in
             if state.terminal == nil { state.terminal = .finished }
             while state.queue.take() != nil {}

@@ -29,14 +29,37 @@ public struct Subscription: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> Iterator { Iterator(handle: handle) }
 
     /// Iterates a subscription.
+    ///
+    /// The iterator takes what its buffer holds in batches (up to 64 events under one lock), so a
+    /// consumer that keeps up pays for the lock once per batch, not once per event.
     public struct Iterator: AsyncIteratorProtocol {
         let handle: SubscriptionHandle
+        private var batch: [FeedEvent] = []
+        private var position = 0
+
+        init(handle: SubscriptionHandle) { self.handle = handle }
 
         /// The next event, or `nil` when the subscription has ended.
         /// - Throws: `MarketStreamError` when a lossless subscription fell behind or the router
         ///   shut down.
         public mutating func next() async throws -> FeedEvent? {
-            try await handle.buffer.next()
+            while true {
+                while position < batch.count {
+                    let event = batch[position]
+                    position += 1
+                    switch handle.buffer.mayHandOut(event) {
+                    case true?: return event
+                    case false?: continue
+                    case nil:
+                        batch.removeAll()
+                        position = 0
+                        return nil
+                    }
+                }
+                batch.removeAll(keepingCapacity: true)
+                position = 0
+                guard try await handle.buffer.fill(&batch, limit: 64) else { return nil }
+            }
         }
     }
 }

@@ -14,8 +14,9 @@ import NIOPosix
 /// }
 /// ```
 ///
-/// Work done there delays every frame behind it: keep such consumers short and non-blocking,
-/// and leave slow work to tasks without the preference.
+/// Call it from nonisolated code: code isolated to an actor (the main actor, say) keeps running
+/// on that actor whatever the preference. Work done on the loop delays every frame behind it:
+/// keep such consumers short and non-blocking, and leave slow work to tasks without the preference.
 public final class EventLoopTaskExecutor: TaskExecutor, Sendable {
     /// The loop the jobs run on.
     public let eventLoop: any EventLoop
