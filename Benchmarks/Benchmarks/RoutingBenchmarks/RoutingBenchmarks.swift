@@ -26,12 +26,16 @@ let benchmarks: @Sendable () -> Void = {
     // The last frame's price is -1: drop-oldest buffers never drop the newest event.
     let lastFrame = WebSocketFrame.binary(
         Array(tickerText.replacingOccurrences(of: "\"trade_price\":116539000.0", with: "\"trade_price\":-1").utf8))
-    for subscribers in [1, 10, 100] {
+    // On one loop: the frames are fed on the module's event loop in bursts of 64 (as one socket
+    // read hands them over) and the subscribers prefer the same executor, so one core does all
+    // the work. On the pool: the subscribers run on the global pool, woken across threads.
+    for (subscribers, onLoop) in [(1, true), (10, true), (100, true), (1, false), (100, false)] {
         Benchmark(
-            "decode + route: Upbit ticker frame → \(subscribers) subscriber(s), per frame",
+            "decode + route: Upbit ticker frame → \(subscribers) subscriber(s), \(onLoop ? "one event loop" : "subscribers on the pool"), per frame",
             configuration: .init(metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .kilo)
         ) { benchmark in
             let exchange = DirectFeedExchange(upbit: try UpbitExchange(logger: logger))
+            let executor = exchange.upbit.executor
             let router = MarketDataRouter(
                 managers: [exchange],
                 configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, bufferCapacity: 1 << 16),
@@ -47,19 +51,17 @@ let benchmarks: @Sendable () -> Void = {
                 await router.waitForUpstreamSync(on: ChannelKey(exchange: exchange.exchange, channel: .public))
                 guard let handler = exchange.handler else { fatalError("the router did not connect") }
                 for stream in streams {
-                    group.addTask {
-                        var received = 0
-                        for try await event in stream {
-                            guard case .market(let market) = event else { continue }
-                            received += 1
-                            if case .ticker(let ticker) = market.payload, ticker.tradePrice == -1 { break }
-                        }
-                        return received
-                    }
+                    group.addTask(executorPreference: onLoop ? executor : nil) { try await countUntilLast(stream) }
                 }
+                let frames = benchmark.scaledIterations.count
                 benchmark.startMeasurement()
-                for _ in 0..<(benchmark.scaledIterations.count - 1) { handler.receive(tickerFrame) }
-                handler.receive(lastFrame)
+                if onLoop {
+                    await withTaskExecutorPreference(executor) {
+                        await feed(handler, tickerFrame, count: frames - 1, last: lastFrame)
+                    }
+                } else {
+                    await feed(handler, tickerFrame, count: frames - 1, last: lastFrame)
+                }
                 var delivered = 0
                 for _ in 0..<subscribers { delivered += try await group.next() ?? 0 }
                 benchmark.stopMeasurement()
@@ -133,4 +135,25 @@ let benchmarks: @Sendable () -> Void = {
             group.cancelAll()
         }
     }
+}
+
+/// Market events until the one whose price is -1.
+nonisolated func countUntilLast(_ stream: Subscription) async throws -> Int {
+    var received = 0
+    for try await event in stream {
+        guard case .market(let market) = event else { continue }
+        received += 1
+        if case .ticker(let ticker) = market.payload, ticker.tradePrice == -1 { break }
+    }
+    return received
+}
+
+/// Hands `count` frames and then `last` to the router, yielding every 64 frames so that
+/// subscribers on the same executor drain their buffers.
+nonisolated func feed(_ handler: any ConnectionHandler, _ frame: WebSocketFrame, count: Int, last: WebSocketFrame) async {
+    for index in 0..<count {
+        handler.receive(frame)
+        if index % 64 == 63 { await Task.yield() }
+    }
+    handler.receive(last)
 }

@@ -30,7 +30,9 @@ enum UpbitField: Int, CaseIterable {
 
 /// Maps key bytes to fields for one data type and key style, by a 64-bit hash of the key checked
 /// against the key's bytes: an open-addressing table (no `Hasher`, no allocation per lookup).
-struct UpbitKeyTable: Sendable {
+/// A class, built once: handing it to the decoder's functions costs one reference, not one per
+/// array inside.
+final class UpbitKeyTable: Sendable {
     private struct Slot: Sendable {
         var field: UpbitField?
         var hash: UInt64 = 0
@@ -51,19 +53,21 @@ struct UpbitKeyTable: Sendable {
         var keyStart: Int
     }
 
-    private var slots: [Slot]
-    private var keyBytes: [UInt8] = []
+    private let slots: [Slot]
+    private let keyBytes: [UInt8]
     private let mask: Int
-    private var order: [OrderedKey] = []
+    private let order: [OrderedKey]
     /// Each field's index in `order` (by raw value), or -1.
-    private var orderIndex: [Int]
+    private let orderIndex: [Int]
 
     init(_ pairs: [(UpbitField, String)]) {
         var size = 16
         while size < pairs.count * 4 { size *= 2 }
-        mask = size - 1
-        slots = Array(repeating: Slot(), count: size)
-        orderIndex = Array(repeating: -1, count: UpbitField.count)
+        let mask = size - 1
+        var slots = Array(repeating: Slot(), count: size)
+        var orderIndex = Array(repeating: -1, count: UpbitField.count)
+        var order: [OrderedKey] = []
+        var keyBytes: [UInt8] = []
         for (field, key) in pairs {
             let bytes = Array(key.utf8)
             let (hash, first, last) = bytes.withUnsafeBufferPointer {
@@ -81,6 +85,11 @@ struct UpbitKeyTable: Sendable {
                 OrderedKey(field: field, length: bytes.count, first: first, last: last, keyStart: keyBytes.count))
             keyBytes += bytes
         }
+        self.slots = slots
+        self.keyBytes = keyBytes
+        self.mask = mask
+        self.order = order
+        self.orderIndex = orderIndex
     }
 
     /// Calls `body` with each of the table's fields.
@@ -191,8 +200,8 @@ struct UpbitKeyTable: Sendable {
     }
 }
 
-/// The key tables of every data type in both key styles.
-struct UpbitKeyTables: Sendable {
+/// The key tables of every data type in both key styles (one shared instance).
+final class UpbitKeyTables: Sendable {
     let ticker: (full: UpbitKeyTable, simple: UpbitKeyTable)
     let trade: (full: UpbitKeyTable, simple: UpbitKeyTable)
     let orderbook: (full: UpbitKeyTable, simple: UpbitKeyTable)

@@ -156,15 +156,23 @@ public struct UpbitFrameDecoder: Sendable {
                     storage[UpbitField.type.rawValue] = (valueKind, value)
                     var arrays = NestedArrays()
                     if try scanner.consume(UInt8(ascii: ",")) {
-                        let nested: (field: UpbitField, read: (inout JSONScanner) throws -> Void)? =
+                        // The closure is passed straight in, so it stays on the stack (no box per frame).
+                        let nested: UpbitField? =
                             switch type {
-                            case .orderbook: (.orderbookUnits, { arrays.units = try units(&$0, simple: simple) })
-                            case .myAsset: (.assets, { arrays.balances = try balances(&$0, simple: simple) })
+                            case .orderbook: .orderbookUnits
+                            case .myAsset: .assets
                             default: nil
                             }
                         try readMembers(
                             &scanner, table: table, next: table.predictionIndex(after: .type), into: storage,
-                            nested: nested)
+                            nested: nested
+                        ) { scanner in
+                            if type == .orderbook {
+                                arrays.units = try units(&scanner, simple: simple)
+                            } else {
+                                arrays.balances = try balances(&scanner, simple: simple)
+                            }
+                        }
                     } else {
                         try scanner.expect(UInt8(ascii: "}"))
                     }
@@ -206,7 +214,7 @@ public struct UpbitFrameDecoder: Sendable {
     @inline(__always)
     private func readMembers(
         _ scanner: inout JSONScanner, table: UpbitKeyTable, next: Int, into storage: UnsafeMutableBufferPointer<Slot?>,
-        nested: (field: UpbitField, read: (inout JSONScanner) throws -> Void)? = nil
+        nested: UpbitField? = nil, readNested: (inout JSONScanner) throws -> Void = { _ in }
     ) throws {
         let bytes = scanner.bytes
         var next = next
@@ -222,10 +230,10 @@ public struct UpbitFrameDecoder: Sendable {
                 if let field { next = table.predictionIndex(after: field) }
             }
             try scanner.expect(UInt8(ascii: ":"))
-            if let nested, field == nested.field, try scanner.peek() == UInt8(ascii: "[") {
+            if let nested, field == nested, try scanner.peek() == UInt8(ascii: "[") {
                 let start = scanner.position
-                try nested.read(&scanner)
-                storage[nested.field.rawValue] = (.array, start..<scanner.position)
+                try readNested(&scanner)
+                storage[nested.rawValue] = (.array, start..<scanner.position)
                 continue
             }
             let (valueKind, value) = try scanner.value()
