@@ -15,29 +15,9 @@ let benchmarks: @Sendable () -> Void = {
         exchange: "upbit", channel: .public, generation: ConnectionGeneration(1), receivedAt: UnixTime(milliseconds: 0))
     let decoder = UpbitFrameDecoder()
 
-    for kind in ["ticker", "trade"] {
-        for format in ["default", "simple"] {
-            guard let data = try? Data(contentsOf: samples.appendingPathComponent("\(kind).\(format).json")) else {
-                fatalError("missing sample \(kind).\(format).json under \(samples.path); set MARKETSTREAM_SAMPLES")
-            }
-            let bytes = Array(data)
-            Benchmark("decode \(kind) \(format.uppercased())") { benchmark in
-                var output = DecodedFrame()
-                for _ in benchmark.scaledIterations {
-                    output.events.removeAll(keepingCapacity: true)
-                    try decoder.decode(bytes, context: context, into: &output)
-                    blackHole(output.events.count)
-                }
-            }
-        }
-    }
-
-    // Upbit's default book depth is 15 levels (the shared sample has 5): the sample's book extended
-    // to 15 levels, in both formats, encoded by the module's encoder in Upbit's key order.
-    let sampleBook = try! decoder.decodeOne(Array(Data(contentsOf: samples.appendingPathComponent("orderbook.default.json"))), context: context)
-    for format in ["DEFAULT", "SIMPLE"] {
-        let bytes = UpbitEventEncoder.encode(fifteenLevels(sampleBook), simple: format == "SIMPLE")
-        Benchmark("decode orderbook (15 levels) \(format)") { benchmark in
+    /// One benchmark decoding `bytes` once per iteration.
+    func decodeBenchmark(_ name: String, _ bytes: [UInt8]) {
+        Benchmark(name) { benchmark in
             var output = DecodedFrame()
             for _ in benchmark.scaledIterations {
                 output.events.removeAll(keepingCapacity: true)
@@ -45,6 +25,24 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(output.events.count)
             }
         }
+    }
+
+    for kind in ["ticker", "trade"] {
+        for format in ["default", "simple"] {
+            guard let data = try? Data(contentsOf: samples.appendingPathComponent("\(kind).\(format).json")) else {
+                fatalError("missing sample \(kind).\(format).json under \(samples.path); set MARKETSTREAM_SAMPLES")
+            }
+            decodeBenchmark("decode \(kind) \(format.uppercased())", Array(data))
+        }
+    }
+
+    // Upbit's default book depth is 15 levels (the shared sample has 5): the sample's book extended
+    // to 15 levels, in both formats, encoded by the module's encoder in Upbit's key order.
+    let sampleBook = try! decoder.decodeOne(
+        Array(Data(contentsOf: samples.appendingPathComponent("orderbook.default.json"))), context: context)
+    for format in ["DEFAULT", "SIMPLE"] {
+        let bytes = UpbitEventEncoder.encode(fifteenLevels(sampleBook), simple: format == "SIMPLE")
+        decodeBenchmark("decode orderbook (15 levels) \(format)", bytes)
     }
 
     let ticker = try! Data(contentsOf: samples.appendingPathComponent("ticker.default.json"))

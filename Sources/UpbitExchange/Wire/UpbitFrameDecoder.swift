@@ -410,17 +410,23 @@ public struct UpbitFrameDecoder: Sendable {
     private func orderbook(_ s: borrowing Slots, simple: Bool, units: [Orderbook.Unit]?) throws(DecodeFailure)
         -> Orderbook
     {
-        guard let slot = s[.orderbookUnits], slot.kind == .array else { throw .malformed("missing orderbook_units") }
-        let decoded: [Orderbook.Unit]
-        if let units {
-            decoded = units
-        } else {
-            var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
-            decoded = try self.units(&scanner, simple: simple)
+        let decoded = try nested(.orderbookUnits, of: s, readAlready: units) { scanner throws(DecodeFailure) in
+            try self.units(&scanner, simple: simple)
         }
         return Orderbook(
             totalAskSize: try s.decimal(.totalAskSize), totalBidSize: try s.decimal(.totalBidSize), units: decoded,
             level: try s.optionalDecimal(.level) ?? .zero)
+    }
+
+    /// The array of objects in `field`: the one the single pass read already, or read now.
+    private func nested<Element>(
+        _ field: UpbitField, of s: borrowing Slots, readAlready: [Element]?,
+        read: (inout JSONScanner) throws(DecodeFailure) -> [Element]
+    ) throws(DecodeFailure) -> [Element] {
+        guard let slot = s[field], slot.kind == .array else { throw .malformed("missing \(field)") }
+        if let readAlready { return readAlready }
+        var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
+        return try read(&scanner)
     }
 
     /// A book's levels, from the array at the scanner (which ends past it).
@@ -466,13 +472,8 @@ public struct UpbitFrameDecoder: Sendable {
     private func myAsset(_ s: borrowing Slots, simple: Bool, balances: [MyAsset.Balance]?) throws(DecodeFailure)
         -> MyAsset
     {
-        guard let slot = s[.assets], slot.kind == .array else { throw .malformed("missing assets") }
-        let decoded: [MyAsset.Balance]
-        if let balances {
-            decoded = balances
-        } else {
-            var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
-            decoded = try self.balances(&scanner, simple: simple)
+        let decoded = try nested(.assets, of: s, readAlready: balances) { scanner throws(DecodeFailure) in
+            try self.balances(&scanner, simple: simple)
         }
         return MyAsset(
             assetUUID: try s.string(.assetUUID), assets: decoded,
