@@ -150,7 +150,8 @@ nonisolated func countUntilLast(_ stream: Subscription) async throws -> Int {
 
 /// Hands `count` frames and then `last` to the router, yielding every 64 frames so that
 /// subscribers on the same executor drain their buffers.
-nonisolated func feed(_ handler: any ConnectionHandler, _ frame: WebSocketFrame, count: Int, last: WebSocketFrame) async {
+nonisolated func feed(_ handler: any ConnectionHandler, _ frame: WebSocketFrame, count: Int, last: WebSocketFrame) async
+{
     for index in 0..<count {
         handler.receive(frame)
         if index % 64 == 63 { await Task.yield() }

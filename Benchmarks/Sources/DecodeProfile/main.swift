@@ -26,7 +26,9 @@ let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 func report(_ start: ContinuousClock.Instant, _ what: String) {
     let elapsed = start.duration(to: .now)
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    print("\(name) \(what): \(count) frames in \(String(format: "%.3f", seconds)) s = \(Int(Double(count) / seconds)) frames/s")
+    print(
+        "\(name) \(what): \(count) frames in \(String(format: "%.3f", seconds)) s = \(Int(Double(count) / seconds)) frames/s"
+    )
 }
 
 if !routing {
@@ -44,11 +46,14 @@ if !routing {
     let logger = Logger(label: "profile", factory: { _ in SwiftLogNoOpLogHandler() })
     let exchange = DirectFeedExchange(upbit: try UpbitExchange(logger: logger))
     let router = MarketDataRouter(
-        managers: [exchange], configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, bufferCapacity: 1 << 16),
+        managers: [exchange],
+        configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, bufferCapacity: 1 << 16),
         logger: logger)
     var probe = DecodedFrame()
     try UpbitFrameDecoder().decode(
-        bytes, context: DecodeContext(exchange: "upbit", channel: .public, generation: .none, receivedAt: UnixTime(milliseconds: 0)),
+        bytes,
+        context: DecodeContext(
+            exchange: "upbit", channel: .public, generation: .none, receivedAt: UnixTime(milliseconds: 0)),
         into: &probe)
     let event = probe.events[0]
     try await withThrowingTaskGroup(of: Int.self) { group in

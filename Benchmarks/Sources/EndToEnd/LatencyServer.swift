@@ -41,7 +41,8 @@ final class TickerSender: ChannelInboundHandler {
         }
     }
 
-    private func scheduleNext(_ bound: NIOLoopBound<ChannelHandlerContext>, after due: NIODeadline, period: TimeAmount) {
+    private func scheduleNext(_ bound: NIOLoopBound<ChannelHandlerContext>, after due: NIODeadline, period: TimeAmount)
+    {
         let loopBoundSelf = NIOLoopBound(self, eventLoop: bound.value.eventLoop)
         let template = template
         task = bound.value.eventLoop.scheduleTask(deadline: due) {

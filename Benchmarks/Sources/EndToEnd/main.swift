@@ -115,7 +115,9 @@ case "latency":
     let external = CommandLine.arguments.count > 4 ? Int(CommandLine.arguments[4]) : nil
     let onLoop = ProcessInfo.processInfo.environment["SUBSCRIBER"] == "loop"
     let port =
-        if let external { external } else { try await startLatencyServer(port: 0, rate: rate, template: try tickerTemplate()) }
+        if let external { external } else {
+            try await startLatencyServer(port: 0, rate: rate, template: try tickerTemplate())
+        }
     let upbit = try UpbitExchange(configuration: .init(baseURL: "ws://127.0.0.1:\(port)"), logger: logger)
     let router = MarketDataRouter(
         managers: [upbit], configuration: RouterConfiguration(keepsChannelsWarm: false), logger: logger)

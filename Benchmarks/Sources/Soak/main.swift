@@ -88,7 +88,9 @@ try await withThrowingDiscardingTaskGroup { group in
     func tickerMarkets(_ index: Int) -> [MarketCode] {
         [markets[index % 300], markets[(index * 7 + 100) % 300], markets[(index * 13 + 200) % 300]]
     }
-    func ticker(_ index: Int) throws -> Subscription { try router.subscribe(to: .ticker, markets: tickerMarkets(index)) }
+    func ticker(_ index: Int) throws -> Subscription {
+        try router.subscribe(to: .ticker, markets: tickerMarkets(index))
+    }
 
     var tickers = try (0..<1_000).map(ticker)
     var tickerIndex = Array(0..<1_000)
@@ -154,7 +156,8 @@ try await withThrowingDiscardingTaskGroup { group in
     let last = settled.last.map { Double($0.resident) / 1e6 } ?? 0
     print(
         String(
-            format: "after warm-up: %.1f MB → %.1f MB, fitted growth %.2f MB/hour; %d events delivered, %d subscriptions churned",
+            format:
+                "after warm-up: %.1f MB → %.1f MB, fitted growth %.2f MB/hour; %d events delivered, %d subscriptions churned",
             first, last, growth, delivered.load(ordering: .relaxed), churn - 1_000))
     print("upstream topics \(upstream.count), wanted \(wanted.count): \(upstream == wanted ? "equal" : "DIFFERENT")")
     let passed = growth <= 10 && upstream == wanted && settled.count >= 2
