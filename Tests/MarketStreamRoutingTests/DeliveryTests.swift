@@ -136,6 +136,26 @@ import Testing
         #expect(terminations.ids.withLock { $0 } == [SubscriberID(7)])
     }
 
+    @Test func anIteratorsBatchIsWithheldOnceCancelledOrStale() async throws {
+        // The iterator takes all four events in its first batch; what happens to the buffer after
+        // that must still reach the three it holds.
+        let stale = makeBuffer(.dropOldest)
+        for price in 1...4 { stale.deliver(.market(tickerEvent(btc, price: ExactDecimal(price), generation: 1))) }
+        var iterator = Subscription(handle: SubscriptionHandle(buffer: stale, kind: .ticker)).makeAsyncIterator()
+        #expect(try await iterator.next()?.price == 1)
+        stale.advanceGeneration(to: ConnectionGeneration(2))
+        stale.deliver(.market(tickerEvent(btc, price: 9, generation: 2)))
+        #expect(try await iterator.next()?.price == 9, "events 2–4 of generation 1 are skipped")
+
+        let cancelled = makeBuffer(.dropOldest)
+        for price in 1...4 { cancelled.deliver(.market(tickerEvent(btc, price: ExactDecimal(price)))) }
+        let subscription = Subscription(handle: SubscriptionHandle(buffer: cancelled, kind: .ticker))
+        var other = subscription.makeAsyncIterator()
+        #expect(try await other.next()?.price == 1)
+        subscription.cancel()
+        #expect(try await other.next() == nil, "the batch's events 2–4 are not handed out")
+    }
+
     @Test func dropsAreCounted() {
         let buffer = makeBuffer(.dropOldest, capacity: 2)
         for _ in 0..<10 { buffer.deliver(.market(tickerEvent(btc))) }

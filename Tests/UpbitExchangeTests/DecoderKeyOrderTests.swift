@@ -88,6 +88,14 @@ import Testing
         try Self.expectSame(Self.object(swapped), as: original, "\(sample) neighbours swapped")
     }
 
+    @Test(arguments: [
+        #"{"type":"trade"}"#, #"{"type":"trade",}"#, #"{"code":"KRW-BTC","type":"trade",}"#, #"{"type":"trade""#,
+        #"{"type":"trade","code":}"#,
+    ])
+    func objectsEndingAfterTheTypeOrBrokenAreTypedErrors(frame: String) {
+        #expect(throws: MarketStreamError.self, "\(frame)") { try decode(frame) }
+    }
+
     @Test func keysResemblingThePredictedOnesAreNotTakenForThem() throws {
         let bytes = try Samples.bytes("trade.default.json")
         let text = String(decoding: bytes, as: UTF8.self)

@@ -57,10 +57,10 @@ let benchmarks: @Sendable () -> Void = {
                 benchmark.startMeasurement()
                 if onLoop {
                     await withTaskExecutorPreference(executor) {
-                        await feed(handler, tickerFrame, count: frames - 1, last: lastFrame)
+                        await feed(handler, tickerFrame, count: frames - 1, then: lastFrame)
                     }
                 } else {
-                    await feed(handler, tickerFrame, count: frames - 1, last: lastFrame)
+                    await feed(handler, tickerFrame, count: frames - 1, then: lastFrame)
                 }
                 var delivered = 0
                 for _ in 0..<subscribers { delivered += try await group.next() ?? 0 }
@@ -146,15 +146,4 @@ nonisolated func countUntilLast(_ stream: Subscription) async throws -> Int {
         if case .ticker(let ticker) = market.payload, ticker.tradePrice == -1 { break }
     }
     return received
-}
-
-/// Hands `count` frames and then `last` to the router, yielding every 64 frames so that
-/// subscribers on the same executor drain their buffers.
-nonisolated func feed(_ handler: any ConnectionHandler, _ frame: WebSocketFrame, count: Int, last: WebSocketFrame) async
-{
-    for index in 0..<count {
-        handler.receive(frame)
-        if index % 64 == 63 { await Task.yield() }
-    }
-    handler.receive(last)
 }

@@ -41,3 +41,16 @@ public struct DirectFeedExchange: OverwriteSubscriptionManager {
         func sendPing() async throws {}
     }
 }
+
+/// Hands `count` copies of `frame` (then `last`, if given) to the router's connection handler,
+/// yielding every 64 frames, as one socket read hands a burst over, so that subscribers on the
+/// same executor drain their buffers between bursts.
+public nonisolated func feed(
+    _ handler: any ConnectionHandler, _ frame: WebSocketFrame, count: Int, then last: WebSocketFrame? = nil
+) async {
+    for index in 0..<count {
+        handler.receive(frame)
+        if index % 64 == 63 { await Task.yield() }
+    }
+    if let last { handler.receive(last) }
+}

@@ -83,7 +83,7 @@ if !routing {
             // Everything on one event loop: frames in bursts of 64, the subscribers drain between them.
             // A nonisolated function, so that it runs on the preferred executor, not the main actor.
             let start = ContinuousClock.now
-            try await withTaskExecutorPreference(exchange.upbit.executor) { await feed(handler, frame, count) }
+            try await withTaskExecutorPreference(exchange.upbit.executor) { await feed(handler, frame, count: count) }
             var delivered = 0
             for _ in 0..<subscribers { delivered += try await group.next() ?? 0 }
             report(start, "decoded and routed to \(subscribers) subscriber(s) on one loop, \(delivered) delivered")
@@ -93,14 +93,5 @@ if !routing {
             report(start, "decoded and routed to \(subscribers) subscriber(s)")
         }
         group.cancelAll()
-    }
-}
-
-/// Hands `count` frames to the router in bursts of 64, yielding between bursts so the subscribers
-/// on the same loop drain their buffers.
-nonisolated func feed(_ handler: any ConnectionHandler, _ frame: WebSocketFrame, _ count: Int) async {
-    for index in 0..<count {
-        handler.receive(frame)
-        if index % 64 == 63 { await Task.yield() }
     }
 }

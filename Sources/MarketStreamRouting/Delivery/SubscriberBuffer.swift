@@ -107,13 +107,22 @@ final class SubscriberBuffer: Sendable {
         }
     }
 
-    /// Whether an event taken in a batch may still be handed out: `nil` once the consumer went
-    /// away, `false` for a market event of a generation that became stale meanwhile.
+    /// What to do with an event a consumer took in a batch.
+    enum HandOut {
+        /// Hand it out.
+        case deliver
+        /// Its connection generation went stale since: skip it.
+        case skip
+        /// The consumer went away: the iteration ends.
+        case end
+    }
+
+    /// Whether an event taken in a batch may still be handed out.
     @inline(__always)
-    func mayHandOut(_ event: FeedEvent) -> Bool? {
-        if discarded.load(ordering: .acquiring) { return nil }
-        guard case .market(let market) = event, market.generation != .none else { return true }
-        return market.generation.rawValue >= minimumGeneration.load(ordering: .acquiring)
+    func handOut(_ event: FeedEvent) -> HandOut {
+        if discarded.load(ordering: .acquiring) { return .end }
+        guard case .market(let market) = event, market.generation != .none else { return .deliver }
+        return market.generation.rawValue >= minimumGeneration.load(ordering: .acquiring) ? .deliver : .skip
     }
 
     /// Moves up to `limit` deliverable events into `batch` with one lock, suspending until there

@@ -47,10 +47,10 @@ public struct Subscription: AsyncSequence, Sendable {
                 while position < batch.count {
                     let event = batch[position]
                     position += 1
-                    switch handle.buffer.mayHandOut(event) {
-                    case true?: return event
-                    case false?: continue
-                    case nil:
+                    switch handle.buffer.handOut(event) {
+                    case .deliver: return event
+                    case .skip: continue
+                    case .end:
                         batch.removeAll()
                         position = 0
                         return nil

@@ -33,97 +33,122 @@ enum UpbitField: Int, CaseIterable {
 /// A class, built once: handing it to the decoder's functions costs one reference, not one per
 /// array inside.
 final class UpbitKeyTable: Sendable {
-    private struct Slot: Sendable {
-        var field: UpbitField?
-        var hash: UInt64 = 0
-        var keyLength = 0
-        /// The key's first and last eight bytes (or all of a shorter key, zero-padded): for keys of
-        /// up to 16 bytes, equal words and length mean equal keys, with no `memcmp`.
-        var first: UInt64 = 0
-        var last: UInt64 = 0
-        var keyStart = 0
-    }
-
-    /// A key in wire order, for predicting the next key without hashing it.
-    private struct OrderedKey: Sendable {
+    /// A key of the table, in wire order.
+    private struct Key: Sendable {
         var field: UpbitField
         var length: Int
+        /// The key's first and last eight bytes (or all of a shorter key, zero-padded): for keys of
+        /// up to 16 bytes, equal words and length mean equal keys, with no `memcmp`.
         var first: UInt64
         var last: UInt64
-        var keyStart: Int
+        /// Where the key's bytes start in `keyBytes` (compared for keys longer than 16 bytes).
+        var start: Int
     }
 
+    /// An open-addressing slot: a key's hash and its index in `keys`, or -1 when empty.
+    private struct Slot: Sendable {
+        var hash: UInt64 = 0
+        var key = -1
+    }
+
+    /// The keys in the order Upbit writes them: the order the decoder predicts.
+    private let keys: [Key]
     private let slots: [Slot]
     private let keyBytes: [UInt8]
     private let mask: Int
-    private let order: [OrderedKey]
-    /// Each field's index in `order` (by raw value), or -1.
-    private let orderIndex: [Int]
+    /// Each field's index in `keys` (by raw value), or -1.
+    private let keyIndex: [Int]
 
     init(_ pairs: [(UpbitField, String)]) {
         var size = 16
         while size < pairs.count * 4 { size *= 2 }
         let mask = size - 1
         var slots = Array(repeating: Slot(), count: size)
-        var orderIndex = Array(repeating: -1, count: UpbitField.count)
-        var order: [OrderedKey] = []
+        var keyIndex = Array(repeating: -1, count: UpbitField.count)
+        var keys: [Key] = []
         var keyBytes: [UInt8] = []
-        for (field, key) in pairs {
-            let bytes = Array(key.utf8)
-            let (hash, first, last) = bytes.withUnsafeBufferPointer {
-                (Self.hash($0, 0..<$0.count), Self.firstWord($0, 0..<$0.count), Self.lastWord($0, 0..<$0.count))
+        for (field, text) in pairs {
+            let bytes = Array(text.utf8)
+            let (first, last) = bytes.withUnsafeBufferPointer {
+                (Self.firstWord($0, 0..<$0.count), Self.lastWord($0, 0..<$0.count))
             }
+            let hash = Self.hash(count: bytes.count, first: first, last: last)
             var slot = Int(truncatingIfNeeded: hash) & mask
-            while slots[slot].field != nil {
-                precondition(slots[slot].hash != hash, "hash collision in an Upbit key table: \(key)")
+            while slots[slot].key >= 0 {
+                precondition(slots[slot].hash != hash, "hash collision in an Upbit key table: \(text)")
                 slot = (slot + 1) & mask
             }
-            slots[slot] = Slot(
-                field: field, hash: hash, keyLength: bytes.count, first: first, last: last, keyStart: keyBytes.count)
-            orderIndex[field.rawValue] = order.count
-            order.append(
-                OrderedKey(field: field, length: bytes.count, first: first, last: last, keyStart: keyBytes.count))
+            slots[slot] = Slot(hash: hash, key: keys.count)
+            keyIndex[field.rawValue] = keys.count
+            keys.append(Key(field: field, length: bytes.count, first: first, last: last, start: keyBytes.count))
             keyBytes += bytes
         }
+        self.keys = keys
         self.slots = slots
         self.keyBytes = keyBytes
         self.mask = mask
-        self.order = order
-        self.orderIndex = orderIndex
+        self.keyIndex = keyIndex
     }
 
     /// Calls `body` with each of the table's fields.
     @inline(__always)
     func forEachField(_ body: (UpbitField) -> Void) {
-        order.withUnsafeBufferPointer { order in
-            for key in order { body(key.field) }
+        keys.withUnsafeBufferPointer { keys in
+            for key in keys { body(key.field) }
         }
     }
 
     /// The position in wire order after `field`'s key: where the next key is predicted.
     @inline(__always)
-    func predictionIndex(after field: UpbitField) -> Int { orderIndex[field.rawValue] + 1 }
+    func predictionIndex(after field: UpbitField) -> Int { keyIndex[field.rawValue] + 1 }
 
     /// When the string at `position` (its opening quote) is the key at `index` in wire order: that
     /// key's field and the position just past its closing quote. A prediction costs two word
     /// comparisons, no hashing and no byte loop.
     @inline(__always)
     func predicted(_ index: Int, at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (UpbitField, Int)? {
-        order.withUnsafeBufferPointer { order in
-            guard index < order.count else { return nil }
-            let key = order[index]
+        keys.withUnsafeBufferPointer { keys in
+            guard index < keys.count else { return nil }
+            let key = keys[index]
             let close = position + 1 + key.length
             guard close < bytes.count, bytes[position] == UInt8(ascii: "\""), bytes[close] == UInt8(ascii: "\"")
             else { return nil }
             let range = (position + 1)..<close
-            guard Self.firstWord(bytes, range) == key.first, Self.lastWord(bytes, range) == key.last else { return nil }
-            if key.length > 16 {
-                let same = keyBytes.withUnsafeBufferPointer { keys in
-                    memcmp(keys.baseAddress! + key.keyStart, bytes.baseAddress! + range.lowerBound, key.length) == 0
-                }
-                guard same else { return nil }
+            guard matches(key, Self.firstWord(bytes, range), Self.lastWord(bytes, range), range, bytes) else {
+                return nil
             }
             return (key.field, close + 1)
+        }
+    }
+
+    /// The field named by the key at `range`, or `nil` for a key this table does not know.
+    @inline(__always)
+    func field(key range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> UpbitField? {
+        let first = Self.firstWord(bytes, range)
+        let last = Self.lastWord(bytes, range)
+        let hash = Self.hash(count: range.count, first: first, last: last)
+        return slots.withUnsafeBufferPointer { slots in
+            var index = Int(truncatingIfNeeded: hash) & mask
+            while slots[index].key >= 0 {
+                if slots[index].hash == hash {
+                    let key = keys[slots[index].key]
+                    return matches(key, first, last, range, bytes) ? key.field : nil
+                }
+                index = (index + 1) & mask
+            }
+            return nil
+        }
+    }
+
+    /// Whether the bytes at `range`, whose first and last words are given, spell `key`.
+    @inline(__always)
+    private func matches(
+        _ key: Key, _ first: UInt64, _ last: UInt64, _ range: Range<Int>, _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        guard key.length == range.count, key.first == first, key.last == last else { return false }
+        if key.length <= 16 { return true }
+        return keyBytes.withUnsafeBufferPointer { keyBytes in
+            memcmp(keyBytes.baseAddress! + key.start, bytes.baseAddress! + range.lowerBound, key.length) == 0
         }
     }
 
@@ -149,54 +174,15 @@ final class UpbitKeyTable: Sendable {
         return UnsafeRawPointer(start + range.lowerBound).loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
 
-    /// A hash of a key from its length and its first and last eight bytes (two unaligned loads,
-    /// not a loop over the bytes): distinct for every key of the tables (checked when a table is
-    /// built), and a match is always confirmed against the key's bytes.
-    @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
-        hash(count: range.count, first: firstWord(bytes, range), last: lastWord(bytes, range))
-    }
-
+    /// A hash of a key from its length and its first and last eight bytes (no loop over the
+    /// bytes): distinct for every key of the tables (checked when a table is built), and a match is
+    /// always confirmed against the key.
     @inline(__always)
     static func hash(count: Int, first: UInt64, last: UInt64) -> UInt64 {
         var hash = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
         hash ^= first &* 0xFF51_AFD7_ED55_8CCD
         if count >= 8 { hash = (hash << 31 | hash >> 33) ^ (last &* 0xC4CE_B9FE_1A85_EC53) }
         return hash ^ (hash >> 29)
-    }
-
-    /// The field named by the key at `range`, or `nil` for a key this table does not know.
-    @inline(__always)
-    func field(key range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> UpbitField? {
-        let count = range.count
-        let first = Self.firstWord(bytes, range)
-        let last = Self.lastWord(bytes, range)
-        return field(
-            hash: Self.hash(count: count, first: first, last: last), first: first, last: last, key: range, in: bytes)
-    }
-
-    /// The field for a key whose hash and words were computed already.
-    @inline(__always)
-    func field(hash: UInt64, first: UInt64, last: UInt64, key range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>)
-        -> UpbitField?
-    {
-        slots.withUnsafeBufferPointer { slots in
-            var index = Int(truncatingIfNeeded: hash) & mask
-            while let field = slots[index].field {
-                let slot = slots[index]
-                if slot.hash == hash {
-                    guard slot.keyLength == range.count, slot.first == first, slot.last == last else { return nil }
-                    if range.count <= 16 { return field }
-                    let same = keyBytes.withUnsafeBufferPointer { keys in
-                        memcmp(keys.baseAddress! + slot.keyStart, bytes.baseAddress! + range.lowerBound, range.count)
-                            == 0
-                    }
-                    return same ? field : nil
-                }
-                index = (index + 1) & mask
-            }
-            return nil
-        }
     }
 }
 

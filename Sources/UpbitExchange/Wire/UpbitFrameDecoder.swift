@@ -3,9 +3,11 @@ import MarketStreamCore
 /// Decodes Upbit WebSocket frames — DEFAULT, SIMPLE, JSON_LIST and SIMPLE_LIST — into typed events
 /// with exact decimals, with a purpose-built byte scanner instead of a general JSON decoder.
 ///
-/// One pass records every key of an object with the byte range of its value; the `type` field
-/// selects the data type's key table; fields are then read straight from the bytes. Unknown keys
-/// are ignored; missing required fields, wrong field types and broken JSON are typed errors.
+/// The `type` field (which Upbit writes first) selects the data type's key table; one pass then
+/// records each field's byte range, predicting every key from Upbit's key order, and reads nested
+/// arrays where they stand; fields are then read straight from the bytes. Any key order decodes.
+/// Unknown keys are ignored; missing required fields, wrong field types and broken JSON are typed
+/// errors.
 public struct UpbitFrameDecoder: Sendable {
     private let tables = UpbitKeyTables.shared
 
@@ -132,59 +134,85 @@ public struct UpbitFrameDecoder: Sendable {
 
     private typealias Slot = (kind: JSONScanner.ValueKind, range: Range<Int>)
 
-    /// Upbit writes `type` (or `ty`) first: then one pass reads every field straight into its slot.
-    /// Any other key order takes the general path, which records the keys first.
+    /// Finds the object's `type` (or `ty`), then reads every member straight into its slot in one
+    /// pass. Upbit writes `type` first, so finding it reads one member; any other order scans the
+    /// object once more. An object without a type is a control frame.
     private func decodeObject(_ scanner: inout JSONScanner, context: DecodeContext, into output: inout DecodedFrame)
         throws
     {
         let bytes = scanner.bytes
         let objectStart = scanner.position
+        guard let (typeRange, simple, leading) = try findType(&scanner) else {
+            scanner.position = objectStart
+            try decodeControl(&scanner, context: context, into: &output)
+            return
+        }
+        let (type, kind, family) = try classify(type: typeRange, in: bytes)
+        let table = simple ? family.simple : family.full
+        // A leading type was read already: go on after it. Otherwise read the object from its start.
+        let hasMembers: Bool
+        if leading {
+            hasMembers = try scanner.consume(UInt8(ascii: ","))
+            if !hasMembers { try scanner.expect(UInt8(ascii: "}")) }
+        } else {
+            scanner.position = objectStart
+            try scanner.expect(UInt8(ascii: "{"))
+            hasMembers = try !scanner.consume(UInt8(ascii: "}"))
+        }
+        try withUnsafeTemporaryAllocation(of: Optional<Slot>.self, capacity: UpbitField.count) { storage in
+            storage.initialize(repeating: nil)
+            var arrays = NestedArrays()
+            let nested: UpbitField? =
+                switch type {
+                case .orderbook: .orderbookUnits
+                case .myAsset: .assets
+                default: nil
+                }
+            if hasMembers {
+                // The closure is passed straight in, so it stays on the stack (no box per frame).
+                try readMembers(
+                    &scanner, table: table, next: leading ? table.predictionIndex(after: .type) : 0, into: storage,
+                    nested: nested
+                ) { scanner in
+                    if type == .orderbook {
+                        arrays.units = try units(&scanner, simple: simple)
+                    } else {
+                        arrays.balances = try balances(&scanner, simple: simple)
+                    }
+                }
+            }
+            let slots = Slots(storage: storage, bytes: bytes)
+            output.events.append(
+                try event(type: type, kind: kind, slots: slots, arrays: arrays, context: context))
+        }
+    }
+
+    /// The range of the object's `type` value, whether it was spelled `ty` (SIMPLE) and whether it
+    /// was the first member; `nil` for an object without one. Stops right after the type, which
+    /// Upbit writes first.
+    private func findType(_ scanner: inout JSONScanner) throws -> (Range<Int>, simple: Bool, leading: Bool)? {
         try scanner.expect(UInt8(ascii: "{"))
-        if try !scanner.consume(UInt8(ascii: "}")) {
+        if try scanner.consume(UInt8(ascii: "}")) { return nil }
+        var leading = true
+        repeat {
             let key = try scanner.stringRange()
             try scanner.expect(UInt8(ascii: ":"))
-            let (valueKind, value) = try scanner.value()
-            let simple: Bool? =
-                valueKind != .string
-                ? nil : scanner.equals(key, "type") ? false : scanner.equals(key, "ty") ? true : nil
-            if let simple {
-                let (type, kind, family) = try classify(type: value, in: bytes)
-                let table = simple ? family.simple : family.full
-                try withUnsafeTemporaryAllocation(of: Optional<Slot>.self, capacity: UpbitField.count) {
-                    storage in
-                    storage.initialize(repeating: nil)
-                    storage[UpbitField.type.rawValue] = (valueKind, value)
-                    var arrays = NestedArrays()
-                    if try scanner.consume(UInt8(ascii: ",")) {
-                        // The closure is passed straight in, so it stays on the stack (no box per frame).
-                        let nested: UpbitField? =
-                            switch type {
-                            case .orderbook: .orderbookUnits
-                            case .myAsset: .assets
-                            default: nil
-                            }
-                        try readMembers(
-                            &scanner, table: table, next: table.predictionIndex(after: .type), into: storage,
-                            nested: nested
-                        ) { scanner in
-                            if type == .orderbook {
-                                arrays.units = try units(&scanner, simple: simple)
-                            } else {
-                                arrays.balances = try balances(&scanner, simple: simple)
-                            }
-                        }
-                    } else {
-                        try scanner.expect(UInt8(ascii: "}"))
-                    }
-                    let slots = Slots(storage: storage, bytes: bytes)
-                    output.events.append(
-                        try event(
-                            type: type, kind: kind, slots: slots, simple: simple, arrays: arrays, context: context))
-                }
-                return
+            let (kind, value) = try scanner.value()
+            if kind == .string {
+                if scanner.equals(key, "type") { return (value, false, leading) }
+                if scanner.equals(key, "ty") { return (value, true, leading) }
             }
-        }
-        scanner.position = objectStart
+            leading = false
+        } while try scanner.consume(UInt8(ascii: ","))
+        try scanner.expect(UInt8(ascii: "}"))
+        return nil
+    }
+
+    /// A status, error or subscription-list frame.
+    private func decodeControl(_ scanner: inout JSONScanner, context: DecodeContext, into output: inout DecodedFrame)
+        throws
+    {
+        let bytes = scanner.bytes
         try withUnsafeTemporaryAllocation(of: Entry.self, capacity: 64) { entries in
             var count = 0
             try scanner.expect(UInt8(ascii: "{"))
@@ -199,13 +227,13 @@ public struct UpbitFrameDecoder: Sendable {
                 } while try scanner.consume(UInt8(ascii: ","))
                 try scanner.expect(UInt8(ascii: "}"))
             }
-            try interpret(
+            try interpretControl(
                 entries: UnsafeMutableBufferPointer(rebasing: entries[0..<count]), bytes: bytes, context: context,
                 into: &output)
         }
     }
 
-    /// Reads an object's `"key":value` members up to and including its closing brace into the
+    /// Reads an object's `"key":value` members (at least one) up to and including its closing brace into the
     /// slots of `table`'s fields, predicting each key from Upbit's order (`next`: the index of the
     /// first key expected) and looking up only the keys that break it.
     ///
@@ -258,53 +286,14 @@ public struct UpbitFrameDecoder: Sendable {
         throw .malformed("unknown type '\(probe.string(range).prefix(32))'")
     }
 
-    private func interpret(
-        entries: UnsafeMutableBufferPointer<Entry>, bytes: UnsafeBufferPointer<UInt8>, context: DecodeContext,
-        into output: inout DecodedFrame
-    ) throws {
-        let probe = JSONScanner(bytes)
-        var typeRange: Range<Int>?
-        var simple = false
-        for entry in entries where entry.kind == .string {
-            if probe.equals(entry.key, "type") {
-                typeRange = entry.value
-                break
-            }
-            if probe.equals(entry.key, "ty") {
-                typeRange = entry.value
-                simple = true
-                break
-            }
-        }
-        guard let typeRange else {
-            try interpretControl(entries: entries, bytes: bytes, context: context, into: &output)
-            return
-        }
-        let (type, kind, family) = try classify(type: typeRange, in: bytes)
-        let table = simple ? family.simple : family.full
-        try withUnsafeTemporaryAllocation(of: Optional<Slot>.self, capacity: UpbitField.count) { storage in
-            storage.initialize(repeating: nil)
-            for entry in entries {
-                if let field = table.field(key: entry.key, in: bytes) {
-                    storage[field.rawValue] = (entry.kind, entry.value)
-                }
-            }
-            let slots = Slots(storage: storage, bytes: bytes)
-            output.events.append(
-                try event(
-                    type: type, kind: kind, slots: slots, simple: simple, arrays: NestedArrays(), context: context))
-        }
-    }
-
-    /// Arrays of objects already read during the single pass.
+    /// The arrays of objects read during the pass.
     private struct NestedArrays {
         var units: [Orderbook.Unit]?
         var balances: [MyAsset.Balance]?
     }
 
     private func event(
-        type: FrameType, kind: DataKind, slots: borrowing Slots, simple: Bool, arrays: NestedArrays,
-        context: DecodeContext
+        type: FrameType, kind: DataKind, slots: borrowing Slots, arrays: NestedArrays, context: DecodeContext
     ) throws(DecodeFailure) -> MarketEvent {
         let market: MarketCode
         if type == .myAsset {
@@ -322,9 +311,9 @@ public struct UpbitFrameDecoder: Sendable {
         switch type {
         case .ticker: payload = .ticker(try ticker(slots))
         case .trade: payload = .trade(try trade(slots))
-        case .orderbook: payload = .orderbook(try orderbook(slots, simple: simple, units: arrays.units))
+        case .orderbook: payload = .orderbook(try orderbook(slots, units: arrays.units))
         case .myOrder: payload = .myOrder(try myOrder(slots))
-        case .myAsset: payload = .myAsset(try myAsset(slots, simple: simple, balances: arrays.balances))
+        case .myAsset: payload = .myAsset(try myAsset(slots, balances: arrays.balances))
         case .candle: payload = .candle(try candle(slots))
         }
         return MarketEvent(
@@ -407,26 +396,11 @@ public struct UpbitFrameDecoder: Sendable {
             bestBidPrice: try s.optionalDecimal(.bestBidPrice), bestBidSize: try s.optionalDecimal(.bestBidSize))
     }
 
-    private func orderbook(_ s: borrowing Slots, simple: Bool, units: [Orderbook.Unit]?) throws(DecodeFailure)
-        -> Orderbook
-    {
-        let decoded = try nested(.orderbookUnits, of: s, readAlready: units) { scanner throws(DecodeFailure) in
-            try self.units(&scanner, simple: simple)
-        }
+    private func orderbook(_ s: borrowing Slots, units: [Orderbook.Unit]?) throws(DecodeFailure) -> Orderbook {
+        guard let units else { throw .malformed("missing orderbook_units") }
         return Orderbook(
-            totalAskSize: try s.decimal(.totalAskSize), totalBidSize: try s.decimal(.totalBidSize), units: decoded,
+            totalAskSize: try s.decimal(.totalAskSize), totalBidSize: try s.decimal(.totalBidSize), units: units,
             level: try s.optionalDecimal(.level) ?? .zero)
-    }
-
-    /// The array of objects in `field`: the one the single pass read already, or read now.
-    private func nested<Element>(
-        _ field: UpbitField, of s: borrowing Slots, readAlready: [Element]?,
-        read: (inout JSONScanner) throws(DecodeFailure) -> [Element]
-    ) throws(DecodeFailure) -> [Element] {
-        guard let slot = s[field], slot.kind == .array else { throw .malformed("missing \(field)") }
-        if let readAlready { return readAlready }
-        var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
-        return try read(&scanner)
     }
 
     /// A book's levels, from the array at the scanner (which ends past it).
@@ -469,14 +443,10 @@ public struct UpbitFrameDecoder: Sendable {
             orderTimestamp: try s.optionalInt64(.orderTimestamp).map { UnixTime(milliseconds: $0) })
     }
 
-    private func myAsset(_ s: borrowing Slots, simple: Bool, balances: [MyAsset.Balance]?) throws(DecodeFailure)
-        -> MyAsset
-    {
-        let decoded = try nested(.assets, of: s, readAlready: balances) { scanner throws(DecodeFailure) in
-            try self.balances(&scanner, simple: simple)
-        }
+    private func myAsset(_ s: borrowing Slots, balances: [MyAsset.Balance]?) throws(DecodeFailure) -> MyAsset {
+        guard let balances else { throw .malformed("missing assets") }
         return MyAsset(
-            assetUUID: try s.string(.assetUUID), assets: decoded,
+            assetUUID: try s.string(.assetUUID), assets: balances,
             assetTimestamp: UnixTime(milliseconds: try s.int64(.assetTimestamp)))
     }
 
