@@ -33,6 +33,7 @@ let package = Package(
     products: [
         .library(name: "MarketStreamCore", targets: ["MarketStreamCore"]),
         .library(name: "MarketStreamRouting", targets: ["MarketStreamRouting"]),
+        .library(name: "MarketStreamTransport", targets: ["MarketStreamTransport"]),
         .library(name: "MarketStreamTesting", targets: ["MarketStreamTesting"]),
         .library(name: "UpbitExchange", targets: ["UpbitExchange"]),
         .library(name: "MockExchange", targets: ["MockExchange"]),
@@ -61,7 +62,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
-        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
@@ -72,6 +72,21 @@ let package = Package(
     targets: [
         .target(
             name: "MarketStreamCore",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MarketStreamTransport",
+            dependencies: [
+                "MarketStreamCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -99,7 +114,7 @@ let package = Package(
             name: "UpbitExchange",
             dependencies: [
                 "MarketStreamCore",
-                .product(name: "WSClient", package: "swift-websocket"),
+                "MarketStreamTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -120,12 +135,12 @@ let package = Package(
                 "MarketStreamCore",
                 "MarketStreamRouting",
                 "UpbitExchange",
+                "MarketStreamTransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -213,6 +228,7 @@ let package = Package(
             name: "UpbitExchangeTests",
             dependencies: [
                 "MarketStreamCore",
+                "MarketStreamTransport",
                 "MarketStreamRouting",
                 "UpbitExchange",
                 "MockExchange",
@@ -248,7 +264,8 @@ let package = Package(
                 "MarketStreamCore",
                 "MarketStreamRouting",
                 "MockExchange",
-                .product(name: "WSClient", package: "swift-websocket"),
+                "MarketStreamTransport",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -42,7 +42,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     }
 
     enum ServerAction: Sendable {
-        case frame(WebSocketFrame)
+        case frame(WebSocketMessage)
         case pong
         case close
         case drop(MarketStreamError)
@@ -156,7 +156,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         }
     }
 
-    public func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame)
+    public func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {
         try InMemoryWireFormat.decode(frame, context: context, into: &output)
@@ -385,7 +385,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     }
 
     /// Sends raw bytes as a frame on a channel's open connection (to test malformed input).
-    public func sendRawFrame(_ frame: WebSocketFrame, on channel: ChannelID = .public) {
+    public func sendRawFrame(_ frame: WebSocketMessage, on channel: ChannelID = .public) {
         state.withLock { $0.connections[channel]?.continuation }?.yield(.frame(frame))
     }
 

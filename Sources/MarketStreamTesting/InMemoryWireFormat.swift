@@ -1,4 +1,5 @@
 import MarketStreamCore
+import NIOCore
 
 /// The in-memory exchange's wire format: small, line-oriented and readable in test output.
 ///
@@ -98,10 +99,10 @@ public enum InMemoryWireFormat {
     }
 
     /// Decodes one frame.
-    static func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame)
+    static func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {
-        guard let text = String(validating: frame.bytes, as: UTF8.self) else {
+        guard let text = String(validating: frame.bytes.readableBytesView, as: UTF8.self) else {
             throw MarketStreamError(.malformedFrame, "frame is not UTF-8", exchange: context.exchange)
         }
         let fields = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)

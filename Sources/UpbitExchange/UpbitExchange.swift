@@ -1,12 +1,10 @@
 import AsyncHTTPClient
 import Foundation
-import HTTPTypes
 import Logging
 import MarketStreamCore
+import MarketStreamTransport
 import NIOCore
-import NIOSSL
-import NIOWebSocket
-import WSClient
+import NIOHTTP1
 
 /// MarketStream's Upbit module: public and private WebSocket channels with overwrite-aware
 /// requests, a fast exact decoder, JWT authentication, REST snapshots and a REST fallback that
@@ -37,8 +35,11 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         public var format: String
         /// A PEM file with an extra CA to trust (certificate verification stays on).
         public var extraCAFile: String?
-        /// The largest frame accepted (WSClient's default of 16 KiB is too small for deep books).
+        /// The largest message accepted after joining fragments; a larger one closes the connection
+        /// with 1009 and reconnects.
         public var maxFrameSize: Int
+        /// How long connecting, the TLS handshake and the upgrade may take.
+        public var connectTimeout: Duration
         /// Protocol ping interval.
         public var keepaliveInterval: Duration
         /// Silence after which a connection is replaced.
@@ -48,9 +49,11 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         public init(
             baseURL: String = "wss://api.upbit.com", restBaseURL: String? = nil, credentials: UpbitCredentials? = nil,
             tokenAlgorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT", extraCAFile: String? = nil,
-            maxFrameSize: Int = 1 << 24, keepaliveInterval: Duration = .seconds(25),
-            silenceTolerance: Duration = .seconds(60), fallbackPollInterval: Duration = .seconds(1)
+            maxFrameSize: Int = 4 << 20, keepaliveInterval: Duration = .seconds(25),
+            silenceTolerance: Duration = .seconds(60), fallbackPollInterval: Duration = .seconds(1),
+            connectTimeout: Duration = .seconds(10)
         ) {
+            self.connectTimeout = connectTimeout
             self.baseURL = baseURL
             self.restBaseURL = restBaseURL
             self.fallbackPollInterval = fallbackPollInterval
@@ -75,7 +78,8 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     private let decoder = UpbitFrameDecoder()
     private let encoder: UpbitRequestEncoder
     private let signer: UpbitTokenSigner?
-    private let tls: TLSConfiguration?
+    private let webSocketBase: WebSocketURL
+    private let tls: WebSocketTLS
     private let logger: Logger
 
     /// Creates the module.
@@ -96,23 +100,18 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         self.configuration = configuration
         self.logger = logger
         let base = configuration.baseURL
-        guard base.hasPrefix("ws://") || base.hasPrefix("wss://"), base.count > 6 else {
+        do {
+            webSocketBase = try WebSocketURL(base)
+        } catch {
             throw MarketStreamError(
                 .invalidArgument, "endpoint '\(base)' is not a ws:// or wss:// URL", exchange: exchange)
         }
-        if base.hasPrefix("wss://") {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateVerification = .fullVerification
-            if let file = configuration.extraCAFile {
-                guard FileManager.default.isReadableFile(atPath: file) else {
-                    throw MarketStreamError(.invalidArgument, "CA file '\(file)' cannot be read", exchange: exchange)
-                }
-                tls.additionalTrustRoots = [.file(file)]
+        if let file = configuration.extraCAFile {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw MarketStreamError(.invalidArgument, "CA file '\(file)' cannot be read", exchange: exchange)
             }
-            self.tls = tls
-        } else {
-            tls = nil
         }
+        tls = WebSocketTLS(extraCAFile: configuration.extraCAFile)
         rest = try UpbitRESTClient(
             baseURL: configuration.restBaseURL ?? Self.restBase(forWebSocketBase: base),
             credentials: configuration.credentials, tokenAlgorithm: configuration.tokenAlgorithm, exchange: exchange,
@@ -144,31 +143,37 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     public var connectLimit: RateLimit { RateLimit(5, per: .seconds(1)) }
 
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
-        let path = channel == .private ? "/websocket/v1/private" : "/websocket/v1"
-        let url = configuration.baseURL + path
-        var headers = HTTPFields()
+        var url = webSocketBase
+        let base = url.requestTarget == "/" ? "" : url.requestTarget
+        url.requestTarget = base + (channel == .private ? "/websocket/v1/private" : "/websocket/v1")
+        var headers = HTTPHeaders()
         if channel == .private {
             guard let signer else {
                 throw MarketStreamError(
                     .authenticationUnavailable, "no Upbit credentials configured", exchange: exchange)
             }
             // A fresh token (fresh nonce) for every connection attempt.
-            headers[.authorization] = signer.authorization()
+            headers.add(name: "Authorization", value: signer.authorization())
         }
-        let clientConfiguration = WebSocketClientConfiguration(
-            maxFrameSize: configuration.maxFrameSize, additionalHeaders: headers)
-        try await WebSocketClientSession.run(
-            url: url, configuration: clientConfiguration, tls: tls, exchange: exchange, executor: executor,
-            logger: logger, handler: handler
-        )
+        let transport = WebSocketTransportConfiguration(
+            headers: headers, maxMessageSize: configuration.maxFrameSize,
+            connectTimeout: configuration.connectTimeout, tls: tls)
+        do {
+            try await WebSocketTransport.run(
+                url: url, configuration: transport, eventLoop: executor.eventLoop, handler: handler, logger: logger)
+        } catch let error as WebSocketTransportError {
+            throw MarketStreamError(error, exchange: exchange)
+        }
     }
 
     public func decode(
-        _ frame: MarketStreamCore.WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame
+        _ frame: MarketStreamCore.WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame
     )
         throws(MarketStreamError)
     {
-        try decoder.decode(frame.bytes, context: context, into: &output)
+        try frame.withUnsafeBytes { (bytes) throws(MarketStreamError) in
+            try decoder.decode(bytes, context: context, into: &output)
+        }
     }
 
     /// `LIST_SUBSCRIPTIONS` on the public channel, for the router's drift audit.

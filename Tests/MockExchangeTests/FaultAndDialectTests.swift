@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MarketStreamCore
 import MarketStreamRouting
+import MarketStreamTransport
 import MockExchange
 import NIOHTTP1
 import Testing
@@ -11,13 +12,14 @@ import Testing
 
     @Test func droppedConnectionsEndWithoutACloseFrame() async throws {
         try await withMockExchange { server, endpoint in
-            try await withSocket(endpoint.webSocketBase + "/websocket/v1") { socket in
+            let ending = try await withSocket(endpoint.webSocketBase + "/websocket/v1") { socket in
                 var frames = socket.frames.makeAsyncIterator()
                 try await socket.send(Self.subscribe)
                 _ = await frames.next { $0["type"] != nil }
                 server.dropConnections()
                 while await frames.next() != nil {}
             }
+            #expect(ending?.code == .connectionLost)
         }
     }
 

@@ -55,7 +55,7 @@ enum UpbitSamples {
         try await withMockExchange(configuration) { _, endpoint in
             try await withSocket(
                 endpoint.webSocketBase + "/websocket/v1/private",
-                headers: [.authorization: "Bearer \(TestJWT.token())"]
+                headers: ["Authorization": "Bearer \(TestJWT.token())"]
             ) { socket in
                 var frames = socket.frames.makeAsyncIterator()
                 try await socket.send(

@@ -1,14 +1,14 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
-import HTTPTypes
 import Logging
 import MarketStreamCore
+import MarketStreamTransport
 import MockExchange
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import WSClient
+import NIOPosix
 
 let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 let testCredentials = MockCredentials(accessKey: "test-access-key", secretKey: "test-secret-key-0123456789")
@@ -45,35 +45,47 @@ enum Received: Sendable, Equatable {
 
 /// A connected test socket: send text, read what arrives (nil once the server closed).
 struct TestSocket: Sendable {
-    let outbound: WebSocketOutboundWriter
+    let outbound: any WebSocketOutbound
     let frames: AsyncStream<Received>
 
-    func send(_ text: String) async throws { try await outbound.write(.text(text)) }
+    func send(_ text: String) async throws { try await outbound.send(.text(text)) }
 }
 
-/// Opens a WebSocket to `url` for the duration of `body`.
+/// Opens a WebSocket to `url` (over MarketStream's transport) for the duration of `body`.
+/// - Returns: How the server ended the connection (a close frame, or a drop without one), if it did.
+@discardableResult
 func withSocket(
-    _ url: String, headers: HTTPFields = [:], _ body: @escaping @Sendable (TestSocket) async throws -> Void
-) async throws {
-    try await WebSocketClient.connect(
-        url: url, configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 22, additionalHeaders: headers),
-        logger: quietLogger
-    ) { inbound, outbound, _ in
-        let (frames, sink) = AsyncStream.makeStream(of: Received.self)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { sink.finish() }
-                for try await message in inbound.messages(maxSize: 1 << 22) {
-                    switch message {
-                    case .text(let text): sink.yield(.text(text))
-                    case .binary(let buffer): sink.yield(.binary(String(buffer: buffer)))
-                    }
-                }
-            }
-            try await body(TestSocket(outbound: outbound, frames: frames))
-            group.cancelAll()
-        }
+    _ url: String, headers: HTTPHeaders = [:], _ body: @escaping @Sendable (TestSocket) async throws -> Void
+) async throws -> WebSocketTransportError? {
+    let (frames, sink) = AsyncStream.makeStream(of: Received.self)
+    let handler = StreamingHandler(sink: sink, body: body, frames: frames)
+    defer { sink.finish() }
+    do {
+        try await WebSocketTransport.run(
+            url: try WebSocketURL(url), configuration: WebSocketTransportConfiguration(headers: headers),
+            eventLoop: MultiThreadedEventLoopGroup.singleton.next(), handler: handler, logger: quietLogger)
+        return nil
+    } catch let error as WebSocketTransportError where [.closedByPeer, .connectionLost].contains(error.code) {
+        return error  // the server ended the connection; the test body saw what it needed
     }
+}
+
+/// Hands every message to an `AsyncStream` and runs the test body as the connection's outbound side.
+private struct StreamingHandler: ConnectionHandler {
+    let sink: AsyncStream<Received>.Continuation
+    let body: @Sendable (TestSocket) async throws -> Void
+    let frames: AsyncStream<Received>
+
+    func run(outbound: any WebSocketOutbound) async throws {
+        try await body(TestSocket(outbound: outbound, frames: frames))
+    }
+
+    func receive(_ message: WebSocketMessage) {
+        let text = String(buffer: message.bytes)
+        sink.yield(message.opcode == .text ? .text(text) : .binary(text))
+    }
+
+    func receivedPong() {}
 }
 
 extension AsyncStream<Received>.Iterator {

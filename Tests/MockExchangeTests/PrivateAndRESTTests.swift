@@ -10,8 +10,8 @@ import Testing
         #"[{"ticket":"p-1"},{"type":"myOrder"},{"type":"myAsset"},{"format":"DEFAULT"}]"#
     }
 
-    static func authorization(_ token: String) -> HTTPFields {
-        [.authorization: "Bearer \(token)"]
+    static func authorization(_ token: String) -> HTTPHeaders {
+        ["Authorization": "Bearer \(token)"]
     }
 
     @Test(arguments: ["HS256", "HS512"])
@@ -33,7 +33,7 @@ import Testing
         try await withMockExchange { _, endpoint in
             let wrong = MockCredentials(accessKey: testCredentials.accessKey, secretKey: "not-the-secret")
             let nonce = UUID().uuidString
-            let cases: [HTTPFields] = [
+            let cases: [HTTPHeaders] = [
                 [:],
                 Self.authorization(TestJWT.token(wrong)),
                 Self.authorization(TestJWT.token(MockCredentials(accessKey: "unknown", secretKey: "x"))),

@@ -1,6 +1,7 @@
 import Logging
 import MarketStreamCore
 import MarketStreamRouting
+import MarketStreamTransport
 import MockExchange
 import NIOCore
 import Synchronization

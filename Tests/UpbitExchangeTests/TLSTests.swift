@@ -56,7 +56,7 @@ struct TestCertificates {
 /// A connection handler that only records that it ran.
 private struct NoopHandler: ConnectionHandler {
     func run(outbound: any WebSocketOutbound) async throws {}
-    func receive(_ frame: MarketStreamCore.WebSocketFrame) {}
+    func receive(_ frame: WebSocketMessage) {}
     func receivedPong() {}
 }
 
@@ -83,7 +83,7 @@ private struct NoopHandler: ConnectionHandler {
                 try await untrusted.connect(to: .public, handler: NoopHandler())
             } throws: { error in
                 guard let error = error as? MarketStreamError else { return false }
-                return error.code == .connectionRefused && error.message.contains("cannot connect to wss://")
+                return error.code == .connectionRefused && error.message.contains("TLS with localhost")
                     && error.message.contains("CERTIFICATE_VERIFY_FAILED")
             }
             // (async-http-client retries a failing connection until the call's deadline.)
@@ -102,6 +102,30 @@ private struct NoopHandler: ConnectionHandler {
             #expect(try await trusted.rest.markets().count == 20)
             let router = MarketDataRouter(
                 managers: [trusted], configuration: RouterConfiguration(debounce: .milliseconds(20)),
+                logger: quietLogger)
+            group.addTask { try await router.run() }
+            let events = try await router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")]).first(2)
+            #expect(events.count == 2)
+        }
+    }
+
+    /// A gateway on an IP address: no SNI is sent (an IP cannot be), and the certificate is checked
+    /// against its IP addresses, so a trusted certificate for 127.0.0.1 streams.
+    @Test func anIPLiteralEndpointIsVerifiedAgainstTheCertificatesIPAddresses() async throws {
+        let certificates = try TestCertificates()
+        let server = MockExchangeServer(
+            configuration: MockExchangeConfiguration(updatesPerSecond: 50, tls: certificates.server),
+            logger: quietLogger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            defer { group.cancelAll() }
+            let endpoint = await server.endpoint()
+            #expect(endpoint.webSocketBase.hasPrefix("wss://127.0.0.1:"))
+            let upbit = try UpbitExchange(
+                configuration: .init(baseURL: endpoint.webSocketBase, extraCAFile: certificates.caFile),
+                logger: quietLogger)
+            let router = MarketDataRouter(
+                managers: [upbit], configuration: RouterConfiguration(debounce: .milliseconds(20)),
                 logger: quietLogger)
             group.addTask { try await router.run() }
             let events = try await router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")]).first(2)

@@ -22,9 +22,9 @@ let benchmarks: @Sendable () -> Void = {
     // deliveries are subscribers × iterations.
     let samples = ProcessInfo.processInfo.environment["MARKETSTREAM_SAMPLES"] ?? "../../shared/upbit/samples"
     let tickerText = try! String(contentsOfFile: samples + "/ticker.default.json", encoding: .utf8)
-    let tickerFrame = WebSocketFrame.binary(Array(tickerText.utf8))
+    let tickerFrame = WebSocketMessage.binary(Array(tickerText.utf8))
     // The last frame's price is -1: drop-oldest buffers never drop the newest event.
-    let lastFrame = WebSocketFrame.binary(
+    let lastFrame = WebSocketMessage.binary(
         Array(tickerText.replacingOccurrences(of: "\"trade_price\":116539000.0", with: "\"trade_price\":-1").utf8))
     // On one loop: the frames are fed on the module's event loop in bursts of 64 (as one socket
     // read hands them over) and the subscribers prefer the same executor, so one core does all

@@ -22,7 +22,7 @@ public struct DirectFeedExchange: OverwriteSubscriptionManager {
         try await handler.run(outbound: Void())
     }
 
-    public func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame)
+    public func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {
         try upbit.decode(frame, context: context, into: &output)
@@ -46,7 +46,7 @@ public struct DirectFeedExchange: OverwriteSubscriptionManager {
 /// yielding every 64 frames, as one socket read hands a burst over, so that subscribers on the
 /// same executor drain their buffers between bursts.
 public nonisolated func feed(
-    _ handler: any ConnectionHandler, _ frame: WebSocketFrame, count: Int, then last: WebSocketFrame? = nil
+    _ handler: any ConnectionHandler, _ frame: WebSocketMessage, count: Int, then last: WebSocketMessage? = nil
 ) async {
     for index in 0..<count {
         handler.receive(frame)

@@ -78,7 +78,7 @@ if !routing {
                 return received
             }
         }
-        let frame = WebSocketFrame.binary(bytes)
+        let frame = WebSocketMessage.binary(bytes)
         if ProcessInfo.processInfo.environment["ON_LOOP"] == "1" {
             // Everything on one event loop: frames in bursts of 64, the subscribers drain between them.
             // A nonisolated function, so that it runs on the preferred executor, not the main actor.

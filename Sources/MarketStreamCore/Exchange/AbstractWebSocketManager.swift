@@ -50,7 +50,7 @@ public protocol AbstractWebSocketManager: Sendable {
     ///   - output: Where to append what the frame holds.
     /// - Throws: ``MarketStreamError`` with `.malformedFrame` for a frame that cannot be decoded;
     ///   the router counts and skips it and keeps the connection.
-    func decode(_ frame: WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame)
+    func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
 
     /// Encodes a subscription change as the messages to send, validating it first.
@@ -91,7 +91,7 @@ public protocol ConnectionHandler: Sendable {
     func run(outbound: any WebSocketOutbound) async throws
 
     /// Takes one inbound data frame. Never blocks.
-    func receive(_ frame: WebSocketFrame)
+    func receive(_ frame: WebSocketMessage)
 
     /// Takes a pong (or any other sign of life that is not a data frame).
     func receivedPong()

@@ -208,7 +208,7 @@ final class ConnectionSession: ConnectionHandler {
 
     // MARK: - Inbound side
 
-    func receive(_ frame: WebSocketFrame) {
+    func receive(_ frame: WebSocketMessage) {
         guard isCurrent else { return }
         runtime.sawActivity.store(true, ordering: .relaxed)
         runtime.messagesReceived.add(1, ordering: .relaxed)

@@ -1,10 +1,9 @@
 import Foundation
 import Logging
 import MarketStreamCore
+import MarketStreamTransport
 import NIOCore
 import NIOWebSocket
-import UpbitExchange
-import WSClient
 
 /// The client side of the mock exchange's incremental dialect: an exchange module implementing
 /// ``IncrementalSubscriptionManager``, so the router drives a subscribe/unsubscribe protocol
@@ -46,17 +45,25 @@ public struct MockIncrementalExchange: IncrementalSubscriptionManager {
     }
 
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
-        try await WebSocketClientSession.run(
-            url: endpoint + "/ws", configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 22), tls: nil,
-            exchange: exchange, executor: executor, logger: logger, handler: handler)
+        do {
+            let url = try WebSocketURL(endpoint + "/ws")
+            try await WebSocketTransport.run(
+                url: url, configuration: WebSocketTransportConfiguration(), eventLoop: executor.eventLoop,
+                handler: handler, logger: logger)
+        } catch let error as WebSocketTransportError {
+            throw MarketStreamError(error, exchange: exchange)
+        }
     }
 
     public func decode(
-        _ frame: MarketStreamCore.WebSocketFrame, context: DecodeContext, into output: inout DecodedFrame
+        _ frame: MarketStreamCore.WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame
     )
         throws(MarketStreamError)
     {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(frame.bytes))) as? [String: Any] else {
+        guard
+            let object = (try? JSONSerialization.jsonObject(with: Data(frame.bytes.readableBytesView)))
+                as? [String: Any]
+        else {
             throw malformed("not a JSON object")
         }
         if let error = object["error"] as? [String: Any] {

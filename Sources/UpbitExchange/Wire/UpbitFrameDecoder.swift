@@ -23,7 +23,22 @@ public struct UpbitFrameDecoder: Sendable {
     public func decode(_ bytes: [UInt8], context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {
-        let result: Result<Void, MarketStreamError> = bytes.withUnsafeBufferPointer { buffer in
+        try bytes.withUnsafeBufferPointer { (buffer) throws(MarketStreamError) in
+            try decode(buffer, context: context, into: &output)
+        }
+    }
+
+    /// Decodes one frame from bytes valid for the duration of the call (a view of the transport's
+    /// read buffer).
+    /// - Parameters:
+    ///   - buffer: The frame's payload (UTF-8 JSON).
+    ///   - context: Stamps for the events.
+    ///   - output: Where events and control messages go.
+    /// - Throws: ``MarketStreamError`` with `.malformedFrame`.
+    public func decode(_ buffer: UnsafeBufferPointer<UInt8>, context: DecodeContext, into output: inout DecodedFrame)
+        throws(MarketStreamError)
+    {
+        let result: Result<Void, MarketStreamError> = {
             do {
                 var scanner = JSONScanner(buffer)
                 if try scanner.peek() == UInt8(ascii: "[") {
@@ -45,7 +60,7 @@ public struct UpbitFrameDecoder: Sendable {
             } catch {
                 return .failure(MarketStreamError(.malformedFrame, "malformed JSON", exchange: context.exchange))
             }
-        }
+        }()
         try result.get()
     }
 

@@ -1,26 +1,3 @@
-/// A WebSocket data frame received from an exchange.
-public struct WebSocketFrame: Sendable {
-    /// Text or binary.
-    public enum Opcode: Sendable, Hashable { case text, binary }
-
-    /// Text or binary.
-    public var opcode: Opcode
-    /// The frame's payload.
-    public var bytes: [UInt8]
-
-    /// Creates a frame.
-    public init(opcode: Opcode, bytes: [UInt8]) {
-        self.opcode = opcode
-        self.bytes = bytes
-    }
-
-    /// A text frame holding `text` as UTF-8.
-    public static func text(_ text: String) -> WebSocketFrame { WebSocketFrame(opcode: .text, bytes: Array(text.utf8)) }
-
-    /// A binary frame.
-    public static func binary(_ bytes: [UInt8]) -> WebSocketFrame { WebSocketFrame(opcode: .binary, bytes: bytes) }
-}
-
 /// A message the router asks a connection to send.
 public enum OutboundMessage: Sendable, Hashable, CustomStringConvertible {
     /// A text frame (subscription requests).
