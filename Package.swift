@@ -232,6 +232,7 @@ let package = Package(
                 "MarketStreamRouting",
                 "UpbitExchange",
                 "MockExchange",
+                "TransportTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -256,6 +257,35 @@ let package = Package(
         ),
         .testTarget(
             name: "MarketStreamCLITests",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TransportTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/TransportTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MarketStreamTransportTests",
+            dependencies: [
+                "MarketStreamCore",
+                "MarketStreamTransport",
+                "TransportTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -71,6 +71,7 @@ public enum WebSocketTransport {
             sslContext = nil
         }
         let upgraded = eventLoop.makePromise(of: Void.self)
+        let installed = eventLoop.makePromise(of: NIOLoopBound<WebSocketMessageHandler>.self)
         let maxMessageSize = configuration.maxMessageSize
         let headers = configuration.headers
         let timeout = TimeAmount.nanoseconds(
@@ -98,6 +99,7 @@ public enum WebSocketTransport {
                     let messageHandler = NIOLoopBound(
                         WebSocketMessageHandler(handler: handler, maxMessageSize: maxMessageSize),
                         eventLoop: channel.eventLoop)
+                    installed.succeed(messageHandler)
                     let upgrader = NIOWebSocketClientUpgrader(
                         maxFrameSize: maxMessageSize, automaticErrorHandling: true
                     ) { channel, _ in
@@ -124,6 +126,7 @@ public enum WebSocketTransport {
         } catch {
             timer.cancel()
             upgraded.fail(error)
+            installed.fail(error)
             if let error = error as? WebSocketTransportError { throw error }
             if case .connectTimeout? = error as? ChannelError {
                 throw WebSocketTransportError(
@@ -144,11 +147,7 @@ public enum WebSocketTransport {
             if error is CancellationError { throw error }
             throw UpgradeRequestHandler.transportError(error, url: url)
         }
-        let messageHandler = try await channel.eventLoop.submit {
-            NIOLoopBound(
-                try channel.pipeline.syncOperations.handler(type: WebSocketMessageHandler.self),
-                eventLoop: channel.eventLoop)
-        }.get()
+        let messageHandler = try await installed.futureResult.get()
         return WebSocketConnection(channel: channel, handler: messageHandler)
     }
 }

@@ -6,52 +6,9 @@ import MockExchange
 import NIOSSL
 import SwiftASN1
 import Testing
+import TransportTestSupport
 import UpbitExchange
 import X509
-
-/// A certificate authority and a server certificate for 127.0.0.1, made for one test run.
-struct TestCertificates {
-    let caFile: String
-    let server: TLSConfiguration
-
-    init() throws {
-        let now = Date()
-        let caKey = P256.Signing.PrivateKey()
-        let caName = try DistinguishedName { CommonName("MarketStream Test CA") }
-        let ca = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(caKey.publicKey),
-            notValidBefore: now - 3_600, notValidAfter: now + 3_600, issuer: caName, subject: caName,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                Critical(KeyUsage(keyCertSign: true))
-            },
-            issuerPrivateKey: .init(caKey))
-        let serverKey = P256.Signing.PrivateKey()
-        let leaf = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(serverKey.publicKey),
-            notValidBefore: now - 3_600, notValidAfter: now + 3_600, issuer: caName,
-            subject: try DistinguishedName { CommonName("127.0.0.1") }, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                SubjectAlternativeNames([
-                    .dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
-                ])
-                try ExtendedKeyUsage([.serverAuth])
-            },
-            issuerPrivateKey: .init(caKey))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("marketstream-tls-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let caURL = directory.appendingPathComponent("ca.pem")
-        try ca.serializeAsPEM().pemString.write(to: caURL, atomically: true, encoding: .utf8)
-        caFile = caURL.path
-        server = TLSConfiguration.makeServerConfiguration(
-            certificateChain: [
-                .certificate(
-                    try NIOSSLCertificate(bytes: Array(try leaf.serializeAsPEM().pemString.utf8), format: .pem))
-            ],
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(serverKey.pemRepresentation.utf8), format: .pem)))
-    }
-}
 
 /// A connection handler that only records that it ran.
 private struct NoopHandler: ConnectionHandler {

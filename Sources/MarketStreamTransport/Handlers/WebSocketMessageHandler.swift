@@ -82,13 +82,17 @@ final class WebSocketMessageHandler: ChannelInboundHandler {
                 if let code { payload.writeInteger(code) }
                 closeSent = true
                 let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload)
-                context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
+                context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { [channel = context.channel] _ in
+                    channel.close(promise: nil)
+                }
             }
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if ending == nil {
+        // NIO's protocol error handler may close the channel before the error reaches this
+        // handler: a specific cause replaces the generic "closed without a close frame".
+        if ending == nil || ending?.code == .connectionLost {
             if let error = error as? NIOWebSocketError, error == .invalidFrameLength {
                 ending = WebSocketTransportError(
                     .messageTooLarge, "a frame exceeded the limit of \(assembler.limit) bytes", closeCode: 1009)
@@ -168,6 +172,8 @@ final class WebSocketMessageHandler: ChannelInboundHandler {
         var payload = context.channel.allocator.buffer(capacity: 2)
         payload.write(webSocketErrorCode: closeCode)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload)
-        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { [channel = context.channel] _ in
+            channel.close(promise: nil)
+        }
     }
 }
