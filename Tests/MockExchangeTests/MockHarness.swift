@@ -130,10 +130,12 @@ enum TestJWT {
 
 /// A REST call against the mock exchange.
 func rest(
-    _ method: NIOHTTP1.HTTPMethod = .GET, _ url: String, token: String? = nil, body: String? = nil
+    _ method: NIOHTTP1.HTTPMethod = .GET, _ url: String, token: String? = nil, body: String? = nil,
+    headers extra: HTTPHeaders = [:]
 ) async throws -> (status: Int, json: Any?, headers: [String: String]) {
     var request = HTTPClientRequest(url: url)
     request.method = method
+    request.headers.add(contentsOf: extra)
     if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
     if let body {
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -58,6 +58,10 @@ public struct MockExchangeConfiguration: Sendable {
     public var feeRate: ExactDecimal
     /// Faults active from the start.
     public var faults: MockFaults
+    /// Upbit's rule for requests that carry an `Origin` header (WebSocket upgrades and REST calls
+    /// alike): this many per client address, then 429 with `Remaining-Req: group=origin`; `nil`
+    /// applies no such rule. Default 1 per 10 s, as Upbit.
+    public var originLimit: RateLimit?
     /// Replay mode for benchmarks: pre-generate this many market updates once, then publish them
     /// in a loop with their frames encoded once (timestamps repeat). `nil` simulates live.
     public var replaySteps: Int?
@@ -72,9 +76,11 @@ public struct MockExchangeConfiguration: Sendable {
         restExchangePerSecond: Int = 30, restBlockAfterViolations: Int? = 10,
         restBlockDuration: Duration = .seconds(10), startingBalances: [String: ExactDecimal] = ["KRW": 10_000_000],
         feeRate: ExactDecimal = ExactDecimal(significand: 5, exponent: -4), faults: MockFaults = MockFaults(),
-        replaySteps: Int? = nil, tls: TLSConfiguration? = nil
+        replaySteps: Int? = nil, tls: TLSConfiguration? = nil,
+        originLimit: RateLimit? = RateLimit(1, per: .seconds(10))
     ) {
         self.tls = tls
+        self.originLimit = originLimit
         self.replaySteps = replaySteps
         self.host = host
         self.port = port
@@ -102,7 +108,7 @@ public struct MockFaults: Sendable, Hashable {
     public var dropEvery: Duration?
     /// Stop sending data while keeping sockets open and answering pings.
     public var stalled: Bool
-    /// Refuse WebSocket upgrades (HTTP 503).
+    /// Refuse WebSocket upgrades (HTTP 400).
     public var refuseConnections: Bool
     /// Delay before every outbound data frame.
     public var slowDelay: Duration?

@@ -26,6 +26,8 @@ final class MockExchangeCore: Sendable {
         /// 429s per group in the current second, and groups blocked (418) until a time.
         var restViolations: [String: (second: Int64, count: Int)] = [:]
         var restBlockedUntil: [String: Duration] = [:]
+        /// Requests with an `Origin` header, by client address.
+        var originLimiters: [String: SlidingWindowRateLimiter] = [:]
     }
 
     let configuration: MockExchangeConfiguration

@@ -81,10 +81,15 @@ public final class MockExchangeServer: Service, Sendable {
         let core = self.core
         let configuration = core.configuration
         let logger = self.logger
-        let plain = HTTPServerBuilder.http1WebSocketUpgrade(
-            configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: 1 << 22, autoPing: .disabled))
-        ) { request, channel, logger in
-            core.upgrade(request: request, channel: channel, logger: logger)
+        let plain = HTTPServerBuilder { responder in
+            OriginGatedChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder,
+                    configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: 1 << 22, autoPing: .disabled))
+                ) { request, channel, logger in
+                    core.upgrade(request: request, channel: channel, logger: logger)
+                },
+                core: core)
         }
         let application = Application(
             router: core.makeRouter(),
