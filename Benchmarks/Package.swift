@@ -9,7 +9,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "MarketStream", path: ".."),
-        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
@@ -105,7 +104,9 @@ let package = Package(
             name: "MockThroughput",
             dependencies: [
                 .product(name: "MockExchange", package: "MarketStream"),
-                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamTransport", package: "MarketStream"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

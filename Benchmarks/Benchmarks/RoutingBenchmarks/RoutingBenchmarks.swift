@@ -71,6 +71,67 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Isolation of channels: one or two exchanges, each fed on its own event loop to one
+    // subscriber on the same loop, while another task calls `health()` every 10 ms (or not).
+    // Frames per second are the sum over both exchanges: two on two loops should deliver close
+    // to twice one, and health polling should cost the read path next to nothing.
+    for (exchanges, pollsHealth) in [(1, false), (1, true), (2, false), (2, true)] {
+        Benchmark(
+            "isolation: \(exchanges) exchange(s) on \(exchanges) event loop(s), \(pollsHealth ? "health() every 10 ms" : "no health polling"), per frame",
+            configuration: .init(metrics: [.throughput, .wallClock], scalingFactor: .kilo)
+        ) { benchmark in
+            let feeds = try (0..<exchanges).map { index in
+                DirectFeedExchange(
+                    upbit: try UpbitExchange(exchange: ExchangeID(rawValue: "upbit-\(index)"), logger: logger))
+            }
+            let router = MarketDataRouter(
+                managers: feeds,
+                configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, bufferCapacity: 1 << 16),
+                logger: logger)
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                group.addTask {
+                    try await router.run()
+                    return 0
+                }
+                var handlers: [any ConnectionHandler] = []
+                for feed in feeds {
+                    let stream = try router.subscribe(
+                        to: .ticker, markets: [btc], on: feed.exchange, policy: .dropOldest)
+                    await router.waitForUpstreamSync(on: ChannelKey(exchange: feed.exchange, channel: .public))
+                    guard let handler = feed.handler else { fatalError("the router did not connect") }
+                    handlers.append(handler)
+                    group.addTask(executorPreference: feed.upbit.executor) { try await countUntilLast(stream) }
+                }
+                let polling = Task {
+                    guard pollsHealth else { return 0 }
+                    var polls = 0
+                    while !Task.isCancelled {
+                        blackHole(router.health())
+                        polls += 1
+                        try? await Task.sleep(for: .milliseconds(10))
+                    }
+                    return polls
+                }
+                let frames = benchmark.scaledIterations.count / exchanges
+                benchmark.startMeasurement()
+                await withTaskGroup(of: Void.self) { feeders in
+                    for (feed, handler) in zip(feeds, handlers) {
+                        feeders.addTask(executorPreference: feed.upbit.executor) {
+                            await BenchmarkSupport.feed(handler, tickerFrame, count: frames - 1, then: lastFrame)
+                        }
+                    }
+                }
+                var delivered = 0
+                for _ in feeds { delivered += try await group.next() ?? 0 }
+                benchmark.stopMeasurement()
+                polling.cancel()
+                blackHole(await polling.value)
+                blackHole(delivered)
+                group.cancelAll()
+            }
+        }
+    }
+
     Benchmark("consolidation: 1 000 subscription changes → 1 upstream message, per change") { benchmark in
         let exchange = InMemoryExchange()
         let router = MarketDataRouter(
