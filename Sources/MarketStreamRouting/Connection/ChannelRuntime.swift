@@ -9,6 +9,8 @@ final class ChannelRuntime: Sendable {
     let descriptor: ExchangeChannel
     let manager: any AbstractWebSocketManager
     let signal = WakeSignal()
+    /// The read path's routes, replaced whole when the channel's subscriptions change.
+    let routes = ChannelRoutes()
 
     /// The generation of the connection whose events may be delivered.
     let currentGeneration = Atomic<UInt64>(0)

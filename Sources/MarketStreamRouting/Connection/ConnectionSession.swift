@@ -87,6 +87,7 @@ final class ConnectionSession: ConnectionHandler {
             let now = router.now()
             let (desired, snapshots, expiry, needed, expired) = router.state.withLock { state in
                 let expired = state.table.expireLingering(now: now)
+                for channel in expired { router.runtimes[channel]?.routes.publish(state.routeTable(for: channel)) }
                 return (
                     state.table.desired(for: key), state.channels[key]?.pendingSnapshots ?? [],
                     state.table.nextExpiry(for: key), state.needsConnection(key, staysWarm: staysWarm), expired
@@ -228,7 +229,8 @@ final class ConnectionSession: ConnectionHandler {
                 logger.debug("skipped a frame", metadata: ["error": "\(error)"])
                 return
             }
-            for event in output.events { router.route(event, runtime: runtime) }
+            let routes = runtime.routes.table
+            for event in output.events { runtime.route(event, with: routes, logger: logger) }
             for control in output.controls { handle(control) }
         }
     }
@@ -249,78 +251,6 @@ final class ConnectionSession: ConnectionHandler {
             logger.info("exchange error", metadata: ["error": "\(error)"])
             lifecycle.withLock { $0.exchangeError = error }
             router.announceExchangeError(runtime, error: error, generation: generation)
-        }
-    }
-}
-
-extension MarketDataRouter {
-    /// Hands one event to every subscriber of its topic, and to the handler processors that
-    /// consume it; never blocks on a subscriber.
-    func route(_ event: MarketEvent, runtime: ChannelRuntime) {
-        if event.kind.isOrderbook && event.kind.orderbookDepth == nil {
-            routeOrderbook(event, runtime: runtime)
-            return
-        }
-        let topic = event.topic
-        let (buffers, accountWide, feeds) = state.withLock { state in
-            state.recordActivity(topic, at: event.receivedAt.nanoseconds)
-            // Private events also reach subscribers of the whole account.
-            let accountWide =
-                topic.kind.isPrivate && topic.market != .account
-                ? state.routes[SubscriptionTopic(exchange: topic.exchange, kind: topic.kind, market: .account)] : nil
-            return (state.routes[topic], accountWide, state.feeds[topic])
-        }
-        if buffers != nil || accountWide != nil {
-            let item = FeedEvent.market(event)
-            for buffer in buffers ?? [] { buffer.deliver(item) }
-            for buffer in accountWide ?? [] { buffer.deliver(item) }
-        }
-        feed(event, to: feeds, runtime: runtime)
-    }
-
-    /// A book whose frame does not say its depth (Upbit echoes the code without the `.n` suffix)
-    /// goes to the subscribers of every depth of that market, cut once per depth.
-    private func routeOrderbook(_ event: MarketEvent, runtime: ChannelRuntime) {
-        guard case .orderbook(let book) = event.payload else { return }
-        let level: ExactDecimal? = book.level.isZero ? nil : book.level
-        for depth in [nil] + OrderbookDepth.allCases.map(Optional.some) {
-            let kind = DataKind.orderbook(depth: depth, level: level)
-            let topic = SubscriptionTopic(exchange: event.exchange, kind: kind, market: event.market)
-            let (buffers, feeds) = state.withLock { state in
-                if depth == nil { state.recordActivity(event.topic, at: event.receivedAt.nanoseconds) }
-                return (state.routes[topic], state.feeds[topic])
-            }
-            guard buffers != nil || feeds != nil else { continue }
-            let routed: MarketEvent
-            if let depth, depth.rawValue < book.units.count {
-                var cut = book
-                cut.units = Array(book.units.prefix(depth.rawValue))
-                routed = event.deriving(kind: kind, payload: .orderbook(cut))
-            } else {
-                routed = kind == event.kind ? event : event.deriving(kind: kind, payload: event.payload)
-            }
-            let item = FeedEvent.market(routed)
-            for buffer in buffers ?? [] { buffer.deliver(item) }
-            feed(routed, to: feeds, runtime: runtime)
-        }
-    }
-
-    private func feed(_ event: MarketEvent, to feeds: [DerivedStream]?, runtime: ChannelRuntime) {
-        for stream in feeds ?? [] {
-            let outputs: [MarketEvent]
-            do {
-                outputs = try stream.process(event)
-            } catch {
-                runtime.handlerFailures.add(1, ordering: .relaxed)
-                logger.debug(
-                    "handler skipped an event", metadata: ["kind": "\(stream.output.kind)", "error": "\(error)"])
-                continue
-            }
-            guard !outputs.isEmpty, let targets = state.withLock({ $0.routes[stream.output] }) else { continue }
-            for output in outputs {
-                let item = FeedEvent.market(output)
-                for buffer in targets { buffer.deliver(item) }
-            }
         }
     }
 }

@@ -53,7 +53,8 @@ extension MarketDataRouter {
                         let events = try await poller.poll(topics, context: context)
                         guard runtime.fallbackActive.load(ordering: .acquiring) else { break }
                         runtime.polledEvents.add(events.count, ordering: .relaxed)
-                        for event in events { route(event, runtime: runtime) }
+                        let routes = runtime.routes.table
+                        for event in events { runtime.route(event, with: routes, logger: logger) }
                         state.withLock { $0.channels[key]?.lastPollError = nil }
                     } catch is CancellationError {
                         return

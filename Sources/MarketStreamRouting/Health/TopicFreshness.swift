@@ -1,4 +1,5 @@
 import MarketStreamCore
+import Synchronization
 
 /// When a subscribed key counts as stale: silent far beyond its usual interval. Quiet markets are
 /// normal, so a stale key is reported in health, never reconnected for on its own.
@@ -31,21 +32,33 @@ public struct TopicFreshness: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// When one key's events arrived: first, last and how many. Kept per upstream key.
-struct TopicActivity: Sendable {
-    var first: Int64
-    var last: Int64
-    var count: Int
+/// When one key's events arrived: first, last and how many; counted by the read path without a
+/// lock (one writer per channel at a time; a lost update under a rare race only blurs an estimate).
+final class TopicActivityCounter: Sendable {
+    /// The key as its events name it (order books without a depth).
+    let topic: SubscriptionTopic
+    private let first = Atomic<Int64>(0)
+    private let last = Atomic<Int64>(0)
+    private let count = Atomic<Int>(0)
 
-    /// Counts an event.
-    mutating func record(at nanoseconds: Int64) {
-        last = max(last, nanoseconds)
-        count += 1
+    init(topic: SubscriptionTopic) {
+        self.topic = topic
+    }
+
+    /// Counts an event received at `nanoseconds` (wall clock).
+    @inline(__always)
+    func record(at nanoseconds: Int64) {
+        if count.wrappingAdd(1, ordering: .relaxed).oldValue == 0 {
+            first.store(nanoseconds, ordering: .relaxed)
+        }
+        if nanoseconds > last.load(ordering: .relaxed) { last.store(nanoseconds, ordering: .relaxed) }
     }
 
     /// Whether the key is stale at `now` under `policy`, and the figures that say so.
-    func staleness(of topic: SubscriptionTopic, now: Int64, policy: FreshnessPolicy) -> TopicFreshness? {
+    func staleness(now: Int64, policy: FreshnessPolicy) -> TopicFreshness? {
+        let count = count.load(ordering: .relaxed)
         guard count >= 2 else { return nil }
+        let (first, last) = (first.load(ordering: .relaxed), last.load(ordering: .relaxed))
         let usual = (last - first) / Int64(count - 1)
         let silent = now - last
         let limit = max(policy.minimumSilence.nanosecondsValue, usual &* Int64(policy.intervalMultiple))

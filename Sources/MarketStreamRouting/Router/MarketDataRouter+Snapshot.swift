@@ -38,6 +38,7 @@ extension MarketDataRouter {
             // A derived kind's snapshot is derived from its inputs' snapshots.
             let upstream = state.upstreamTopics(for: topics)
             state.channels[runtime.key]?.pendingSnapshots.formUnion(upstream)
+            runtime.routes.publish(state.routeTable(for: runtime.key))
             return buffer
         }
         defer { buffer.cancel() }

@@ -143,6 +143,7 @@ extension MarketDataRouter {
                 SubscriberRecord(
                     buffer: buffer, kind: kind, topics: topics, clientID: clientID, isSnapshotWaiter: false)
             )
+            runtime.routes.publish(state.routeTable(for: runtime.key))
             subscriberGauge.record(state.subscribers.count)
             return buffer
         }
@@ -158,6 +159,7 @@ extension MarketDataRouter {
         let now = now()
         let record = state.withLock { state in
             let record = state.removeSubscriber(id, now: now, grace: configuration.gracePeriod)
+            if let record { runtimes[record.channel]?.routes.publish(state.routeTable(for: record.channel)) }
             subscriberGauge.record(state.subscribers.count)
             return record
         }
@@ -181,6 +183,7 @@ extension MarketDataRouter {
                     ended.append(removed.buffer)
                 }
             }
+            for channel in channels { runtimes[channel]?.routes.publish(state.routeTable(for: channel)) }
             subscriberGauge.record(state.subscribers.count)
             return (ended, channels)
         }

@@ -40,16 +40,18 @@ struct RouterState: Sendable {
     var lifecycle = Lifecycle.initial
     var table = SubscriptionTable()
     var subscribers: [SubscriberID: SubscriberRecord] = [:]
-    var routes: [SubscriptionTopic: [SubscriberBuffer]] = [:]
-    /// When each upstream key's events arrived, for the per-key freshness in health.
-    var activity: [SubscriptionTopic: TopicActivity] = [:]
+    /// Subscriber buffers per channel by the topic they receive; published to each channel's
+    /// read path as a ``RouteTable``.
+    var routes: [ChannelKey: [SubscriptionTopic: [SubscriberBuffer]]] = [:]
+    /// Activity counters per channel, carried from one route table to the next.
+    var activityCounters: [ChannelKey: [FreshnessKey: TopicActivityCounter]] = [:]
     var clients: [String: Set<SubscriberID>] = [:]
     var channels: [ChannelKey: ChannelRecord] = [:]
     var connectLimiters: [ExchangeID: SlidingWindowRateLimiter] = [:]
     /// Running handler processors by the topic they produce, with their subscriber counts.
     var derived: [SubscriptionTopic: (stream: DerivedStream, subscribers: Int)] = [:]
-    /// Running handler processors by each topic they consume.
-    var feeds: [SubscriptionTopic: [DerivedStream]] = [:]
+    /// Running handler processors per channel by each topic they consume.
+    var feeds: [ChannelKey: [SubscriptionTopic: [DerivedStream]]] = [:]
     let handlers: HandlerRegistry
     private var lastSubscriberID: UInt64 = 0
     /// Tasks in ``MarketDataRouter/waitForUpstreamSync(on:)``, by waiter id.
@@ -80,37 +82,25 @@ struct RouterState: Sendable {
         return upstream
     }
 
-    /// Notes an event of `topic` received at `nanoseconds` (wall clock).
-    mutating func recordActivity(_ topic: SubscriptionTopic, at nanoseconds: Int64) {
-        activity[topic, default: TopicActivity(first: nanoseconds, last: nanoseconds, count: 0)].record(at: nanoseconds)
+    /// Builds `channel`'s route table from its subscribers, processors and upstream set.
+    mutating func routeTable(for channel: ChannelKey) -> RouteTable {
+        let (table, counters) = RouteTable.build(
+            buffers: routes[channel] ?? [:], feeds: feeds[channel] ?? [:], desired: self.table.desired(for: channel),
+            counters: activityCounters[channel] ?? [:])
+        activityCounters[channel] = counters
+        return table
     }
 
-    /// Stale keys per channel; forgets keys no longer subscribed.
-    mutating func staleTopics(now: Int64, policy: FreshnessPolicy) -> [ChannelKey: [TopicFreshness]] {
-        // Order-book events name no depth: a key is subscribed when its market and family are.
-        struct Key: Hashable {
-            let exchange: ExchangeID
-            let family: String
-            let market: MarketCode
-            init(_ topic: SubscriptionTopic) {
-                (exchange, family, market) = (topic.exchange, topic.kind.family, topic.market)
-            }
-        }
-        var subscribed: [Key: ChannelKey] = [:]
-        for channel in channels.keys {
-            for topic in table.desired(for: channel) { subscribed[Key(topic)] = channel }
-        }
+    /// Stale keys per channel: subscribed keys silent far beyond their usual interval.
+    func staleTopics(now: Int64, policy: FreshnessPolicy) -> [ChannelKey: [TopicFreshness]] {
         var stale: [ChannelKey: [TopicFreshness]] = [:]
-        for (topic, record) in activity {
-            guard let channel = subscribed[Key(topic)] else {
-                activity[topic] = nil
-                continue
+        for (channel, counters) in activityCounters {
+            let subscribed = Set(table.desired(for: channel).map(FreshnessKey.init))
+            let found = counters.filter { subscribed.contains($0.key) }.values.compactMap {
+                $0.staleness(now: now, policy: policy)
             }
-            if let freshness = record.staleness(of: topic, now: now, policy: policy) {
-                stale[channel, default: []].append(freshness)
-            }
+            if !found.isEmpty { stale[channel] = found.sorted { $0.silentFor > $1.silentFor } }
         }
-        for key in stale.keys { stale[key]?.sort { $0.silentFor > $1.silentFor } }
         return stale
     }
 
@@ -124,15 +114,17 @@ struct RouterState: Sendable {
     /// - Throws: `MarketStreamError/Code/handlerFailed` when a processor cannot start; nothing
     ///   is registered then.
     mutating func add(_ record: SubscriberRecord) throws(MarketStreamError) -> Bool {
-        try startProcessors(for: record.topics)
+        try startProcessors(for: record.topics, on: record.channel)
         subscribers[record.buffer.id] = record
-        for topic in record.topics { routes[topic, default: []].append(record.buffer) }
+        for topic in record.topics { routes[record.channel, default: [:]][topic, default: []].append(record.buffer) }
         if let clientID = record.clientID { clients[clientID, default: []].insert(record.buffer.id) }
         guard !record.isSnapshotWaiter else { return false }
         return table.add(record.buffer.id, to: upstreamTopics(for: record.topics), on: record.channel)
     }
 
-    private mutating func startProcessors(for topics: Set<SubscriptionTopic>) throws(MarketStreamError) {
+    private mutating func startProcessors(for topics: Set<SubscriptionTopic>, on channel: ChannelKey)
+        throws(MarketStreamError)
+    {
         var started: [SubscriptionTopic: DerivedStream] = [:]
         for topic in topics where derived[topic] == nil {
             guard let handler = handlers[topic.kind] else { continue }
@@ -151,14 +143,14 @@ struct RouterState: Sendable {
         for topic in topics where handlers[topic.kind] != nil {
             if let stream = started[topic] {
                 derived[topic] = (stream, 1)
-                for input in stream.inputs { feeds[input, default: []].append(stream) }
+                for input in stream.inputs { feeds[channel, default: [:]][input, default: []].append(stream) }
             } else {
                 derived[topic]?.subscribers += 1
             }
         }
     }
 
-    private mutating func stopProcessors(for topics: Set<SubscriptionTopic>) {
+    private mutating func stopProcessors(for topics: Set<SubscriptionTopic>, on channel: ChannelKey) {
         for topic in topics {
             guard let entry = derived[topic] else { continue }
             guard entry.subscribers <= 1 else {
@@ -167,8 +159,8 @@ struct RouterState: Sendable {
             }
             derived[topic] = nil
             for input in entry.stream.inputs {
-                feeds[input]?.removeAll { $0 === entry.stream }
-                if feeds[input]?.isEmpty == true { feeds[input] = nil }
+                feeds[channel]?[input]?.removeAll { $0 === entry.stream }
+                if feeds[channel]?[input]?.isEmpty == true { feeds[channel]?[input] = nil }
             }
         }
     }
@@ -181,10 +173,10 @@ struct RouterState: Sendable {
         guard var record = subscribers[id] else { return nil }
         let removed = record.topics.intersection(topics)
         for topic in removed {
-            routes[topic]?.removeAll { $0.id == id }
-            if routes[topic]?.isEmpty == true { routes[topic] = nil }
+            routes[record.channel]?[topic]?.removeAll { $0.id == id }
+            if routes[record.channel]?[topic]?.isEmpty == true { routes[record.channel]?[topic] = nil }
         }
-        stopProcessors(for: removed)
+        stopProcessors(for: removed, on: record.channel)
         if !record.isSnapshotWaiter {
             // Keep inputs that a remaining topic of this subscriber still needs.
             let released = upstreamTopics(for: removed).subtracting(
