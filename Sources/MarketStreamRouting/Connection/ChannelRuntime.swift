@@ -11,6 +11,8 @@ final class ChannelRuntime: Sendable {
     let signal = WakeSignal()
     /// The read path's routes, replaced whole when the channel's subscriptions change.
     let routes = ChannelRoutes()
+    /// The channel's connection state, upstream set, pending snapshots and error history.
+    let record = Mutex(ChannelRecord())
 
     /// The generation of the connection whose events may be delivered.
     let currentGeneration = Atomic<UInt64>(0)
@@ -64,4 +66,15 @@ final class ChannelRuntime: Sendable {
     }
 
     var generation: ConnectionGeneration { ConnectionGeneration(currentGeneration.load(ordering: .acquiring)) }
+
+    /// Whether subscribers are served by the stream or by REST polling.
+    var mode: ChannelDataMode { fallbackActive.load(ordering: .acquiring) ? .restPolling : .stream }
+
+    /// Whether snapshot requests wait to be sent.
+    var snapshotsPending: Bool { record.withLock { !$0.pendingSnapshots.isEmpty } }
+
+    /// Updates the channel's record.
+    func update(_ change: (inout ChannelRecord) -> Void) {
+        record.withLock { change(&$0) }
+    }
 }

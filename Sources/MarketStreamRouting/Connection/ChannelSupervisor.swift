@@ -43,8 +43,12 @@ extension MarketDataRouter {
 
         while !Task.isCancelled {
             // Wait until someone needs the channel.
-            while !Task.isCancelled && !state.withLock({ $0.needsConnection(key, staysWarm: staysWarm) }) {
-                state.withLock { $0.channels[key]?.state = .idle }
+            while !Task.isCancelled
+                && !state.withLock({
+                    $0.needsConnection(key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending)
+                })
+            {
+                runtime.update { $0.state = .idle }
                 await runtime.signal.wait()
             }
             if Task.isCancelled { break }
@@ -63,9 +67,9 @@ extension MarketDataRouter {
             }
             let end = session.endReason
             let establishedFor = session.establishedAt.map { now() - $0 }
-            state.withLock { state in
-                state.channels[key]?.connectedAt = nil
-                state.channels[key]?.upstream = []
+            runtime.update { record in
+                record.connectedAt = nil
+                record.upstream = []
             }
             runtime.upstreamTopicsGauge.record(0)
             wakeUpstreamWaiters(on: key)
@@ -120,8 +124,8 @@ extension MarketDataRouter {
     }
 
     private func beginConnection(_ runtime: ChannelRuntime, attempt: Int) -> ConnectionGeneration {
+        runtime.update { $0.state = .connecting(attempt: attempt) }
         let (generation, buffers) = state.withLock { state -> (ConnectionGeneration, [SubscriberBuffer]) in
-            state.channels[runtime.key]?.state = .connecting(attempt: attempt)
             let generation = runtime.generation.next
             runtime.currentGeneration.store(generation.rawValue, ordering: .releasing)
             return (generation, state.buffers(on: runtime.key))
@@ -134,13 +138,13 @@ extension MarketDataRouter {
     private func announceOutage(
         _ runtime: ChannelRuntime, attempt: Int, delay: Duration, reason: String, generation: ConnectionGeneration
     ) {
-        let buffers = state.withLock { state in
-            state.channels[runtime.key]?.state = .backingOff(attempt: attempt, delay: delay)
-            state.channels[runtime.key]?.reconnects += 1
-            state.channels[runtime.key]?.lastError = reason
-            state.channels[runtime.key]?.outageAnnounced = true
-            return state.buffers(on: runtime.key)
+        runtime.update { record in
+            record.state = .backingOff(attempt: attempt, delay: delay)
+            record.reconnects += 1
+            record.lastError = reason
+            record.outageAnnounced = true
         }
+        let buffers = state.withLock { $0.buffers(on: runtime.key) }
         let event = FeedEvent.connection(
             ConnectionEvent(
                 channel: runtime.key, generation: generation,
@@ -150,21 +154,20 @@ extension MarketDataRouter {
 
     /// Tells subscribers that a connection is up again with the full set restored.
     func announceRestore(_ runtime: ChannelRuntime, generation: ConnectionGeneration) {
-        let buffers: [SubscriberBuffer] = state.withLock { state in
-            guard state.channels[runtime.key]?.outageAnnounced == true else { return [] }
-            state.channels[runtime.key]?.outageAnnounced = false
-            return state.buffers(on: runtime.key)
+        let announced = runtime.record.withLock { record in
+            defer { record.outageAnnounced = false }
+            return record.outageAnnounced
         }
+        guard announced else { return }
+        let buffers = state.withLock { $0.buffers(on: runtime.key) }
         let event = FeedEvent.connection(ConnectionEvent(channel: runtime.key, generation: generation, kind: .restored))
         for buffer in buffers { buffer.deliver(event) }
     }
 
     /// Tells a channel's subscribers about an exchange error frame.
     func announceExchangeError(_ runtime: ChannelRuntime, error: MarketStreamError, generation: ConnectionGeneration) {
-        let buffers = state.withLock { state in
-            state.channels[runtime.key]?.lastError = error.description
-            return state.buffers(on: runtime.key)
-        }
+        runtime.update { $0.lastError = error.description }
+        let buffers = state.withLock { $0.buffers(on: runtime.key) }
         let event = FeedEvent.connection(
             ConnectionEvent(channel: runtime.key, generation: generation, kind: .exchangeError(error.message)))
         for buffer in buffers { buffer.deliver(event) }

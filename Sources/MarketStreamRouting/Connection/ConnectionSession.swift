@@ -45,13 +45,12 @@ final class ConnectionSession: ConnectionHandler {
     // MARK: - Outbound side
 
     func run(outbound: any WebSocketOutbound) async throws {
-        let key = runtime.key
         lifecycle.withLock { $0.establishedAt = router.now() }
         runtime.sawActivity.store(true, ordering: .relaxed)
         let connectedAt = router.wallClock()
-        router.state.withLock { state in
-            state.channels[key]?.state = .streaming
-            state.channels[key]?.connectedAt = connectedAt
+        runtime.update { record in
+            record.state = .streaming
+            record.connectedAt = connectedAt
         }
         logger.debug("connected")
         do {
@@ -89,8 +88,10 @@ final class ConnectionSession: ConnectionHandler {
                 let expired = state.table.expireLingering(now: now)
                 for channel in expired { router.runtimes[channel]?.routes.publish(state.routeTable(for: channel)) }
                 return (
-                    state.table.desired(for: key), state.channels[key]?.pendingSnapshots ?? [],
-                    state.table.nextExpiry(for: key), state.needsConnection(key, staysWarm: staysWarm), expired
+                    state.table.desired(for: key), runtime.record.withLock { $0.pendingSnapshots },
+                    state.table.nextExpiry(for: key),
+                    state.needsConnection(key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending),
+                    expired
                 )
             }
             for other in expired where other != key { router.runtimes[other]?.signal.signal() }
@@ -148,9 +149,9 @@ final class ConnectionSession: ConnectionHandler {
                     runtime.upstreamMessageCounter.increment()
                 }
                 sync.didApply(request)
-                router.state.withLock { state in
-                    state.channels[key]?.pendingSnapshots.subtract(request.snapshots)
-                    state.channels[key]?.upstream = request.desired
+                runtime.update { record in
+                    record.pendingSnapshots.subtract(request.snapshots)
+                    record.upstream = request.desired
                 }
                 runtime.upstreamTopicsGauge.record(request.desired.count)
                 router.wakeUpstreamWaiters(on: key)
@@ -203,7 +204,7 @@ final class ConnectionSession: ConnectionHandler {
             let count = runtime.messagesReceived.load(ordering: .relaxed)
             let rate = Double(count - last)
             last = count
-            router.state.withLock { $0.channels[runtime.key]?.messagesPerSecond = rate }
+            runtime.update { $0.messagesPerSecond = rate }
         }
     }
 

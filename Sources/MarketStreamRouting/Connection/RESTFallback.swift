@@ -55,16 +55,14 @@ extension MarketDataRouter {
                         runtime.polledEvents.add(events.count, ordering: .relaxed)
                         let routes = runtime.routes.table
                         for event in events { runtime.route(event, with: routes, logger: logger) }
-                        state.withLock { $0.channels[key]?.lastPollError = nil }
+                        runtime.update { $0.lastPollError = nil }
                     } catch is CancellationError {
                         return
                     } catch {
                         runtime.pollFailures.add(1, ordering: .relaxed)
                         let message = (error as? MarketStreamError)?.description ?? String(describing: error)
-                        let buffers = state.withLock { state in
-                            state.channels[key]?.lastPollError = message
-                            return state.buffers(on: key)
-                        }
+                        runtime.update { $0.lastPollError = message }
+                        let buffers = state.withLock { $0.buffers(on: key) }
                         let event = FeedEvent.connection(
                             ConnectionEvent(channel: key, generation: runtime.generation, kind: .pollFailed(message)))
                         for buffer in buffers { buffer.deliver(event) }
@@ -97,11 +95,8 @@ extension MarketDataRouter {
 
     /// Records the channel's mode and tells its subscribers.
     private func announceMode(_ mode: ChannelDataMode, on runtime: ChannelRuntime) {
-        let buffers = state.withLock { state in
-            state.channels[runtime.key]?.mode = mode
-            if mode == .stream { state.channels[runtime.key]?.lastPollError = nil }
-            return state.buffers(on: runtime.key)
-        }
+        if mode == .stream { runtime.update { $0.lastPollError = nil } }
+        let buffers = state.withLock { $0.buffers(on: runtime.key) }
         let event = FeedEvent.connection(
             ConnectionEvent(channel: runtime.key, generation: runtime.generation, kind: .modeChanged(mode)))
         for buffer in buffers { buffer.deliver(event) }

@@ -18,7 +18,6 @@ final class SubscriberBuffer: Sendable {
         var queue: DeliveryQueue
         var waiter: CheckedContinuation<FeedEvent?, any Error>?
         var terminal: Terminal?
-        var droppedTotal = 0
         var terminationReported = false
     }
 
@@ -29,6 +28,8 @@ final class SubscriberBuffer: Sendable {
     private let state: Mutex<State>
     /// Set when the consumer went away: events it already took in a batch are not handed out.
     private let discarded = Atomic<Bool>(false)
+    /// Events discarded by the policy, readable by health without taking the buffer's lock.
+    private let dropped = Atomic<Int>(0)
     /// Mirrors the queue's minimum generation for events already taken in a batch.
     private let minimumGeneration = Atomic<UInt64>(0)
     private let dropCounter: Counter?
@@ -48,7 +49,7 @@ final class SubscriberBuffer: Sendable {
     }
 
     /// Events discarded by the policy so far.
-    var droppedCount: Int { state.withLock { $0.droppedTotal } }
+    var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
     /// Whether the buffer has ended.
     var isTerminated: Bool { state.withLock { $0.terminal != nil } }
@@ -64,7 +65,7 @@ final class SubscriberBuffer: Sendable {
             case .accepted: break
             case .dropped(let count):
                 dropped = count
-                state.droppedTotal += count
+                self.dropped.add(count, ordering: .relaxed)
             case .overflowed:
                 state.terminal = .failed(
                     MarketStreamError(

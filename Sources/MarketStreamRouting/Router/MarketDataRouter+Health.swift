@@ -3,46 +3,60 @@ import Synchronization
 
 extension MarketDataRouter {
     /// A snapshot of the router's health: overall status and per-channel details.
+    ///
+    /// Each channel's figures come from its own record and counters; no read path waits for a
+    /// health call (they take no lock that health takes).
     public func health() -> RouterHealth {
         let wallNow = wallClock()
-        let (channels, subscribers) = state.withLock { state -> ([ChannelHealth], Int) in
+        struct Shared {
             var live: [ChannelKey: (subscribers: Int, dropped: Int)] = [:]
+            var stale: [ChannelKey: [TopicFreshness]] = [:]
+            var needed: [ChannelKey: Bool] = [:]
+            var subscribers = 0
+        }
+        let shared = state.withLock { state -> Shared in
+            var shared = Shared()
             for record in state.subscribers.values where !record.isSnapshotWaiter {
-                live[record.channel, default: (0, 0)].subscribers += 1
-                live[record.channel, default: (0, 0)].dropped += record.buffer.droppedCount
+                shared.live[record.channel, default: (0, 0)].subscribers += 1
+                shared.live[record.channel, default: (0, 0)].dropped += record.buffer.droppedCount
+                shared.subscribers += 1
             }
-            let stale = state.staleTopics(now: wallNow.nanoseconds, policy: configuration.freshness)
-            let channels = runtimes.values.sorted { $0.key.description < $1.key.description }.map { runtime in
-                let key = runtime.key
-                let record = state.channels[key] ?? ChannelRecord()
+            shared.stale = state.staleTopics(now: wallNow.nanoseconds, policy: configuration.freshness)
+            for runtime in runtimes.values {
                 let staysWarm = runtime.descriptor.staysWarm && configuration.keepsChannelsWarm
-                let lastMessage = runtime.lastMessageAt.load(ordering: .relaxed)
-                return ChannelHealth(
-                    channel: key, state: record.state, generation: runtime.generation,
-                    uptime: record.connectedAt.map { .nanoseconds(wallNow.nanoseconds - $0.nanoseconds) },
-                    lastMessageAge: lastMessage == 0 ? nil : .nanoseconds(wallNow.nanoseconds - lastMessage),
-                    messagesPerSecond: record.messagesPerSecond,
-                    messagesReceived: runtime.messagesReceived.load(ordering: .relaxed),
-                    malformedFrames: runtime.malformedFrames.load(ordering: .relaxed),
-                    handlerFailures: runtime.handlerFailures.load(ordering: .relaxed),
-                    driftRepairs: runtime.driftRepairs.load(ordering: .relaxed),
-                    reconnects: record.reconnects,
-                    droppedEvents: record.droppedByDeparted + (live[key]?.dropped ?? 0),
-                    subscribers: live[key]?.subscribers ?? 0,
-                    upstreamTopics: record.upstream.count,
-                    upstreamMessages: runtime.upstreamMessages.load(ordering: .relaxed),
-                    lastError: record.lastError,
-                    mode: record.mode,
-                    polledEvents: runtime.polledEvents.load(ordering: .relaxed),
-                    pollFailures: runtime.pollFailures.load(ordering: .relaxed),
-                    lastPollError: record.lastPollError,
-                    staleTopics: stale[key] ?? [],
-                    isNeeded: state.needsConnection(key, staysWarm: staysWarm)
-                )
+                shared.needed[runtime.key] = state.needsConnection(
+                    runtime.key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending)
             }
-            return (channels, state.subscribers.values.filter { !$0.isSnapshotWaiter }.count)
+            return shared
+        }
+        let channels = runtimes.values.sorted { $0.key.description < $1.key.description }.map { runtime in
+            let key = runtime.key
+            let record = runtime.record.withLock { $0 }
+            let lastMessage = runtime.lastMessageAt.load(ordering: .relaxed)
+            return ChannelHealth(
+                channel: key, state: record.state, generation: runtime.generation,
+                uptime: record.connectedAt.map { .nanoseconds(wallNow.nanoseconds - $0.nanoseconds) },
+                lastMessageAge: lastMessage == 0 ? nil : .nanoseconds(wallNow.nanoseconds - lastMessage),
+                messagesPerSecond: record.messagesPerSecond,
+                messagesReceived: runtime.messagesReceived.load(ordering: .relaxed),
+                malformedFrames: runtime.malformedFrames.load(ordering: .relaxed),
+                handlerFailures: runtime.handlerFailures.load(ordering: .relaxed),
+                driftRepairs: runtime.driftRepairs.load(ordering: .relaxed),
+                reconnects: record.reconnects,
+                droppedEvents: record.droppedByDeparted + (shared.live[key]?.dropped ?? 0),
+                subscribers: shared.live[key]?.subscribers ?? 0,
+                upstreamTopics: record.upstream.count,
+                upstreamMessages: runtime.upstreamMessages.load(ordering: .relaxed),
+                lastError: record.lastError,
+                mode: runtime.mode,
+                polledEvents: runtime.polledEvents.load(ordering: .relaxed),
+                pollFailures: runtime.pollFailures.load(ordering: .relaxed),
+                lastPollError: record.lastPollError,
+                staleTopics: shared.stale[key] ?? [],
+                isNeeded: shared.needed[key] ?? false
+            )
         }
         let status = channels.map(\.status).max() ?? .healthy
-        return RouterHealth(status: status, channels: channels, subscribers: subscribers)
+        return RouterHealth(status: status, channels: channels, subscribers: shared.subscribers)
     }
 }

@@ -37,7 +37,7 @@ extension MarketDataRouter {
                 SubscriberRecord(buffer: buffer, kind: kind, topics: topics, clientID: nil, isSnapshotWaiter: true))
             // A derived kind's snapshot is derived from its inputs' snapshots.
             let upstream = state.upstreamTopics(for: topics)
-            state.channels[runtime.key]?.pendingSnapshots.formUnion(upstream)
+            runtime.update { $0.pendingSnapshots.formUnion(upstream) }
             runtime.routes.publish(state.routeTable(for: runtime.key))
             return buffer
         }

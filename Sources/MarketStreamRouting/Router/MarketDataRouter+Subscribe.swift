@@ -159,7 +159,10 @@ extension MarketDataRouter {
         let now = now()
         let record = state.withLock { state in
             let record = state.removeSubscriber(id, now: now, grace: configuration.gracePeriod)
-            if let record { runtimes[record.channel]?.routes.publish(state.routeTable(for: record.channel)) }
+            if let record, let runtime = runtimes[record.channel] {
+                runtime.routes.publish(state.routeTable(for: record.channel))
+                runtime.update { $0.droppedByDeparted += record.buffer.droppedCount }
+            }
             subscriberGauge.record(state.subscribers.count)
             return record
         }
@@ -181,6 +184,7 @@ extension MarketDataRouter {
                 channels.insert(record.channel)
                 if let removed = state.remove(topics, from: id, now: now, grace: configuration.gracePeriod) {
                     ended.append(removed.buffer)
+                    runtimes[removed.channel]?.update { $0.droppedByDeparted += removed.buffer.droppedCount }
                 }
             }
             for channel in channels { runtimes[channel]?.routes.publish(state.routeTable(for: channel)) }

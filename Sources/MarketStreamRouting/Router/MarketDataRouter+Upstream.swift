@@ -7,7 +7,7 @@ extension MarketDataRouter {
     /// - Parameter channel: The channel.
     /// - Returns: The upstream set.
     public func upstreamTopics(on channel: ChannelKey) -> Set<SubscriptionTopic> {
-        state.withLock { $0.channels[channel]?.upstream ?? [] }
+        runtimes[channel]?.record.withLock { $0.upstream } ?? []
     }
 
     /// Waits until the set last sent upstream on a channel equals ``desiredTopics(on:)``: every
@@ -30,7 +30,7 @@ extension MarketDataRouter {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state -> Bool in
-                        if Task.isCancelled || state.isUpstreamSynced(channel) { return true }
+                        if Task.isCancelled || isUpstreamSynced(channel, in: state) { return true }
                         state.upstreamWaiters[id] = (channel, continuation)
                         return false
                     }
@@ -39,8 +39,12 @@ extension MarketDataRouter {
             } onCancel: {
                 state.withLock { $0.upstreamWaiters.removeValue(forKey: id) }?.continuation.resume()
             }
-            if state.withLock({ $0.isUpstreamSynced(channel) }) { return }
+            if state.withLock({ isUpstreamSynced(channel, in: $0) }) { return }
         }
+    }
+
+    private func isUpstreamSynced(_ channel: ChannelKey, in state: RouterState) -> Bool {
+        state.isUpstreamSynced(channel, upstream: upstreamTopics(on: channel))
     }
 
     /// Lets the waiters of `channel` check again (after a send, or when the session goes idle).

@@ -87,7 +87,6 @@ public final class MarketDataRouter: Service, Sendable {
                 let key = ChannelKey(exchange: manager.exchange, channel: channel.id)
                 runtimes[key] = ChannelRuntime(
                     key: key, descriptor: channel, manager: manager, metricsFactory: metricsFactory)
-                state.channels[key] = ChannelRecord()
             }
         }
         self.managers = managersByID
@@ -120,9 +119,9 @@ public final class MarketDataRouter: Service, Sendable {
     private func shutDown() {
         let buffers: [SubscriberBuffer] = state.withLock { state in
             state.lifecycle = .shutDown
-            for key in state.channels.keys { state.channels[key]?.state = .stopped }
             return state.subscribers.values.map(\.buffer)
         }
+        for runtime in runtimes.values { runtime.update { $0.state = .stopped } }
         for buffer in buffers {
             buffer.finish(throwing: MarketStreamError(.routerShutDown, "the router has shut down"))
         }

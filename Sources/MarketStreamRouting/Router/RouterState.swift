@@ -13,7 +13,7 @@ struct SubscriberRecord: Sendable {
     var channel: ChannelKey { buffer.channel }
 }
 
-/// What the router tracks per channel beyond the lock-free runtime counters.
+/// What one channel's owner (``ChannelRuntime``) tracks behind its own lock, each fact once.
 struct ChannelRecord: Sendable {
     var state: ChannelState = .idle
     var pendingSnapshots: Set<SubscriptionTopic> = []
@@ -25,8 +25,6 @@ struct ChannelRecord: Sendable {
     /// Whether subscribers were told of an outage that a restore has not yet answered.
     var outageAnnounced = false
     var messagesPerSecond: Double = 0
-    /// Whether subscribers are served by the stream or by REST polling.
-    var mode = ChannelDataMode.stream
     /// The last REST poll's failure, while polling.
     var lastPollError: String?
     /// Drops counted by subscribers that have since left.
@@ -46,7 +44,6 @@ struct RouterState: Sendable {
     /// Activity counters per channel, carried from one route table to the next.
     var activityCounters: [ChannelKey: [FreshnessKey: TopicActivityCounter]] = [:]
     var clients: [String: Set<SubscriberID>] = [:]
-    var channels: [ChannelKey: ChannelRecord] = [:]
     var connectLimiters: [ExchangeID: SlidingWindowRateLimiter] = [:]
     /// Running handler processors by the topic they produce, with their subscriber counts.
     var derived: [SubscriptionTopic: (stream: DerivedStream, subscribers: Int)] = [:]
@@ -62,9 +59,9 @@ struct RouterState: Sendable {
         self.handlers = handlers
     }
 
-    /// Whether the set last sent on `channel` is the set the router wants there.
-    func isUpstreamSynced(_ channel: ChannelKey) -> Bool {
-        (channels[channel]?.upstream ?? []) == table.desired(for: channel)
+    /// Whether `upstream`, the set last sent on `channel`, is the set the router wants there.
+    func isUpstreamSynced(_ channel: ChannelKey, upstream: Set<SubscriptionTopic>) -> Bool {
+        upstream == table.desired(for: channel)
     }
 
     /// The upstream topics that deliver `topics`: the topic itself, or a handler's inputs.
@@ -192,7 +189,6 @@ struct RouterState: Sendable {
         if let clientID = record.clientID {
             clients[clientID]?.remove(id)
         }
-        channels[record.channel, default: ChannelRecord()].droppedByDeparted += record.buffer.droppedCount
         return record
     }
 
@@ -203,10 +199,10 @@ struct RouterState: Sendable {
     }
 
     /// Whether the channel should have a connection now.
-    func needsConnection(_ channel: ChannelKey, staysWarm: Bool) -> Bool {
+    /// - Parameter snapshotsPending: Whether the channel has snapshot requests to send.
+    func needsConnection(_ channel: ChannelKey, staysWarm: Bool, snapshotsPending: Bool) -> Bool {
         guard lifecycle == .running else { return false }
-        return staysWarm || !table.desired(for: channel).isEmpty
-            || !(channels[channel]?.pendingSnapshots.isEmpty ?? true)
+        return staysWarm || !table.desired(for: channel).isEmpty || snapshotsPending
     }
 
     /// Buffers of every live subscriber on `channel`.
