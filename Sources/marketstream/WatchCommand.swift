@@ -7,6 +7,7 @@ import MarketStreamPlugins
 import MarketStreamRouting
 import MockExchange
 import Prometheus
+import ServiceLifecycle
 import UpbitExchange
 
 /// `marketstream watch`: streams live events from the embedded mock exchange or from Upbit.
@@ -175,14 +176,26 @@ struct WatchCommand: AsyncParsableCommand {
         let subscriptions = try kinds.map { kind in
             try router.subscribe(to: kind, markets: kind.isPrivate ? [] : markets)
         }
-        let (events, sink) = AsyncStream.makeStream(of: FeedEvent.self)
+        var services: [any Service] = [router]
+        if let metricsPort { services.append(MetricsEndpoint(registry: registry, port: metricsPort, logger: logger)) }
         let limit = count
         let seconds = duration
+        let healthInterval = self.healthInterval
+        let json = self.json
+        try await ProgramRun.run(services: services, logger: logger) {
+            try await Self.printEvents(
+                subscriptions, router: router, exchange: exchange, output: output, json: json, limit: limit,
+                seconds: seconds, healthInterval: healthInterval)
+        }
+    }
+
+    /// Prints events until `limit` or `seconds`, or until the subscriptions end.
+    private static func printEvents(
+        _ subscriptions: [Subscription], router: MarketDataRouter, exchange: UpbitExchange, output: WatchOutput,
+        json: Bool, limit: Int?, seconds: Double?, healthInterval: Double?
+    ) async throws {
+        let (events, sink) = AsyncStream.makeStream(of: FeedEvent.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await router.run() }
-            if let metricsPort {
-                group.addTask { try await MetricsEndpoint(registry: registry, port: metricsPort, logger: logger).run() }
-            }
             if let healthInterval {
                 group.addTask {
                     while true {
@@ -192,10 +205,13 @@ struct WatchCommand: AsyncParsableCommand {
                     }
                 }
             }
-            for subscription in subscriptions {
-                group.addTask {
-                    for try await event in subscription { sink.yield(event) }
+            group.addTask {
+                await withThrowingTaskGroup(of: Void.self) { readers in
+                    for subscription in subscriptions {
+                        readers.addTask { for try await event in subscription { sink.yield(event) } }
+                    }
                 }
+                sink.finish()
             }
             if let seconds {
                 group.addTask {

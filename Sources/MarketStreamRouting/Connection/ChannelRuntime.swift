@@ -11,8 +11,10 @@ final class ChannelRuntime: Sendable {
     let signal = WakeSignal()
     /// The read path's routes, replaced whole when the channel's subscriptions change.
     let routes = ChannelRoutes()
-    /// The channel's connection state, upstream set, pending snapshots and error history.
+    /// The channel's upstream set, pending snapshots, error history and rates.
     let record = Mutex(ChannelRecord())
+    /// The channel's lifecycle: the only place its state is decided.
+    let machine: Mutex<ChannelStateMachine>
 
     /// The generation of the connection whose events may be delivered.
     let currentGeneration = Atomic<UInt64>(0)
@@ -29,8 +31,6 @@ final class ChannelRuntime: Sendable {
     let polledEvents = Atomic<Int>(0)
     /// REST polls that failed.
     let pollFailures = Atomic<Int>(0)
-    /// Whether the channel is being served by REST polling.
-    let fallbackActive = Atomic<Bool>(false)
     /// Wakes the channel's poller when the mode changes.
     let fallbackSignal = WakeSignal()
     /// Whether the exchange module offers a REST fallback for this channel.
@@ -46,13 +46,16 @@ final class ChannelRuntime: Sendable {
 
     init(
         key: ChannelKey, descriptor: ExchangeChannel, manager: any AbstractWebSocketManager,
-        metricsFactory: any MetricsFactory
+        configuration: RouterConfiguration, metricsFactory: any MetricsFactory
     ) {
         self.key = key
         self.descriptor = descriptor
         self.manager = manager
-        self.hasFallback =
-            (manager as? any RESTFallbackProvider)?.makeFallbackPoller(for: key.channel) != nil
+        let hasFallback = (manager as? any RESTFallbackProvider)?.makeFallbackPoller(for: key.channel) != nil
+        self.hasFallback = hasFallback
+        machine = Mutex(
+            ChannelStateMachine(
+                reconnect: configuration.reconnect, fallback: configuration.restFallback, hasFallback: hasFallback))
         let dimensions = [("exchange", key.exchange.rawValue), ("channel", key.channel.rawValue)]
         receivedCounter = Counter(
             label: "marketstream.messages.received", dimensions: dimensions, factory: metricsFactory)
@@ -68,7 +71,10 @@ final class ChannelRuntime: Sendable {
     var generation: ConnectionGeneration { ConnectionGeneration(currentGeneration.load(ordering: .acquiring)) }
 
     /// Whether subscribers are served by the stream or by REST polling.
-    var mode: ChannelDataMode { fallbackActive.load(ordering: .acquiring) ? .restPolling : .stream }
+    var mode: ChannelDataMode { isPolling ? .restPolling : .stream }
+
+    /// Whether the channel is being served by REST polling.
+    var isPolling: Bool { machine.withLock { $0.isPolling } }
 
     /// Whether snapshot requests wait to be sent.
     var snapshotsPending: Bool { record.withLock { !$0.pendingSnapshots.isEmpty } }

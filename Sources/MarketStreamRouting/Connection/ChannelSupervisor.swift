@@ -34,70 +34,80 @@ extension MarketDataRouter {
         }
     }
 
+    /// Drives the channel's ``ChannelStateMachine``: performs each action it answers and tells it
+    /// what came of it.
     private func superviseConnection(_ runtime: ChannelRuntime, logger: Logger) async {
         let key = runtime.key
         let staysWarm =
             runtime.descriptor.staysWarm && configuration.keepsChannelsWarm
             && runtime.manager.unavailability(of: key.channel) == nil
-        var failures = 0
-
+        let isNeeded = {
+            self.state.withLock {
+                $0.needsConnection(key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending)
+            }
+        }
+        var action = ChannelStateMachine.Action.waitForDemand
+        var lastGeneration = ConnectionGeneration.none
+        var reason = ""
         while !Task.isCancelled {
-            // Wait until someone needs the channel.
-            while !Task.isCancelled
-                && !state.withLock({
-                    $0.needsConnection(key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending)
-                })
-            {
-                runtime.update { $0.state = .idle }
-                await runtime.signal.wait()
-            }
-            if Task.isCancelled { break }
+            switch action {
+            case .stop:
+                return
 
-            await waitForConnectPermit(runtime.key.exchange)
-            if Task.isCancelled { break }
+            case .waitForDemand:
+                while !Task.isCancelled && !isNeeded() { await runtime.signal.wait() }
+                if Task.isCancelled { return }
+                action = runtime.machine.withLock { $0.demand(isNeeded: true) }
 
-            let generation = beginConnection(runtime, attempt: failures + 1)
-            let session = ConnectionSession(router: self, runtime: runtime, generation: generation, logger: logger)
-            logger.debug("connecting", metadata: ["generation": "\(generation)"])
-            var failure: (any Error)?
-            do {
-                try await runtime.manager.connect(to: key.channel, handler: session)
-            } catch {
-                failure = error
-            }
-            let end = session.endReason
-            let establishedFor = session.establishedAt.map { now() - $0 }
-            runtime.update { record in
-                record.connectedAt = nil
-                record.upstream = []
-            }
-            runtime.upstreamTopicsGauge.record(0)
-            wakeUpstreamWaiters(on: key)
-            if Task.isCancelled { break }
+            case .connect(let attempt):
+                await waitForConnectPermit(key.exchange)
+                if Task.isCancelled { return }
+                let generation = beginConnection(runtime, attempt: attempt)
+                lastGeneration = generation
+                let session = ConnectionSession(router: self, runtime: runtime, generation: generation, logger: logger)
+                logger.debug("connecting", metadata: ["generation": "\(generation)", "attempt": "\(attempt)"])
+                var failure: (any Error)?
+                do {
+                    try await runtime.manager.connect(to: key.channel, handler: session)
+                } catch {
+                    failure = error
+                }
+                runtime.update { record in
+                    record.connectedAt = nil
+                    record.upstream = []
+                }
+                runtime.upstreamTopicsGauge.record(0)
+                wakeUpstreamWaiters(on: key)
+                if Task.isCancelled { return }
+                let end = session.endReason
+                let cause = failure ?? session.exchangeError
+                reason = describe(end: end, error: cause, tolerance: runtime.descriptor.silenceTolerance)
+                let ending: ChannelStateMachine.Ending =
+                    switch end {
+                    case .notNeeded?: .notNeeded
+                    case .resetForEmptySet?: .resetForEmptySet
+                    case .stalled?: .stalled
+                    case nil:
+                        .failed(
+                            rejectedCredentials: (session.exchangeError ?? failure as? MarketStreamError)?.code
+                                == .authenticationUnavailable)
+                    }
+                let now = now()
+                let sample = jitterSample()
+                action = runtime.machine.withLock { $0.ended(ending, at: now, jitterSample: sample) }
 
-            switch end {
-            case .notNeeded?, .resetForEmptySet?:
-                failures = 0
-                continue
-            case .stalled?, nil:
-                break
+            case .backOff(let attempt, let delay, let startsFallback):
+                if startsFallback { startFallback(runtime, reason: reason, logger: logger) }
+                logger.info(
+                    "connection lost; reconnecting",
+                    metadata: ["reason": "\(reason)", "attempt": "\(attempt)", "delay": "\(delay)"])
+                runtime.reconnectCounter.increment()
+                announceOutage(runtime, attempt: attempt, delay: delay, reason: reason, generation: lastGeneration)
+                try? await clock.sleep(for: delay)
+                if Task.isCancelled { return }
+                let needed = isNeeded()
+                action = runtime.machine.withLock { $0.demand(isNeeded: needed) }
             }
-            if let establishedFor, establishedFor >= configuration.reconnect.stablePeriod { failures = 0 }
-            failures += 1
-            let cause = failure ?? session.exchangeError
-            let reason = describe(end: end, error: cause, tolerance: runtime.descriptor.silenceTolerance)
-            let rejectedCredentials =
-                (session.exchangeError ?? failure as? MarketStreamError)?.code == .authenticationUnavailable
-            if rejectedCredentials || failures >= configuration.restFallback.failuresBeforeFallback {
-                startFallback(runtime, reason: reason, logger: logger)
-            }
-            let delay = configuration.reconnect.delay(beforeAttempt: failures, jitterSample: jitterSample())
-            logger.info(
-                "connection lost; reconnecting",
-                metadata: ["reason": "\(reason)", "attempt": "\(failures)", "delay": "\(delay)"])
-            runtime.reconnectCounter.increment()
-            announceOutage(runtime, attempt: failures, delay: delay, reason: reason, generation: generation)
-            try? await clock.sleep(for: delay)
         }
     }
 
@@ -124,7 +134,6 @@ extension MarketDataRouter {
     }
 
     private func beginConnection(_ runtime: ChannelRuntime, attempt: Int) -> ConnectionGeneration {
-        runtime.update { $0.state = .connecting(attempt: attempt) }
         let (generation, buffers) = state.withLock { state -> (ConnectionGeneration, [SubscriberBuffer]) in
             let generation = runtime.generation.next
             runtime.currentGeneration.store(generation.rawValue, ordering: .releasing)
@@ -139,7 +148,6 @@ extension MarketDataRouter {
         _ runtime: ChannelRuntime, attempt: Int, delay: Duration, reason: String, generation: ConnectionGeneration
     ) {
         runtime.update { record in
-            record.state = .backingOff(attempt: attempt, delay: delay)
             record.reconnects += 1
             record.lastError = reason
             record.outageAnnounced = true

@@ -48,10 +48,8 @@ final class ConnectionSession: ConnectionHandler {
         lifecycle.withLock { $0.establishedAt = router.now() }
         runtime.sawActivity.store(true, ordering: .relaxed)
         let connectedAt = router.wallClock()
-        runtime.update { record in
-            record.state = .streaming
-            record.connectedAt = connectedAt
-        }
+        runtime.machine.withLock { $0.connected(at: router.now()) }
+        runtime.update { $0.connectedAt = connectedAt }
         logger.debug("connected")
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -169,13 +167,13 @@ final class ConnectionSession: ConnectionHandler {
     /// Ends REST polling once the restored stream has stayed up for the policy's recovery period.
     /// - Returns: When to check again, while polling and not yet stable.
     private func endFallbackWhenStable(now: Duration) -> Duration? {
-        guard runtime.fallbackActive.load(ordering: .relaxed), let establishedAt else { return nil }
         // A connection whose credentials the exchange rejected is about to be closed: not a recovery.
         if exchangeError?.code == .authenticationUnavailable { return nil }
-        let stableAt = establishedAt + router.configuration.restFallback.recoveryPeriod
-        guard now >= stableAt else { return stableAt }
-        router.endFallback(runtime, logger: logger)
-        return nil
+        let (ended, next) = runtime.machine.withLock { machine in
+            (machine.streamStayedUp(at: now), machine.pollingEndsAt)
+        }
+        if ended { router.endFallback(runtime, logger: logger) }
+        return ended ? nil : next
     }
 
     private func sendKeepalives(_ outbound: any WebSocketOutbound) async throws {

@@ -37,12 +37,12 @@ extension MarketDataRouter {
     func runFallback(_ runtime: ChannelRuntime, provider: any RESTFallbackProvider, logger: Logger) async {
         let key = runtime.key
         while !Task.isCancelled {
-            while !Task.isCancelled && !runtime.fallbackActive.load(ordering: .acquiring) {
+            while !Task.isCancelled && !runtime.isPolling {
                 await runtime.fallbackSignal.wait()
             }
             guard !Task.isCancelled, var poller = provider.makeFallbackPoller(for: key.channel) else { return }
             logger.info("polling REST while the stream is unavailable")
-            while !Task.isCancelled && runtime.fallbackActive.load(ordering: .acquiring) {
+            while !Task.isCancelled && runtime.isPolling {
                 let topics = state.withLock { $0.table.desired(for: key) }
                 if !topics.isEmpty {
                     // Polled data belongs to no connection: generation `.none` is never discarded
@@ -51,7 +51,7 @@ extension MarketDataRouter {
                         exchange: key.exchange, channel: key.channel, generation: .none, receivedAt: wallClock())
                     do {
                         let events = try await poller.poll(topics, context: context)
-                        guard runtime.fallbackActive.load(ordering: .acquiring) else { break }
+                        guard runtime.isPolling else { break }
                         runtime.polledEvents.add(events.count, ordering: .relaxed)
                         let routes = runtime.routes.table
                         for event in events { runtime.route(event, with: routes, logger: logger) }
@@ -75,19 +75,15 @@ extension MarketDataRouter {
         }
     }
 
-    /// Switches a channel to REST polling, if its exchange module offers it and it is not already on.
+    /// Tells subscribers and the poller that the channel's state machine switched it to REST polling.
     func startFallback(_ runtime: ChannelRuntime, reason: String, logger: Logger) {
-        guard configuration.restFallback.isEnabled, runtime.hasFallback,
-            !runtime.fallbackActive.exchange(true, ordering: .acquiringAndReleasing)
-        else { return }
         announceMode(.restPolling, on: runtime)
         logger.info("switching to REST polling", metadata: ["reason": "\(reason)"])
         runtime.fallbackSignal.signal()
     }
 
-    /// Switches a channel back to its stream.
+    /// Tells subscribers and the poller that the channel is served by its stream again.
     func endFallback(_ runtime: ChannelRuntime, logger: Logger) {
-        guard runtime.fallbackActive.exchange(false, ordering: .acquiringAndReleasing) else { return }
         announceMode(.stream, on: runtime)
         logger.info("stream restored; REST polling stopped")
         runtime.fallbackSignal.signal()

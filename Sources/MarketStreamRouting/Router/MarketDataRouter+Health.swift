@@ -34,7 +34,7 @@ extension MarketDataRouter {
             let record = runtime.record.withLock { $0 }
             let lastMessage = runtime.lastMessageAt.load(ordering: .relaxed)
             return ChannelHealth(
-                channel: key, state: record.state, generation: runtime.generation,
+                channel: key, state: runtime.machine.withLock { $0.state }, generation: runtime.generation,
                 uptime: record.connectedAt.map { .nanoseconds(wallNow.nanoseconds - $0.nanoseconds) },
                 lastMessageAge: lastMessage == 0 ? nil : .nanoseconds(wallNow.nanoseconds - lastMessage),
                 messagesPerSecond: record.messagesPerSecond,

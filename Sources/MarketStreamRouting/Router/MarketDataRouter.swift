@@ -86,7 +86,8 @@ public final class MarketDataRouter: Service, Sendable {
             for channel in manager.channels {
                 let key = ChannelKey(exchange: manager.exchange, channel: channel.id)
                 runtimes[key] = ChannelRuntime(
-                    key: key, descriptor: channel, manager: manager, metricsFactory: metricsFactory)
+                    key: key, descriptor: channel, manager: manager, configuration: configuration,
+                    metricsFactory: metricsFactory)
             }
         }
         self.managers = managersByID
@@ -121,7 +122,7 @@ public final class MarketDataRouter: Service, Sendable {
             state.lifecycle = .shutDown
             return state.subscribers.values.map(\.buffer)
         }
-        for runtime in runtimes.values { runtime.update { $0.state = .stopped } }
+        for runtime in runtimes.values { runtime.machine.withLock { $0.stop() } }
         for buffer in buffers {
             buffer.finish(throwing: MarketStreamError(.routerShutDown, "the router has shut down"))
         }

@@ -15,7 +15,6 @@ struct SubscriberRecord: Sendable {
 
 /// What one channel's owner (``ChannelRuntime``) tracks behind its own lock, each fact once.
 struct ChannelRecord: Sendable {
-    var state: ChannelState = .idle
     var pendingSnapshots: Set<SubscriptionTopic> = []
     var connectedAt: UnixTime?
     var reconnects = 0
