@@ -6,7 +6,7 @@
 ///
 /// Match on ``code``; new codes can be added without breaking a `switch` over them, and no
 /// caller needs to compare error strings. ``message`` is for people and never holds a secret.
-public struct MarketStreamError: Error, Sendable, CustomStringConvertible {
+public struct MarketStreamError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, as an opaque, extensible code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Base: String, Hashable, Sendable {

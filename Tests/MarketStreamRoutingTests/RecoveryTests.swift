@@ -20,12 +20,14 @@ import Testing
 
             h.exchange.dropConnection()
             let outage = try await tickers.next { if case .connection = $0 { true } else { false } }
-            guard case .connection(let event)? = outage, case .reconnecting(let attempt, let delay, _) = event.kind
+            guard case .connection(let event)? = outage,
+                case .reconnecting(let attempt, let delay, let reason) = event.kind
             else {
                 Issue.record("expected a reconnecting event, got \(String(describing: outage))")
                 return
             }
             #expect(attempt == 1 && delay == .milliseconds(250), "first retry after 250 ms (jitter sample 0)")
+            #expect(reason.requiresReconnect, "the reason is a typed error: \(reason)")
             #expect(h.router.health().status == .degraded)
 
             await h.clock.advance(by: .milliseconds(249))
@@ -127,11 +129,11 @@ import Testing
             await h.waitForUpstream([btc])
             h.exchange.sendError(name: "INVALID_PARAM", message: "bad request")
             let error = try await iterator.next { if case .connection = $0 { true } else { false } }
-            guard case .connection(let event)? = error, case .exchangeError(let message) = event.kind else {
+            guard case .connection(let event)? = error, case .exchangeError(let error) = event.kind else {
                 Issue.record("expected an exchange error event")
                 return
             }
-            #expect(message.contains("INVALID_PARAM"))
+            #expect(error.code == .exchangeError && error.message.contains("INVALID_PARAM"))
             _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) {
                 h.exchange.snapshot.connections[.public] == 2
             }

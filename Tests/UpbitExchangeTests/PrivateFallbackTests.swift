@@ -99,8 +99,8 @@ extension MarketDataRouter {
             // The first poll is refused, and subscribers are told.
             var failure: String?
             for try await event in assets {
-                if case .connection(let change) = event, case .pollFailed(let message) = change.kind {
-                    failure = message
+                if case .connection(let change) = event, case .pollFailed(let error) = change.kind {
+                    failure = error.description
                     break
                 }
             }

@@ -48,7 +48,7 @@ extension MarketDataRouter {
         }
         var action = ChannelStateMachine.Action.waitForDemand
         var lastGeneration = ConnectionGeneration.none
-        var reason = ""
+        var reason = MarketStreamError(.connectionClosed, "closed by the exchange", exchange: key.exchange)
         while !Task.isCancelled {
             switch action {
             case .stop:
@@ -81,7 +81,8 @@ extension MarketDataRouter {
                 if Task.isCancelled { return }
                 let end = session.endReason
                 let cause = failure ?? session.exchangeError
-                reason = describe(end: end, error: cause, tolerance: runtime.descriptor.silenceTolerance)
+                reason = describe(
+                    end: end, error: cause, tolerance: runtime.descriptor.silenceTolerance, exchange: key.exchange)
                 let ending: ChannelStateMachine.Ending =
                     switch end {
                     case .notNeeded?: .notNeeded
@@ -97,7 +98,7 @@ extension MarketDataRouter {
                 action = runtime.machine.withLock { $0.ended(ending, at: now, jitterSample: sample) }
 
             case .backOff(let attempt, let delay, let startsFallback):
-                if startsFallback { startFallback(runtime, reason: reason, logger: logger) }
+                if startsFallback { startFallback(runtime, reason: reason.description, logger: logger) }
                 logger.info(
                     "connection lost; reconnecting",
                     metadata: ["reason": "\(reason)", "attempt": "\(attempt)", "delay": "\(delay)"])
@@ -111,13 +112,17 @@ extension MarketDataRouter {
         }
     }
 
-    private func describe(end: SessionEnd?, error: (any Error)?, tolerance: Duration) -> String {
+    /// Why a connection ended, as the typed error subscribers and health are told.
+    private func describe(end: SessionEnd?, error: (any Error)?, tolerance: Duration, exchange: ExchangeID)
+        -> MarketStreamError
+    {
         if case .stalled? = end {
-            return "stalled: no frame or pong for more than \(tolerance)"
+            return MarketStreamError(
+                .connectionStalled, "stalled: no frame or pong for more than \(tolerance)", exchange: exchange)
         }
-        if let error = error as? MarketStreamError { return error.description }
-        if let error { return String(describing: error) }
-        return "closed by the exchange"
+        if let error = error as? MarketStreamError { return error }
+        if let error { return MarketStreamError(.connectionClosed, String(describing: error), exchange: exchange) }
+        return MarketStreamError(.connectionClosed, "closed by the exchange", exchange: exchange)
     }
 
     private func waitForConnectPermit(_ exchange: ExchangeID) async {
@@ -145,11 +150,12 @@ extension MarketDataRouter {
     }
 
     private func announceOutage(
-        _ runtime: ChannelRuntime, attempt: Int, delay: Duration, reason: String, generation: ConnectionGeneration
+        _ runtime: ChannelRuntime, attempt: Int, delay: Duration, reason: MarketStreamError,
+        generation: ConnectionGeneration
     ) {
         runtime.update { record in
             record.reconnects += 1
-            record.lastError = reason
+            record.lastError = reason.description
             record.outageAnnounced = true
         }
         let buffers = state.withLock { $0.buffers(on: runtime.key) }
@@ -177,7 +183,7 @@ extension MarketDataRouter {
         runtime.update { $0.lastError = error.description }
         let buffers = state.withLock { $0.buffers(on: runtime.key) }
         let event = FeedEvent.connection(
-            ConnectionEvent(channel: runtime.key, generation: generation, kind: .exchangeError(error.message)))
+            ConnectionEvent(channel: runtime.key, generation: generation, kind: .exchangeError(error)))
         for buffer in buffers { buffer.deliver(event) }
     }
 }

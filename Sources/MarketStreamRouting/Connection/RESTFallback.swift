@@ -60,11 +60,14 @@ extension MarketDataRouter {
                         return
                     } catch {
                         runtime.pollFailures.add(1, ordering: .relaxed)
-                        let message = (error as? MarketStreamError)?.description ?? String(describing: error)
+                        let failure =
+                            error as? MarketStreamError
+                            ?? MarketStreamError(.exchangeError, String(describing: error), exchange: key.exchange)
+                        let message = failure.description
                         runtime.update { $0.lastPollError = message }
                         let buffers = state.withLock { $0.buffers(on: key) }
                         let event = FeedEvent.connection(
-                            ConnectionEvent(channel: key, generation: runtime.generation, kind: .pollFailed(message)))
+                            ConnectionEvent(channel: key, generation: runtime.generation, kind: .pollFailed(failure)))
                         for buffer in buffers { buffer.deliver(event) }
                         logger.info("REST poll failed", metadata: ["error": "\(message)"])
                     }

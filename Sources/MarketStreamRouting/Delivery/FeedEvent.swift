@@ -28,14 +28,15 @@ public struct ConnectionEvent: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         /// The connection is up and the full subscription set has been restored.
         case restored
-        /// The connection was lost; the next attempt starts after `delay`.
-        case reconnecting(attempt: Int, delay: Duration, reason: String)
+        /// The connection was lost (`reason` says why: `.connectionStalled`, `.connectionClosed`,
+        /// `.rateLimited`, …); the next attempt starts after `delay`.
+        case reconnecting(attempt: Int, delay: Duration, reason: MarketStreamError)
         /// The exchange reported an error on this channel.
-        case exchangeError(String)
+        case exchangeError(MarketStreamError)
         /// Subscribers are now served by the stream or, while it is unavailable, by REST polling.
         case modeChanged(ChannelDataMode)
         /// A REST poll failed while the channel was served by polling; the next poll follows.
-        case pollFailed(String)
+        case pollFailed(MarketStreamError)
     }
 
     /// The channel.
@@ -51,10 +52,10 @@ public struct ConnectionEvent: Sendable, Hashable, CustomStringConvertible {
             "\(channel) restored (generation \(generation))"
         case .reconnecting(let attempt, let delay, let reason):
             "\(channel) reconnecting: attempt \(attempt) in \(delay) after \(reason)"
-        case .exchangeError(let message):
-            "\(channel) exchange error: \(message)"
-        case .pollFailed(let message):
-            "\(channel) REST poll failed: \(message)"
+        case .exchangeError(let error):
+            "\(channel) exchange error: \(error.message)"
+        case .pollFailed(let error):
+            "\(channel) REST poll failed: \(error)"
         case .modeChanged(let mode):
             "\(channel) now served by \(mode == .stream ? "the stream" : "REST polling")"
         }
