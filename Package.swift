@@ -101,6 +101,7 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -281,6 +282,7 @@ let package = Package(
             name: "MarketStreamTransportTests",
             dependencies: [
                 "MarketStreamCore",
+                "MarketStreamRouting",
                 "MarketStreamTransport",
                 "TransportTestSupport",
                 .product(name: "Logging", package: "swift-log"),
