@@ -107,50 +107,59 @@ struct MomentumTrader: AsyncParsableCommand {
         print(
             "momentum-trader: \(markets.map(\.rawValue).joined(separator: ", ")) on \(upbit.exchange), lookback \(lookback) ticks, threshold \(threshold) bps, \(budget) KRW per buy"
         )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await router.run() }
-            defer { group.cancelAll() }
-            var session = TradingSession(
-                upbit: upbit, signal: MomentumSignal(lookback: lookback),
-                threshold: ExactDecimal(String(threshold)) ?? 5, budget: ExactDecimal(budget), stamp: stamp)
-            try await session.start(markets: markets)
-            let tickers = try router.subscribe(to: .ticker, markets: markets)
-            let orders = try router.subscribe(to: .myOrder, markets: [])
-            let assets = try router.subscribe(to: .myAsset, markets: [])
+        let (lookback, threshold, budget, duration) = (self.lookback, self.threshold, self.budget, self.duration)
+        let (outageAt, outageFor) = (self.outageAt, self.outageFor)
+        // The router runs in a ServiceGroup next to the strategy; SIGINT/SIGTERM shut both down.
+        let outcome = try await ServiceProgram.run(services: [router], logger: logger) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                defer { group.cancelAll() }
+                var session = TradingSession(
+                    upbit: upbit, signal: MomentumSignal(lookback: lookback),
+                    threshold: ExactDecimal(String(threshold)) ?? 5, budget: ExactDecimal(budget), stamp: stamp)
+                try await session.start(markets: markets)
+                let tickers = try router.subscribe(to: .ticker, markets: markets)
+                let orders = try router.subscribe(to: .myOrder, markets: [])
+                let assets = try router.subscribe(to: .myAsset, markets: [])
 
-            // Everything the strategy reacts to, in one stream.
-            let (events, continuation) = AsyncStream.makeStream(of: FeedEvent.self)
-            for subscription in [tickers, orders, assets] {
-                group.addTask {
-                    for try await event in subscription { continuation.yield(event) }
-                }
-            }
-            if let server, outageAt > 0 {
-                group.addTask { try await injectOutage(server, stamp: stamp) }
-            }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(duration * 1_000)))
-                continuation.finish()
-            }
-            var mode = ChannelDataMode.stream
-            for await event in events {
-                switch event {
-                case .market(let market):
-                    await session.handle(market)
-                case .connection(let change):
-                    // Both private subscriptions hear of a mode change; print it once.
-                    if case .modeChanged(let next) = change.kind, next != mode {
-                        mode = next
-                        print("\(stamp()) private channel: \(next)")
+                // Everything the strategy reacts to, in one stream.
+                let (events, continuation) = AsyncStream.makeStream(of: FeedEvent.self)
+                for subscription in [tickers, orders, assets] {
+                    group.addTask {
+                        for try await event in subscription { continuation.yield(event) }
                     }
                 }
+                if let server, outageAt > 0 {
+                    group.addTask {
+                        try await Self.injectOutage(server, at: outageAt, lasting: outageFor, stamp: stamp)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(Int64(duration * 1_000)))
+                    continuation.finish()
+                }
+                var mode = ChannelDataMode.stream
+                for await event in events {
+                    switch event {
+                    case .market(let market):
+                        await session.handle(market)
+                    case .connection(let change):
+                        // Both private subscriptions hear of a mode change; print it once.
+                        if case .modeChanged(let next) = change.kind, next != mode {
+                            mode = next
+                            print("\(stamp()) private channel: \(next)")
+                        }
+                    }
+                }
+                print(session.summary(health: router.health()))
             }
-            print(session.summary(health: router.health()))
         }
+        if outcome != .completed { throw ExitCode(outcome.exitStatus) }
     }
 
     /// On the mock: the private stream rejects the key for a while, and every socket drops.
-    private func injectOutage(_ server: MockExchangeServer, stamp: @Sendable () -> String) async throws {
+    private static func injectOutage(
+        _ server: MockExchangeServer, at outageAt: Double, lasting outageFor: Double, stamp: @Sendable () -> String
+    ) async throws {
         try await Task.sleep(for: .milliseconds(Int64(outageAt * 1_000)))
         server.setFaults(MockFaults(rejectPrivateStream: true))
         server.dropConnections()

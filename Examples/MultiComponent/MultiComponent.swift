@@ -42,9 +42,11 @@ struct MultiComponent: AsyncParsableCommand {
                 exchange: ExchangeID(rawValue: exchange.rawValue), configuration: .init(baseURL: base), logger: logger)
             let router = MarketDataRouter(
                 managers: [upbit], configuration: RouterConfiguration(gracePeriod: .zero), logger: logger)
-            group.addTask { try await router.run() }
-            try await Scenario(router: router, exchange: upbit.exchange, base: base).run()
+            // The router runs in a ServiceGroup next to the scenario; SIGINT/SIGTERM shut both down.
+            let scenario = Scenario(router: router, exchange: upbit.exchange, base: base)
+            let outcome = try await ServiceProgram.run(services: [router], logger: logger) { try await scenario.run() }
             group.cancelAll()
+            if outcome != .completed { throw ExitCode(outcome.exitStatus) }
         }
     }
 }

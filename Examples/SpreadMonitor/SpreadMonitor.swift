@@ -40,7 +40,7 @@ struct SpreadMonitor: AsyncParsableCommand {
         logger.logLevel = .critical
         let markets = try MarketCode.parseList(codes)
         let spread = try loadSpread()
-        let board = SpreadBoard(markets: markets)
+        let boardState = SpreadBoard(markets: markets)
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             let base: String
@@ -55,23 +55,32 @@ struct SpreadMonitor: AsyncParsableCommand {
                 exchange: endpoint == nil ? "mock" : "upbit", configuration: .init(baseURL: base), logger: logger)
             let router = MarketDataRouter(
                 managers: [upbit], handlers: try HandlerRegistry([spread]), logger: logger)
-            group.addTask { try await router.run() }
             let spreads = try router.subscribe(to: spread.producedKind, markets: markets)
-            group.addTask {
-                for try await event in spreads {
-                    if case .market(let market) = event, case .custom(let fields) = market.payload {
-                        board.update(market.market, fields)
+            let (duration, interval) = (self.duration, self.interval)
+            let title = "\(spread.name) \(spread.version) via dlopen — \(base)"
+            // The router runs in a ServiceGroup next to the board; SIGINT/SIGTERM shut both down.
+            let outcome = try await ServiceProgram.run(services: [router], logger: logger) {
+                try await withThrowingTaskGroup(of: Void.self) { board in
+                    board.addTask {
+                        for try await event in spreads {
+                            if case .market(let market) = event, case .custom(let fields) = market.payload {
+                                boardState.update(market.market, fields)
+                            }
+                        }
                     }
+                    let started = ContinuousClock.now
+                    let interactive = isatty(STDOUT_FILENO) == 1
+                    while duration.map({ ContinuousClock.now - started < .milliseconds(Int64($0 * 1_000)) }) ?? true {
+                        try await Task.sleep(for: .milliseconds(Int64(interval * 1_000)))
+                        let table = boardState.render(title: title)
+                        FileHandle.standardOutput.write(
+                            Data(((interactive ? "\u{1B}[H\u{1B}[2J" : "") + table).utf8))
+                    }
+                    board.cancelAll()
                 }
             }
-            let started = ContinuousClock.now
-            let interactive = isatty(STDOUT_FILENO) == 1
-            while duration.map({ ContinuousClock.now - started < .milliseconds(Int64($0 * 1_000)) }) ?? true {
-                try await Task.sleep(for: .milliseconds(Int64(interval * 1_000)))
-                let table = board.render(title: "\(spread.name) \(spread.version) via dlopen — \(base)")
-                FileHandle.standardOutput.write(Data(((interactive ? "\u{1B}[H\u{1B}[2J" : "") + table).utf8))
-            }
             group.cancelAll()
+            if outcome != .completed { throw ExitCode(outcome.exitStatus) }
         }
     }
 

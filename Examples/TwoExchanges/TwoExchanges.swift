@@ -36,26 +36,29 @@ struct TwoExchanges: AsyncParsableCommand {
                 exchange: "upbit-style", configuration: .init(baseURL: base), logger: logger)
             let incremental = MockIncrementalExchange(exchange: "incremental-style", endpoint: base, logger: logger)
             let router = MarketDataRouter(managers: [overwrite, incremental], logger: logger)
-            group.addTask { try await router.run() }
             print(
                 "two-exchanges: one router, \(overwrite.exchange) (overwrite) and \(incremental.exchange) (incremental)"
             )
-
-            // The strategy: the same code for both exchanges.
-            let results = try await withThrowingTaskGroup(of: String.self) { strategies in
-                for exchange in [overwrite.exchange, incremental.exchange] {
-                    let stream = try router.subscribe(to: .trade, markets: markets, on: exchange)
-                    strategies.addTask { try await Self.strategy(stream, exchange: exchange, take: trades) }
+            let trades = self.trades
+            // The router runs in a ServiceGroup next to the strategies; SIGINT/SIGTERM shut both down.
+            let outcome = try await ServiceProgram.run(services: [router], logger: logger) {
+                // The strategy: the same code for both exchanges.
+                let results = try await withThrowingTaskGroup(of: String.self) { strategies in
+                    for exchange in [overwrite.exchange, incremental.exchange] {
+                        let stream = try router.subscribe(to: .trade, markets: markets, on: exchange)
+                        strategies.addTask { try await Self.strategy(stream, exchange: exchange, take: trades) }
+                    }
+                    var lines: [String] = []
+                    for try await line in strategies { lines.append(line) }
+                    return lines.sorted()
                 }
-                var lines: [String] = []
-                for try await line in strategies { lines.append(line) }
-                return lines.sorted()
-            }
-            for line in results { print(line) }
-            for channel in router.health().channels {
-                print("\(channel.channel): \(channel.state), \(channel.upstreamMessages) upstream messages")
+                for line in results { print(line) }
+                for channel in router.health().channels {
+                    print("\(channel.channel): \(channel.state), \(channel.upstreamMessages) upstream messages")
+                }
             }
             group.cancelAll()
+            if outcome != .completed { throw ExitCode(outcome.exitStatus) }
         }
     }
 
