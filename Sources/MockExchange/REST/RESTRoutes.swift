@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import MarketStreamCore
-import MarketStreamRouting
 import NIOCore
 import Synchronization
 import UpbitExchange

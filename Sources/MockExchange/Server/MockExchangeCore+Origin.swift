@@ -1,5 +1,4 @@
 import MarketStreamCore
-import MarketStreamRouting
 import NIOCore
 import Synchronization
 

@@ -1,7 +1,6 @@
 import CoreMetrics
 import Logging
 import MarketStreamCore
-import MarketStreamRouting
 import NIOCore
 import Synchronization
 import UpbitExchange

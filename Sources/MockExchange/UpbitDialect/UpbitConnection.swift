@@ -1,6 +1,5 @@
 import Logging
 import MarketStreamCore
-import MarketStreamRouting
 import NIOCore
 import Synchronization
 import UpbitExchange

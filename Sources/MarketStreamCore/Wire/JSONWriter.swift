@@ -1,5 +1,3 @@
-import MarketStreamCore
-
 /// Writes JSON text straight into bytes; the mock exchange encodes each event once per format.
 package struct JSONWriter {
     package private(set) var bytes: [UInt8] = []

@@ -1,5 +1,4 @@
 import DequeModule
-import MarketStreamCore
 
 /// Sliding-window admission for messages or connection attempts against several limits at once
 /// (Upbit: 5 per second and 100 per minute); performs no I/O.
