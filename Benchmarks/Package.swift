@@ -66,6 +66,7 @@ let package = Package(
             name: "EndToEnd",
             dependencies: [
                 .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamTransport", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
                 .product(name: "MockExchange", package: "MarketStream"),

@@ -5,6 +5,8 @@
 //   swift run -c release EndToEnd latency-server port [rate]      (the latency server alone)
 //   swift run -c release EndToEnd throughput [seconds]        (default 5 s, after a 3 s warm-up)
 //   swift run -c release EndToEnd client WS_BASE SECONDS MARKET...   (trade events from a server)
+//   swift run -c release EndToEnd flood [seconds] [port]     (a source as fast as the socket: raw reader, loop, pool)
+//   swift run -c release EndToEnd flood-server port          (the flood source alone)
 //
 // latency: a small NIO server (LatencyServer.swift) sends Upbit ticker frames (the shared DEFAULT
 // sample) at a steady rate from a timer on its event loop; each frame carries its send time in
@@ -42,6 +44,12 @@ func tickerTemplate() throws -> (prefix: [UInt8], suffix: [UInt8]) {
     guard let key = text.range(of: "\"acc_trade_volume\":") else { fatalError("no acc_trade_volume in the sample") }
     let valueEnd = text[key.upperBound...].firstIndex { $0 == "," || $0 == "}" }!
     return (Array(text[..<key.upperBound].utf8), Array(text[valueEnd...].utf8))
+}
+
+/// The shared trade sample (KRW-BTC, DEFAULT format).
+func tradeFrame() throws -> [UInt8] {
+    let samples = ProcessInfo.processInfo.environment["MARKETSTREAM_SAMPLES"] ?? "../../shared/upbit/samples"
+    return Array(try String(contentsOfFile: samples + "/trade.default.json", encoding: .utf8).utf8)
 }
 
 /// Send → subscriber latency, and the part of it inside MarketStream (the frame's arrival at the
@@ -135,6 +143,31 @@ case "latency":
         print("  of which arrival at the connection → subscriber: \(LatencyRecord.summary(record.inLibrary))")
         group.cancelAll()
     }
+case "flood-server":
+    // `EndToEnd flood-server PORT`: the flood server alone, for clients in another process.
+    let port = Int(CommandLine.arguments[2]) ?? 18_790
+    let bound = try await startFloodServer(port: port, frame: try tradeFrame())
+    print("flood server on ws://127.0.0.1:\(bound): Upbit trade frames as fast as each client takes them")
+    try await Task.sleep(for: .seconds(86_400))
+case "flood":
+    // `EndToEnd flood [SECONDS] [PORT]`: one source writing pre-encoded trade frames as fast as the
+    // socket takes them (in this process, or a `flood-server` at PORT); measured one after another:
+    // the raw reader (the ceiling), then Upbit client → router → one subscriber on the connection's
+    // loop, then from the global pool.
+    let external = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) : nil
+    let port = if let external { external } else { try await startFloodServer(port: 0, frame: try tradeFrame()) }
+    let raw = try await measureRawReader(port: port, seconds: seconds)
+    let loop = try await measureRouted(port: port, seconds: seconds, onLoop: true)
+    let pool = try await measureRouted(port: port, seconds: seconds, onLoop: false)
+    func k(_ value: Double) -> String { "\(Int(value / 1_000)) k" }
+    print("flood source (\(external == nil ? "in this process" : "in another process")), trade frames:")
+    print("  raw reader on the transport, decoding nothing: \(k(raw)) frames/s (the ceiling)")
+    print(
+        "  Upbit client → router → subscriber on the connection's loop: \(k(loop.events)) trades/s delivered "
+            + "(\(k(loop.frames)) frames/s decoded) = \(String(format: "%.2f", loop.events / raw)) of the ceiling")
+    print(
+        "  Upbit client → router → subscriber on the pool: \(k(pool.events)) trades/s delivered "
+            + "(\(k(pool.frames)) frames/s decoded) = \(String(format: "%.2f", pool.events / raw)) of the ceiling")
 case "throughput":
     let server = MockExchangeServer(
         configuration: MockExchangeConfiguration(marketCount: 20, updatesPerSecond: 10_000_000, replaySteps: 20_000),
@@ -204,5 +237,6 @@ case "client":
 default:
     print(
         "usage: EndToEnd latency [seconds] [rate] [port] | EndToEnd latency-server port [rate] | "
-            + "EndToEnd throughput [seconds] | EndToEnd client WS_BASE SECONDS MARKET...")
+            + "EndToEnd throughput [seconds] | EndToEnd flood [seconds] [port] | EndToEnd flood-server port | "
+            + "EndToEnd client WS_BASE SECONDS MARKET...")
 }
