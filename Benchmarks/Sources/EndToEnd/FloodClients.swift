@@ -54,7 +54,7 @@ func measureRawReader(port: Int, seconds: Double) async throws -> Double {
 func measureRouted(port: Int, seconds: Double, onLoop: Bool) async throws -> (events: Double, frames: Double) {
     let upbit = try UpbitExchange(configuration: .init(baseURL: "ws://127.0.0.1:\(port)"), logger: logger)
     let router = MarketDataRouter(
-        managers: [upbit], configuration: RouterConfiguration(keepsChannelsWarm: false, bufferCapacity: 1 << 16),
+        managers: [upbit], configuration: RouterConfiguration(bufferCapacity: 1 << 16, keepsChannelsWarm: false),
         logger: logger)
     return try await withThrowingTaskGroup(of: (Double, Double).self) { group in
         group.addTask {
