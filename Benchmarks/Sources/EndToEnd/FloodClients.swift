@@ -62,7 +62,9 @@ func measureRouted(port: Int, seconds: Double, onLoop: Bool) async throws -> (ev
             return (0, 0)
         }
         let trades = try router.subscribe(to: .trade, markets: [MarketCode("KRW-BTC")], policy: .dropOldest)
-        let frames = { router.health().channels.first { $0.channel.channel == .public }?.messagesReceived ?? 0 }
+        let frames: @Sendable () -> Int = {
+            router.health().channels.first { $0.channel.channel == .public }?.messagesReceived ?? 0
+        }
         let count: @Sendable () async throws -> (Double, Double) = {
             let clock = ContinuousClock()
             let warmUpEnd = clock.now + .seconds(2)
