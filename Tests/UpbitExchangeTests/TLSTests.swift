@@ -20,7 +20,10 @@ private struct NoopHandler: ConnectionHandler {
 /// TLS with a certificate made in the test: refused when its CA is not trusted (verification is on
 /// by default), accepted with `--ca-file`/`extraCAFile`, for the WebSocket and REST alike.
 @Suite(.timeLimit(.minutes(1))) struct TLSTests {
-    @Test func anUntrustedCertificateIsRefusedAndItsCAMakesItTrusted() async throws {
+    /// Runs a mock exchange serving `wss://` with a certificate made for this test.
+    static func withTLSMock(
+        _ body: @Sendable (MockExchangeEndpoint, TestCertificates) async throws -> Void
+    ) async throws {
         let certificates = try TestCertificates()
         let server = MockExchangeServer(
             configuration: MockExchangeConfiguration(updatesPerSecond: 50, tls: certificates.server),
@@ -28,8 +31,15 @@ private struct NoopHandler: ConnectionHandler {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             defer { group.cancelAll() }
-            var endpoint = await server.endpoint()
+            let endpoint = await server.endpoint()
             #expect(endpoint.webSocketBase.hasPrefix("wss://127.0.0.1:"))
+            try await body(endpoint, certificates)
+        }
+    }
+
+    @Test func anUntrustedCertificateIsRefusedAndItsCAMakesItTrusted() async throws {
+        try await Self.withTLSMock { endpoint, certificates in
+            var endpoint = endpoint
             // By name, as a real exchange is reached (TLS sends the name for SNI; an IP cannot be sent).
             endpoint.host = "localhost"
 
@@ -57,36 +67,29 @@ private struct NoopHandler: ConnectionHandler {
                 configuration: .init(baseURL: endpoint.webSocketBase, extraCAFile: certificates.caFile),
                 logger: quietLogger)
             #expect(try await trusted.rest.markets().count == 20)
-            let router = MarketDataRouter(
-                managers: [trusted], configuration: RouterConfiguration(debounce: .milliseconds(20)),
-                logger: quietLogger)
+            #expect(try await Self.tickers(through: trusted) == 2)
+        }
+    }
+
+    /// Two KRW-BTC tickers through a router over `upbit`'s socket.
+    static func tickers(through upbit: UpbitExchange) async throws -> Int {
+        let router = MarketDataRouter(
+            managers: [upbit], configuration: RouterConfiguration(debounce: .milliseconds(20)), logger: quietLogger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await router.run() }
-            let events = try await router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")]).first(2)
-            #expect(events.count == 2)
+            defer { group.cancelAll() }
+            return try await router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")]).first(2).count
         }
     }
 
     /// A gateway on an IP address: no SNI is sent (an IP cannot be), and the certificate is checked
     /// against its IP addresses, so a trusted certificate for 127.0.0.1 streams.
     @Test func anIPLiteralEndpointIsVerifiedAgainstTheCertificatesIPAddresses() async throws {
-        let certificates = try TestCertificates()
-        let server = MockExchangeServer(
-            configuration: MockExchangeConfiguration(updatesPerSecond: 50, tls: certificates.server),
-            logger: quietLogger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            defer { group.cancelAll() }
-            let endpoint = await server.endpoint()
-            #expect(endpoint.webSocketBase.hasPrefix("wss://127.0.0.1:"))
+        try await Self.withTLSMock { endpoint, certificates in
             let upbit = try UpbitExchange(
                 configuration: .init(baseURL: endpoint.webSocketBase, extraCAFile: certificates.caFile),
                 logger: quietLogger)
-            let router = MarketDataRouter(
-                managers: [upbit], configuration: RouterConfiguration(debounce: .milliseconds(20)),
-                logger: quietLogger)
-            group.addTask { try await router.run() }
-            let events = try await router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")]).first(2)
-            #expect(events.count == 2)
+            #expect(try await Self.tickers(through: upbit) == 2)
         }
     }
 }

@@ -3,11 +3,9 @@
 // takes them (writes in batches of 64 with one flush, paused while the channel is not writable),
 // so the client, not the source, is what is measured.
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 import NIOWebSocket
 
-final class FloodSender: ChannelInboundHandler {
+final class FloodSender: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
@@ -60,20 +58,5 @@ final class FloodSender: ChannelInboundHandler {
 /// Binds the flood server on 127.0.0.1 (`port` 0 picks one) and returns the port it listens on.
 func startFloodServer(port: Int, frame: [UInt8]) async throws -> Int {
     let payload = ByteBuffer(bytes: frame)
-    let upgrader = NIOWebSocketServerUpgrader(
-        maxFrameSize: 1 << 20, automaticErrorHandling: true,
-        shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
-        upgradePipelineHandler: { channel, _ in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(FloodSender(frame: payload))
-            }
-        })
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-        .childChannelInitializer { channel in
-            channel.pipeline.configureHTTPServerPipeline(
-                withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-        }
-        .bind(host: "127.0.0.1", port: port).get()
-    return channel.localAddress?.port ?? port
+    return try await startBenchmarkServer(port: port) { FloodSender(frame: payload) }
 }

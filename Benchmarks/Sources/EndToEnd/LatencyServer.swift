@@ -7,7 +7,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
-final class TickerSender: ChannelInboundHandler {
+final class TickerSender: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
@@ -66,14 +66,22 @@ final class TickerSender: ChannelInboundHandler {
     }
 }
 
-/// Binds the server on 127.0.0.1 (`port` 0 picks one) and returns the port it listens on.
+/// Binds the latency server on 127.0.0.1 (`port` 0 picks one) and returns the port it listens on.
 func startLatencyServer(port: Int, rate: Int, template: (prefix: [UInt8], suffix: [UInt8])) async throws -> Int {
+    try await startBenchmarkServer(port: port) { TickerSender(rate: rate, template: template) }
+}
+
+/// A plain NIO WebSocket server on 127.0.0.1 whose upgraded connections each get the handler
+/// `makeHandler` makes; returns the port it listens on.
+func startBenchmarkServer(
+    port: Int, makeHandler: @escaping @Sendable () -> any ChannelInboundHandler & RemovableChannelHandler
+) async throws -> Int {
     let upgrader = NIOWebSocketServerUpgrader(
         maxFrameSize: 1 << 20, automaticErrorHandling: true,
         shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
         upgradePipelineHandler: { channel, _ in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(TickerSender(rate: rate, template: template))
+                try channel.pipeline.syncOperations.addHandler(makeHandler())
             }
         })
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
