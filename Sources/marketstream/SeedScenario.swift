@@ -11,11 +11,22 @@ struct SeedScenario {
     let debounce: Duration
     let logger: Logger
 
+    /// Runs the scenario, with the router in a ServiceGroup next to it (SIGINT/SIGTERM end both).
     func run(print: @escaping @Sendable (String) -> Void) async throws {
         let exchange = InMemoryExchange(exchange: "memory")
         let router = MarketDataRouter(
             managers: [exchange], configuration: RouterConfiguration(debounce: debounce, gracePeriod: grace),
             logger: logger)
+        let (grace, debounce) = (self.grace, self.debounce)
+        try await ProgramRun.run(services: [router], logger: logger) {
+            try await Self.steps(exchange: exchange, router: router, grace: grace, debounce: debounce, print: print)
+        }
+    }
+
+    private static func steps(
+        exchange: InMemoryExchange, router: MarketDataRouter, grace: Duration, debounce: Duration,
+        print: @escaping @Sendable (String) -> Void
+    ) async throws {
         let btc = try MarketCode("KRW-BTC")
         let eth = try MarketCode("KRW-ETH")
         let xrp = try MarketCode("KRW-XRP")
@@ -46,7 +57,6 @@ struct SeedScenario {
         }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await router.run() }
             await exchange.waitForConnection(1)
             print("- the public connection is warm before anyone subscribes")
 

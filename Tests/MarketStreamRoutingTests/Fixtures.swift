@@ -16,6 +16,7 @@ func topic(_ market: MarketCode, _ kind: DataKind = .ticker, exchange: ExchangeI
 }
 
 let publicChannel = ChannelKey(exchange: "memory", channel: .public)
+let privateChannel = ChannelKey(exchange: "memory", channel: .private)
 
 func tickerEvent(
     _ market: MarketCode, price: ExactDecimal = 1, generation: UInt64 = 1, receivedAtMilliseconds: Int64 = 0,

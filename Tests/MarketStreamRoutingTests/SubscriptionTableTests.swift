@@ -28,10 +28,13 @@ import Testing
         #expect(!shrank)
         #expect(table.desired(for: publicChannel) == [topic(btc), topic(eth)])
         #expect(table.nextExpiry(for: publicChannel) == .seconds(12))
-        let early = table.expireLingering(now: .seconds(11))
-        #expect(early.isEmpty)
-        let due = table.expireLingering(now: .seconds(12))
-        #expect(due == [publicChannel])
+        let early = table.expireLingering(on: publicChannel, now: .seconds(11))
+        #expect(!early)
+        let other = table.expireLingering(on: privateChannel, now: .seconds(12))
+        #expect(!other, "another channel's expiry leaves this channel's topics alone")
+        #expect(table.desired(for: publicChannel) == [topic(btc), topic(eth)])
+        let due = table.expireLingering(on: publicChannel, now: .seconds(12))
+        #expect(due)
         #expect(table.desired(for: publicChannel) == [topic(eth)])
         #expect(table.nextExpiry(for: publicChannel) == nil)
     }
@@ -42,8 +45,8 @@ import Testing
         _ = table.remove(a, from: [topic(btc)], on: publicChannel, now: .zero, grace: .seconds(2))
         let grew = table.add(b, to: [topic(btc)], on: publicChannel)
         #expect(!grew, "a lingering topic is still upstream")
-        let expired = table.expireLingering(now: .seconds(5))
-        #expect(expired.isEmpty)
+        let expired = table.expireLingering(on: publicChannel, now: .seconds(5))
+        #expect(!expired)
         #expect(table.desired(for: publicChannel) == [topic(btc)])
     }
 

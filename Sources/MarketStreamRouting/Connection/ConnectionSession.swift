@@ -82,17 +82,17 @@ final class ConnectionSession: ConnectionHandler {
         while true {
             try Task.checkCancellation()
             let now = router.now()
-            let (desired, snapshots, expiry, needed, expired) = router.state.withLock { state in
-                let expired = state.table.expireLingering(now: now)
-                for channel in expired { router.runtimes[channel]?.routes.publish(state.routeTable(for: channel)) }
+            let (desired, snapshots, expiry, needed) = router.state.withLock { state in
+                // This channel's lingering topics are expired by this channel, and only those.
+                if state.table.expireLingering(on: key, now: now) {
+                    runtime.routes.publish(state.routeTable(for: key))
+                }
                 return (
                     state.table.desired(for: key), runtime.record.withLock { $0.pendingSnapshots },
                     state.table.nextExpiry(for: key),
-                    state.needsConnection(key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending),
-                    expired
+                    state.needsConnection(key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending)
                 )
             }
-            for other in expired where other != key { router.runtimes[other]?.signal.signal() }
             guard needed else { throw SessionEnd.notNeeded }
 
             if let reported = lifecycle.withLock({ state in

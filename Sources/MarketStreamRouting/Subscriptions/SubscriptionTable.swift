@@ -85,19 +85,18 @@ struct SubscriptionTable: Sendable {
         return shrank
     }
 
-    /// Drops lingering topics whose grace period has ended.
-    /// - Returns: The channels whose desired set shrank.
-    mutating func expireLingering(now: Duration) -> Set<ChannelKey> {
-        var changed: Set<ChannelKey> = []
-        for (channel, topics) in channels {
-            for (topic, entry) in topics {
-                if let until = entry.lingerUntil, until <= now {
-                    channels[channel]?[topic] = nil
-                    changed.insert(channel)
-                }
+    /// Drops `channel`'s lingering topics whose grace period has ended (each channel expires its own).
+    /// - Returns: Whether the channel's desired set shrank.
+    mutating func expireLingering(on channel: ChannelKey, now: Duration) -> Bool {
+        guard let topics = channels[channel] else { return false }
+        var changed = false
+        for (topic, entry) in topics {
+            if let until = entry.lingerUntil, until <= now {
+                channels[channel]?[topic] = nil
+                changed = true
             }
-            if channels[channel]?.isEmpty == true { channels[channel] = nil }
         }
+        if channels[channel]?.isEmpty == true { channels[channel] = nil }
         return changed
     }
 
