@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "MarketStreamTransport", targets: ["MarketStreamTransport"]),
         .library(name: "MarketStreamTesting", targets: ["MarketStreamTesting"]),
         .library(name: "UpbitExchange", targets: ["UpbitExchange"]),
+        .library(name: "UpbitWire", targets: ["UpbitWire"]),
         .library(name: "MockExchange", targets: ["MockExchange"]),
         .library(name: "MarketStreamPlugins", targets: ["MarketStreamPlugins"]),
         .library(name: "MarketStreamPluginKit", targets: ["MarketStreamPluginKit"]),
@@ -117,10 +118,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "UpbitWire",
+            dependencies: ["MarketStreamCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "UpbitExchange",
             dependencies: [
                 "MarketStreamCore",
                 "MarketStreamTransport",
+                "UpbitWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -139,8 +146,7 @@ let package = Package(
             name: "MockExchange",
             dependencies: [
                 "MarketStreamCore",
-                "MarketStreamRouting",
-                "UpbitExchange",
+                "UpbitWire",
                 "MarketStreamTransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -191,6 +197,7 @@ let package = Package(
                 "MarketStreamTesting",
                 "MockExchange",
                 "UpbitExchange",
+                "UpbitWire",
                 "MarketStreamPlugins",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

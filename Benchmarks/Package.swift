@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
+                .product(name: "UpbitWire", package: "MarketStream"),
             ],
             path: "Benchmarks/DecodeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -9,6 +9,7 @@ import MockExchange
 import Prometheus
 import ServiceLifecycle
 import UpbitExchange
+import UpbitWire
 
 /// `marketstream watch`: streams live events from the embedded mock exchange or from Upbit.
 struct WatchCommand: AsyncParsableCommand {

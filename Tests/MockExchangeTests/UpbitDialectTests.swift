@@ -159,9 +159,12 @@ import Testing
         try await withMockExchange { _, endpoint in
             try await withSocket(endpoint.webSocketBase + "/websocket/v1") { socket in
                 var frames = socket.frames.makeAsyncIterator()
-                for _ in 0..<6 {
-                    try await socket.send(
-                        Self.request(#"{"type":"ticker","codes":["KRW-BTC"],"is_only_realtime":true}"#))
+                // Six requests in one burst (written together, not one round trip each), so they
+                // arrive within the exchange's one-second window even on a loaded machine.
+                let request = Self.request(#"{"type":"ticker","codes":["KRW-BTC"],"is_only_realtime":true}"#)
+                try await withThrowingTaskGroup(of: Void.self) { burst in
+                    for _ in 0..<6 { burst.addTask { try await socket.send(request) } }
+                    try await burst.waitForAll()
                 }
                 let error = await frames.next { $0["error"] != nil }
                 #expect((error?["error"] as? [String: Any])?["name"] as? String == "Too Many Requests")

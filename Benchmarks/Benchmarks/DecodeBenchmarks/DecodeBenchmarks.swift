@@ -2,6 +2,7 @@ import Benchmark
 import Foundation
 import MarketStreamCore
 import UpbitExchange
+import UpbitWire
 
 /// Upbit frame decoding with the byte scanner, per sample frame (DEFAULT and SIMPLE formats), and
 /// Foundation's `JSONDecoder` on the ticker as the baseline measured in the same run.

@@ -1,5 +1,5 @@
 import MarketStreamCore
-import UpbitExchange
+import UpbitWire
 
 /// The mock exchange's second, incremental dialect (modelled on Binance's): streams named
 /// `<code>@<kind>` (`KRW-BTC@trade`, `KRW-ETH@orderbook.15`), subscribe/unsubscribe by id with

@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import MarketStreamCore
 import NIOCore
-import UpbitExchange
+import UpbitWire
 
 /// Builds the mock exchange's REST responses in Upbit's JSON shapes.
 enum RESTResponses {

@@ -3,7 +3,7 @@ import Hummingbird
 import MarketStreamCore
 import NIOCore
 import Synchronization
-import UpbitExchange
+import UpbitWire
 
 extension MockExchangeCore {
     /// The REST API: Upbit's quotation endpoints and the paper-trading exchange endpoints.

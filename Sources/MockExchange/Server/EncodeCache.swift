@@ -1,6 +1,6 @@
 import MarketStreamCore
 import NIOCore
-import UpbitExchange
+import UpbitWire
 
 /// Encodes each published event at most once per (format, book depth), however many connections
 /// receive it.

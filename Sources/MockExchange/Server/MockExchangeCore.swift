@@ -3,7 +3,7 @@ import Logging
 import MarketStreamCore
 import NIOCore
 import Synchronization
-import UpbitExchange
+import UpbitWire
 
 #if canImport(Glibc)
     import Glibc

@@ -2,7 +2,7 @@ import Logging
 import MarketStreamCore
 import NIOCore
 import Synchronization
-import UpbitExchange
+import UpbitWire
 
 /// What a connection's writer sends next.
 enum OutgoingFrame: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import MarketStreamCore
-import UpbitExchange
+import UpbitWire
 
 /// An Upbit error frame: `{"error":{"name":…,"message":…}}`.
 struct UpbitErrorFrame: Error, Sendable, Equatable {
