@@ -1,58 +1,40 @@
 import MarketStreamCore
 
-/// Encodes events as Upbit's WebSocket JSON, in DEFAULT (full keys) or SIMPLE (short keys), and
-/// as the `marketstream watch --json` line format.
+/// Encodes events as Upbit's WebSocket JSON, in DEFAULT (full keys) or SIMPLE (short keys).
 public enum UpbitEventEncoder {
     /// The event as one JSON object in the given key style.
     public static func encode(_ event: MarketEvent, simple: Bool) -> [UInt8] {
-        encode(event, simple: simple, watchLine: false)
-    }
-
-    /// The event as a `watch --json` line: `exchange`, `type`, `code`, `stream`, `timestamp`,
-    /// `received_at`, `epoch`, then the event's fields named as in Upbit's DEFAULT format, with
-    /// exact decimals printed as JSON numbers with all their digits.
-    public static func watchLine(_ event: MarketEvent) -> [UInt8] {
-        encode(event, simple: false, watchLine: true)
-    }
-
-    private static func encode(_ event: MarketEvent, simple: Bool, watchLine: Bool) -> [UInt8] {
         var w = JSONWriter()
+        w.beginObject()
+        w.key(simple ? "ty" : "type")
+        w.string(event.kind.family)
+        writeFields(of: event, simple: simple, withEnvelope: true, into: &w)
+        w.endObject()
+        return w.bytes
+    }
+
+    /// Writes the event's fields as Upbit names them into an object already begun in `w`.
+    /// - Parameter withEnvelope: Whether to write `code`, `timestamp` and `stream_type` too; a
+    ///   caller with an envelope of its own (the CLI's `watch --json` line) leaves them out.
+    package static func writeFields(
+        of event: MarketEvent, simple: Bool, withEnvelope: Bool, into w: inout JSONWriter
+    ) {
         func k(_ full: String, _ short: String) { w.key(simple ? short : full) }
         let stream = event.stream == .snapshot ? "SNAPSHOT" : "REALTIME"
-        w.beginObject()
-        if watchLine {
-            w.key("exchange")
-            w.string(event.exchange.rawValue)
-            w.key("type")
-            w.string(event.kind.description)
-            w.key("code")
-            if event.market == .account { w.null() } else { w.string(event.market.rawValue) }
-            w.key("stream")
-            w.string(event.stream.rawValue)
-            w.key("timestamp")
-            w.integer(event.timestamp.milliseconds)
-            w.key("received_at")
-            w.integer(event.receivedAt.milliseconds)
-            w.key("epoch")
-            w.integer(Int64(event.generation.rawValue))
-        } else {
-            k("type", "ty")
-            w.string(event.kind.family)
-        }
-        /// Writes the code unless the watch envelope already did.
+        /// Writes the code unless the caller's envelope does.
         func code() {
-            guard !watchLine else { return }
+            guard withEnvelope else { return }
             k("code", "cd")
             w.string(event.market.rawValue)
         }
-        /// Writes the timestamp unless the watch envelope already did.
+        /// Writes the timestamp unless the caller's envelope does.
         func timestamp() {
-            guard !watchLine else { return }
+            guard withEnvelope else { return }
             k("timestamp", "tms")
             w.integer(event.timestamp.milliseconds)
         }
         func streamType() {
-            guard !watchLine else { return }
+            guard withEnvelope else { return }
             k("stream_type", "st")
             w.string(stream)
         }
@@ -106,8 +88,7 @@ public enum UpbitEventEncoder {
             k("best_bid_price", "bbp"); w.optional(t.bestBidPrice)
             k("best_bid_size", "bbs"); w.optional(t.bestBidSize)
             streamType()
-            w.endObject()
-            return w.bytes
+            return
         case .orderbook(let book):
             code()
             timestamp()
@@ -126,8 +107,7 @@ public enum UpbitEventEncoder {
             w.endArray()
             streamType()
             k("level", "lv"); w.number(book.level)
-            w.endObject()
-            return w.bytes
+            return
         case .candle(let c):
             code()
             k("candle_date_time_utc", "cdttmu"); w.string(c.startUTC)
@@ -190,8 +170,6 @@ public enum UpbitEventEncoder {
         }
         timestamp()
         streamType()
-        w.endObject()
-        return w.bytes
     }
 
     /// The event in a connection's format (lists wrap the object in an array).

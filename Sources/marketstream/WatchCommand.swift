@@ -9,7 +9,6 @@ import MockExchange
 import Prometheus
 import ServiceLifecycle
 import UpbitExchange
-import UpbitWire
 
 /// `marketstream watch`: streams live events from the embedded mock exchange or from Upbit.
 struct WatchCommand: AsyncParsableCommand {
@@ -274,7 +273,7 @@ struct WatchOutput: Sendable {
     func write(_ event: MarketEvent) {
         var line: [UInt8]
         if json {
-            line = UpbitEventEncoder.watchLine(event)
+            line = WatchLine.json(event)
         } else {
             line = Array(
                 "\(event.exchange)  \(event.kind)  \(event.market == .account ? "-" : event.market.rawValue)  \(event.stream.rawValue)  \(event.payload)"
