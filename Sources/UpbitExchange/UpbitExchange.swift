@@ -181,6 +181,18 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         channel == .public ? .text(encoder.listSubscriptions()) : nil
     }
 
+    /// Books as requested (one depth per market), without their `level`, which the list omits.
+    public func expectedSubscriptionList(for upstream: Set<SubscriptionTopic>, on channel: ChannelID)
+        -> Set<SubscriptionTopic>
+    {
+        Set(
+            UpbitRequestEncoder.requestedTopics(for: upstream).map { topic in
+                guard topic.kind.isOrderbook else { return topic }
+                return SubscriptionTopic(
+                    exchange: topic.exchange, kind: .orderbook(depth: topic.kind.orderbookDepth), market: topic.market)
+            })
+    }
+
     public func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage? {
         try encoder.encode(request).map { .text($0) }
     }

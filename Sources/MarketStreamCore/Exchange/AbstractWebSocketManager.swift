@@ -65,6 +65,11 @@ public protocol AbstractWebSocketManager: Sendable {
     /// the exchange has none. The router sends it periodically, within the message budget, and
     /// resends the set when the exchange has silently dropped part of it.
     func auditMessage(for channel: ChannelID) -> OutboundMessage?
+
+    /// What the exchange's subscription list (the answer to ``auditMessage(for:)``) holds when the
+    /// router's last request carried `upstream`: `upstream` itself, unless the module asks the
+    /// exchange for something else (Upbit's module requests one book depth per market).
+    func expectedSubscriptionList(for upstream: Set<SubscriptionTopic>, on channel: ChannelID) -> Set<SubscriptionTopic>
 }
 
 extension AbstractWebSocketManager {
@@ -73,6 +78,13 @@ extension AbstractWebSocketManager {
 
     /// No subscription audit unless the module offers one.
     public func auditMessage(for channel: ChannelID) -> OutboundMessage? { nil }
+
+    /// The exchange lists exactly what it was sent.
+    public func expectedSubscriptionList(for upstream: Set<SubscriptionTopic>, on channel: ChannelID)
+        -> Set<SubscriptionTopic>
+    {
+        upstream
+    }
 
     /// Every channel is available unless a refinement says otherwise.
     public func unavailability(of channel: ChannelID) -> MarketStreamError? { nil }

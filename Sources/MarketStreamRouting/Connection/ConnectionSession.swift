@@ -100,7 +100,7 @@ final class ConnectionSession: ConnectionHandler {
                 return state.reported
             }), auditedSequence == sync.sequence {
                 auditedSequence = nil
-                if reported != sync.upstream {
+                if reported != runtime.manager.expectedSubscriptionList(for: sync.upstream, on: key.channel) {
                     // The exchange silently dropped (or added) subscriptions: resend.
                     runtime.driftRepairs.add(1, ordering: .relaxed)
                     logger.info(

@@ -61,11 +61,23 @@ public struct UpbitRequestEncoder: Sendable {
             if topic.market == .account { code = "" }
             groups[group, default: []].append(code)
         }
-        for topic in request.desired {
-            let fresh = request.added.contains(topic) || request.snapshots.contains(topic)
-            try add(topic, fresh ? .snapshotThenRealtime : .realtimeOnly)
+        // One book depth per market and level: Upbit streams each listed code separately, so two
+        // depths of one market would deliver every update twice; the router cuts the deepest book
+        // for the shallower subscribers.
+        let books = Self.bookDepths(request.desired.union(request.snapshots))
+        var entries: [SubscriptionTopic: (live: Bool, snapshot: Bool)] = [:]
+        func merge(_ topic: SubscriptionTopic, live: Bool, snapshot: Bool) {
+            let key = Self.requested(topic, books: books)
+            let current = entries[key] ?? (false, false)
+            entries[key] = (current.live || live, current.snapshot || snapshot)
         }
-        for topic in request.snapshots.subtracting(request.desired) { try add(topic, .snapshotOnly) }
+        for topic in request.desired {
+            merge(topic, live: true, snapshot: request.added.contains(topic) || request.snapshots.contains(topic))
+        }
+        for topic in request.snapshots.subtracting(request.desired) { merge(topic, live: false, snapshot: true) }
+        for (topic, wanted) in entries {
+            try add(topic, wanted.live ? (wanted.snapshot ? .snapshotThenRealtime : .realtimeOnly) : .snapshotOnly)
+        }
         guard !groups.isEmpty else { return nil }
         var parts = ["{\"ticket\":\"\(makeTicket())\"}"]
         for group in groups.keys.sorted() {
@@ -89,6 +101,48 @@ public struct UpbitRequestEncoder: Sendable {
         }
         parts.append("{\"format\":\"\(format)\"}")
         return "[" + parts.joined(separator: ",") + "]"
+    }
+
+    /// The topics Upbit is asked for when the router wants `topics`: each book at the deepest
+    /// depth wanted for its market and level (no suffix — the exchange's full default — beats any),
+    /// everything else as it is. `LIST_SUBSCRIPTIONS` reports these.
+    public static func requestedTopics(for topics: Set<SubscriptionTopic>) -> Set<SubscriptionTopic> {
+        let books = bookDepths(topics)
+        return Set(topics.map { requested($0, books: books) })
+    }
+
+    private struct BookKey: Hashable {
+        let market: MarketCode
+        let level: ExactDecimal?
+    }
+
+    /// The depth to request per book key: `nil` (the full default) if any topic wants it, else the deepest.
+    private static func bookDepths(_ topics: Set<SubscriptionTopic>) -> [BookKey: OrderbookDepth?] {
+        var depths: [BookKey: OrderbookDepth?] = [:]
+        for topic in topics where topic.kind.isOrderbook {
+            let key = BookKey(market: topic.market, level: topic.kind.orderbookLevel)
+            let depth = topic.kind.orderbookDepth
+            switch depths[key] {
+            case .none: depths[key] = .some(depth)
+            case .some(.none): break
+            case .some(.some(let current)):
+                guard let depth else {
+                    depths[key] = .some(nil)
+                    break
+                }
+                if depth.rawValue > current.rawValue { depths[key] = .some(depth) }
+            }
+        }
+        return depths
+    }
+
+    private static func requested(_ topic: SubscriptionTopic, books: [BookKey: OrderbookDepth?]) -> SubscriptionTopic {
+        guard topic.kind.isOrderbook,
+            let depth = books[BookKey(market: topic.market, level: topic.kind.orderbookLevel)]
+        else { return topic }
+        return SubscriptionTopic(
+            exchange: topic.exchange, kind: .orderbook(depth: depth, level: topic.kind.orderbookLevel),
+            market: topic.market)
     }
 
     /// A `LIST_SUBSCRIPTIONS` request (used by the subscription drift audit).

@@ -590,20 +590,21 @@ public struct UpbitFrameDecoder: Sendable {
                 } while try scanner.consume(UInt8(ascii: ","))
                 try scanner.expect(UInt8(ascii: "}"))
             }
-            guard let type, var kind = try? DataKind(parsing: type) else { continue }
+            guard let type, let kind = try? DataKind(parsing: type) else { continue }
             if codes.isEmpty, kind.isPrivate {
                 topics.append(SubscriptionTopic(exchange: context.exchange, kind: kind, market: .account))
             }
             for code in codes {
                 var text = Substring(code)
+                var codeKind = kind  // each code names its own depth
                 if kind.isOrderbook, let dot = text.lastIndex(of: "."),
                     let depth = Int(text[text.index(after: dot)...]).flatMap(OrderbookDepth.init(rawValue:))
                 {
-                    kind = .orderbook(depth: depth)
+                    codeKind = .orderbook(depth: depth)
                     text = text[..<dot]
                 }
                 if let market = try? MarketCode(String(text)) {
-                    topics.append(SubscriptionTopic(exchange: context.exchange, kind: kind, market: market))
+                    topics.append(SubscriptionTopic(exchange: context.exchange, kind: codeKind, market: market))
                 }
             }
         } while try scanner.consume(UInt8(ascii: ","))
