@@ -44,12 +44,16 @@ struct MomentumTrader: AsyncParsableCommand {
         guard let markets = try? MarketCode.parseList(codes), markets.allSatisfy({ $0.quote == "KRW" }) else {
             throw ValidationError("--codes must be KRW markets such as KRW-BTC,KRW-ETH")
         }
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        // Finite and bounded: `nan` and `inf` are usage errors, not crashes later.
+        guard duration.isFinite, duration > 0, duration <= 86_400 else {
+            throw ValidationError("--duration must be a number of seconds from above 0 to 86400")
+        }
         guard (2...1_000).contains(lookback) else { throw ValidationError("--lookback must be 2 to 1000") }
-        guard threshold >= 0 else { throw ValidationError("--threshold must not be negative") }
+        guard threshold.isFinite, threshold >= 0 else { throw ValidationError("--threshold must not be negative") }
         guard budget >= 5_000 else { throw ValidationError("--budget must be at least 5000 (Upbit's minimum order)") }
-        guard outageAt >= 0, outageFor > 0 else {
-            throw ValidationError("--outage-at and --outage-for must be positive")
+        guard outageAt.isFinite, outageFor.isFinite, outageAt >= 0, outageFor > 0, outageAt + outageFor <= 86_400 else {
+            throw ValidationError(
+                "--outage-at and --outage-for must be positive numbers of seconds, together at most 86400")
         }
         if exchange == .upbit && !live { throw ValidationError("--exchange upbit places real orders: add --live") }
     }

@@ -31,8 +31,13 @@ struct SpreadMonitor: AsyncParsableCommand {
 
     func validate() throws {
         guard (try? MarketCode.parseList(codes)) != nil else { throw ValidationError("invalid --codes '\(codes)'") }
-        guard interval > 0 else { throw ValidationError("--interval must be positive") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        // Finite and bounded: `nan` and `inf` are usage errors, not crashes later.
+        guard interval.isFinite, interval > 0, interval <= 3_600 else {
+            throw ValidationError("--interval must be a number of seconds from above 0 to 3600")
+        }
+        if let duration, !(duration.isFinite && duration > 0 && duration <= 31_536_000) {
+            throw ValidationError("--duration must be a number of seconds from above 0 to 31536000")
+        }
     }
 
     func run() async throws {

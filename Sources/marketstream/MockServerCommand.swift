@@ -59,9 +59,9 @@ struct MockServerCommand: AsyncParsableCommand {
         guard (accessKey == nil) == (secretKey == nil) else {
             throw UsageError("--access-key and --secret-key go together")
         }
-        guard idleTimeout > 0 else { throw UsageError("--idle-timeout must be positive") }
+        try SecondsFlag.check(idleTimeout, "--idle-timeout")
         guard (0...1).contains(malformedFraction) else { throw UsageError("--malformed-fraction must be 0 to 1") }
-        if let dropEvery, dropEvery <= 0 { throw UsageError("--drop-every must be positive") }
+        try SecondsFlag.check(dropEvery, "--drop-every")
         if let slowMilliseconds, slowMilliseconds < 0 { throw UsageError("--slow-ms must not be negative") }
         if let metricsPort, !(1...65_535).contains(metricsPort) {
             throw UsageError("--metrics-port must be between 1 and 65535")
@@ -126,8 +126,7 @@ struct EndpointAnnouncer: Service {
     func run() async throws {
         let endpoint = await server.endpoint()
         // Written unbuffered: scripts read the first line while the server keeps running.
-        FileHandle.standardOutput.write(
-            Data("listening on \(endpoint.webSocketBase)\nrest \(endpoint.restBase)\n".utf8))
+        TerminalOutput.standardOutput("listening on \(endpoint.webSocketBase)\nrest \(endpoint.restBase)\n".utf8)
         try? await gracefulShutdown()
     }
 }

@@ -75,7 +75,7 @@ struct WatchCommand: AsyncParsableCommand {
             throw UsageError(error.message)
         }
         if let count, count < 1 { throw UsageError("--count must be at least 1") }
-        if let duration, duration <= 0 { throw UsageError("--duration must be positive") }
+        try SecondsFlag.check(duration, "--duration")
         if let endpoint, !(endpoint.hasPrefix("ws://") || endpoint.hasPrefix("wss://")) {
             throw UsageError("--endpoint must start with ws:// or wss://")
         }
@@ -88,7 +88,7 @@ struct WatchCommand: AsyncParsableCommand {
         if let metricsPort, !(1...65_535).contains(metricsPort) {
             throw UsageError("--metrics-port must be between 1 and 65535")
         }
-        if let healthInterval, healthInterval <= 0 { throw UsageError("--health-interval must be positive") }
+        try SecondsFlag.check(healthInterval, "--health-interval")
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw UsageError("--ca-file '\(caFile)' cannot be read")
         }
@@ -201,7 +201,7 @@ struct WatchCommand: AsyncParsableCommand {
                     while true {
                         try await Task.sleep(for: .milliseconds(Int64(healthInterval * 1_000)))
                         let line = HealthLine.json(router.health(), at: MarketDataRouter.systemWallClock()) + "\n"
-                        FileHandle.standardError.write(Data(line.utf8))
+                        TerminalOutput.standardError(line.utf8)
                     }
                 }
             }
@@ -280,14 +280,14 @@ struct WatchOutput: Sendable {
                     .utf8)
         }
         line.append(UInt8(ascii: "\n"))
-        FileHandle.standardOutput.write(Data(line))
+        TerminalOutput.standardOutput(line)
     }
 
     func raw(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        TerminalOutput.standardOutput(text.utf8)
     }
 
     func note(_ text: String) {
-        FileHandle.standardError.write(Data("# \(text)\n".utf8))
+        TerminalOutput.standardError("# \(text)\n".utf8)
     }
 }

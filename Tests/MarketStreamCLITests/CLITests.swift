@@ -58,9 +58,18 @@ func marketstream(
         ["watch", "--codes", "krw-btc"], ["watch", "--types", "tickr"], ["watch", "--count", "0"],
         ["watch", "--types", "orderbook.7"], ["watch", "--endpoint", "http://x"], ["watch", "--bogus"],
         ["mock-server", "--port", "70000"], ["mock-server", "--access-key", "only-one"],
+        // Non-finite and absurd numbers are usage errors, not crashes.
+        ["watch", "--duration", "nan"], ["watch", "--duration", "inf"], ["watch", "--duration", "1e300"],
+        ["watch", "--health-interval", "nan"], ["mock-server", "--idle-timeout", "inf"],
+        ["mock-server", "--drop-every", "nan"], ["spread-monitor", "--duration", "nan"],
+        ["spread-monitor", "--interval", "inf"], ["momentum-trader", "--duration", "inf"],
+        ["momentum-trader", "--outage-for", "nan"],
     ])
     func badInputIsOneLineAndANonZeroExit(arguments: [String]) throws {
-        let result = try marketstream(arguments)
+        let isExample = ["spread-monitor", "momentum-trader"].contains(arguments[0])
+        let result =
+            isExample
+            ? try marketstream(Array(arguments.dropFirst()), program: arguments[0]) : try marketstream(arguments)
         #expect(result.status != 0)
         #expect(result.out.isEmpty)
         #expect(result.err.split(separator: "\n").first?.hasPrefix("Error: ") == true)

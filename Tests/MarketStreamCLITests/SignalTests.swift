@@ -44,4 +44,33 @@ import Testing
         #expect(result.status == 143)
         #expect(result.err.isEmpty, "no stack dump or error: \(result.err)")
     }
+
+    /// `watch --json | head -1`: once the reader has gone, the next write ends `watch` quietly.
+    @Test func aClosedStdoutEndsWatchQuietlyWithStatus0() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("marketstream")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["watch", "--types", "ticker,trade", "--codes", "KRW-BTC,KRW-ETH", "--json"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        var received = Data()
+        while !received.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            received.append(chunk)
+        }
+        try out.fileHandleForReading.close()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(stderr.isEmpty, "no crash report: \(stderr.prefix(300))")
+    }
 }
