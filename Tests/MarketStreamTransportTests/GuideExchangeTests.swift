@@ -23,6 +23,8 @@ struct GuideExchange: OverwriteSubscriptionManager {
     let endpoint: String
     let executor: EventLoopTaskExecutor
     let logger: Logger
+    /// What the decoder read, for the test to wait on.
+    let decoded = AsyncStream.makeStream(of: String.self)
 
     func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
         do {
@@ -41,6 +43,7 @@ struct GuideExchange: OverwriteSubscriptionManager {
             throw MarketStreamError(.malformedFrame, "not UTF-8", exchange: exchange)
         }
         output.controls.append(.status(text))
+        decoded.continuation.yield(text)
     }
 
     func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage? {
@@ -64,7 +67,8 @@ struct GuideExchange: OverwriteSubscriptionManager {
             await router.waitForUpstreamSync(on: ChannelKey(exchange: "guide", channel: .public))
             await server.waitForFrames { frames in frames.contains { $0.text == "SET KRW-BTC,KRW-ETH" } }
             // The echo came back through the transport and the module's decoder.
-            while router.health().channels.first?.messagesReceived ?? 0 < 1 { await Task.yield() }
+            for await text in module.decoded.stream where text == "SET KRW-BTC,KRW-ETH" { break }
+            #expect((router.health().channels.first?.messagesReceived ?? 0) >= 1)
             #expect(router.upstreamTopics(on: ChannelKey(exchange: "guide", channel: .public)).count == 2)
             withExtendedLifetime(trades) {}
         }

@@ -84,7 +84,7 @@ final class ConnectionSession: ConnectionHandler {
             let now = router.now()
             let (desired, snapshots, expiry, needed) = router.state.withLock { state in
                 // This channel's lingering topics are expired by this channel, and only those.
-                if state.table.expireLingering(on: key, now: now) {
+                if state.expireLingering(on: key, now: now) {
                     runtime.routes.publish(state.routeTable(for: key))
                 }
                 return (

@@ -46,41 +46,53 @@ final class RouteTable: Sendable {
         self.books = books
     }
 
-    /// Builds a channel's table.
+    /// This table with the routes of `changed` topics recomputed from the router's state; every
+    /// other entry is carried over as it is, so a subscription change costs the topics it touches.
     /// - Parameters:
-    ///   - buffers: Subscriber buffers by the topic they receive.
-    ///   - feeds: Handler processors by the topic they consume.
-    ///   - desired: The channel's upstream set: these keys get activity counters.
-    ///   - counters: Counters from the previous table, reused for keys still desired.
-    static func build(
-        buffers: [SubscriptionTopic: [SubscriberBuffer]], feeds: [SubscriptionTopic: [DerivedStream]],
-        desired: Set<SubscriptionTopic>, counters: [FreshnessKey: TopicActivityCounter]
-    ) -> (table: RouteTable, counters: [FreshnessKey: TopicActivityCounter]) {
-        var routes: [SubscriptionTopic: Route] = [:]
-        for (topic, list) in buffers { routes[topic, default: Route()].buffers = list }
-        for (topic, list) in feeds { routes[topic, default: Route()].feeds = list }
-        var kept: [FreshnessKey: TopicActivityCounter] = [:]
-        var books: [BookKey: BookRoutes] = [:]
-        for topic in desired {
+    ///   - changed: Topics whose subscribers, processors or upstream membership changed.
+    ///   - buffers: The channel's subscriber buffers by the topic they receive.
+    ///   - feeds: The channel's handler processors by the topic they consume.
+    ///   - isDesired: Whether a topic is in the channel's upstream set (such keys count activity).
+    ///   - counters: Activity counters by key, created here for keys that become desired.
+    func updating(
+        _ changed: some Sequence<SubscriptionTopic>, buffers: [SubscriptionTopic: [SubscriberBuffer]],
+        feeds: [SubscriptionTopic: [DerivedStream]], isDesired: (SubscriptionTopic) -> Bool,
+        counters: inout [FreshnessKey: TopicActivityCounter]
+    ) -> RouteTable {
+        var routes = self.routes
+        var books = self.books
+        var changedBooks: [BookKey: ExchangeID] = [:]
+        func counter(_ topic: SubscriptionTopic) -> TopicActivityCounter {
             let key = FreshnessKey(topic)
-            let counter = kept[key] ?? counters[key] ?? TopicActivityCounter(topic: key.eventTopic(of: topic))
-            kept[key] = counter
+            if let counter = counters[key] { return counter }
+            let counter = TopicActivityCounter(topic: key.eventTopic(of: topic))
+            counters[key] = counter
+            return counter
+        }
+        for topic in changed {
+            var route = Route(buffers: buffers[topic] ?? [], feeds: feeds[topic] ?? [])
             if topic.kind.isOrderbook {
-                books[BookKey(market: topic.market, level: topic.kind.orderbookLevel), default: BookRoutes()]
-                    .activity = counter
-            } else {
-                routes[topic, default: Route()].activity = counter
+                changedBooks[BookKey(market: topic.market, level: topic.kind.orderbookLevel)] = topic.exchange
+            } else if isDesired(topic) {
+                route.activity = counter(topic)
             }
+            let isEmpty = route.buffers.isEmpty && route.feeds.isEmpty && route.activity == nil
+            routes[topic] = isEmpty ? nil : route
         }
-        for (topic, route) in routes where topic.kind.isOrderbook {
-            books[BookKey(market: topic.market, level: topic.kind.orderbookLevel), default: BookRoutes()].depths
-                .append(BookRoute(depth: topic.kind.orderbookDepth, kind: topic.kind, route: route))
+        // A book key's depths, deepest first: each cut is taken from the full book.
+        for (key, exchange) in changedBooks {
+            var entry = BookRoutes()
+            for depth in [nil] + OrderbookDepth.allCases.reversed().map(Optional.some) {
+                let topic = SubscriptionTopic(
+                    exchange: exchange, kind: .orderbook(depth: depth, level: key.level), market: key.market)
+                if isDesired(topic) { entry.activity = counter(topic) }
+                if let route = routes[topic] {
+                    entry.depths.append(BookRoute(depth: depth, kind: topic.kind, route: route))
+                }
+            }
+            books[key] = entry.depths.isEmpty && entry.activity == nil ? nil : entry
         }
-        // Deepest first: each cut is taken from the full book.
-        for key in books.keys {
-            books[key]?.depths.sort { ($0.depth?.rawValue ?? .max) > ($1.depth?.rawValue ?? .max) }
-        }
-        return (RouteTable(routes: routes, books: books), kept)
+        return RouteTable(routes: routes, books: books)
     }
 }
 

@@ -42,6 +42,9 @@ struct RouterState: Sendable {
     var routes: [ChannelKey: [SubscriptionTopic: [SubscriberBuffer]]] = [:]
     /// Activity counters per channel, carried from one route table to the next.
     var activityCounters: [ChannelKey: [FreshnessKey: TopicActivityCounter]] = [:]
+    /// Each channel's route table as last built, and the topics changed since.
+    private var routeTables: [ChannelKey: RouteTable] = [:]
+    private var changedRoutes: [ChannelKey: Set<SubscriptionTopic>] = [:]
     var clients: [String: Set<SubscriberID>] = [:]
     var connectLimiters: [ExchangeID: SlidingWindowRateLimiter] = [:]
     /// Running handler processors by the topic they produce, with their subscriber counts.
@@ -78,13 +81,32 @@ struct RouterState: Sendable {
         return upstream
     }
 
-    /// Builds `channel`'s route table from its subscribers, processors and upstream set.
+    /// `channel`'s route table with the topics changed since the last call brought up to date (the
+    /// cost is the changed topics', not the channel's).
     mutating func routeTable(for channel: ChannelKey) -> RouteTable {
-        let (table, counters) = RouteTable.build(
-            buffers: routes[channel] ?? [:], feeds: feeds[channel] ?? [:], desired: self.table.desired(for: channel),
-            counters: activityCounters[channel] ?? [:])
+        let current = routeTables[channel] ?? .empty
+        guard let changed = changedRoutes.removeValue(forKey: channel), !changed.isEmpty else { return current }
+        var counters = activityCounters[channel] ?? [:]
+        let subscriptions = self.table
+        let updated = current.updating(
+            changed, buffers: routes[channel] ?? [:], feeds: feeds[channel] ?? [:],
+            isDesired: { subscriptions.isDesired($0, on: channel) }, counters: &counters)
         activityCounters[channel] = counters
-        return table
+        routeTables[channel] = updated
+        return updated
+    }
+
+    /// Notes that `topics`' routes on `channel` changed (subscribers, processors or upstream membership).
+    mutating func routesChanged(_ topics: some Sequence<SubscriptionTopic>, on channel: ChannelKey) {
+        changedRoutes[channel, default: []].formUnion(topics)
+    }
+
+    /// Drops `channel`'s lingering topics whose grace period has ended.
+    /// - Returns: Whether any did (the channel's route table then needs publishing).
+    mutating func expireLingering(on channel: ChannelKey, now: Duration) -> Bool {
+        let expired = table.expireLingering(on: channel, now: now)
+        routesChanged(expired, on: channel)
+        return !expired.isEmpty
     }
 
     /// Stale keys per channel: subscribed keys silent far beyond their usual interval.
@@ -111,6 +133,7 @@ struct RouterState: Sendable {
     ///   is registered then.
     mutating func add(_ record: SubscriberRecord) throws(MarketStreamError) -> Bool {
         try startProcessors(for: record.topics, on: record.channel)
+        routesChanged(record.topics.union(upstreamTopics(for: record.topics)), on: record.channel)
         subscribers[record.buffer.id] = record
         for topic in record.topics { routes[record.channel, default: [:]][topic, default: []].append(record.buffer) }
         if let clientID = record.clientID { clients[clientID, default: []].insert(record.buffer.id) }
@@ -173,6 +196,7 @@ struct RouterState: Sendable {
             if routes[record.channel]?[topic]?.isEmpty == true { routes[record.channel]?[topic] = nil }
         }
         stopProcessors(for: removed, on: record.channel)
+        routesChanged(removed.union(upstreamTopics(for: removed)), on: record.channel)
         if !record.isSnapshotWaiter {
             // Keep inputs that a remaining topic of this subscriber still needs.
             let released = upstreamTopics(for: removed).subtracting(

@@ -86,18 +86,23 @@ struct SubscriptionTable: Sendable {
     }
 
     /// Drops `channel`'s lingering topics whose grace period has ended (each channel expires its own).
-    /// - Returns: Whether the channel's desired set shrank.
-    mutating func expireLingering(on channel: ChannelKey, now: Duration) -> Bool {
-        guard let topics = channels[channel] else { return false }
-        var changed = false
+    /// - Returns: The topics that left the channel's desired set.
+    mutating func expireLingering(on channel: ChannelKey, now: Duration) -> [SubscriptionTopic] {
+        guard let topics = channels[channel] else { return [] }
+        var expired: [SubscriptionTopic] = []
         for (topic, entry) in topics {
             if let until = entry.lingerUntil, until <= now {
                 channels[channel]?[topic] = nil
-                changed = true
+                expired.append(topic)
             }
         }
         if channels[channel]?.isEmpty == true { channels[channel] = nil }
-        return changed
+        return expired
+    }
+
+    /// Whether `topic` is in `channel`'s desired set (live or lingering).
+    func isDesired(_ topic: SubscriptionTopic, on channel: ChannelKey) -> Bool {
+        channels[channel]?[topic] != nil
     }
 
     /// The channel's desired upstream set: topics with subscribers plus lingering ones.
