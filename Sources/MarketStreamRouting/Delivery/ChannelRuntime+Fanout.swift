@@ -1,3 +1,4 @@
+import HashTreeCollections
 import Logging
 import MarketStreamCore
 import Synchronization

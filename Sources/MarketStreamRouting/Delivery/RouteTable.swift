@@ -1,4 +1,5 @@
 import Atomics
+import HashTreeCollections
 import MarketStreamCore
 
 /// One channel's routes: which subscriber buffers and handler processors receive each topic's
@@ -34,14 +35,16 @@ final class RouteTable: Sendable {
         var activity: TopicActivityCounter?
     }
 
-    let routes: [SubscriptionTopic: Route]
+    /// Routes by topic. A persistent hash trie: an update copies only the path to the changed
+    /// entry, so a new table costs the changed topics, not the channel's whole set.
+    let routes: TreeDictionary<SubscriptionTopic, Route>
     /// For book events without a depth (Upbit echoes the code without `.n`): every depth
     /// subscribed for the market and level, found with one lookup.
-    let books: [BookKey: BookRoutes]
+    let books: TreeDictionary<BookKey, BookRoutes>
 
     static let empty = RouteTable(routes: [:], books: [:])
 
-    private init(routes: [SubscriptionTopic: Route], books: [BookKey: BookRoutes]) {
+    private init(routes: TreeDictionary<SubscriptionTopic, Route>, books: TreeDictionary<BookKey, BookRoutes>) {
         self.routes = routes
         self.books = books
     }
