@@ -38,7 +38,8 @@ extension ChannelRuntime {
         let level: ExactDecimal? = book.level.isZero ? nil : book.level
         guard let routes = table.books[RouteTable.BookKey(market: event.market, level: level)] else { return }
         routes.activity?.record(at: event.receivedAt.nanoseconds)
-        for depth in routes.depths where !(depth.route.buffers.isEmpty && depth.route.feeds.isEmpty) {
+        // A depth is listed only while it has subscribers or processors (`RouteTable.updating`).
+        for depth in routes.depths {
             let routed: MarketEvent
             if let count = depth.depth?.rawValue, count < book.units.count {
                 var cut = book
