@@ -230,6 +230,7 @@ let package = Package(
                 "MarketStreamCore",
                 "MarketStreamRouting",
                 "MarketStreamTesting",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

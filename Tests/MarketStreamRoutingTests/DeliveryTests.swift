@@ -1,3 +1,4 @@
+import DequeModule
 import MarketStreamCore
 import Testing
 
@@ -63,6 +64,49 @@ import Testing
         #expect(queue.take()?.price == 2)
         #expect(queue.take() == nil)
         #expect(queue.minimumGeneration == ConnectionGeneration(2))
+    }
+
+    @Test func aBatchTakesEventsInOrderUpToItsLimit() {
+        var queue = DeliveryQueue(policy: .dropOldest, capacity: 100)
+        for price in 1...5 { _ = queue.offer(.market(tickerEvent(btc, price: ExactDecimal(price)))) }
+        var batch = Deque<FeedEvent>()
+        queue.take(into: &batch, limit: 3)
+        #expect(batch.map(\.price) == [1, 2, 3])
+        queue.take(into: &batch, limit: 64)
+        #expect(batch.map(\.price) == [1, 2, 3, 4, 5])
+        #expect(queue.isEmpty)
+        // Everything fits an empty batch: the buffers trade places and the queue goes on working.
+        batch.removeAll()
+        for price in 6...7 { _ = queue.offer(.market(tickerEvent(btc, price: ExactDecimal(price)))) }
+        queue.take(into: &batch, limit: 64)
+        #expect(batch.map(\.price) == [6, 7])
+        #expect(queue.offer(.market(tickerEvent(btc, price: 8))) == .accepted)
+        #expect(queue.take()?.price == 8)
+    }
+
+    @Test func aStaleEventIsRefusedNotCountedAsADrop() {
+        var queue = DeliveryQueue(policy: .lossless, capacity: 1)
+        queue.advanceGeneration(to: ConnectionGeneration(3))
+        #expect(queue.offer(.market(tickerEvent(btc, generation: 2))) == .stale)
+        #expect(queue.offer(.market(tickerEvent(btc, generation: 3))) == .accepted)
+        #expect(queue.count == 1)
+    }
+
+    @Test func anEventTakenInABatchIsSkippedWhenItsGenerationGoesStale() async throws {
+        let buffer = SubscriberBuffer(
+            id: SubscriberID(1), channel: ChannelKey(exchange: "memory", channel: .public),
+            policy: .dropOldest, capacity: 10, dropCounter: nil, onTermination: { _ in })
+        buffer.deliver(.market(tickerEvent(btc, price: 1, generation: 1)))
+        buffer.deliver(.market(tickerEvent(btc, price: 2, generation: 2)))
+        var batch = Deque<FeedEvent>()
+        let filteredAt = try #require(try await buffer.fill(&batch, limit: 64))
+        #expect(batch.count == 2)
+        // The connection is replaced after the consumer took the batch.
+        buffer.advanceGeneration(to: ConnectionGeneration(2))
+        let verdicts = batch.map { buffer.handOut($0, filteredAt: filteredAt) }
+        #expect(verdicts == [.skip, .deliver])
+        buffer.cancel()
+        #expect(buffer.handOut(batch[1], filteredAt: filteredAt) == .end)
     }
 
     @Test func policiesDescribeThemselvesAndPickDefaults() {

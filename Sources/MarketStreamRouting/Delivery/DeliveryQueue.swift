@@ -3,6 +3,9 @@ import MarketStreamCore
 import OrderedCollections
 
 /// One subscriber's bounded buffer and its policy; performs no I/O and never blocks.
+///
+/// It never holds a market event of a generation older than ``minimumGeneration``: such events
+/// are refused on offer and purged when the generation advances, so taking needs no check.
 struct DeliveryQueue: Sendable {
     enum Offer: Equatable, Sendable {
         /// Buffered without loss.
@@ -11,6 +14,8 @@ struct DeliveryQueue: Sendable {
         case dropped(Int)
         /// A lossless buffer is full: the subscription must fail.
         case overflowed
+        /// A market event of a connection generation the subscriber has moved past: not buffered.
+        case stale
     }
 
     private enum CoalesceKey: Hashable, Sendable {
@@ -37,6 +42,7 @@ struct DeliveryQueue: Sendable {
     var isEmpty: Bool { count == 0 }
 
     mutating func offer(_ event: FeedEvent) -> Offer {
+        if isStale(event) { return .stale }
         switch policy.base {
         case .dropOldest:
             return appendDroppingOldest(event)
@@ -77,28 +83,47 @@ struct DeliveryQueue: Sendable {
         return .dropped(1)
     }
 
-    /// The next deliverable event, skipping market events of stale generations.
+    /// The next event.
     mutating func take() -> FeedEvent? {
-        while true {
-            let next: FeedEvent?
-            if policy.base == .coalesceByKey {
-                next = coalesced.isEmpty ? nil : coalesced.removeFirst().value
-            } else {
-                next = fifo.popFirst()
-            }
-            guard let event = next else { return nil }
-            if case .market(let market) = event, market.generation < minimumGeneration,
-                market.generation != .none
-            {
-                continue
-            }
-            return event
+        if policy.base == .coalesceByKey {
+            return coalesced.isEmpty ? nil : coalesced.removeFirst().value
+        }
+        return fifo.popFirst()
+    }
+
+    /// Moves up to `limit` events to the end of `batch`, in order: when everything fits into an
+    /// empty batch, the two buffers trade places, moving no event at all.
+    mutating func take(into batch: inout Deque<FeedEvent>, limit: Int) {
+        if policy.base != .coalesceByKey, batch.isEmpty, fifo.count <= limit {
+            swap(&batch, &fifo)
+            return
+        }
+        var count = 0
+        while count < limit, let event = take() {
+            batch.append(event)
+            count += 1
         }
     }
 
-    /// From now on, market events of generations before `generation` are discarded.
+    /// From now on, market events of generations before `generation` are discarded; those
+    /// buffered now are removed.
     mutating func advanceGeneration(to generation: ConnectionGeneration) {
-        minimumGeneration = max(minimumGeneration, generation)
+        guard generation > minimumGeneration else { return }
+        minimumGeneration = generation
+        if policy.base == .coalesceByKey {
+            coalesced.removeAll { Self.isStale($0.value, before: generation) }
+        } else {
+            fifo.removeAll { Self.isStale($0, before: generation) }
+        }
+    }
+
+    private func isStale(_ event: FeedEvent) -> Bool {
+        minimumGeneration != .none && Self.isStale(event, before: minimumGeneration)
+    }
+
+    private static func isStale(_ event: FeedEvent, before minimum: ConnectionGeneration) -> Bool {
+        guard case .market(let market) = event else { return false }
+        return market.generation != .none && market.generation < minimum
     }
 }
 

@@ -1,4 +1,5 @@
 import CoreMetrics
+import DequeModule
 import MarketStreamCore
 import Metrics
 import Synchronization
@@ -8,6 +9,7 @@ import Synchronization
 /// The router's read path calls ``deliver(_:)``, which takes a short lock and never waits; the
 /// subscriber's task calls ``next()``. Ending the buffer (finish, failure, the consumer's task
 /// being cancelled) calls `onTermination` once, which releases the upstream subscription.
+@usableFromInline
 final class SubscriberBuffer: Sendable {
     private enum Terminal: Sendable {
         case finished
@@ -63,6 +65,7 @@ final class SubscriberBuffer: Sendable {
             guard state.terminal == nil else { return nil }
             switch state.queue.offer(event) {
             case .accepted: break
+            case .stale: return nil
             case .dropped(let count):
                 dropped = count
                 self.dropped.add(count, ordering: .relaxed)
@@ -109,6 +112,7 @@ final class SubscriberBuffer: Sendable {
     }
 
     /// What to do with an event a consumer took in a batch.
+    @usableFromInline
     enum HandOut {
         /// Hand it out.
         case deliver
@@ -119,32 +123,39 @@ final class SubscriberBuffer: Sendable {
     }
 
     /// Whether an event taken in a batch may still be handed out.
-    @inline(__always)
-    func handOut(_ event: FeedEvent) -> HandOut {
+    /// - Parameters:
+    ///   - event: An event ``fill(_:limit:)`` took.
+    ///   - filteredAt: The minimum generation the batch was taken under; while it has not
+    ///     advanced, the event itself need not be looked at.
+    @usableFromInline
+    func handOut(_ event: FeedEvent, filteredAt: UInt64) -> HandOut {
         if discarded.load(ordering: .acquiring) { return .end }
+        let minimum = minimumGeneration.load(ordering: .acquiring)
+        if minimum == filteredAt { return .deliver }
         guard case .market(let market) = event, market.generation != .none else { return .deliver }
-        return market.generation.rawValue >= minimumGeneration.load(ordering: .acquiring) ? .deliver : .skip
+        return market.generation.rawValue >= minimum ? .deliver : .skip
     }
 
-    /// Moves up to `limit` deliverable events into `batch` with one lock, suspending until there
-    /// is at least one; `false` at the end; throws the failure that ended the subscription.
-    func fill(_ batch: inout [FeedEvent], limit: Int) async throws -> Bool {
-        let took = state.withLock { state in
-            var count = 0
-            while count < limit, let event = state.queue.take() {
-                batch.append(event)
-                count += 1
-            }
-            return count
+    /// Moves up to `limit` deliverable events into `batch` with one lock (trading buffers when
+    /// all of them fit), suspending until there is at least one.
+    /// - Returns: The minimum generation the events were taken under (for
+    ///   ``handOut(_:filteredAt:)``), or `nil` at the end.
+    /// - Throws: The failure that ended the subscription.
+    nonisolated(nonsending) func fill(_ batch: inout Deque<FeedEvent>, limit: Int) async throws -> UInt64? {
+        let generation = state.withLock { state -> UInt64? in
+            guard !state.queue.isEmpty else { return nil }
+            state.queue.take(into: &batch, limit: limit)
+            return state.queue.minimumGeneration.rawValue
         }
-        if took > 0 { return true }
-        guard let event = try await next() else { return false }
+        if let generation { return generation }
+        guard let event = try await next() else { return nil }
         batch.append(event)
-        return true
+        // `next()` took it under the generation current then, never newer than the latest.
+        return 0
     }
 
     /// The next event, `nil` at the end; throws the failure that ended the subscription.
-    func next() async throws -> FeedEvent? {
+    nonisolated(nonsending) func next() async throws -> FeedEvent? {
         enum Immediate {
             case event(FeedEvent)
             case end
