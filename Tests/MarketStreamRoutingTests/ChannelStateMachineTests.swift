@@ -49,6 +49,30 @@ import Testing
         #expect(machine.state == .connecting(attempt: 6))
     }
 
+    @Test func aConnectionThatDeliveredDataResetsTheFailureCountSooner() {
+        var machine = machine(fallback: false)
+        _ = machine.demand(isNeeded: true)
+        for _ in 1...3 {
+            _ = machine.ended(.failed(rejectedCredentials: false), at: .zero, jitterSample: 0)
+            _ = machine.demand(isNeeded: true)
+        }
+        #expect(machine.failures == 3)
+        machine.connected(at: .seconds(100))
+        // Data, but dropped after 4 s: a flapping feed keeps backing off.
+        let early = machine.ended(.failed(rejectedCredentials: false), at: .seconds(104), jitterSample: 0, deliveredData: true)
+        #expect(early == .backOff(attempt: 4, delay: .seconds(8), startFallback: false))
+        _ = machine.demand(isNeeded: true)
+        machine.connected(at: .seconds(200))
+        // Up for 10 s without data: not yet stable (30 s).
+        let dataless = machine.ended(.failed(rejectedCredentials: false), at: .seconds(210), jitterSample: 0)
+        #expect(dataless == .backOff(attempt: 5, delay: .seconds(8), startFallback: false))
+        _ = machine.demand(isNeeded: true)
+        machine.connected(at: .seconds(300))
+        // Up for 10 s with data (dropped every 10 s, say): the next retry is the first of a new run.
+        let worked = machine.ended(.failed(rejectedCredentials: false), at: .seconds(310), jitterSample: 0, deliveredData: true)
+        #expect(worked == .backOff(attempt: 1, delay: .seconds(1), startFallback: false))
+    }
+
     @Test func aConnectionThatStayedUpResetsTheFailureCount() {
         var machine = machine(fallback: false)
         _ = machine.demand(isNeeded: true)

@@ -41,12 +41,14 @@ import Testing
             let stale = try #require(channel.staleTopics.first)
             #expect(stale.silentFor == .seconds(50) && stale.usualInterval == .seconds(1) && stale.events >= 10)
             #expect(channel.state == .streaming && channel.reconnects == 0, "a quiet key is no reason to reconnect")
+            #expect(h.router.health().status == .degraded, "data is missing for a subscribed key")
             #expect(h.router.health().description.contains("stale: memory/ticker/KRW-BTC silent for 50.0 seconds"))
 
             // Once nobody subscribes to BTC it is no longer reported.
             btcTicks.cancel()
             await h.waitForUpstream([eth])
             #expect(h.router.health().channels.allSatisfy { $0.staleTopics.isEmpty })
+            #expect(h.router.health().status == .healthy)
         }
     }
 }

@@ -167,6 +167,52 @@ import Testing
         }
     }
 
+    @Test func aConnectionThatAnswersPingsButStopsDeliveringDataIsReplaced() async throws {
+        // The wall clock follows the test clock, so freshness sees the same time as the watchdog.
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy),
+            wallClockFollowsTestClock: true)
+        try await harness.run { h in
+            await h.exchange.waitForConnection(1)
+            var ticks = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+            await h.waitForUpstream([btc])
+            // A tick a second for ten seconds, then the feed freezes; pings are still answered.
+            for second in 1...10 {
+                await h.clock.advance(by: .seconds(1))
+                h.exchange.emitTicker(btc, price: ExactDecimal(second))
+                _ = try await ticks.next { $0.price == ExactDecimal(second) }
+            }
+            let waitedForStale = await h.advance(by: .seconds(5), upTo: .seconds(60)) {
+                h.router.health().status == .degraded
+            }
+            #expect(waitedForStale > .seconds(20) && waitedForStale <= .seconds(40), "stale after 30 s: \(waitedForStale)")
+            #expect(h.exchange.snapshot.connections[.public] == 1)
+            let waited = await h.advance(by: .seconds(5), upTo: .seconds(300)) {
+                h.exchange.snapshot.connections[.public] == 2
+            }
+            // Replaced within 1¼ tolerances (60 s, checked every 15 s) of the last data frame.
+            #expect(waitedForStale + waited <= .seconds(90), "replaced after \(waitedForStale + waited)")
+            #expect(h.exchange.snapshot.pings >= 2, "the frozen feed answered pings all along")
+            let lastError = h.router.health().channels.first { $0.channel == publicChannel }?.lastError ?? ""
+            #expect(lastError.contains("pings answered but no data"), "\(lastError)")
+        }
+    }
+
+    @Test func aQuietSubscriptionThatNeverFlowedIsNotReconnectedFor() async throws {
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        try await harness.run { h in
+            await h.exchange.waitForConnection(1)
+            let quiet = try h.router.subscribe(to: .trade, markets: [xrp])
+            await h.waitForUpstream([xrp])
+            let waited = await h.advance(by: .seconds(5), upTo: .seconds(600)) { h.exchange.snapshot.pings >= 10 }
+            #expect(waited >= .seconds(250))
+            #expect(h.exchange.snapshot.connections[.public] == 1, "an illiquid market is not a stall")
+            #expect(h.router.health().status == .healthy)
+            withExtendedLifetime(quiet) {}
+        }
+    }
+
     @Test func pingsKeepAQuietConnectionAlive() async throws {
         let harness = RouterHarness(
             configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))

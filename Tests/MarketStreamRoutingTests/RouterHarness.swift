@@ -18,10 +18,14 @@ struct RouterHarness: Sendable {
         handlers: HandlerRegistry = .empty,
         style: InMemoryExchange.Style = .overwrite, hasCredentials: Bool = false,
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
-        wallClock: (@Sendable () -> UnixTime)? = nil
+        wallClock: (@Sendable () -> UnixTime)? = nil, wallClockFollowsTestClock: Bool = false
     ) {
         let clock = TestClock<Duration>()
         let start = clock.now
+        let testWallClock: @Sendable () -> UnixTime = {
+            let (seconds, attoseconds) = start.duration(to: clock.now).components
+            return UnixTime(nanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        }
         self.clock = clock
         exchange = InMemoryExchange(
             style: style, hasCredentials: hasCredentials, messageLimits: messageLimits,
@@ -29,7 +33,8 @@ struct RouterHarness: Sendable {
         metrics = TestMetrics()
         router = MarketDataRouter(
             managers: [exchange], handlers: handlers, configuration: configuration, clock: AnyClock(clock),
-            wallClock: wallClock ?? MarketDataRouter.systemWallClock, random: ZeroRandom(),
+            wallClock: wallClock ?? (wallClockFollowsTestClock ? testWallClock : MarketDataRouter.systemWallClock),
+            random: ZeroRandom(),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metricsFactory: metrics)
     }
 

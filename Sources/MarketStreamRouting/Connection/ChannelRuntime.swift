@@ -20,6 +20,8 @@ final class ChannelRuntime: Sendable {
     let currentGeneration = Atomic<UInt64>(0)
     /// Set by every inbound frame or pong; the silence watchdog clears it.
     let sawActivity = Atomic<Bool>(false)
+    /// Set by every inbound frame that carried market or account data; the watchdog clears it.
+    let sawData = Atomic<Bool>(false)
     let messagesReceived = Atomic<Int>(0)
     let malformedFrames = Atomic<Int>(0)
     let upstreamMessages = Atomic<Int>(0)

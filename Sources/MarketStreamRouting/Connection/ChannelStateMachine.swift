@@ -93,8 +93,12 @@ struct ChannelStateMachine: Sendable {
     }
 
     /// The connection ended; `now` is router time.
-    /// - Parameter jitterSample: A random value in `0..<1` for the backoff's jitter.
-    mutating func ended(_ ending: Ending, at now: Duration, jitterSample: Double) -> Action {
+    /// - Parameters:
+    ///   - jitterSample: A random value in `0..<1` for the backoff's jitter.
+    ///   - deliveredData: Whether the connection delivered market or account data.
+    mutating func ended(_ ending: Ending, at now: Duration, jitterSample: Double, deliveredData: Bool = false)
+        -> Action
+    {
         guard phase != .stopped else { return .stop }
         var establishedFor: Duration?
         if case .streaming(let since) = phase { establishedFor = now - since }
@@ -106,7 +110,11 @@ struct ChannelStateMachine: Sendable {
         case .stalled, .failed:
             break
         }
-        if let establishedFor, establishedFor >= reconnect.stablePeriod { failures = 0 }
+        if let establishedFor,
+            establishedFor >= (deliveredData ? reconnect.dataStablePeriod : reconnect.stablePeriod)
+        {
+            failures = 0
+        }
         failures += 1
         var rejected = false
         if case .failed(let rejectedCredentials) = ending { rejected = rejectedCredentials }

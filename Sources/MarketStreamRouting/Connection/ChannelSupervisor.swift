@@ -12,6 +12,8 @@ enum SessionEnd: Error, Sendable {
     case resetForEmptySet
     /// The connection went silent past the channel's tolerance.
     case stalled
+    /// Pings were answered but no data arrived for the tolerance while subscribed keys went stale.
+    case dataStopped(staleTopics: Int)
 }
 
 extension MarketDataRouter {
@@ -87,7 +89,7 @@ extension MarketDataRouter {
                     switch end {
                     case .notNeeded?: .notNeeded
                     case .resetForEmptySet?: .resetForEmptySet
-                    case .stalled?: .stalled
+                    case .stalled?, .dataStopped?: .stalled
                     case nil:
                         .failed(
                             rejectedCredentials: (session.exchangeError ?? failure as? MarketStreamError)?.code
@@ -95,7 +97,10 @@ extension MarketDataRouter {
                     }
                 let now = now()
                 let sample = jitterSample()
-                action = runtime.machine.withLock { $0.ended(ending, at: now, jitterSample: sample) }
+                let deliveredData = session.deliveredData
+                action = runtime.machine.withLock {
+                    $0.ended(ending, at: now, jitterSample: sample, deliveredData: deliveredData)
+                }
 
             case .backOff(let attempt, let delay, let startsFallback):
                 if startsFallback { startFallback(runtime, reason: reason.description, logger: logger) }
@@ -116,9 +121,17 @@ extension MarketDataRouter {
     private func describe(end: SessionEnd?, error: (any Error)?, tolerance: Duration, exchange: ExchangeID)
         -> MarketStreamError
     {
-        if case .stalled? = end {
+        switch end {
+        case .stalled?:
             return MarketStreamError(
                 .connectionStalled, "stalled: no frame or pong for more than \(tolerance)", exchange: exchange)
+        case .dataStopped(let stale)?:
+            return MarketStreamError(
+                .connectionStalled,
+                "stalled: pings answered but no data for more than \(tolerance), \(stale) subscribed key(s) stale",
+                exchange: exchange)
+        case .notNeeded?, .resetForEmptySet?, nil:
+            break
         }
         if let error = error as? MarketStreamError { return error }
         if let error { return MarketStreamError(.connectionClosed, String(describing: error), exchange: exchange) }

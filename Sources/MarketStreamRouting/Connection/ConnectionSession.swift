@@ -20,6 +20,8 @@ final class ConnectionSession: ConnectionHandler {
     let generation: ConnectionGeneration
     let logger: Logger
     private let decoded = Mutex(DecodedFrame())
+    /// Whether this connection delivered any market or account data.
+    private let carriedData = Atomic<Bool>(false)
     private let lifecycle = Mutex(Lifecycle())
 
     init(router: MarketDataRouter, runtime: ChannelRuntime, generation: ConnectionGeneration, logger: Logger) {
@@ -36,6 +38,9 @@ final class ConnectionSession: ConnectionHandler {
 
     /// The last error frame the exchange sent on this connection.
     var exchangeError: MarketStreamError? { lifecycle.withLock { $0.exchangeError } }
+
+    /// Whether this connection delivered any market or account data.
+    var deliveredData: Bool { carriedData.load(ordering: .relaxed) }
 
     /// When the connection was established, on the router's clock.
     var establishedAt: Duration? { lifecycle.withLock { $0.establishedAt } }
@@ -183,14 +188,36 @@ final class ConnectionSession: ConnectionHandler {
         }
     }
 
-    /// Ends the connection when a whole tolerance window passes without a frame or pong.
+    /// Ends the connection when a whole tolerance window passes without a frame or pong, or without
+    /// any data frame while subscribed keys that used to flow have gone stale: pongs prove the
+    /// socket is alive, not that its subscriptions are (a frozen feed can answer pings). A key
+    /// that was always quiet is never stale, so quiet markets are not reconnected for. Checked
+    /// every quarter of the tolerance, so a stall is acted on within 1¼ tolerances.
     private func watchForSilence() async throws {
+        let tolerance = runtime.descriptor.silenceTolerance
+        let checks = 4
+        var silentChecks = 0
+        var datalessChecks = 0
         while true {
-            try await router.clock.sleep(for: runtime.descriptor.silenceTolerance)
+            try await router.clock.sleep(for: tolerance / checks)
             guard isCurrent else { return }
-            if !runtime.sawActivity.exchange(false, ordering: .relaxed) {
+            silentChecks = runtime.sawActivity.exchange(false, ordering: .relaxed) ? 0 : silentChecks + 1
+            datalessChecks = runtime.sawData.exchange(false, ordering: .relaxed) ? 0 : datalessChecks + 1
+            if silentChecks >= checks {
                 logger.info("connection silent; replacing it")
                 throw SessionEnd.stalled
+            }
+            if datalessChecks >= checks {
+                let now = router.wallClock().nanoseconds
+                let stale = router.state.withLock {
+                    $0.staleTopics(on: runtime.key, now: now, policy: router.configuration.freshness)
+                }
+                if !stale.isEmpty {
+                    logger.info(
+                        "no data while pings are answered; replacing the connection",
+                        metadata: ["stale": "\(stale.count)"])
+                    throw SessionEnd.dataStopped(staleTopics: stale.count)
+                }
             }
         }
     }
@@ -229,6 +256,10 @@ final class ConnectionSession: ConnectionHandler {
                 return
             }
             let routes = runtime.routes.table
+            if !output.events.isEmpty {
+                runtime.sawData.store(true, ordering: .relaxed)
+                if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
+            }
             for event in output.events { runtime.route(event, with: routes, logger: logger) }
             for control in output.controls { handle(control) }
         }

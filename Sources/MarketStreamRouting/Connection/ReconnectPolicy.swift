@@ -4,7 +4,8 @@ import MarketStreamCore
 ///
 /// Pure: `delay(beforeAttempt:jitterSample:)` maps an attempt number to a delay. The first retry
 /// waits at most ``initialDelay``; delays grow by ``multiplier`` up to ``maximumDelay``; the failure
-/// count resets once a connection has stayed up for ``stablePeriod``.
+/// count resets once a connection has stayed up for ``stablePeriod``, or has delivered data and
+/// stayed up for ``dataStablePeriod`` (a feed that works between periodic drops reconnects fast).
 public struct ReconnectPolicy: Sendable, Hashable {
     /// The delay before the first retry.
     public var initialDelay: Duration
@@ -16,6 +17,8 @@ public struct ReconnectPolicy: Sendable, Hashable {
     public var jitter: Double
     /// How long a connection must stay up for the failure count to reset.
     public var stablePeriod: Duration
+    /// How long a connection that delivered data must stay up for the failure count to reset.
+    public var dataStablePeriod: Duration
 
     /// Creates a policy.
     /// - Parameters:
@@ -24,15 +27,18 @@ public struct ReconnectPolicy: Sendable, Hashable {
     ///   - maximumDelay: The cap (default 30 s).
     ///   - jitter: Fraction randomised away (default 0.2).
     ///   - stablePeriod: Uptime after which failures are forgotten (default 30 s).
+    ///   - dataStablePeriod: Uptime after which failures are forgotten when the connection
+    ///     delivered data (default 5 s).
     public init(
         initialDelay: Duration = .milliseconds(250), multiplier: Double = 2, maximumDelay: Duration = .seconds(30),
-        jitter: Double = 0.2, stablePeriod: Duration = .seconds(30)
+        jitter: Double = 0.2, stablePeriod: Duration = .seconds(30), dataStablePeriod: Duration = .seconds(5)
     ) {
         self.initialDelay = initialDelay
         self.multiplier = max(1, multiplier)
         self.maximumDelay = max(initialDelay, maximumDelay)
         self.jitter = min(max(jitter, 0), 1)
         self.stablePeriod = stablePeriod
+        self.dataStablePeriod = min(dataStablePeriod, stablePeriod)
     }
 
     /// The delay before reconnect attempt `attempt` (1 for the first retry).

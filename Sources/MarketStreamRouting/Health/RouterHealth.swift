@@ -87,7 +87,8 @@ public struct ChannelHealth: Sendable, Hashable {
     /// The last REST poll's failure, while polling.
     public var lastPollError: String?
     /// Subscribed keys silent far beyond their usual interval (see ``FreshnessPolicy``), most
-    /// silent first. Quiet markets are normal; this is information, not a fault.
+    /// silent first; while there are any, a streaming channel is `degraded`. A market that is
+    /// always quiet never becomes stale.
     public var staleTopics: [TopicFreshness]
     /// Whether the channel is needed (has subscribers, pending snapshots, or stays warm).
     public var isNeeded: Bool
@@ -98,7 +99,10 @@ public struct ChannelHealth: Sendable, Hashable {
         // Polling keeps data flowing (late, and only for the polled kinds).
         if mode == .restPolling { return lastPollError == nil ? .degraded : .critical }
         switch state {
-        case .streaming, .idle, .stopped:
+        case .streaming:
+            // Keys silent far beyond their usual interval: data is missing, if not (yet) all of it.
+            return staleTopics.isEmpty ? .healthy : .degraded
+        case .idle, .stopped:
             return .healthy
         case .connecting(let attempt), .backingOff(let attempt, _):
             return attempt >= 5 ? .critical : .degraded

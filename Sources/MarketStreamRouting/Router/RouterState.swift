@@ -112,14 +112,21 @@ struct RouterState: Sendable {
     /// Stale keys per channel: subscribed keys silent far beyond their usual interval.
     func staleTopics(now: Int64, policy: FreshnessPolicy) -> [ChannelKey: [TopicFreshness]] {
         var stale: [ChannelKey: [TopicFreshness]] = [:]
-        for (channel, counters) in activityCounters {
-            let subscribed = Set(table.desired(for: channel).map(FreshnessKey.init))
-            let found = counters.filter { subscribed.contains($0.key) }.values.compactMap {
-                $0.staleness(now: now, policy: policy)
-            }
-            if !found.isEmpty { stale[channel] = found.sorted { $0.silentFor > $1.silentFor } }
+        for channel in activityCounters.keys {
+            let found = staleTopics(on: channel, now: now, policy: policy)
+            if !found.isEmpty { stale[channel] = found }
         }
         return stale
+    }
+
+    /// The subscribed keys of one channel that are silent far beyond their usual interval, most
+    /// silent first.
+    func staleTopics(on channel: ChannelKey, now: Int64, policy: FreshnessPolicy) -> [TopicFreshness] {
+        guard let counters = activityCounters[channel] else { return [] }
+        let subscribed = Set(table.desired(for: channel).map(FreshnessKey.init))
+        return counters.filter { subscribed.contains($0.key) }.values
+            .compactMap { $0.staleness(now: now, policy: policy) }
+            .sorted { $0.silentFor > $1.silentFor }
     }
 
     mutating func makeSubscriberID() -> SubscriberID {
