@@ -75,7 +75,7 @@ struct MomentumTrader: AsyncParsableCommand {
                 defer { group.cancelAll() }
                 let upbit = try UpbitExchange(
                     exchange: "mock",
-                    configuration: .init(baseURL: await server.endpoint().webSocketBase, credentials: keys),
+                    configuration: .init(baseURL: try await server.endpoint().webSocketBase, credentials: keys),
                     logger: logger)
                 try await trade(upbit, markets: markets, logger: logger, server: server)
             }

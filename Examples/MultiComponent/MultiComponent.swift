@@ -34,7 +34,7 @@ struct MultiComponent: AsyncParsableCommand {
             if exchange == .mock {
                 let server = MockExchangeServer(logger: logger)
                 group.addTask { try await server.run() }
-                base = await server.endpoint().webSocketBase
+                base = try await server.endpoint().webSocketBase
             } else {
                 base = endpoint
             }

@@ -54,7 +54,7 @@ struct SpreadMonitor: AsyncParsableCommand {
             } else {
                 let server = MockExchangeServer(logger: logger)
                 group.addTask { try await server.run() }
-                base = await server.endpoint().webSocketBase
+                base = try await server.endpoint().webSocketBase
             }
             let upbit = try UpbitExchange(
                 exchange: endpoint == nil ? "mock" : "upbit", configuration: .init(baseURL: base), logger: logger)

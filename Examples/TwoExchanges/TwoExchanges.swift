@@ -31,7 +31,7 @@ struct TwoExchanges: AsyncParsableCommand {
         let server = MockExchangeServer(logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
-            let base = await server.endpoint().webSocketBase
+            let base = try await server.endpoint().webSocketBase
             let overwrite = try UpbitExchange(
                 exchange: "upbit-style", configuration: .init(baseURL: base), logger: logger)
             let incremental = MockIncrementalExchange(exchange: "incremental-style", endpoint: base, logger: logger)

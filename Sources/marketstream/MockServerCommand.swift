@@ -105,28 +105,15 @@ struct MockServerCommand: AsyncParsableCommand {
             logger: logger,
             metricsFactory: metricsPort == nil ? MetricsSystem.factory : MetricsEndpoint.makeFactory(registry: registry)
         )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: server), .init(service: EndpointAnnouncer(server: server)),
-        ]
-        if let metricsPort {
-            services.append(.init(service: MetricsEndpoint(registry: registry, port: metricsPort, logger: logger)))
+        let metrics = metricsPort.map { MetricsEndpoint(registry: registry, port: $0, logger: logger) }
+        let services: [any Service] = [server] + (metrics.map { [$0] } ?? [])
+        try await ProgramRun.run(services: services, logger: logger) {
+            // Announced once everything listens, so the first line is an address that works.
+            let endpoint = try await server.endpoint()
+            try await metrics?.listening.wait()
+            // Written unbuffered: scripts read the first line while the server keeps running.
+            TerminalOutput.standardOutput("listening on \(endpoint.webSocketBase)\nrest \(endpoint.restBase)\n".utf8)
+            try await Task.sleep(for: .seconds(365 * 86_400 * 100))
         }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-    }
-}
-
-/// Prints the listening line once the server is up, then waits for shutdown.
-struct EndpointAnnouncer: Service {
-    let server: MockExchangeServer
-
-    func run() async throws {
-        let endpoint = await server.endpoint()
-        // Written unbuffered: scripts read the first line while the server keeps running.
-        TerminalOutput.standardOutput("listening on \(endpoint.webSocketBase)\nrest \(endpoint.restBase)\n".utf8)
-        try? await gracefulShutdown()
     }
 }

@@ -128,7 +128,7 @@ struct WatchCommand: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.run() }
                 defer { group.cancelAll() }
-                let endpoint = await server.endpoint()
+                let endpoint = try await server.endpoint()
                 let upbit = try UpbitExchange(
                     exchange: "mock",
                     configuration: .init(baseURL: endpoint.webSocketBase, credentials: credentials), logger: logger)

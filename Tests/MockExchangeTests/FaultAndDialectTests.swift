@@ -164,3 +164,22 @@ import Testing
         }
     }
 }
+
+/// A second server on a taken port fails with a typed error: its endpoint waiters and `run()` see
+/// it, nothing hangs.
+@Suite(.timeLimit(.minutes(1))) struct ListenFailureTests {
+    @Test func aTakenPortIsATypedErrorForTheEndpointAndRun() async throws {
+        try await withMockExchange { _, endpoint in
+            let second = MockExchangeServer(
+                configuration: MockExchangeConfiguration(port: endpoint.port), logger: quietLogger)
+            let running = Task { try await second.run() }
+            await #expect(throws: ListenFailure(host: "127.0.0.1", port: endpoint.port, reason: "address already in use")) {
+                try await second.endpoint()
+            }
+            await #expect(throws: ListenFailure.self) { try await running.value }
+            #expect(
+                ListenFailure(host: "127.0.0.1", port: endpoint.port, reason: "address already in use").description
+                    == "cannot listen on 127.0.0.1:\(endpoint.port): address already in use")
+        }
+    }
+}

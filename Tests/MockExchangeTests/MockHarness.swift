@@ -23,7 +23,7 @@ func withMockExchange<Value: Sendable>(
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
         defer { group.cancelAll() }
-        let endpoint = await server.endpoint()
+        let endpoint = try await server.endpoint()
         return try await body(server, endpoint)
     }
 }

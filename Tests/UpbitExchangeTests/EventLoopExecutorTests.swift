@@ -59,7 +59,7 @@ import UpbitExchange
             let executor = EventLoopTaskExecutor()
             let observations = Observations()
             let upbit = try UpbitExchange(
-                configuration: .init(baseURL: await server.endpoint().webSocketBase), logger: quietLogger,
+                configuration: .init(baseURL: try await server.endpoint().webSocketBase), logger: quietLogger,
                 executor: executor)
             let router = MarketDataRouter(
                 managers: [upbit],

@@ -19,7 +19,7 @@ func withMockREST(
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
         defer { group.cancelAll() }
-        try await body(server, await server.endpoint().restBase)
+        try await body(server, try await server.endpoint().restBase)
     }
 }
 

@@ -31,7 +31,7 @@ private struct NoopHandler: ConnectionHandler {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             defer { group.cancelAll() }
-            let endpoint = await server.endpoint()
+            let endpoint = try await server.endpoint()
             #expect(endpoint.webSocketBase.hasPrefix("wss://127.0.0.1:"))
             try await body(endpoint, certificates)
         }

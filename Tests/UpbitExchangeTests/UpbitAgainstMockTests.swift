@@ -24,7 +24,7 @@ func withUpbitAgainstMock(
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
         defer { group.cancelAll() }
-        let endpoint = await server.endpoint()
+        let endpoint = try await server.endpoint()
         let upbit = try UpbitExchange(
             configuration: .init(
                 baseURL: endpoint.webSocketBase, credentials: credentials, tokenAlgorithm: algorithm, format: format,

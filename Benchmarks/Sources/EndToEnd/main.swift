@@ -174,7 +174,7 @@ case "throughput":
         logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
-        let base = await server.endpoint().webSocketBase
+        let base = try await server.endpoint().webSocketBase
         let upbit = try UpbitExchange(configuration: .init(baseURL: base), logger: logger)
         let router = MarketDataRouter(managers: [upbit], logger: logger)
         group.addTask { try await router.run() }

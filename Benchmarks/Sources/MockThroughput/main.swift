@@ -48,7 +48,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         base = externalEndpoint
     } else {
         group.addTask { try await server.run() }
-        base = await server.endpoint().webSocketBase
+        base = try await server.endpoint().webSocketBase
     }
     let codes = server.markets.map { "\"\($0.rawValue)\"" }.joined(separator: ",")
     let request =

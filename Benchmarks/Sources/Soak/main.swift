@@ -68,7 +68,7 @@ try await withThrowingDiscardingTaskGroup { group in
         base = externalBase
     } else {
         group.addTask { try await server.run() }
-        base = await server.endpoint().webSocketBase
+        base = try await server.endpoint().webSocketBase
     }
     let upbit = try UpbitExchange(configuration: .init(baseURL: base), logger: logger)
     let router = MarketDataRouter(managers: [upbit], logger: logger)

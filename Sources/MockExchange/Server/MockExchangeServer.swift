@@ -40,15 +40,18 @@ public struct MockExchangeEndpoint: Sendable, Hashable {
 /// ```swift
 /// let server = MockExchangeServer(configuration: .init(seed: 7), logger: logger)
 /// group.addTask { try await server.run() }
-/// let endpoint = await server.endpoint()   // ws://127.0.0.1:PORT
+/// let endpoint = try await server.endpoint()   // ws://127.0.0.1:PORT
 /// ```
 public final class MockExchangeServer: Service, Sendable {
     let core: MockExchangeCore
     let logger: Logger
-    private let listening = Mutex<
-        (endpoint: MockExchangeEndpoint?, waiters: [CheckedContinuation<MockExchangeEndpoint, Never>])
-    >(
-        (nil, []))
+    private struct Listening: Sendable {
+        var endpoint: MockExchangeEndpoint?
+        var failure: ListenFailure?
+        var waiters: [CheckedContinuation<MockExchangeEndpoint, any Error>] = []
+    }
+
+    private let listening = Mutex(Listening())
 
     /// Creates a server; nothing starts until ``run()``.
     /// - Parameters:
@@ -65,14 +68,16 @@ public final class MockExchangeServer: Service, Sendable {
     }
 
     /// The address the server listens on; waits until it does.
-    public func endpoint() async -> MockExchangeEndpoint {
-        await withCheckedContinuation { continuation in
-            let ready = listening.withLock { state -> MockExchangeEndpoint? in
-                if let endpoint = state.endpoint { return endpoint }
+    /// - Throws: ``ListenFailure`` when the server could not listen (the port is taken, say).
+    public func endpoint() async throws -> MockExchangeEndpoint {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = listening.withLock { state -> Result<MockExchangeEndpoint, ListenFailure>? in
+                if let endpoint = state.endpoint { return .success(endpoint) }
+                if let failure = state.failure { return .failure(failure) }
                 state.waiters.append(continuation)
                 return nil
             }
-            if let ready { continuation.resume(returning: ready) }
+            if let ready { continuation.resume(with: ready) }
         }
     }
 
@@ -102,13 +107,53 @@ public final class MockExchangeServer: Service, Sendable {
                         host: configuration.host, port: channel.localAddress?.port ?? configuration.port,
                         isSecure: configuration.tls != nil))
             },
-            logger: logger
+            logger: Self.quieted(logger)
         )
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await application.runService() }
-            group.addTask { try await cancelWhenGracefulShutdown { try await core.runMarket() } }
-            group.addTask { try await cancelWhenGracefulShutdown { try await core.runScheduledFaults() } }
+            group.addTask {
+                do {
+                    // `run()`, not `runService()`: signals belong to the program's service group.
+                    try await application.run()
+                } catch {
+                    let failure = ListenFailure(host: configuration.host, port: configuration.port, error: error)
+                    guard self.didFailToListen(failure) else { throw error }
+                    throw failure
+                }
+            }
+            // A graceful shutdown ends the market and the fault schedule: that is no error.
+            group.addTask { try await Self.untilShutdown { try await core.runMarket() } }
+            group.addTask { try await Self.untilShutdown { try await core.runScheduledFaults() } }
         }
+    }
+
+    /// Hummingbird logs a cancelled accept loop as an error: that is a normal stop here, so its
+    /// server logs only critical messages (the mock's own logging is unaffected).
+    package static func quieted(_ logger: Logger) -> Logger {
+        var logger = logger
+        if logger.logLevel > .debug { logger.logLevel = .critical }
+        return logger
+    }
+
+    private static func untilShutdown(_ work: @escaping @Sendable () async throws -> Void) async throws {
+        do {
+            try await cancelWhenGracefulShutdown(work)
+        } catch is CancellationError {
+            // Ended by the shutdown or by cancellation.
+        }
+    }
+
+    /// Fails the endpoint's waiters when the server never listened.
+    /// - Returns: Whether the failure happened before listening.
+    private func didFailToListen(_ failure: ListenFailure) -> Bool {
+        let waiters = listening.withLock { state -> [CheckedContinuation<MockExchangeEndpoint, any Error>]? in
+            guard state.endpoint == nil else { return nil }
+            state.failure = failure
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        guard let waiters else { return false }
+        for waiter in waiters { waiter.resume(throwing: failure) }
+        return true
     }
 
     private func didStartListening(_ endpoint: MockExchangeEndpoint) {

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A port that is taken, or one that is free, and what the servers say about it: one line and a
+/// non-zero exit for a taken port, 130 and nothing on stderr for Ctrl-C.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct ListenTests {
+    /// A listening TCP socket on 127.0.0.1 that holds its port until closed.
+    final class TakenPort {
+        let descriptor: Int32
+        let port: Int
+
+        init() throws {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                    bind(descriptor, socketAddress, length) == 0 && listen(descriptor, 1) == 0
+                        && getsockname(descriptor, socketAddress, &length) == 0
+                }
+            }
+            try #require(bound, "could not take a port")
+            self.descriptor = descriptor
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        deinit { if isOpen { close(descriptor) } }
+
+        private(set) var isOpen = true
+
+        func release() {
+            close(descriptor)
+            isOpen = false
+        }
+    }
+
+    @Test func mockServerOnATakenPortSaysSoInOneLineAndExits1() throws {
+        let taken = try TakenPort()
+        let result = try marketstream(["mock-server", "--port", "\(taken.port)"], timeout: .seconds(20))
+        #expect(result.status == 1)
+        #expect(result.out.isEmpty, "no listening line: \(result.out)")
+        #expect(result.err == "Error: cannot listen on 127.0.0.1:\(taken.port): address already in use\n")
+    }
+
+    @Test func aTakenMetricsPortEndsMockServerBeforeItAnnouncesAnything() throws {
+        let taken = try TakenPort()
+        let result = try marketstream(
+            ["mock-server", "--port", "0", "--metrics-port", "\(taken.port)"], timeout: .seconds(20))
+        #expect(result.status == 1)
+        #expect(result.out.isEmpty, "no listening line: \(result.out)")
+        #expect(result.err == "Error: cannot listen on 127.0.0.1:\(taken.port): address already in use\n")
+    }
+
+    @Test func aTakenMetricsPortEndsWatchWithOneLine() throws {
+        let taken = try TakenPort()
+        let result = try marketstream(
+            ["watch", "--types", "ticker", "--codes", "KRW-BTC", "--metrics-port", "\(taken.port)"],
+            timeout: .seconds(20))
+        #expect(result.status == 1)
+        #expect(result.err == "Error: cannot listen on 127.0.0.1:\(taken.port): address already in use\n")
+    }
+
+    @Test(arguments: [Int32(2), 15])
+    func mockServerStopsQuietlyOnASignal(signal: Int32) throws {
+        let status = 128 + signal  // 130 for SIGINT, 143 for SIGTERM
+        let metrics = try TakenPort()
+        let port = metrics.port
+        metrics.release()  // free again, for the server's metrics endpoint
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("marketstream")
+        process.arguments = ["mock-server", "--port", "0", "--metrics-port", "\(port)"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        var received = Data()
+        while received.filter({ $0 == UInt8(ascii: "\n") }).count < 2 {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            received.append(chunk)
+        }
+        #expect(String(decoding: received, as: UTF8.self).hasPrefix("listening on ws://127.0.0.1:"))
+        kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == status)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(errors.isEmpty, "a normal stop logs nothing: \(errors)")
+    }
+}
