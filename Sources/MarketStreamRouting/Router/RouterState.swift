@@ -86,12 +86,11 @@ struct RouterState: Sendable {
     mutating func routeTable(for channel: ChannelKey) -> RouteTable {
         let current = routeTables[channel] ?? .empty
         guard let changed = changedRoutes.removeValue(forKey: channel), !changed.isEmpty else { return current }
-        var counters = activityCounters[channel] ?? [:]
         let subscriptions = self.table
+        // Updated in place: a copy of the channel's counters would cost its whole set per change.
         let updated = current.updating(
             changed, buffers: routes[channel] ?? [:], feeds: feeds[channel] ?? [:],
-            isDesired: { subscriptions.isDesired($0, on: channel) }, counters: &counters)
-        activityCounters[channel] = counters
+            isDesired: { subscriptions.isDesired($0, on: channel) }, counters: &activityCounters[channel, default: [:]])
         routeTables[channel] = updated
         return updated
     }
