@@ -25,6 +25,7 @@ enum HealthLine {
             w.key("malformed"); w.integer(Int64(channel.malformedFrames))
             w.key("reconnects"); w.integer(Int64(channel.reconnects))
             w.key("dropped"); w.integer(Int64(channel.droppedEvents))
+            w.key("handler_failures"); w.integer(Int64(channel.handlerFailures))
             w.key("subscribers"); w.integer(Int64(channel.subscribers))
             w.key("upstream_topics"); w.integer(Int64(channel.upstreamTopics))
             w.key("upstream_messages"); w.integer(Int64(channel.upstreamMessages))

@@ -20,6 +20,7 @@ struct MockServerCommand: AsyncParsableCommand {
             """
     )
 
+    @OptionGroup var logging: LogLevelOption
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind; 0 picks a free one.") var port = 0
     @Option(help: "Seed of the simulated market.") var seed: UInt64 = 1
@@ -78,7 +79,7 @@ struct MockServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "marketstream.mock-server")
-        logger.logLevel = .warning
+        logger.logLevel = try logging.level(environment: ProcessInfo.processInfo.environment)
         let credentials = zip([accessKey].compactMap { $0 }, [secretKey].compactMap { $0 }).map {
             MockCredentials(accessKey: $0, secretKey: $1)
         }

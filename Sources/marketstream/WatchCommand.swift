@@ -36,6 +36,7 @@ struct WatchCommand: AsyncParsableCommand {
         case mock, upbit
     }
 
+    @OptionGroup var logging: LogLevelOption
     @Option(help: "mock (embedded, default) or upbit.") var exchange: ExchangeChoice = .mock
     @Option(help: "WebSocket base URL; /websocket/v1 and /websocket/v1/private are appended.") var endpoint: String?
     @Option(
@@ -109,7 +110,7 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "marketstream.watch")
-        logger.logLevel = .warning
+        logger.logLevel = try logging.level(environment: ProcessInfo.processInfo.environment)
         let kinds = try kinds()
         let markets = try MarketCode.parseList(codes)
         let handlers = try loadPlugins(for: kinds)
@@ -120,7 +121,8 @@ struct WatchCommand: AsyncParsableCommand {
             let credentials = UpbitCredentials(
                 accessKey: "mock-" + UUID().uuidString.lowercased(), secretKey: UUID().uuidString + UUID().uuidString)
             var serverLogger = logger
-            serverLogger.logLevel = .critical  // the embedded server's shutdown is not news
+            // The embedded server's shutdown is not news, unless asked for debugging.
+            serverLogger.logLevel = logger.logLevel <= .debug ? logger.logLevel : .critical
             let server = MockExchangeServer(
                 configuration: MockExchangeConfiguration(
                     credentials: [MockCredentials(accessKey: credentials.accessKey, secretKey: credentials.secretKey)]),
@@ -194,8 +196,19 @@ struct WatchCommand: AsyncParsableCommand {
         _ subscriptions: [Subscription], router: MarketDataRouter, exchange: UpbitExchange, output: WatchOutput,
         json: Bool, limit: Int?, seconds: Double?, healthInterval: Double?
     ) async throws {
-        let (events, sink) = AsyncStream.makeStream(of: FeedEvent.self)
+        let (events, sink) = AsyncStream.makeStream(of: WatchItem.self)
+        // On a terminal without --json: a live table, redrawn four times a second whether or not
+        // events arrive, so an outage shows as it happens.
+        var table = !json && isatty(STDOUT_FILENO) == 1 ? WatchTable() : nil
         try await withThrowingTaskGroup(of: Void.self) { group in
+            if table != nil {
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .milliseconds(250))
+                        sink.yield(.redraw)
+                    }
+                }
+            }
             if let healthInterval {
                 group.addTask {
                     while true {
@@ -208,7 +221,7 @@ struct WatchCommand: AsyncParsableCommand {
             group.addTask {
                 await withThrowingTaskGroup(of: Void.self) { readers in
                     for subscription in subscriptions {
-                        readers.addTask { for try await event in subscription { sink.yield(event) } }
+                        readers.addTask { for try await event in subscription { sink.yield(.feed(event)) } }
                     }
                 }
                 sink.finish()
@@ -222,21 +235,21 @@ struct WatchCommand: AsyncParsableCommand {
             defer { group.cancelAll() }
             var printed = 0
             var connected = false
-            // On a terminal without --json: a live table, redrawn at most four times a second.
-            var table = !json && isatty(STDOUT_FILENO) == 1 ? WatchTable() : nil
-            let clock = ContinuousClock()
-            var lastDraw = clock.now - .seconds(1)
             defer { if let table { output.raw(table.render(health: router.health())) } }
-            for await event in events {
+            for await item in events {
+                let event: FeedEvent
+                switch item {
+                case .redraw:
+                    if let table { output.raw(table.render(health: router.health())) }
+                    continue
+                case .feed(let feedEvent):
+                    event = feedEvent
+                }
                 switch event {
                 case .market(let market):
                     connected = true
                     if table != nil {
                         table?.update(market)
-                        if clock.now - lastDraw >= .milliseconds(250), let table {
-                            output.raw(table.render(health: router.health()))
-                            lastDraw = clock.now
-                        }
                     } else {
                         output.write(market)
                     }
@@ -251,6 +264,12 @@ struct WatchCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// What `watch` prints from: an event, or the live table's redraw tick.
+enum WatchItem: Sendable {
+    case feed(FeedEvent)
+    case redraw
 }
 
 /// A bad flag or argument: one line on stderr and a non-zero exit (no usage dump).

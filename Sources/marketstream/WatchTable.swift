@@ -30,6 +30,7 @@ struct WatchTable {
         for channel in health.channels where channel.isNeeded || channel.subscribers > 0 {
             var line = "\(channel.channel): \(channel.state), \(Int(channel.messagesPerSecond)) msg/s"
             line += ", reconnects \(channel.reconnects), dropped \(channel.droppedEvents)"
+            if channel.handlerFailures > 0 { line += ", handler failures \(channel.handlerFailures)" }
             if channel.mode == .restPolling { line += ", REST polling" }
             if let error = channel.lastError { line += ", last error: \(error)" }
             lines.append(line)

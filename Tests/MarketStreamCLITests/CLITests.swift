@@ -12,8 +12,10 @@ func marketstream(
 ) throws -> (
     status: Int32, out: String, err: String
 ) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent(program)
+    let binary =
+        program.hasPrefix("/")
+        ? URL(fileURLWithPath: program)
+        : URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(program)
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
@@ -123,7 +125,37 @@ func marketstream(
         let publicChannel = try #require(channels.first { $0["channel"] as? String == "public" })
         #expect(publicChannel["state"] as? String == "streaming" && publicChannel["mode"] as? String == "stream")
         #expect((publicChannel["messages"] as? Int ?? 0) > 0 && publicChannel["upstream_topics"] as? Int == 1)
+        #expect(publicChannel["handler_failures"] as? Int == 0, "plugin failures are counted in the line")
         #expect(!result.out.isEmpty, "events still go to stdout")
+    }
+
+    /// On a terminal (a pty from util-linux `script`), the live table redraws on its own: with no
+    /// events at all (an account with no orders), it is still drawn about four times a second.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func theLiveTableRedrawsWithoutEvents() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("marketstream").path
+        let result = try marketstream(
+            ["-qc", "\(binary) watch --types myOrder --duration 2", "/dev/null"], timeout: .seconds(30),
+            program: "/usr/bin/script")
+        let redraws = result.out.components(separatedBy: "\u{1B}[H\u{1B}[2J").count - 1
+        #expect(result.status == 0)
+        #expect(redraws >= 5, "\(redraws) redraws in 2 s")
+        #expect(result.out.contains("private: streaming"), "the channel's state is on the screen")
+    }
+
+    @Test func theLogLevelComesFromTheFlagOrTheEnvironment() throws {
+        let quiet = try marketstream(["watch", "--json", "--count", "2"])
+        #expect(quiet.status == 0 && quiet.err.isEmpty, "warning by default: \(quiet.err)")
+        let chatty = try marketstream(
+            ["watch", "--json", "--count", "2"], environment: ["MARKETSTREAM_LOG_LEVEL": "debug"])
+        #expect(chatty.status == 0 && chatty.err.contains("debug marketstream.watch"), "\(chatty.err.prefix(300))")
+        let flag = try marketstream(
+            ["watch", "--json", "--count", "2", "--log-level", "warning"], environment: ["MARKETSTREAM_LOG_LEVEL": "debug"])
+        #expect(flag.status == 0 && flag.err.isEmpty, "the flag wins: \(flag.err.prefix(300))")
+        let bad = try marketstream(["watch", "--count", "1"], environment: ["MARKETSTREAM_LOG_LEVEL": "loud"])
+        #expect(bad.status != 0)
+        #expect(bad.err == "Error: MARKETSTREAM_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical, not 'loud'\n")
     }
 
     @Test func theMockServerServesPrometheusMetrics() throws {
@@ -148,7 +180,10 @@ func marketstream(
     }
 
     @Test func badObservabilityFlagsFailInOneLine() throws {
-        for arguments in [["watch", "--metrics-port", "0"], ["watch", "--health-interval", "0"]] {
+        for arguments in [
+            ["watch", "--metrics-port", "0"], ["watch", "--health-interval", "0"], ["watch", "--log-level", "loud"],
+            ["mock-server", "--log-level", "verbose"],
+        ] {
             let result = try marketstream(arguments)
             #expect(result.status != 0 && result.err.split(separator: "\n").count == 1, "\(arguments)")
         }

@@ -213,6 +213,31 @@ import Testing
         }
     }
 
+    @Test func theMessageRateFallsToZeroWhileDisconnected() async throws {
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))
+        try await harness.run { h in
+            await h.exchange.waitForConnection(1)
+            var ticks = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+            await h.waitForUpstream([btc])
+            @Sendable func rate() -> Double { h.router.health().channels.first { $0.channel == publicChannel }?.messagesPerSecond ?? -1 }
+            var price = 0
+            let measured = await h.advance(by: .milliseconds(100), upTo: .seconds(10)) {
+                rate() > 0
+            } onStep: {
+                price += 1
+                h.exchange.emitTicker(btc, price: ExactDecimal(price))
+            }
+            #expect(measured < .seconds(10) && rate() > 0, "a streaming channel has a rate")
+            _ = try await ticks.next { $0.price == ExactDecimal(price) }
+            h.exchange.dropConnection()
+            _ = try await ticks.next { if case .connection = $0 { true } else { false } }
+            let channel = try #require(h.router.health().channels.first { $0.channel == publicChannel })
+            #expect(channel.state != .streaming)
+            #expect(channel.messagesPerSecond == 0, "nothing arrives while disconnected")
+        }
+    }
+
     @Test func pingsKeepAQuietConnectionAlive() async throws {
         let harness = RouterHarness(
             configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero, reconnect: Self.policy))

@@ -60,9 +60,13 @@ struct RouterHarness: Sendable {
     }
 
     /// Advances the test clock in small steps until `condition` holds (at most `limit`).
-    func advance(by step: Duration, upTo limit: Duration, until condition: @Sendable () -> Bool) async -> Duration {
+    func advance(
+        by step: Duration, upTo limit: Duration, until condition: @Sendable () -> Bool,
+        onStep: () -> Void = {}
+    ) async -> Duration {
         var elapsed = Duration.zero
         while !condition() && elapsed < limit {
+            onStep()
             await clock.advance(by: step)
             elapsed += step
         }

@@ -77,6 +77,8 @@ extension MarketDataRouter {
                 runtime.update { record in
                     record.connectedAt = nil
                     record.upstream = []
+                    // Nothing arrives while disconnected: the rate says so at once.
+                    record.messagesPerSecond = 0
                 }
                 runtime.upstreamTopicsGauge.record(0)
                 wakeUpstreamWaiters(on: key)

@@ -126,6 +126,7 @@ public struct RouterHealth: Sendable, Hashable, CustomStringConvertible {
             line += ", upstream \(channel.upstreamTopics) topics / \(channel.upstreamMessages) messages"
             line += ", \(channel.messagesReceived) frames (\(channel.messagesPerSecond)/s)"
             line += ", reconnects \(channel.reconnects), dropped \(channel.droppedEvents)"
+            if channel.handlerFailures > 0 { line += ", handler failures \(channel.handlerFailures)" }
             if channel.mode == .restPolling { line += ", REST polling (\(channel.polledEvents) events)" }
             if let error = channel.lastError { line += ", last error: \(error)" }
             if let error = channel.lastPollError { line += ", last poll error: \(error)" }
