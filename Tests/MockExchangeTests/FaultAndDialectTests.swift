@@ -78,6 +78,30 @@ import Testing
         }
     }
 
+    /// `malformedFraction` is a fraction of the frames a connection is sent: the other markets'
+    /// events are not drawn for it.
+    @Test func theMalformedFractionIsPerFrameSent() async throws {
+        var configuration = MockExchangeConfiguration(marketCount: 20, updatesPerSecond: 5_000)
+        configuration.faults.malformedFraction = 0.3
+        try await withMockExchange(configuration) { _, endpoint in
+            try await withSocket(endpoint.webSocketBase + "/websocket/v1") { socket in
+                var frames = socket.frames.makeAsyncIterator()
+                try await socket.send(Self.subscribe)
+                var (good, bad) = (0, 0)
+                while good + bad < 200, let frame = await frames.next() {
+                    if let object = frame.object {
+                        #expect(object["code"] as? String == "KRW-BTC")
+                        good += 1
+                    } else {
+                        bad += 1
+                    }
+                }
+                let fraction = Double(bad) / Double(good + bad)
+                #expect(fraction > 0.2 && fraction < 0.4, "\(bad) malformed of \(good + bad)")
+            }
+        }
+    }
+
     @Test func refusedConnectionsFailTheUpgrade() async throws {
         var configuration = MockExchangeConfiguration()
         configuration.faults.refuseConnections = true

@@ -33,6 +33,8 @@ final class MockExchangeCore: Sendable {
     let state: Mutex<State>
     /// Faults live apart from the state: writers read them for every frame.
     private let activeFaults: Mutex<MockFaults>
+    /// Draws for `malformedFraction`; a lock of its own, taken under a connection's lock.
+    private let faultRandom: Mutex<SeededRandom>
     let origin = ContinuousClock.now
 
     let metrics: MockMetrics
@@ -42,6 +44,7 @@ final class MockExchangeCore: Sendable {
         self.metrics = MockMetrics(factory: metricsFactory)
         let now = Self.wallMilliseconds()
         activeFaults = Mutex(configuration.faults)
+        faultRandom = Mutex(SeededRandom(seed: configuration.seed &+ 2))
         state = Mutex(
             State(
                 simulator: MarketSimulator(
@@ -145,15 +148,16 @@ final class MockExchangeCore: Sendable {
         for event in events {
             var cache = EncodeCache(event: event)
             var incrementalFrame: ByteBuffer?
+            let fraction = faults.malformedFraction
             for connection in upbit where connection.isPrivate == event.kind.isPrivate {
-                if faults.malformedFraction > 0,
-                    state.withLock({ Double($0.random.next() % 1_000) / 1_000 })
-                        < faults.malformedFraction
-                {
-                    connection.outbound.yield(.binary(ByteBuffer(string: "{\"type\":\"ticker\",\"code\":")))
-                    continue
+                if fraction > 0 {
+                    // Per frame the connection sends: only subscribed events are candidates.
+                    connection.offer(&cache) {
+                        self.faultRandom.withLock { Double($0.next() % 1_000_000) / 1_000_000 } < fraction
+                    }
+                } else {
+                    connection.offer(&cache)
                 }
-                connection.offer(&cache)
             }
             guard !event.kind.isPrivate else { continue }
             for connection in incremental { connection.offer(event, frame: &incrementalFrame) }

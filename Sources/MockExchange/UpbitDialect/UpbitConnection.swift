@@ -54,13 +54,19 @@ final class UpbitConnection: Sendable {
     /// Offers a published event; sends it if subscribed.
     /// - Returns: How many frames were queued.
     @discardableResult
-    func offer(_ cache: inout EncodeCache) -> Int {
+    /// - Parameter corrupts: Asked per frame this connection sends; `true` sends a malformed
+    ///   frame in its place (the `malformedFraction` fault).
+    func offer(_ cache: inout EncodeCache, corrupts: (() -> Bool)? = nil) -> Int {
         state.withLock { state in
             guard !state.closing else { return 0 }
             var queued = 0
             state.routes.forEachEntry(family: cache.family, market: cache.event.market) { entry in
                 // Queuing never blocks, so it may happen under the lock; it keeps frames in order too.
-                outbound.yield(.binary(cache.frame(format: state.format, depth: entry.depth, level: entry.level)))
+                if let corrupts, corrupts() {
+                    outbound.yield(.binary(ByteBuffer(string: "{\"type\":\"\(cache.family)\",\"code\":")))
+                } else {
+                    outbound.yield(.binary(cache.frame(format: state.format, depth: entry.depth, level: entry.level)))
+                }
                 queued += 1
             }
             return queued
