@@ -19,7 +19,11 @@ public struct RouterConfiguration: Sendable {
     /// connection answers them, keeping every live stream subscribed).
     public var prefersRESTSnapshots: Bool
     /// How often to compare the exchange's view of a connection's subscriptions with the desired
-    /// set (when the exchange module offers an audit message); `nil` turns the audit off.
+    /// set (when the exchange module offers an audit message); `nil`, the default, turns the audit
+    /// off. Off by default because on Upbit, where every message may replace the connection's set,
+    /// it is not verified that `LIST_SUBSCRIPTIONS` leaves the set alone (its documentation says so;
+    /// a strict emulator replaced the set, costing a gap and fresh snapshots per audit). Turn it on
+    /// (say `.seconds(60)`) where the exchange is known to answer it as a query.
     public var subscriptionAuditInterval: Duration?
     /// When channels switch to REST polling and back (for exchange modules that offer it).
     public var restFallback: RESTFallbackPolicy
@@ -35,7 +39,7 @@ public struct RouterConfiguration: Sendable {
         debounce: Duration = .milliseconds(100), gracePeriod: Duration = .seconds(2), bufferCapacity: Int = 1_024,
         reconnect: ReconnectPolicy = ReconnectPolicy(), snapshotTimeout: Duration = .seconds(5),
         keepsChannelsWarm: Bool = true, prefersRESTSnapshots: Bool = false,
-        subscriptionAuditInterval: Duration? = .seconds(60), restFallback: RESTFallbackPolicy = RESTFallbackPolicy(),
+        subscriptionAuditInterval: Duration? = nil, restFallback: RESTFallbackPolicy = RESTFallbackPolicy(),
         freshness: FreshnessPolicy = FreshnessPolicy(), rateLimitMargin: Duration = .milliseconds(250)
     ) {
         self.rateLimitMargin = max(.zero, rateLimitMargin)

@@ -28,6 +28,11 @@ import Testing
         #expect(harness.router.health().channels.allSatisfy { $0.state == .stopped })
     }
 
+    @Test func theSubscriptionAuditIsOffUnlessAskedFor() {
+        #expect(RouterConfiguration().subscriptionAuditInterval == nil)
+        #expect(RouterConfiguration(subscriptionAuditInterval: .seconds(60)).subscriptionAuditInterval == .seconds(60))
+    }
+
     @Test func nothingStartsBeforeRun() async throws {
         let harness = RouterHarness()
         let subscription = try harness.router.subscribe(to: .ticker, markets: [btc])

@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func eachRequestReplacesTheWholeSet() async throws {
-        try await withMockExchange { _, endpoint in
+        try await withMockExchange { server, endpoint in
             try await withSocket(endpoint.webSocketBase + "/websocket/v1") { socket in
                 var frames = socket.frames.makeAsyncIterator()
                 try await socket.send(Self.request(#"{"type":"ticker","codes":["KRW-BTC"]}"#))
@@ -50,6 +50,10 @@ import Testing
                 #expect(result?.first?["type"] as? String == "trade")
                 #expect(result?.first?["codes"] as? [String] == ["KRW-ETH"])
                 #expect(list?["ticket"] as? String == "t-1")
+                // A query, as Upbit documents it: the set it reported keeps streaming.
+                server.advanceMarket(steps: 200)
+                let trade = await frames.next { $0["type"] as? String == "trade" }
+                #expect(trade?["code"] as? String == "KRW-ETH", "LIST_SUBSCRIPTIONS left the set alone")
             }
         }
     }
