@@ -201,6 +201,8 @@ let package = Package(
                 "UpbitWire",
                 "MarketStreamPlugins",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -274,6 +276,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MarketStreamCLITests",
+            dependencies: ["TransportTestSupport"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -88,6 +88,10 @@ struct MockServerCommand: AsyncParsableCommand {
             refuseConnections: refuseConnections, slowDelay: slowMilliseconds.map { .milliseconds($0) },
             malformedFraction: malformedFraction, rejectPrivateStream: rejectPrivateStream)
         var tls: TLSConfiguration?
+        // With TLS, the address announced is one the certificate names (127.0.0.1 → localhost).
+        let announced = tlsCertificate.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map {
+            CertificateName.announcedHost(for: host, certificatePEM: $0)
+        }
         if let tlsCertificate, let tlsKey {
             do {
                 tls = TLSConfiguration.makeServerConfiguration(
@@ -110,7 +114,8 @@ struct MockServerCommand: AsyncParsableCommand {
         let services: [any Service] = [server] + (metrics.map { [$0] } ?? [])
         try await ProgramRun.run(services: services, logger: logger) {
             // Announced once everything listens, so the first line is an address that works.
-            let endpoint = try await server.endpoint()
+            var endpoint = try await server.endpoint()
+            if let announced { endpoint.host = announced }
             try await metrics?.listening.wait()
             // Written unbuffered: scripts read the first line while the server keeps running.
             TerminalOutput.standardOutput("listening on \(endpoint.webSocketBase)\nrest \(endpoint.restBase)\n".utf8)

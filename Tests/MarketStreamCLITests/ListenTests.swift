@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TransportTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -98,5 +99,34 @@ import Testing
         #expect(process.terminationStatus == status)
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(errors.isEmpty, "a normal stop logs nothing: \(errors)")
+    }
+
+    /// With `--tls-cert`, the announced address is one the certificate names.
+    @Test func withTLSTheAnnouncedHostIsOneTheCertificateNames() throws {
+        for (names, host) in [
+            (TestCertificates.Name.localhostOnly, "localhost"), (.localhostAndLoopbackIP, "127.0.0.1"),
+        ] {
+            let certificates = try TestCertificates(names: names)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("marketstream")
+            process.arguments = [
+                "mock-server", "--port", "0", "--tls-cert", certificates.certificateFile, "--tls-key",
+                certificates.keyFile,
+            ]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = Pipe()
+            try process.run()
+            var received = Data()
+            while !received.contains(UInt8(ascii: "\n")) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                received.append(chunk)
+            }
+            process.interrupt()
+            process.waitUntilExit()
+            #expect(String(decoding: received, as: UTF8.self).hasPrefix("listening on wss://\(host):"), "\(names)")
+        }
     }
 }

@@ -16,6 +16,10 @@ public struct TestCertificates: Sendable {
 
     /// A PEM file holding the CA.
     public let caFile: String
+    /// A PEM file holding the server certificate (for `mock-server --tls-cert`).
+    public let certificateFile: String
+    /// A PEM file holding the server certificate's private key (`--tls-key`).
+    public let keyFile: String
     /// A server TLS configuration with the certificate and its key.
     public let server: TLSConfiguration
 
@@ -54,6 +58,12 @@ public struct TestCertificates: Sendable {
         let caURL = directory.appendingPathComponent("ca.pem")
         try ca.serializeAsPEM().pemString.write(to: caURL, atomically: true, encoding: .utf8)
         caFile = caURL.path
+        let certificateURL = directory.appendingPathComponent("server.pem")
+        try leaf.serializeAsPEM().pemString.write(to: certificateURL, atomically: true, encoding: .utf8)
+        certificateFile = certificateURL.path
+        let keyURL = directory.appendingPathComponent("server-key.pem")
+        try serverKey.pemRepresentation.write(to: keyURL, atomically: true, encoding: .utf8)
+        keyFile = keyURL.path
         server = TLSConfiguration.makeServerConfiguration(
             certificateChain: [
                 .certificate(
