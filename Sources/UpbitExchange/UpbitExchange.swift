@@ -125,7 +125,7 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
             ExchangeChannel(
                 id: .public, families: Set(DataKind.publicBuiltIns.map(\.family)), messageLimits: limits,
                 keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: configuration.silenceTolerance,
-                staysWarm: true),
+                staysWarm: true, subscribingBringsData: true),
             ExchangeChannel(
                 id: .private, families: ["myOrder", "myAsset"], requiresAuthentication: true, messageLimits: limits,
                 keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: .seconds(365 * 86_400)),

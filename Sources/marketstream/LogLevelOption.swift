@@ -8,7 +8,8 @@ struct LogLevelOption: ParsableArguments {
 
     @Option(
         name: .customLong("log-level"),
-        help: "trace, debug, info, notice, warning, error or critical (default: $MARKETSTREAM_LOG_LEVEL, else warning).")
+        help: "trace, debug, info, notice, warning, error or critical (default: $MARKETSTREAM_LOG_LEVEL, else warning)."
+    )
     var logLevel: String?
 
     func validate() throws {

@@ -49,7 +49,7 @@ struct MetricsEndpoint: Service {
         do {
             // `run()`, not `runService()`: signals belong to the program's service group.
             try await application.run()
-        } catch where !listening.isListening {
+        } catch  where !listening.isListening {
             let failure = ListenFailure(host: "127.0.0.1", port: port, error: error)
             listening.resolve(failure)
             throw failure

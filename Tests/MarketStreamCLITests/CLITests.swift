@@ -151,11 +151,15 @@ func marketstream(
             ["watch", "--json", "--count", "2"], environment: ["MARKETSTREAM_LOG_LEVEL": "debug"])
         #expect(chatty.status == 0 && chatty.err.contains("debug marketstream.watch"), "\(chatty.err.prefix(300))")
         let flag = try marketstream(
-            ["watch", "--json", "--count", "2", "--log-level", "warning"], environment: ["MARKETSTREAM_LOG_LEVEL": "debug"])
+            ["watch", "--json", "--count", "2", "--log-level", "warning"],
+            environment: ["MARKETSTREAM_LOG_LEVEL": "debug"])
         #expect(flag.status == 0 && flag.err.isEmpty, "the flag wins: \(flag.err.prefix(300))")
         let bad = try marketstream(["watch", "--count", "1"], environment: ["MARKETSTREAM_LOG_LEVEL": "loud"])
         #expect(bad.status != 0)
-        #expect(bad.err == "Error: MARKETSTREAM_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical, not 'loud'\n")
+        #expect(
+            bad.err
+                == "Error: MARKETSTREAM_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical, not 'loud'\n"
+        )
     }
 
     @Test func theMockServerServesPrometheusMetrics() throws {

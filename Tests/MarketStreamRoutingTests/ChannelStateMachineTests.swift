@@ -59,7 +59,8 @@ import Testing
         #expect(machine.failures == 3)
         machine.connected(at: .seconds(100))
         // Data, but dropped after 4 s: a flapping feed keeps backing off.
-        let early = machine.ended(.failed(rejectedCredentials: false), at: .seconds(104), jitterSample: 0, deliveredData: true)
+        let early = machine.ended(
+            .failed(rejectedCredentials: false), at: .seconds(104), jitterSample: 0, deliveredData: true)
         #expect(early == .backOff(attempt: 4, delay: .seconds(8), startFallback: false))
         _ = machine.demand(isNeeded: true)
         machine.connected(at: .seconds(200))
@@ -69,7 +70,8 @@ import Testing
         _ = machine.demand(isNeeded: true)
         machine.connected(at: .seconds(300))
         // Up for 10 s with data (dropped every 10 s, say): the next retry is the first of a new run.
-        let worked = machine.ended(.failed(rejectedCredentials: false), at: .seconds(310), jitterSample: 0, deliveredData: true)
+        let worked = machine.ended(
+            .failed(rejectedCredentials: false), at: .seconds(310), jitterSample: 0, deliveredData: true)
         #expect(worked == .backOff(attempt: 1, delay: .seconds(1), startFallback: false))
     }
 

@@ -185,7 +185,8 @@ import Testing
             let waitedForStale = await h.advance(by: .seconds(5), upTo: .seconds(60)) {
                 h.router.health().status == .degraded
             }
-            #expect(waitedForStale > .seconds(20) && waitedForStale <= .seconds(40), "stale after 30 s: \(waitedForStale)")
+            #expect(
+                waitedForStale > .seconds(20) && waitedForStale <= .seconds(40), "stale after 30 s: \(waitedForStale)")
             #expect(h.exchange.snapshot.connections[.public] == 1)
             let waited = await h.advance(by: .seconds(5), upTo: .seconds(300)) {
                 h.exchange.snapshot.connections[.public] == 2
@@ -220,7 +221,9 @@ import Testing
             await h.exchange.waitForConnection(1)
             var ticks = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
             await h.waitForUpstream([btc])
-            @Sendable func rate() -> Double { h.router.health().channels.first { $0.channel == publicChannel }?.messagesPerSecond ?? -1 }
+            @Sendable func rate() -> Double {
+                h.router.health().channels.first { $0.channel == publicChannel }?.messagesPerSecond ?? -1
+            }
             var price = 0
             let measured = await h.advance(by: .milliseconds(100), upTo: .seconds(10)) {
                 rate() > 0

@@ -197,7 +197,9 @@ import Testing
             let second = MockExchangeServer(
                 configuration: MockExchangeConfiguration(port: endpoint.port), logger: quietLogger)
             let running = Task { try await second.run() }
-            await #expect(throws: ListenFailure(host: "127.0.0.1", port: endpoint.port, reason: "address already in use")) {
+            await #expect(
+                throws: ListenFailure(host: "127.0.0.1", port: endpoint.port, reason: "address already in use")
+            ) {
                 try await second.endpoint()
             }
             await #expect(throws: ListenFailure.self) { try await running.value }

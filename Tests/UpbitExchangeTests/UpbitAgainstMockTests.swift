@@ -12,6 +12,7 @@ let keys = UpbitCredentials(accessKey: "ak-test", secretKey: "sk-test-0123456789
 func withUpbitAgainstMock(
     credentials: UpbitCredentials? = keys, algorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT",
     faults: MockFaults = MockFaults(), fallbackPollInterval: Duration = .seconds(1),
+    keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60),
     router configuration: RouterConfiguration = RouterConfiguration(
         debounce: .milliseconds(20), gracePeriod: .zero, subscriptionAuditInterval: nil),
     _ body: @Sendable (MarketDataRouter, MockExchangeServer, UpbitExchange) async throws -> Void
@@ -28,6 +29,7 @@ func withUpbitAgainstMock(
         let upbit = try UpbitExchange(
             configuration: .init(
                 baseURL: endpoint.webSocketBase, credentials: credentials, tokenAlgorithm: algorithm, format: format,
+                keepaliveInterval: keepaliveInterval, silenceTolerance: silenceTolerance,
                 fallbackPollInterval: fallbackPollInterval),
             logger: quietLogger)
         let router = MarketDataRouter(managers: [upbit], configuration: configuration, logger: quietLogger)
@@ -157,6 +159,36 @@ extension Subscription {
             let health = router.health().channels.first { $0.channel.channel == .public }
             #expect((health?.driftRepairs ?? 0) >= 1)
             #expect(health?.reconnects == 0, "repaired on the same connection")
+        }
+    }
+
+    /// `mock-server --stall`: the socket stays open and pings are answered, but after the
+    /// subscription's snapshot no data comes: replaced within 1¼ tolerances.
+    @Test func aFeedThatAnswersPingsButNeverSendsDataIsReplaced() async throws {
+        try await withUpbitAgainstMock(
+            faults: MockFaults(stalled: true), keepaliveInterval: .milliseconds(200), silenceTolerance: .seconds(1)
+        ) {
+            router, server, _ in
+            let ticks = try router.subscribe(to: .ticker, markets: [MarketCode("KRW-BTC")])
+            let started = ContinuousClock.now
+            var outage: ConnectionEvent?
+            for try await event in ticks {
+                if case .connection(let change) = event {
+                    outage = change
+                    break
+                }
+            }
+            guard case .reconnecting(_, _, let reason)? = outage?.kind else {
+                Issue.record("expected a reconnect, got \(String(describing: outage))")
+                return
+            }
+            #expect(reason.code == .connectionStalled)
+            #expect(reason.message.contains("pings answered but no data"), "\(reason)")
+            #expect(started.duration(to: .now) < .seconds(5))
+            // Once the feed recovers, data flows on a new connection.
+            server.setFaults(MockFaults())
+            let events = try await ticks.first(1)
+            #expect(events.first?.generation ?? .none >= ConnectionGeneration(2))
         }
     }
 

@@ -36,13 +36,20 @@ public struct ExchangeChannel: Sendable {
     /// Whether the connection stays open with nothing subscribed, so a first subscription pays no
     /// connect latency (Upbit's public channel allows this).
     public var staysWarm: Bool
+    /// Whether subscribing always brings data at once (Upbit's public channel answers every new
+    /// subscription with a snapshot): a subscribed connection that delivers no data for the whole
+    /// silence tolerance is then replaced even while it answers pings, since a fresh connection's
+    /// snapshots show at little cost whether the feed is alive.
+    public var subscribingBringsData: Bool
 
     /// Creates a channel description.
     public init(
         id: ChannelID, families: Set<String>, requiresAuthentication: Bool = false,
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
-        keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60), staysWarm: Bool = false
+        keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60), staysWarm: Bool = false,
+        subscribingBringsData: Bool = false
     ) {
+        self.subscribingBringsData = subscribingBringsData
         self.id = id
         self.families = families
         self.requiresAuthentication = requiresAuthentication

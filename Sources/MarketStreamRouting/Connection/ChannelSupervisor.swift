@@ -128,9 +128,9 @@ extension MarketDataRouter {
             return MarketStreamError(
                 .connectionStalled, "stalled: no frame or pong for more than \(tolerance)", exchange: exchange)
         case .dataStopped(let stale)?:
+            let which = stale > 0 ? "\(stale) subscribed key(s) stale" : "on any subscribed key"
             return MarketStreamError(
-                .connectionStalled,
-                "stalled: pings answered but no data for more than \(tolerance), \(stale) subscribed key(s) stale",
+                .connectionStalled, "stalled: pings answered but no data for more than \(tolerance), \(which)",
                 exchange: exchange)
         case .notNeeded?, .resetForEmptySet?, nil:
             break

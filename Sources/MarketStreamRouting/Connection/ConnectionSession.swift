@@ -191,7 +191,9 @@ final class ConnectionSession: ConnectionHandler {
     /// Ends the connection when a whole tolerance window passes without a frame or pong, or without
     /// any data frame while subscribed keys that used to flow have gone stale: pongs prove the
     /// socket is alive, not that its subscriptions are (a frozen feed can answer pings). A key
-    /// that was always quiet is never stale, so quiet markets are not reconnected for. Checked
+    /// that was always quiet is never stale, so quiet markets are not reconnected for — except on a
+    /// channel whose subscriptions bring snapshots (Upbit's public one), where the whole channel
+    /// silent for the tolerance is replaced: the new connection's snapshots cost little. Checked
     /// every quarter of the tolerance, so a stall is acted on within 1¼ tolerances.
     private func watchForSilence() async throws {
         let tolerance = runtime.descriptor.silenceTolerance
@@ -211,6 +213,13 @@ final class ConnectionSession: ConnectionHandler {
                 let now = router.wallClock().nanoseconds
                 let stale = router.state.withLock {
                     $0.staleTopics(on: runtime.key, now: now, policy: router.configuration.freshness)
+                }
+                // Where subscribing brings snapshots, a whole tolerance without data while subscribed
+                // is replaced: a fresh connection either shows the feed alive (its snapshots) or not.
+                let subscribed = !runtime.record.withLock { $0.upstream.isEmpty }
+                if runtime.descriptor.subscribingBringsData && subscribed {
+                    logger.info("no data while pings are answered; replacing the connection")
+                    throw SessionEnd.dataStopped(staleTopics: stale.count)
                 }
                 if !stale.isEmpty {
                     logger.info(
