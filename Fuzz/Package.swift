@@ -1,0 +1,29 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// libFuzzer targets for every parser the network or a user feeds. A sub-package, so the library's
+// builds never pay for the sanitizers. Build and run (see README.md here):
+//   swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product FuzzUpbitFrame
+//   .build/release/FuzzUpbitFrame Corpus/FuzzUpbitFrame -max_total_time=30
+let targets = ["FuzzUpbitFrame", "FuzzExactDecimal", "FuzzNames", "FuzzIncrementalFrame"]
+
+let package = Package(
+    name: "MarketStreamFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "MarketStream", path: "..")
+    ],
+    targets: [.target(name: "CFuzzDriver")]
+        + targets.map { name in
+            .executableTarget(
+                name: name,
+                dependencies: [
+                    "CFuzzDriver",
+                    .product(name: "MarketStreamCore", package: "MarketStream"),
+                    .product(name: "UpbitExchange", package: "MarketStream"),
+                    .product(name: "MockExchange", package: "MarketStream"),
+                ]
+            )
+        },
+    swiftLanguageModes: [.v6]
+)

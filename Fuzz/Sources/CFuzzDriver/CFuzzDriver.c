@@ -1,0 +1,1 @@
+// The header only declares libFuzzer's driver; compiler-rt defines it.
