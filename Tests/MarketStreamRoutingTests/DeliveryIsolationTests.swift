@@ -18,8 +18,10 @@ import Testing
             let (progress, progressSink) = AsyncStream.makeStream(of: ExactDecimal.self)
             let received = Task {
                 var prices: [ExactDecimal] = []
-                for try await event in reader where event.marketEvent?.stream == .realtime {
-                    guard let price = event.price else { continue }
+                for try await event in reader {
+                    // The snapshot first: until it is taken, four ticks would overflow the buffer of four.
+                    if event.marketEvent?.stream == .snapshot { progressSink.yield(-1) }
+                    guard event.marketEvent?.stream == .realtime, let price = event.price else { continue }
                     prices.append(price)
                     progressSink.yield(price)
                     if prices.count == 100 { break }
@@ -27,6 +29,7 @@ import Testing
                 return prices
             }
             var progressIterator = progress.makeAsyncIterator()
+            _ = await progressIterator.next()  // the reader has taken the snapshot
             for batch in 0..<25 {
                 // Four at a time: the reader's lossless buffer holds four; the stalled one never reads.
                 for price in 1...4 { h.exchange.emitTicker(btc, price: ExactDecimal(batch * 4 + price)) }

@@ -57,16 +57,36 @@ public struct Subscription: AsyncSequence, Sendable {
         ///   shut down.
         @inlinable
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> FeedEvent? {
+            switch takeBuffered() {
+            case .event(let event): return event
+            case .end: return nil
+            case .empty: return try await refill()
+            }
+        }
+
+        /// What the batch holds for the consumer now.
+        @usableFromInline
+        enum Buffered {
+            case event(FeedEvent)
+            /// The consumer went away.
+            case end
+            /// Nothing deliverable is left in the batch.
+            case empty
+        }
+
+        /// The batch's next deliverable event, skipping those whose generation went stale.
+        @inlinable
+        mutating func takeBuffered() -> Buffered {
             while let event = batch.popFirst() {
                 switch handle.buffer.handOut(event, filteredAt: filteredAt) {
-                case .deliver: return event
+                case .deliver: return .event(event)
                 case .skip: continue
                 case .end:
                     batch.removeAll()
-                    return nil
+                    return .end
                 }
             }
-            return try await refill()
+            return .empty
         }
 
         /// Takes the next batch from the buffer (suspending while it is empty) and hands out its
@@ -74,14 +94,10 @@ public struct Subscription: AsyncSequence, Sendable {
         @usableFromInline
         nonisolated(nonsending) mutating func refill() async throws -> FeedEvent? {
             while true {
-                while let event = batch.popFirst() {
-                    switch handle.buffer.handOut(event, filteredAt: filteredAt) {
-                    case .deliver: return event
-                    case .skip: continue
-                    case .end:
-                        batch.removeAll()
-                        return nil
-                    }
+                switch takeBuffered() {
+                case .event(let event): return event
+                case .end: return nil
+                case .empty: break
                 }
                 guard let generation = try await handle.buffer.fill(&batch, limit: 64) else { return nil }
                 filteredAt = generation
