@@ -74,31 +74,12 @@ import TransportTestSupport
         let metrics = try TakenPort()
         let port = metrics.port
         metrics.release()  // free again, for the server's metrics endpoint
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("marketstream")
-        process.arguments = ["mock-server", "--port", "0", "--metrics-port", "\(port)"]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        var received = Data()
-        while received.filter({ $0 == UInt8(ascii: "\n") }).count < 2 {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            received.append(chunk)
-        }
-        #expect(String(decoding: received, as: UTF8.self).hasPrefix("listening on ws://127.0.0.1:"))
-        kill(process.processIdentifier, signal)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == status)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(errors.isEmpty, "a normal stop logs nothing: \(errors)")
+        let server = try RunningCommand(["mock-server", "--port", "0", "--metrics-port", "\(port)"], lines: 2)
+        #expect(server.firstLines.hasPrefix("listening on ws://127.0.0.1:"))
+        let result = server.interrupt(with: signal, timeout: .seconds(10))
+        #expect(result.reason == .exit)
+        #expect(result.status == status)
+        #expect(result.err.isEmpty, "a normal stop logs nothing: \(result.err)")
     }
 
     /// With `--tls-cert`, the announced address is one the certificate names.
@@ -107,26 +88,12 @@ import TransportTestSupport
             (TestCertificates.Name.localhostOnly, "localhost"), (.localhostAndLoopbackIP, "127.0.0.1"),
         ] {
             let certificates = try TestCertificates(names: names)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("marketstream")
-            process.arguments = [
+            let server = try RunningCommand([
                 "mock-server", "--port", "0", "--tls-cert", certificates.certificateFile, "--tls-key",
                 certificates.keyFile,
-            ]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = Pipe()
-            try process.run()
-            var received = Data()
-            while !received.contains(UInt8(ascii: "\n")) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                received.append(chunk)
-            }
-            process.interrupt()
-            process.waitUntilExit()
-            #expect(String(decoding: received, as: UTF8.self).hasPrefix("listening on wss://\(host):"), "\(names)")
+            ])
+            _ = server.interrupt(with: SIGINT)
+            #expect(server.firstLines.hasPrefix("listening on wss://\(host):"), "\(names)")
         }
     }
 }

@@ -1,0 +1,47 @@
+import Foundation
+
+/// A running `marketstream` whose first `lines` lines of standard output have arrived.
+struct RunningCommand {
+    let process = Process()
+    let out = Pipe()
+    let err = Pipe()
+    /// What standard output said up to the awaited lines.
+    private(set) var firstOutput = Data()
+
+    init(_ arguments: [String], lines: Int = 1) throws {
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("marketstream")
+        process.arguments = arguments
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        while firstOutput.count(where: { $0 == UInt8(ascii: "\n") }) < lines {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            firstOutput.append(chunk)
+        }
+    }
+
+    /// The first lines, as text.
+    var firstLines: String { String(decoding: firstOutput, as: UTF8.self) }
+
+    /// Sends `signal`, then waits for the exit.
+    func interrupt(with signal: Int32, timeout: Duration = .seconds(20)) -> (
+        status: Int32, reason: Process.TerminationReason, err: String
+    ) {
+        kill(process.processIdentifier, signal)
+        return finish(timeout: timeout)
+    }
+
+    /// Waits up to `timeout` for the exit; returns how it ended and what it wrote on stderr.
+    func finish(timeout: Duration = .seconds(20)) -> (status: Int32, reason: Process.TerminationReason, err: String) {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, process.terminationReason,
+            String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        )
+    }
+}
