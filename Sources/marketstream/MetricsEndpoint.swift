@@ -4,7 +4,6 @@ import Logging
 import MockExchange
 import Prometheus
 import ServiceLifecycle
-import Synchronization
 
 /// `--metrics-port`: the swift-metrics figures in Prometheus text exposition at
 /// `http://127.0.0.1:PORT/metrics`. A port that cannot be bound ends the program with one line
@@ -14,7 +13,7 @@ struct MetricsEndpoint: Service {
     let port: Int
     let logger: Logger
     /// Resolved once the endpoint listens or has failed to.
-    let listening = ListeningSignal()
+    let listening = ListeningSignal<Void>()
 
     /// A factory whose figures this endpoint serves. Metric names become Prometheus names
     /// (`marketstream.messages.received` → `marketstream_messages_received`).
@@ -44,54 +43,15 @@ struct MetricsEndpoint: Service {
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname("127.0.0.1", port: port), serverName: "marketstream"),
-            onServerRunning: { _ in listening.resolve(nil) },
+            onServerRunning: { _ in listening.resolve(.success(())) },
             logger: MockExchangeServer.quieted(logger))
         do {
             // `run()`, not `runService()`: signals belong to the program's service group.
             try await application.run()
         } catch  where !listening.isListening {
             let failure = ListenFailure(host: "127.0.0.1", port: port, error: error)
-            listening.resolve(failure)
+            listening.resolve(.failure(failure))
             throw failure
-        }
-    }
-}
-
-/// Tells waiters whether a server started listening.
-final class ListeningSignal: Sendable {
-    private struct State: Sendable {
-        var outcome: Result<Void, ListenFailure>?
-        var waiters: [CheckedContinuation<Void, any Error>] = []
-    }
-
-    private let state = Mutex(State())
-
-    /// Whether the server listens.
-    var isListening: Bool {
-        state.withLock { if case .success? = $0.outcome { true } else { false } }
-    }
-
-    /// Records that the server listens (`nil`) or could not.
-    func resolve(_ failure: ListenFailure?) {
-        let outcome: Result<Void, ListenFailure> = failure.map { .failure($0) } ?? .success(())
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
-            guard state.outcome == nil else { return [] }
-            state.outcome = outcome
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(with: outcome.mapError { $0 }) }
-    }
-
-    /// Waits until the server listens.
-    /// - Throws: ``ListenFailure`` when it could not.
-    func wait() async throws {
-        try await withCheckedThrowingContinuation { continuation in
-            let outcome = state.withLock { state -> Result<Void, ListenFailure>? in
-                if state.outcome == nil { state.waiters.append(continuation) }
-                return state.outcome
-            }
-            if let outcome { continuation.resume(with: outcome.mapError { $0 }) }
         }
     }
 }

@@ -116,7 +116,7 @@ struct MockServerCommand: AsyncParsableCommand {
             // Announced once everything listens, so the first line is an address that works.
             var endpoint = try await server.endpoint()
             if let announced { endpoint.host = announced }
-            try await metrics?.listening.wait()
+            _ = try await metrics?.listening.wait()
             // Written unbuffered: scripts read the first line while the server keeps running.
             TerminalOutput.standardOutput("listening on \(endpoint.webSocketBase)\nrest \(endpoint.restBase)\n".utf8)
             try await Task.sleep(for: .seconds(365 * 86_400 * 100))

@@ -45,13 +45,7 @@ public struct MockExchangeEndpoint: Sendable, Hashable {
 public final class MockExchangeServer: Service, Sendable {
     let core: MockExchangeCore
     let logger: Logger
-    private struct Listening: Sendable {
-        var endpoint: MockExchangeEndpoint?
-        var failure: ListenFailure?
-        var waiters: [CheckedContinuation<MockExchangeEndpoint, any Error>] = []
-    }
-
-    private let listening = Mutex(Listening())
+    private let listening = ListeningSignal<MockExchangeEndpoint>()
 
     /// Creates a server; nothing starts until ``run()``.
     /// - Parameters:
@@ -70,15 +64,7 @@ public final class MockExchangeServer: Service, Sendable {
     /// The address the server listens on; waits until it does.
     /// - Throws: ``ListenFailure`` when the server could not listen (the port is taken, say).
     public func endpoint() async throws -> MockExchangeEndpoint {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready = listening.withLock { state -> Result<MockExchangeEndpoint, ListenFailure>? in
-                if let endpoint = state.endpoint { return .success(endpoint) }
-                if let failure = state.failure { return .failure(failure) }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let ready { continuation.resume(with: ready) }
-        }
+        try await listening.wait()
     }
 
     /// Serves until cancelled or a graceful shutdown.
@@ -145,24 +131,11 @@ public final class MockExchangeServer: Service, Sendable {
     /// Fails the endpoint's waiters when the server never listened.
     /// - Returns: Whether the failure happened before listening.
     private func didFailToListen(_ failure: ListenFailure) -> Bool {
-        let waiters = listening.withLock { state -> [CheckedContinuation<MockExchangeEndpoint, any Error>]? in
-            guard state.endpoint == nil else { return nil }
-            state.failure = failure
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        guard let waiters else { return false }
-        for waiter in waiters { waiter.resume(throwing: failure) }
-        return true
+        listening.resolve(.failure(failure))
     }
 
     private func didStartListening(_ endpoint: MockExchangeEndpoint) {
-        let waiters = listening.withLock { state in
-            state.endpoint = endpoint
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: endpoint) }
+        listening.resolve(.success(endpoint))
         logger.info("mock exchange listening", metadata: ["endpoint": "\(endpoint.webSocketBase)"])
     }
 
