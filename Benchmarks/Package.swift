@@ -101,6 +101,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Faults at random under churn: nothing lost, nothing stale (`swift run -c release Chaos [SECONDS] [SEED]`).
+        .executableTarget(
+            name: "Chaos",
+            dependencies: [
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamRouting", package: "MarketStream"),
+                .product(name: "UpbitExchange", package: "MarketStream"),
+                .product(name: "MockExchange", package: "MarketStream"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The mock exchange's delivery rate to one raw WebSocket client (`swift run -c release MockThroughput`).
         .executableTarget(
             name: "MockThroughput",

@@ -9,6 +9,7 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct FaultTests {
     static let subscribe = #"[{"ticket":"f"},{"type":"ticker","codes":["KRW-BTC"]},{"format":"DEFAULT"}]"#
+    static let subscribeETH = #"[{"ticket":"f"},{"type":"ticker","codes":["KRW-ETH"]},{"format":"DEFAULT"}]"#
 
     @Test func droppedConnectionsEndWithoutACloseFrame() async throws {
         try await withMockExchange { server, endpoint in
@@ -31,12 +32,49 @@ import Testing
                 _ = await frames.next { $0["type"] != nil }
                 server.setFaults(MockFaults(stalled: true))
                 server.advanceMarket(steps: 200)
+                // Stalled, a new request brings no snapshot either: the list reply comes before any
+                // frame of the newly asked market (frames of KRW-BTC queued before the stall may).
+                try await socket.send(Self.subscribeETH)
+                try await socket.send(#"[{"ticket":"f"},{"method":"LIST_SUBSCRIPTIONS"}]"#)
+                let reply = await frames.next { $0["code"] as? String == "KRW-ETH" || $0["method"] != nil }
+                #expect(reply?["method"] as? String == "LIST_SUBSCRIPTIONS")
                 server.setFaults(MockFaults())
                 // The socket is still open: a list request is answered.
                 try await socket.send(#"[{"ticket":"f"},{"method":"LIST_SUBSCRIPTIONS"}]"#)
                 let list = await frames.next { $0["method"] != nil }
                 #expect(list != nil)
                 #expect(server.connectionCount == 1)
+            }
+        }
+    }
+
+    @Test func aFrozenConnectionSendsNoDataWhileANewOneIsServed() async throws {
+        try await withMockExchange { server, endpoint in
+            try await withSocket(endpoint.webSocketBase + "/websocket/v1") { socket in
+                var frames = socket.frames.makeAsyncIterator()
+                try await socket.send(Self.subscribe)
+                _ = await frames.next { $0["type"] != nil }
+                server.freezeConnections()
+                let frozen = server.upbitConnections()
+                #expect(frozen.count == 1 && frozen[0].isFrozen && !frozen[0].isPrivate)
+                #expect(
+                    frozen.first?.subscriptions == [MockSubscription(type: "ticker", market: try MarketCode("KRW-BTC"))]
+                )
+                server.advanceMarket(steps: 200)
+                // A new request would bring a snapshot; frozen, the list reply comes before any frame
+                // of the newly asked market.
+                try await socket.send(Self.subscribeETH)
+                try await socket.send(#"[{"ticket":"f"},{"method":"LIST_SUBSCRIPTIONS"}]"#)
+                let next = await frames.next { $0["code"] as? String == "KRW-ETH" || $0["method"] != nil }
+                #expect(next?["method"] as? String == "LIST_SUBSCRIPTIONS")
+
+                try await withSocket(endpoint.webSocketBase + "/websocket/v1") { fresh in
+                    var freshFrames = fresh.frames.makeAsyncIterator()
+                    try await fresh.send(Self.subscribe)
+                    let data = await freshFrames.next { $0["type"] != nil }
+                    #expect(data?["code"] as? String == "KRW-BTC")
+                    #expect(server.upbitConnections().map(\.isFrozen) == [true, false])
+                }
             }
         }
     }

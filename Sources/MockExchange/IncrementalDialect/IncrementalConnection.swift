@@ -36,49 +36,39 @@ final class IncrementalConnection: Sendable {
     }
 
     func receive(text: String, exchange: MockExchangeCore) {
-        guard let data = text.data(using: .utf8),
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-        else {
-            outbound.yield(.text(IncrementalWireFormat.error(id: nil, message: "Invalid JSON")))
+        let request: IncrementalRequest
+        do {
+            request = try IncrementalRequest.parse(text)
+        } catch {
+            outbound.yield(.text(error.reply))
             return
         }
-        guard let id = (object["id"] as? NSNumber)?.intValue, let method = object["method"] as? String else {
+        if request.method == .listSubscriptions {
             outbound.yield(
-                .text(IncrementalWireFormat.error(id: nil, message: "Invalid request: id and method are required")))
+                .text(IncrementalWireFormat.result(id: request.id, streams: streams.withLock { $0.sorted() })))
             return
         }
-        let params = object["params"] as? [Any] ?? []
-        let names = params.compactMap { $0 as? String }
-        switch method {
-        case "LIST_SUBSCRIPTIONS":
-            outbound.yield(.text(IncrementalWireFormat.result(id: id, streams: streams.withLock { $0.sorted() })))
-        case "SUBSCRIBE", "UNSUBSCRIBE", "SNAPSHOT":
-            let parsed = names.map { ($0, IncrementalWireFormat.parseStream($0)) }
-            let invalid = parsed.first { _, topic in
-                guard let topic else { return true }
-                return !exchange.withSimulator { $0.contains(topic.market) }
-            }
-            guard !names.isEmpty, names.count == params.count, invalid == nil else {
-                let name = invalid?.0 ?? "params"
-                outbound.yield(
-                    .text(IncrementalWireFormat.error(id: id, message: "Invalid request: unknown stream '\(name)'")))
-                return
-            }
-            switch method {
-            case "SUBSCRIBE": streams.withLock { $0.formUnion(names) }
-            case "UNSUBSCRIBE": streams.withLock { $0.subtract(names) }
-            default: break
-            }
-            outbound.yield(.text(IncrementalWireFormat.result(id: id, streams: nil)))
-            guard method != "UNSUBSCRIBE" else { return }
-            for (name, topic) in parsed {
-                guard let topic, let event = exchange.snapshot(of: topic.kind, market: topic.market) else { continue }
-                outbound.yield(
-                    .text(String(decoding: IncrementalWireFormat.encode(event, stream: name), as: UTF8.self)))
-            }
-        default:
-            outbound.yield(
-                .text(IncrementalWireFormat.error(id: id, message: "Invalid request: unknown method '\(method)'")))
+        let parsed = request.streams.map { ($0, IncrementalWireFormat.parseStream($0)) }
+        let invalid = parsed.first { _, topic in
+            guard let topic else { return true }
+            return !exchange.withSimulator { $0.contains(topic.market) }
+        }
+        if let (name, _) = invalid {
+            let rejection = IncrementalRequest.Rejection(
+                id: request.id, message: "Invalid request: unknown stream '\(name)'")
+            outbound.yield(.text(rejection.reply))
+            return
+        }
+        switch request.method {
+        case .subscribe: streams.withLock { $0.formUnion(request.streams) }
+        case .unsubscribe: streams.withLock { $0.subtract(request.streams) }
+        case .snapshot, .listSubscriptions: break
+        }
+        outbound.yield(.text(IncrementalWireFormat.result(id: request.id, streams: nil)))
+        guard request.method != .unsubscribe else { return }
+        for (name, topic) in parsed {
+            guard let topic, let event = exchange.snapshot(of: topic.kind, market: topic.market) else { continue }
+            outbound.yield(.text(String(decoding: IncrementalWireFormat.encode(event, stream: name), as: UTF8.self)))
         }
     }
 }

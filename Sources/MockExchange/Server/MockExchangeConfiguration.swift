@@ -106,7 +106,8 @@ public struct MockExchangeConfiguration: Sendable {
 public struct MockFaults: Sendable, Hashable {
     /// Drop every WebSocket connection abruptly (no close frame) this often; `nil` for never.
     public var dropEvery: Duration?
-    /// Stop sending data while keeping sockets open and answering pings.
+    /// Stop sending data (the stream and subscription snapshots) while keeping sockets open and
+    /// answering pings.
     public var stalled: Bool
     /// Refuse WebSocket upgrades (HTTP 400).
     public var refuseConnections: Bool

@@ -226,6 +226,24 @@ final class MockExchangeCore: Sendable {
         for channel in channels { channel.close(promise: nil) }
     }
 
+    /// Freezes every open Upbit connection: no more data, pings still answered; new connections
+    /// are served normally.
+    func freezeConnections() {
+        let connections = state.withLock { Array($0.upbitConnections.values) }
+        for connection in connections { connection.freeze() }
+    }
+
+    /// The open Upbit connections and their live subscription sets.
+    func upbitConnectionStates() -> [MockConnectionState] {
+        let connections = state.withLock { Array($0.upbitConnections.values) }
+        return connections.map { connection in
+            MockConnectionState(
+                id: connection.id, isPrivate: connection.isPrivate, isFrozen: connection.isFrozen,
+                subscriptions: Set(
+                    connection.entries.map { MockSubscription(type: $0.type, market: $0.market, depth: $0.depth) }))
+        }.sorted { $0.id < $1.id }
+    }
+
     /// Forgets part of every Upbit connection's subscription set.
     func forgetSubscriptions(fraction: Double) {
         state.withLock { state in

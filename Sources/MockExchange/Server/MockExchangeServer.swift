@@ -150,6 +150,14 @@ public final class MockExchangeServer: Service, Sendable {
     /// Drops every WebSocket connection at once, without a close frame.
     public func dropConnections() { core.dropAllConnections() }
 
+    /// Freezes every open Upbit connection: it sends no more data but stays open and answers
+    /// pings, while new connections are served normally (a connection the exchange stopped serving).
+    public func freezeConnections() { core.freezeConnections() }
+
+    /// The open Upbit connections, oldest first, with the subscription set each holds now (what
+    /// `LIST_SUBSCRIPTIONS` would report).
+    public func upbitConnections() -> [MockConnectionState] { core.upbitConnectionStates() }
+
     /// Silently forgets `fraction` (0…1) of every Upbit connection's subscriptions, as
     /// `LIST_SUBSCRIPTIONS` then reports.
     public func forgetSubscriptions(fraction: Double) { core.forgetSubscriptions(fraction: fraction) }

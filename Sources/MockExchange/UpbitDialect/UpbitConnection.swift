@@ -31,6 +31,8 @@ final class UpbitConnection: Sendable {
         var limiter: SlidingWindowRateLimiter
         var pinging = false
         var closing = false
+        /// Sends no data any more, but stays open and answers pings (the "frozen connection" fault).
+        var frozen = false
     }
 
     let id: Int
@@ -51,6 +53,13 @@ final class UpbitConnection: Sendable {
     /// The entries currently live.
     var entries: [UpbitSubscriptionEntry] { state.withLock { $0.entries } }
 
+    /// Whether the connection was frozen (see ``freeze()``).
+    var isFrozen: Bool { state.withLock { $0.frozen } }
+
+    /// From now on sends no data frame (neither the stream nor subscription snapshots) while the
+    /// socket stays open and answers pings, as a connection an exchange stopped serving does.
+    func freeze() { state.withLock { $0.frozen = true } }
+
     /// Offers a published event; sends it if subscribed.
     /// - Returns: How many frames were queued.
     @discardableResult
@@ -58,7 +67,7 @@ final class UpbitConnection: Sendable {
     ///   frame in its place (the `malformedFraction` fault).
     func offer(_ cache: inout EncodeCache, corrupts: (() -> Bool)? = nil) -> Int {
         state.withLock { state in
-            guard !state.closing else { return 0 }
+            guard !state.closing, !state.frozen else { return 0 }
             var queued = 0
             state.routes.forEachEntry(family: cache.family, market: cache.event.market) { entry in
                 // Queuing never blocks, so it may happen under the lock; it keeps frames in order too.
@@ -121,14 +130,16 @@ final class UpbitConnection: Sendable {
             if !type.isOnlySnapshot { live += parsed }
             if !type.isOnlyRealtime && !UpbitRequest.privateTypes.contains(type.type) { snapshots += parsed }
         }
-        let format = state.withLock { state in
+        let (format, frozen) = state.withLock { state in
             // Every request replaces the whole set.
             state.entries = live
             state.ticket = request.ticket
             if let format = request.format { state.format = format }
-            return state.format
+            return (state.format, state.frozen)
         }
-        for entry in snapshots {
+        // A frozen connection, or a stalled exchange, sends no data at all: snapshots neither.
+        let sendsData = !frozen && !exchange.faults.stalled
+        for entry in snapshots where sendsData {
             guard let market = entry.market,
                 let kind = try? DataKind(parsing: entry.type),
                 let event = exchange.snapshot(of: kind, market: market)

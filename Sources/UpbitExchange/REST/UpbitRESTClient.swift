@@ -29,6 +29,7 @@ public struct UpbitRESTClient: Sendable {
     private let limiter: UpbitRESTLimiter
     private let timeout: Duration
     private let wallClock: @Sendable () -> UnixTime
+    private let decoder: UpbitRESTDecoder
 
     /// Creates a client.
     /// - Parameters:
@@ -59,6 +60,7 @@ public struct UpbitRESTClient: Sendable {
         }
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.exchange = exchange
+        self.decoder = UpbitRESTDecoder(exchange: exchange)
         self.signer = credentials.map { UpbitTokenSigner(credentials: $0, algorithm: tokenAlgorithm) }
         self.httpClient = httpClient
         if let extraCAFile {
@@ -85,7 +87,7 @@ public struct UpbitRESTClient: Sendable {
     /// The account's balances (`GET /v1/accounts`).
     public func accounts(priority: UpbitRequestPriority = .query) async throws(UpbitRESTError) -> [UpbitAccount] {
         let json = try await call(.GET, "/v1/accounts", group: .default, priority: priority, private: true)
-        return try list(json, endpoint: "GET /v1/accounts", UpbitAccount.init(json:))
+        return try decoder.list(json, endpoint: "GET /v1/accounts", UpbitAccount.init(json:))
     }
 
     /// Open orders (`GET /v1/orders/open`), optionally of one market.
@@ -95,7 +97,7 @@ public struct UpbitRESTClient: Sendable {
         let query = market.map { [("market", $0.rawValue)] } ?? []
         let json = try await call(
             .GET, "/v1/orders/open", query: query, group: .default, priority: priority, private: true)
-        return try list(json, endpoint: "GET /v1/orders/open", UpbitOrder.init(json:))
+        return try decoder.list(json, endpoint: "GET /v1/orders/open", UpbitOrder.init(json:))
     }
 
     /// Finished orders (`GET /v1/orders/closed`, states `done` and `cancel`), newest first.
@@ -109,7 +111,7 @@ public struct UpbitRESTClient: Sendable {
         query += [("limit", String(limit)), ("order_by", "desc")]
         let json = try await call(
             .GET, "/v1/orders/closed", query: query, group: .default, priority: priority, private: true)
-        return try list(json, endpoint: "GET /v1/orders/closed", UpbitOrder.init(json:))
+        return try decoder.list(json, endpoint: "GET /v1/orders/closed", UpbitOrder.init(json:))
     }
 
     /// One order with its fills (`GET /v1/order`).
@@ -118,21 +120,21 @@ public struct UpbitRESTClient: Sendable {
     {
         let json = try await call(
             .GET, "/v1/order", query: [("uuid", uuid)], group: .default, priority: priority, private: true)
-        return try object(json, endpoint: "GET /v1/order", UpbitOrder.init(json:))
+        return try decoder.object(json, endpoint: "GET /v1/order", UpbitOrder.init(json:))
     }
 
     /// Places an order (`POST /v1/orders`), ahead of any background call.
     public func placeOrder(_ request: UpbitOrderRequest) async throws(UpbitRESTError) -> UpbitOrder {
         let json = try await call(
             .POST, "/v1/orders", body: request.fields, group: .order, priority: .trading, private: true)
-        return try object(json, endpoint: "POST /v1/orders", UpbitOrder.init(json:))
+        return try decoder.object(json, endpoint: "POST /v1/orders", UpbitOrder.init(json:))
     }
 
     /// Cancels an order (`DELETE /v1/order`), ahead of any background call.
     public func cancelOrder(uuid: String) async throws(UpbitRESTError) -> UpbitOrder {
         let json = try await call(
             .DELETE, "/v1/order", query: [("uuid", uuid)], group: .default, priority: .trading, private: true)
-        return try object(json, endpoint: "DELETE /v1/order", UpbitOrder.init(json:))
+        return try decoder.object(json, endpoint: "DELETE /v1/order", UpbitOrder.init(json:))
     }
 
     // MARK: - Quotation (public)
@@ -140,11 +142,7 @@ public struct UpbitRESTClient: Sendable {
     /// Every listed market (`GET /v1/market/all`).
     public func markets() async throws(UpbitRESTError) -> [UpbitMarket] {
         let json = try await call(.GET, "/v1/market/all", group: .market, priority: .query, private: false)
-        return try list(json, endpoint: "GET /v1/market/all") { item throws(RESTJSON.Malformed) in
-            guard let text = item["market"]?.text, let code = try? MarketCode(text) else { throw RESTJSON.Malformed() }
-            return UpbitMarket(
-                code: code, koreanName: item["korean_name"]?.text ?? "", englishName: item["english_name"]?.text ?? "")
-        }
+        return try decoder.list(json, endpoint: "GET /v1/market/all", decoder.market)
     }
 
     /// Current tickers (`GET /v1/ticker`) as snapshot events.
@@ -155,8 +153,8 @@ public struct UpbitRESTClient: Sendable {
             .GET, "/v1/ticker", query: [("markets", Self.commaList(markets))], group: .ticker, priority: priority,
             private: false)
         let receivedAt = wallClock()
-        return try list(json, endpoint: "GET /v1/ticker") { item throws(RESTJSON.Malformed) in
-            try snapshot(.ticker, item, receivedAt: receivedAt, payload: .ticker(try Self.ticker(item)))
+        return try decoder.list(json, endpoint: "GET /v1/ticker") { item throws(RESTJSON.Malformed) in
+            try decoder.ticker(item, receivedAt: receivedAt)
         }
     }
 
@@ -168,19 +166,8 @@ public struct UpbitRESTClient: Sendable {
             .GET, "/v1/orderbook", query: [("markets", Self.commaList(markets)), ("count", String(count))],
             group: .orderbook, priority: priority, private: false)
         let receivedAt = wallClock()
-        return try list(json, endpoint: "GET /v1/orderbook") { item throws(RESTJSON.Malformed) in
-            var units: [Orderbook.Unit] = []
-            for unit in item["orderbook_units"]?.elements ?? [] {
-                guard let ask = unit["ask_price"]?.decimal, let bid = unit["bid_price"]?.decimal,
-                    let askSize = unit["ask_size"]?.decimal, let bidSize = unit["bid_size"]?.decimal
-                else { throw RESTJSON.Malformed() }
-                units.append(Orderbook.Unit(askPrice: ask, bidPrice: bid, askSize: askSize, bidSize: bidSize))
-            }
-            let book = Orderbook(
-                totalAskSize: item["total_ask_size"]?.decimal ?? .zero,
-                totalBidSize: item["total_bid_size"]?.decimal ?? .zero, units: units,
-                level: item["level"]?.decimal ?? .zero)
-            return try snapshot(.orderbook, item, receivedAt: receivedAt, payload: .orderbook(book))
+        return try decoder.list(json, endpoint: "GET /v1/orderbook") { item throws(RESTJSON.Malformed) in
+            try decoder.orderbook(item, receivedAt: receivedAt)
         }
     }
 
@@ -192,17 +179,8 @@ public struct UpbitRESTClient: Sendable {
             .GET, "/v1/trades/ticks", query: [("market", market.rawValue), ("count", String(count))], group: .trade,
             priority: priority, private: false)
         let receivedAt = wallClock()
-        return try list(json, endpoint: "GET /v1/trades/ticks") { item throws(RESTJSON.Malformed) in
-            guard let price = item["trade_price"]?.decimal, let volume = item["trade_volume"]?.decimal,
-                let id = item["sequential_id"]?.int64
-            else { throw RESTJSON.Malformed() }
-            let trade = Trade(
-                tradePrice: price, tradeVolume: volume, side: item["ask_bid"]?.text == "ASK" ? .ask : .bid,
-                sequentialID: id, prevClosingPrice: item["prev_closing_price"]?.decimal ?? .zero,
-                changePrice: item["change_price"]?.decimal ?? .zero,
-                tradeDate: item["trade_date_utc"]?.text ?? "", tradeTime: item["trade_time_utc"]?.text ?? "",
-                tradeTimestamp: UnixTime(milliseconds: item["timestamp"]?.int64 ?? 0))
-            return try snapshot(.trade, item, receivedAt: receivedAt, payload: .trade(trade))
+        return try decoder.list(json, endpoint: "GET /v1/trades/ticks") { item throws(RESTJSON.Malformed) in
+            try decoder.trade(item, receivedAt: receivedAt)
         }
     }
 
@@ -221,16 +199,8 @@ public struct UpbitRESTClient: Sendable {
             .GET, path, query: [("market", market.rawValue), ("count", String(count))], group: .candle,
             priority: priority, private: false)
         let receivedAt = wallClock()
-        return try list(json, endpoint: "GET \(path)") { item throws(RESTJSON.Malformed) in
-            guard let open = item["opening_price"]?.decimal, let high = item["high_price"]?.decimal,
-                let low = item["low_price"]?.decimal, let close = item["trade_price"]?.decimal
-            else { throw RESTJSON.Malformed() }
-            let candle = Candle(
-                startUTC: item["candle_date_time_utc"]?.text ?? "", startKST: item["candle_date_time_kst"]?.text ?? "",
-                openingPrice: open, highPrice: high, lowPrice: low, tradePrice: close,
-                accTradeVolume: item["candle_acc_trade_volume"]?.decimal ?? .zero,
-                accTradePrice: item["candle_acc_trade_price"]?.decimal ?? .zero)
-            return try snapshot(.candle(interval), item, receivedAt: receivedAt, payload: .candle(candle))
+        return try decoder.list(json, endpoint: "GET \(path)") { item throws(RESTJSON.Malformed) in
+            try decoder.candle(item, interval: interval, receivedAt: receivedAt)
         }
     }
 
@@ -292,84 +262,14 @@ public struct UpbitRESTClient: Sendable {
             if status == 429, attempts < 3 { continue }  // the limiter now waits for the next second
             let json = try? RESTJSON.parse(bytes)
             guard (200..<300).contains(status) else {
-                let name = json?["error"]?["name"]?.text ?? String(status)
-                let message = json?["error"]?["message"]?.text ?? "HTTP \(status)"
-                switch status {
-                case 429: throw UpbitRESTError(.rateLimited(group), endpoint: endpoint, message: message)
-                case 418:
-                    throw UpbitRESTError(.blocked(group, retryAfter: retryAfter), endpoint: endpoint, message: message)
-                default:
-                    throw UpbitRESTError(.rejected(status: status, name: name), endpoint: endpoint, message: message)
-                }
+                throw decoder.failure(
+                    status: status, body: json, retryAfter: retryAfter, group: group, endpoint: endpoint)
             }
             guard let json else {
                 throw UpbitRESTError(.malformedResponse, endpoint: endpoint, message: "the body is not JSON")
             }
             return json
         }
-    }
-
-    private func list<T>(
-        _ json: RESTJSON, endpoint: String, _ make: (RESTJSON) throws(RESTJSON.Malformed) -> T
-    ) throws(UpbitRESTError) -> [T] {
-        guard let elements = json.elements else {
-            throw UpbitRESTError(.malformedResponse, endpoint: endpoint, message: "expected a JSON array")
-        }
-        var result: [T] = []
-        result.reserveCapacity(elements.count)
-        for element in elements {
-            do {
-                result.append(try make(element))
-            } catch {
-                throw UpbitRESTError(
-                    .malformedResponse, endpoint: endpoint, message: "an element lacks required fields")
-            }
-        }
-        return result
-    }
-
-    private func object<T>(
-        _ json: RESTJSON, endpoint: String, _ make: (RESTJSON) throws(RESTJSON.Malformed) -> T
-    ) throws(UpbitRESTError) -> T {
-        do {
-            return try make(json)
-        } catch {
-            throw UpbitRESTError(.malformedResponse, endpoint: endpoint, message: "the object lacks required fields")
-        }
-    }
-
-    private func snapshot(_ kind: DataKind, _ item: RESTJSON, receivedAt: UnixTime, payload: MarketPayload)
-        throws(RESTJSON.Malformed) -> MarketEvent
-    {
-        guard let text = item["market"]?.text, let market = try? MarketCode(text) else { throw RESTJSON.Malformed() }
-        let timestamp = item["timestamp"]?.int64 ?? item["trade_timestamp"]?.int64 ?? 0
-        return MarketEvent(
-            exchange: exchange, kind: kind, market: market, stream: .snapshot,
-            timestamp: UnixTime(milliseconds: timestamp), receivedAt: receivedAt, generation: .none, payload: payload)
-    }
-
-    private static func ticker(_ item: RESTJSON) throws(RESTJSON.Malformed) -> Ticker {
-        guard let price = item["trade_price"]?.decimal else { throw RESTJSON.Malformed() }
-        return Ticker(
-            tradePrice: price, openingPrice: item["opening_price"]?.decimal ?? .zero,
-            highPrice: item["high_price"]?.decimal ?? .zero, lowPrice: item["low_price"]?.decimal ?? .zero,
-            prevClosingPrice: item["prev_closing_price"]?.decimal ?? .zero,
-            change: item["change"]?.text.flatMap(PriceChange.init(rawValue:)) ?? .even,
-            changePrice: item["change_price"]?.decimal ?? .zero,
-            signedChangePrice: item["signed_change_price"]?.decimal ?? .zero,
-            changeRate: item["change_rate"]?.decimal ?? .zero,
-            signedChangeRate: item["signed_change_rate"]?.decimal ?? .zero,
-            tradeVolume: item["trade_volume"]?.decimal ?? .zero,
-            accTradeVolume: item["acc_trade_volume"]?.decimal ?? .zero,
-            accTradeVolume24h: item["acc_trade_volume_24h"]?.decimal ?? .zero,
-            accTradePrice: item["acc_trade_price"]?.decimal ?? .zero,
-            accTradePrice24h: item["acc_trade_price_24h"]?.decimal ?? .zero,
-            tradeDate: item["trade_date"]?.text ?? "", tradeTime: item["trade_time"]?.text ?? "",
-            tradeTimestamp: UnixTime(milliseconds: item["trade_timestamp"]?.int64 ?? 0),
-            highest52WeekPrice: item["highest_52_week_price"]?.decimal ?? .zero,
-            highest52WeekDate: item["highest_52_week_date"]?.text ?? "",
-            lowest52WeekPrice: item["lowest_52_week_price"]?.decimal ?? .zero,
-            lowest52WeekDate: item["lowest_52_week_date"]?.text ?? "")
     }
 
     private static func commaList(_ markets: [MarketCode]) -> String {

@@ -1,0 +1,65 @@
+import CFuzzDriver
+import Foundation
+import MarketStreamCore
+
+@testable import MockExchange
+
+let simulator = MarketSimulator(seed: 1, marketCount: 20, startTime: 1_700_000_000_000)
+
+/// The mock exchange's request parsers on arbitrary text: Upbit subscribe and list requests (public
+/// and private endpoints) down to each requested code, the incremental dialect's requests and stream
+/// names, and REST order bodies. Each gives a request or a typed rejection, and every reply the
+/// rejection is sent as is valid JSON.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzMockRequests(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    for isPrivate in [false, true] {
+        do {
+            let request = try UpbitRequest.parse(text, isPrivate: isPrivate)
+            precondition(!request.ticket.isEmpty)
+            if case .subscribe(let types) = request.body {
+                precondition(!types.isEmpty)
+                for type in types {
+                    for code in type.codes {
+                        let entry = UpbitSubscriptionEntry.parse(
+                            code: code, type: type.type, level: type.level, simulator: simulator)
+                        if let entry, let depth = entry.depth { precondition([1, 5, 15, 30].contains(depth)) }
+                        _ = entry?.listedCode
+                    }
+                }
+            }
+        } catch {
+            requireJSON(error.json)
+        }
+    }
+    do {
+        let request = try IncrementalRequest.parse(text)
+        precondition(request.method == .listSubscriptions || !request.streams.isEmpty)
+        for stream in request.streams {
+            if let (kind, market) = IncrementalWireFormat.parseStream(stream) {
+                _ = IncrementalWireFormat.streamName(kind: kind, market: market)
+            }
+        }
+        requireJSON(IncrementalWireFormat.result(id: request.id, streams: request.streams))
+    } catch {
+        requireJSON(error.reply)
+    }
+    if let fields = try? MockExchangeCore.orderedFields(text) {
+        _ = fields.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+    }
+    return 0
+}
+
+/// A reply the mock sends must parse as JSON, whatever the request echoed into it.
+func requireJSON(_ text: String) {
+    precondition((try? JSONSerialization.jsonObject(with: Data(text.utf8))) != nil, "not JSON: \(text)")
+}
+
+/// SwiftPM links an executable's entry point as `FuzzMockRequests_main`: it hands over to libFuzzer's driver.
+@_cdecl("FuzzMockRequests_main")
+public func fuzzMockRequestsMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzMockRequests(data, size) }
+}
