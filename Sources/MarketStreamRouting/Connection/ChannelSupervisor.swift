@@ -173,7 +173,7 @@ extension MarketDataRouter {
             record.lastError = reason.description
             record.outageAnnounced = true
         }
-        let buffers = state.withLock { $0.buffers(on: runtime.key) }
+        let buffers = state.withLock { $0.announcementTargets(on: runtime.key) }
         let event = FeedEvent.connection(
             ConnectionEvent(
                 channel: runtime.key, generation: generation,
@@ -188,7 +188,7 @@ extension MarketDataRouter {
             return record.outageAnnounced
         }
         guard announced else { return }
-        let buffers = state.withLock { $0.buffers(on: runtime.key) }
+        let buffers = state.withLock { $0.announcementTargets(on: runtime.key) }
         let event = FeedEvent.connection(ConnectionEvent(channel: runtime.key, generation: generation, kind: .restored))
         for buffer in buffers { buffer.deliver(event) }
     }
@@ -196,7 +196,7 @@ extension MarketDataRouter {
     /// Tells a channel's subscribers about an exchange error frame.
     func announceExchangeError(_ runtime: ChannelRuntime, error: MarketStreamError, generation: ConnectionGeneration) {
         runtime.update { $0.lastError = error.description }
-        let buffers = state.withLock { $0.buffers(on: runtime.key) }
+        let buffers = state.withLock { $0.announcementTargets(on: runtime.key) }
         let event = FeedEvent.connection(
             ConnectionEvent(channel: runtime.key, generation: generation, kind: .exchangeError(error)))
         for buffer in buffers { buffer.deliver(event) }

@@ -65,7 +65,7 @@ extension MarketDataRouter {
                             ?? MarketStreamError(.exchangeError, String(describing: error), exchange: key.exchange)
                         let message = failure.description
                         runtime.update { $0.lastPollError = message }
-                        let buffers = state.withLock { $0.buffers(on: key) }
+                        let buffers = state.withLock { $0.announcementTargets(on: key) }
                         let event = FeedEvent.connection(
                             ConnectionEvent(channel: key, generation: runtime.generation, kind: .pollFailed(failure)))
                         for buffer in buffers { buffer.deliver(event) }
@@ -95,7 +95,7 @@ extension MarketDataRouter {
     /// Records the channel's mode and tells its subscribers.
     private func announceMode(_ mode: ChannelDataMode, on runtime: ChannelRuntime) {
         if mode == .stream { runtime.update { $0.lastPollError = nil } }
-        let buffers = state.withLock { $0.buffers(on: runtime.key) }
+        let buffers = state.withLock { $0.announcementTargets(on: runtime.key) }
         let event = FeedEvent.connection(
             ConnectionEvent(channel: runtime.key, generation: runtime.generation, kind: .modeChanged(mode)))
         for buffer in buffers { buffer.deliver(event) }

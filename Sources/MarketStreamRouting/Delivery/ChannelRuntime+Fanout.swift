@@ -22,12 +22,12 @@ extension ChannelRuntime {
         // Private events also reach subscribers of the whole account.
         let accountWide =
             topic.kind.isPrivate && topic.market != .account
-            ? table.routes[SubscriptionTopic(exchange: topic.exchange, kind: topic.kind, market: .account)]?.buffers
+            ? table.routes[SubscriptionTopic(exchange: topic.exchange, kind: topic.kind, market: .account)]
             : nil
         guard route != nil || accountWide != nil else { return }
         let item = FeedEvent.market(event)
-        for buffer in route?.buffers ?? [] { buffer.deliver(item) }
-        for buffer in accountWide ?? [] { buffer.deliver(item) }
+        route?.deliver(item)
+        accountWide?.deliver(item)
         if let feeds = route?.feeds, !feeds.isEmpty { feed(event, to: feeds, with: table, logger: logger) }
     }
 
@@ -48,8 +48,7 @@ extension ChannelRuntime {
             } else {
                 routed = depth.kind == event.kind ? event : event.deriving(kind: depth.kind, payload: event.payload)
             }
-            let item = FeedEvent.market(routed)
-            for buffer in depth.route.buffers { buffer.deliver(item) }
+            depth.route.deliver(FeedEvent.market(routed))
             if !depth.route.feeds.isEmpty { feed(routed, to: depth.route.feeds, with: table, logger: logger) }
         }
     }
@@ -65,13 +64,10 @@ extension ChannelRuntime {
                     "handler skipped an event", metadata: ["kind": "\(stream.output.kind)", "error": "\(error)"])
                 continue
             }
-            guard !outputs.isEmpty, let targets = table.routes[stream.output]?.buffers, !targets.isEmpty else {
+            guard !outputs.isEmpty, let targets = table.routes[stream.output], targets.hasSubscribers else {
                 continue
             }
-            for output in outputs {
-                let item = FeedEvent.market(output)
-                for buffer in targets { buffer.deliver(item) }
-            }
+            for output in outputs { targets.deliver(FeedEvent.market(output)) }
         }
     }
 }

@@ -5,7 +5,8 @@ public enum FeedEvent: Sendable, CustomStringConvertible {
     /// A market or account event.
     case market(MarketEvent)
     /// The connection carrying this subscription changed state (reconnecting, restored, …).
-    case connection(ConnectionEvent)
+    /// (Boxed: a `FeedEvent` is one reference wide, so queues and logs move a word per event.)
+    indirect case connection(ConnectionEvent)
 
     /// The market event, if this is one.
     public var marketEvent: MarketEvent? {

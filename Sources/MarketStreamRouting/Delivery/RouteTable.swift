@@ -10,10 +10,29 @@ import MarketStreamCore
 final class RouteTable: Sendable {
     /// Where one topic's events go.
     struct Route: Sendable {
+        /// Subscribers with buffers of their own.
         var buffers: [SubscriberBuffer] = []
+        /// The log every single-topic drop-oldest subscriber of the topic reads (one append for all).
+        var log: BroadcastLog?
         var feeds: [DerivedStream] = []
         /// Counts the key's events for freshness, when the key is subscribed upstream.
         var activity: TopicActivityCounter?
+
+        /// Whether any subscriber receives the topic's events.
+        var hasSubscribers: Bool { log != nil || !buffers.isEmpty }
+
+        init(subscribers: [SubscriberBuffer] = [], feeds: [DerivedStream] = []) {
+            self.buffers = subscribers.filter { $0.log == nil }
+            self.log = subscribers.first { $0.log != nil }?.log
+            self.feeds = feeds
+        }
+
+        /// Hands `event` to every subscriber of the topic: once to the log, once to each own buffer.
+        @inline(__always)
+        func deliver(_ event: FeedEvent) {
+            log?.append(event)
+            for buffer in buffers { buffer.deliver(event) }
+        }
     }
 
     /// A book subscription at one depth, reached from a book event that names no depth.
@@ -73,13 +92,13 @@ final class RouteTable: Sendable {
             return counter
         }
         for topic in changed {
-            var route = Route(buffers: buffers[topic] ?? [], feeds: feeds[topic] ?? [])
+            var route = Route(subscribers: buffers[topic] ?? [], feeds: feeds[topic] ?? [])
             if topic.kind.isOrderbook {
                 changedBooks[BookKey(market: topic.market, level: topic.kind.orderbookLevel)] = topic.exchange
             } else if isDesired(topic) {
                 route.activity = counter(topic)
             }
-            let isEmpty = route.buffers.isEmpty && route.feeds.isEmpty && route.activity == nil
+            let isEmpty = !route.hasSubscribers && route.feeds.isEmpty && route.activity == nil
             routes[topic] = isEmpty ? nil : route
         }
         // A book key's depths, deepest first: each cut is taken from the full book.

@@ -9,6 +9,10 @@ import Synchronization
 /// The router's read path calls ``deliver(_:)``, which takes a short lock and never waits; the
 /// subscriber's task calls ``next()``. Ending the buffer (finish, failure, the consumer's task
 /// being cancelled) calls `onTermination` once, which releases the upstream subscription.
+///
+/// A subscriber of one topic with the drop-oldest policy reads that topic's ``BroadcastLog``
+/// instead of a queue of its own: the read path appends each event there once for all such
+/// subscribers, and this buffer is the subscriber's cursor into it (same capacity, same drops).
 @usableFromInline
 final class SubscriberBuffer: Sendable {
     private enum Terminal: Sendable {
@@ -20,7 +24,6 @@ final class SubscriberBuffer: Sendable {
         var queue: DeliveryQueue
         var waiter: CheckedContinuation<FeedEvent?, any Error>?
         var terminal: Terminal?
-        var terminationReported = false
     }
 
     let id: SubscriberID
@@ -28,36 +31,58 @@ final class SubscriberBuffer: Sendable {
     /// Snapshot waiters take only snapshot events.
     let acceptsOnlySnapshots: Bool
     private let state: Mutex<State>
+    /// The topic's shared log this subscriber reads, instead of its own queue.
+    let log: BroadcastLog?
+    private let terminationReported = Atomic<Bool>(false)
     /// Set when the consumer went away: events it already took in a batch are not handed out.
     private let discarded = Atomic<Bool>(false)
     /// Events discarded by the policy, readable by health without taking the buffer's lock.
-    private let dropped = Atomic<Int>(0)
+    private let drops: DropTally
     /// Mirrors the queue's minimum generation for events already taken in a batch.
     private let minimumGeneration = Atomic<UInt64>(0)
-    private let dropCounter: Counter?
     private let onTermination: @Sendable (SubscriberID) -> Void
 
     init(
         id: SubscriberID, channel: ChannelKey, policy: DeliveryPolicy, capacity: Int,
-        acceptsOnlySnapshots: Bool = false,
+        acceptsOnlySnapshots: Bool = false, log: BroadcastLog? = nil,
         dropCounter: Counter?, onTermination: @escaping @Sendable (SubscriberID) -> Void
     ) {
+        precondition(
+            log == nil || (policy == .dropOldest && !acceptsOnlySnapshots && log?.capacity == capacity),
+            "only drop-oldest subscribers of the log's capacity read a broadcast log")
         self.id = id
         self.channel = channel
         self.acceptsOnlySnapshots = acceptsOnlySnapshots
-        self.state = Mutex(State(queue: DeliveryQueue(policy: policy, capacity: capacity)))
-        self.dropCounter = dropCounter
+        self.state = Mutex(State(queue: DeliveryQueue(policy: policy, capacity: log == nil ? capacity : 1)))
+        self.log = log
+        self.drops = DropTally(counter: dropCounter)
         self.onTermination = onTermination
+        log?.addReader(id, drops: drops)
     }
 
     /// Events discarded by the policy so far.
-    var droppedCount: Int { dropped.load(ordering: .relaxed) }
+    var droppedCount: Int {
+        // A log reader's losses are counted when it takes, or when the log next settles its
+        // readers; settle now, so the figure is exact when it is read.
+        log?.settle(id)
+        return drops.total
+    }
+
+    /// Events waiting in the buffer's own queue (none for a log reader).
+    var queuedCount: Int { state.withLock { $0.queue.count } }
 
     /// Whether the buffer has ended.
-    var isTerminated: Bool { state.withLock { $0.terminal != nil } }
+    var isTerminated: Bool {
+        if let log { return !log.isOpen(id) }
+        return state.withLock { $0.terminal != nil }
+    }
 
-    /// Offers an event; never blocks.
+    /// Offers an event; never blocks. A log reader appends it to the log, for all its readers.
     func deliver(_ event: FeedEvent) {
+        if let log {
+            log.append(event)
+            return
+        }
         if acceptsOnlySnapshots, event.marketEvent?.stream != .snapshot { return }
         var dropped = 0
         var overflowed = false
@@ -68,7 +93,6 @@ final class SubscriberBuffer: Sendable {
             case .stale: return nil
             case .dropped(let count):
                 dropped = count
-                self.dropped.add(count, ordering: .relaxed)
             case .overflowed:
                 state.terminal = .failed(
                     MarketStreamError(
@@ -84,12 +108,17 @@ final class SubscriberBuffer: Sendable {
             return (waiter, next)
         }
         if let (waiter, next) = resume { waiter.resume(returning: next) }
-        if dropped > 0 { dropCounter?.increment(by: dropped) }
+        drops.add(dropped)
         if overflowed { reportTermination() }
     }
 
     /// Ends the stream after the buffered events; with an error, the consumer sees it after them.
     func finish(throwing error: MarketStreamError? = nil) {
+        if let log {
+            log.finish(id, failure: error)
+            reportTermination()
+            return
+        }
         let waiter: CheckedContinuation<FeedEvent?, any Error>? = state.withLock { state in
             guard state.terminal == nil else { return nil }
             state.terminal = error.map { .failed($0) } ?? .finished
@@ -105,6 +134,11 @@ final class SubscriberBuffer: Sendable {
 
     /// Discards buffered market events older than `generation`, now and later.
     func advanceGeneration(to generation: ConnectionGeneration) {
+        if log != nil {
+            // The log is shared: its readers skip stale events as they take them.
+            minimumGeneration.max(generation.rawValue, ordering: .releasing)
+            return
+        }
         state.withLock { state in
             state.queue.advanceGeneration(to: generation)
             minimumGeneration.store(state.queue.minimumGeneration.rawValue, ordering: .releasing)
@@ -142,6 +176,7 @@ final class SubscriberBuffer: Sendable {
     ///   ``handOut(_:filteredAt:)``), or `nil` at the end.
     /// - Throws: The failure that ended the subscription.
     nonisolated(nonsending) func fill(_ batch: inout Deque<FeedEvent>, limit: Int) async throws -> UInt64? {
+        if let log { return try await fill(&batch, limit: limit, from: log) }
         let generation = state.withLock { state -> UInt64? in
             guard !state.queue.isEmpty else { return nil }
             state.queue.take(into: &batch, limit: limit)
@@ -154,8 +189,46 @@ final class SubscriberBuffer: Sendable {
         return 0
     }
 
+    /// ``fill(_:limit:)`` from the topic's broadcast log.
+    private nonisolated(nonsending) func fill(_ batch: inout Deque<FeedEvent>, limit: Int, from log: BroadcastLog)
+        async throws -> UInt64?
+    {
+        while true {
+            let generation = minimumGeneration.load(ordering: .acquiring)
+            let taken = log.take(for: id, into: &batch, limit: limit, minimumGeneration: generation)
+            drops.add(taken.dropped)
+            switch taken.status {
+            case .taken:
+                if !batch.isEmpty { return generation }
+            case .empty:
+                await withTaskCancellationHandler {
+                    await log.wait(for: id)
+                } onCancel: {
+                    self.cancel()
+                }
+            case .ended:
+                return nil
+            case .failed(let error):
+                throw error
+            }
+        }
+    }
+
     /// The next event, `nil` at the end; throws the failure that ended the subscription.
     nonisolated(nonsending) func next() async throws -> FeedEvent? {
+        if log != nil {
+            var batch = Deque<FeedEvent>()
+            while true {
+                guard let filteredAt = try await fill(&batch, limit: 1) else { return nil }
+                while let event = batch.popFirst() {
+                    switch handOut(event, filteredAt: filteredAt) {
+                    case .deliver: return event
+                    case .skip: continue
+                    case .end: return nil
+                    }
+                }
+            }
+        }
         enum Immediate {
             case event(FeedEvent)
             case end
@@ -212,6 +285,11 @@ final class SubscriberBuffer: Sendable {
     /// Ends the buffer at once, discarding what it holds (the consumer went away).
     func cancel() {
         discarded.store(true, ordering: .releasing)
+        if let log {
+            log.removeReader(id)
+            reportTermination()
+            return
+        }
         let waiter: CheckedContinuation<FeedEvent?, any Error>? = state.withLock { state in
             if state.terminal == nil { state.terminal = .finished }
             while state.queue.take() != nil {}
@@ -224,10 +302,6 @@ final class SubscriberBuffer: Sendable {
     }
 
     private func reportTermination() {
-        let first = state.withLock { state in
-            defer { state.terminationReported = true }
-            return !state.terminationReported
-        }
-        if first { onTermination(id) }
+        if !terminationReported.exchange(true, ordering: .acquiringAndReleasing) { onTermination(id) }
     }
 }

@@ -44,7 +44,9 @@ public enum ServiceProgram {
     public static func run(
         services: [any Service], logger: Logger, job: @escaping @Sendable () async throws -> Void
     ) async throws -> Outcome {
-        let main = ProgramJob(body: job)
+        // Trapped before any service starts, so a signal during start-up is a shutdown, not death.
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let main = ProgramJob(signals: signals, body: job)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) } + [
@@ -52,7 +54,9 @@ public enum ServiceProgram {
                         service: main, successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup)
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                // The job traps SIGINT and SIGTERM itself and ends on them, which shuts the group
+                // down: the signal is recorded before anything stops (two listeners raced).
+                logger: logger))
         try await group.run()
         let outcome = main.outcome
         if let failure = outcome.failure { throw failure }
@@ -68,10 +72,12 @@ private final class ProgramJob: Service, Sendable {
         var failure: (any Error)?
     }
 
+    let signals: UnixSignalsSequence
     let body: @Sendable () async throws -> Void
     private let state = Mutex(Record())
 
-    init(body: @escaping @Sendable () async throws -> Void) {
+    init(signals: UnixSignalsSequence, body: @escaping @Sendable () async throws -> Void) {
+        self.signals = signals
         self.body = body
     }
 
@@ -80,7 +86,7 @@ private final class ProgramJob: Service, Sendable {
     func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+                for await signal in self.signals {
                     self.state.withLock { $0.signal = $0.signal ?? signal }
                     return
                 }

@@ -127,8 +127,14 @@ extension MarketDataRouter {
                 throw MarketStreamError(.clientClosed, "client '\(clientID)' is closed")
             }
             let id = state.makeSubscriberID()
+            // One topic, drop-oldest: read the topic's broadcast log, appended once for all such subscribers.
+            let log =
+                topics.count == 1 && policy == .dropOldest
+                ? topics.first.map {
+                    state.broadcastLog(for: $0, on: runtime.key, capacity: configuration.bufferCapacity)
+                } : nil
             let buffer = SubscriberBuffer(
-                id: id, channel: runtime.key, policy: policy, capacity: configuration.bufferCapacity,
+                id: id, channel: runtime.key, policy: policy, capacity: configuration.bufferCapacity, log: log,
                 dropCounter: Counter(
                     label: "marketstream.subscriber.dropped",
                     dimensions: [

@@ -238,4 +238,22 @@ struct RouterState: Sendable {
     func buffers(on channel: ChannelKey) -> [SubscriberBuffer] {
         subscribers.values.filter { $0.channel == channel && !$0.isSnapshotWaiter }.map(\.buffer)
     }
+
+    /// Where a channel-wide event (a reconnect, a restore, a mode change) goes so that every
+    /// subscriber on `channel` receives it once: each buffer of its own, and one reader of each
+    /// broadcast log (whose ``SubscriberBuffer/deliver(_:)`` appends to the log for all its readers).
+    func announcementTargets(on channel: ChannelKey) -> [SubscriberBuffer] {
+        var logs = Set<ObjectIdentifier>()
+        return buffers(on: channel).filter { buffer in
+            guard let log = buffer.log else { return true }
+            return logs.insert(ObjectIdentifier(log)).inserted
+        }
+    }
+
+    /// The broadcast log of `topic` that a new single-topic drop-oldest subscriber joins: the
+    /// one its current readers share, or a new one.
+    func broadcastLog(for topic: SubscriptionTopic, on channel: ChannelKey, capacity: Int) -> BroadcastLog {
+        let existing = routes[channel]?[topic]?.lazy.compactMap(\.log).first { $0.capacity == capacity }
+        return existing ?? BroadcastLog(capacity: capacity)
+    }
 }
