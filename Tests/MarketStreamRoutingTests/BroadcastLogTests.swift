@@ -94,7 +94,9 @@ import Testing
         #expect(log.retainedCount <= BroadcastLog.releaseInterval)
         first.cancel()
         second.cancel()
-        for price in 0..<BroadcastLog.releaseInterval { log.append(.market(tickerEvent(btc, price: ExactDecimal(price)))) }
+        for price in 0..<BroadcastLog.releaseInterval {
+            log.append(.market(tickerEvent(btc, price: ExactDecimal(price))))
+        }
         #expect(log.retainedCount == 0, "a log without readers keeps nothing")
         #expect(log.readerCount == 0)
     }
