@@ -4,6 +4,11 @@
 # a 3-second warm-up. Each client runs alone against its own server.
 #
 #   bash Benchmarks/peers/run.sh [SECONDS]
+#   SOURCE=flood bash Benchmarks/peers/run.sh [SECONDS]
+#
+# SOURCE=flood streams from `EndToEnd flood-server` instead: one pre-encoded KRW-BTC trade frame
+# written as fast as the socket takes it, so the source is never the ceiling (the mock still
+# answers the REST market list the clients load first, on the next port).
 #
 # Creates a Python virtual environment here (.venv) with ccxt and cryptofeed from PyPI.
 set -euo pipefail
@@ -19,16 +24,24 @@ fi
 BIN="../.build/release"
 
 run() {  # name, command...
-    "$BIN/MockThroughput" serve "$PORT" 20 &
-    local server=$!
+    local rest_port=$PORT servers=()
+    if [ "${SOURCE:-mock}" = flood ]; then
+        rest_port=$((PORT + 1))
+        "$BIN/EndToEnd" flood-server "$PORT" >/dev/null &
+        servers+=($!)
+    fi
+    "$BIN/MockThroughput" serve "$rest_port" 20 >/dev/null &
+    servers+=($!)
     sleep 2
     local markets
-    markets=$(curl -s "http://127.0.0.1:$PORT/v1/market/all" | .venv/bin/python -c \
+    markets=$(curl -s "http://127.0.0.1:$rest_port/v1/market/all" | .venv/bin/python -c \
         "import json,sys; print(' '.join(m['market'] for m in json.load(sys.stdin)))")
     # shellcheck disable=SC2086
-    "$@" "ws://127.0.0.1:$PORT" "http://127.0.0.1:$PORT" "$SECONDS_PER_RUN" $markets | tail -1
-    kill -9 "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
+    "$@" "ws://127.0.0.1:$PORT" "http://127.0.0.1:$rest_port" "$SECONDS_PER_RUN" $markets | tail -1
+    for server in "${servers[@]}"; do
+        kill -9 "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+    done
 }
 
 endtoend() { local ws=$1; shift; shift; "$BIN/EndToEnd" client "$ws" "$@"; }

@@ -44,6 +44,9 @@ final class BroadcastLog: Sendable {
     private struct State: Sendable {
         /// Slot `sequence % capacity` holds event `sequence` while it is retained.
         var slots: [FeedEvent?]
+        /// The connection generation of each slot's event (0 for none), read once by the writer so
+        /// that readers compare integers instead of opening every shared event.
+        var generations: [UInt64]
         /// The sequence number of the next event appended (events ever appended).
         var head: UInt64 = 0
         /// Slots of sequence numbers below this were released.
@@ -63,7 +66,8 @@ final class BroadcastLog: Sendable {
     init(capacity: Int) {
         precondition(capacity >= 1, "a broadcast log holds at least one event")
         self.capacity = capacity
-        self.state = Mutex(State(slots: Array(repeating: nil, count: capacity)))
+        self.state = Mutex(
+            State(slots: Array(repeating: nil, count: capacity), generations: Array(repeating: 0, count: capacity)))
     }
 
     /// Readers registered now (for tests and health).
@@ -82,10 +86,14 @@ final class BroadcastLog: Sendable {
 
     /// Appends one event for every reader and resumes the readers waiting for it.
     func append(_ event: FeedEvent) {
+        let generation: UInt64
+        if case .market(let market) = event { generation = market.generation.rawValue } else { generation = 0 }
         var lapped: [(DropTally, Int)] = []
         let woken = state.withLock { state -> [(id: SubscriberID, continuation: UnsafeContinuation<Void, Never>)] in
             let capacity = UInt64(self.capacity)
-            state.slots[Int(state.head % capacity)] = event
+            let index = Int(state.head % capacity)
+            state.slots[index] = event
+            state.generations[index] = generation
             state.head += 1
             state.appendsSinceRelease += 1
             if state.appendsSinceRelease >= Self.releaseInterval {
@@ -172,12 +180,11 @@ final class BroadcastLog: Sendable {
             }
             var taken = 0
             while reader.cursor < available, taken < limit {
-                let event = state.slots[Int(reader.cursor % capacity)]
+                let index = Int(reader.cursor % capacity)
                 reader.cursor += 1
-                guard let event else { continue }
-                if minimumGeneration != 0, case .market(let market) = event, market.generation != .none,
-                    market.generation.rawValue < minimumGeneration
-                {
+                // Market events of an older connection are stale; those of none (REST) never are.
+                let generation = state.generations[index]
+                guard generation == 0 || generation >= minimumGeneration, let event = state.slots[index] else {
                     continue
                 }
                 batch.append(event)
