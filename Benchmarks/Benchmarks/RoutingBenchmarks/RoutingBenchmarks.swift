@@ -23,9 +23,10 @@ let benchmarks: @Sendable () -> Void = {
     let samples = ProcessInfo.processInfo.environment["MARKETSTREAM_SAMPLES"] ?? "../../shared/upbit/samples"
     let tickerText = try! String(contentsOfFile: samples + "/ticker.default.json", encoding: .utf8)
     let tickerFrame = WebSocketMessage.binary(Array(tickerText.utf8))
-    // The last frame's price is -1: drop-oldest buffers never drop the newest event.
+    // The last frame's timestamp is 1 (drop-oldest buffers never drop the newest event): a
+    // subscriber recognises it by a field of the shared event, without copying the ticker out.
     let lastFrame = WebSocketMessage.binary(
-        Array(tickerText.replacingOccurrences(of: "\"trade_price\":116539000.0", with: "\"trade_price\":-1").utf8))
+        Array(tickerText.replacingOccurrences(of: "\"timestamp\":1790134742106", with: "\"timestamp\":1").utf8))
     // On one loop: the frames are fed on the module's event loop in bursts of 64 (as one socket
     // read hands them over) and the subscribers prefer the same executor, so one core does all
     // the work. On the pool: the subscribers run on the global pool, woken across threads.
@@ -198,13 +199,13 @@ let benchmarks: @Sendable () -> Void = {
     }
 }
 
-/// Market events until the one whose price is -1.
+/// Market events until the one whose timestamp is 1 ms.
 nonisolated func countUntilLast(_ stream: Subscription) async throws -> Int {
     var received = 0
     for try await event in stream {
         guard case .market(let market) = event else { continue }
         received += 1
-        if case .ticker(let ticker) = market.payload, ticker.tradePrice == -1 { break }
+        if market.timestamp.nanoseconds == 1_000_000 { break }
     }
     return received
 }
