@@ -141,8 +141,9 @@ import Testing
         #expect(buffer.droppedCount == 0)
     }
 
-    /// Through the router: subscribers of one topic with drop-oldest share one log, each receives
-    /// every event once, and news of a reconnect reaches each of them once, after the events.
+    /// Through the router: from the second subscriber of one topic with drop-oldest on, they share
+    /// one log; each receives every event once, and news of a reconnect reaches each of them
+    /// once, after the events.
     @Test func singleTopicDropOldestSubscribersShareOneLog() async throws {
         let harness = RouterHarness(configuration: RouterConfiguration(debounce: .zero, gracePeriod: .zero))
         try await harness.run { h in
@@ -150,8 +151,10 @@ import Testing
             let subscriptions = try (0..<3).map { _ in try h.router.subscribe(to: .ticker, markets: [btc]) }
             let own = try h.router.subscribe(to: .ticker, markets: [btc, eth])
             await h.waitForUpstream([btc, eth])
+            #expect(subscriptions[0].handle.buffer.log == nil, "the first has a buffer of its own")
             let logs = Set(subscriptions.compactMap { $0.handle.buffer.log.map(ObjectIdentifier.init) })
-            #expect(logs.count == 1, "one log for the three")
+            #expect(logs.count == 1, "the second and third share one log")
+            #expect(subscriptions[1].handle.buffer.log?.readerCount == 2)
             #expect(own.handle.buffer.log == nil, "two topics: a buffer of its own")
             for price in 1...5 { h.exchange.emitTicker(btc, price: ExactDecimal(price)) }
             h.exchange.dropConnection()

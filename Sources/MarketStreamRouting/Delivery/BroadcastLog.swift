@@ -2,9 +2,9 @@ import DequeModule
 import MarketStreamCore
 import Synchronization
 
-/// One topic's events for every subscriber that follows that topic alone with the drop-oldest
-/// policy: the read path appends each event once, whatever the number of subscribers, and each
-/// subscriber reads from its own cursor.
+/// One topic's events for the subscribers that follow that topic alone with the drop-oldest
+/// policy (all but the first, which keeps a buffer of its own): the read path appends each event
+/// once, whatever the number of subscribers, and each subscriber reads from its own cursor.
 ///
 /// The log keeps the last `capacity` events. A reader that falls further behind loses the
 /// oldest of them, counted as its drops — exactly what its own drop-oldest buffer of the same

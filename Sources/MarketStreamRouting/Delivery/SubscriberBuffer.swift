@@ -10,9 +10,10 @@ import Synchronization
 /// subscriber's task calls ``next()``. Ending the buffer (finish, failure, the consumer's task
 /// being cancelled) calls `onTermination` once, which releases the upstream subscription.
 ///
-/// A subscriber of one topic with the drop-oldest policy reads that topic's ``BroadcastLog``
-/// instead of a queue of its own: the read path appends each event there once for all such
-/// subscribers, and this buffer is the subscriber's cursor into it (same capacity, same drops).
+/// A subscriber of one topic with the drop-oldest policy that joins another such subscriber reads
+/// the topic's ``BroadcastLog`` instead of a queue of its own: the read path appends each event
+/// there once for all such subscribers, and this buffer is the subscriber's cursor into it (same
+/// capacity, same drops).
 @usableFromInline
 final class SubscriberBuffer: Sendable {
     private enum Terminal: Sendable {
@@ -30,6 +31,8 @@ final class SubscriberBuffer: Sendable {
     let channel: ChannelKey
     /// Snapshot waiters take only snapshot events.
     let acceptsOnlySnapshots: Bool
+    /// What the buffer does when the subscriber falls behind.
+    let policy: DeliveryPolicy
     private let state: Mutex<State>
     /// The topic's shared log this subscriber reads, instead of its own queue.
     let log: BroadcastLog?
@@ -53,6 +56,7 @@ final class SubscriberBuffer: Sendable {
         self.id = id
         self.channel = channel
         self.acceptsOnlySnapshots = acceptsOnlySnapshots
+        self.policy = policy
         self.state = Mutex(State(queue: DeliveryQueue(policy: policy, capacity: log == nil ? capacity : 1)))
         self.log = log
         self.drops = DropTally(counter: dropCounter)

@@ -127,10 +127,11 @@ extension MarketDataRouter {
                 throw MarketStreamError(.clientClosed, "client '\(clientID)' is closed")
             }
             let id = state.makeSubscriberID()
-            // One topic, drop-oldest: read the topic's broadcast log, appended once for all such subscribers.
+            // One topic, drop-oldest, and not the topic's only such subscriber: read the topic's
+            // broadcast log, appended once for all of them.
             let log =
                 topics.count == 1 && policy == .dropOldest
-                ? topics.first.map {
+                ? topics.first.flatMap {
                     state.broadcastLog(for: $0, on: runtime.key, capacity: configuration.bufferCapacity)
                 } : nil
             let buffer = SubscriberBuffer(

@@ -250,10 +250,16 @@ struct RouterState: Sendable {
         }
     }
 
-    /// The broadcast log of `topic` that a new single-topic drop-oldest subscriber joins: the
-    /// one its current readers share, or a new one.
-    func broadcastLog(for topic: SubscriptionTopic, on channel: ChannelKey, capacity: Int) -> BroadcastLog {
-        let existing = routes[channel]?[topic]?.lazy.compactMap(\.log).first { $0.capacity == capacity }
-        return existing ?? BroadcastLog(capacity: capacity)
+    /// The broadcast log a new single-topic drop-oldest subscriber of `topic` joins: the one the
+    /// topic's readers share, a new one when another such subscriber has a buffer of its own, or
+    /// none for the first (one subscriber is served faster by its own buffer, which hands batches
+    /// over without copying them; from the second on, one append serves them all).
+    func broadcastLog(for topic: SubscriptionTopic, on channel: ChannelKey, capacity: Int) -> BroadcastLog? {
+        let buffers = routes[channel]?[topic] ?? []
+        if let existing = buffers.lazy.compactMap(\.log).first(where: { $0.capacity == capacity }) { return existing }
+        let sharesTopic = buffers.contains { buffer in
+            buffer.policy == .dropOldest && !buffer.acceptsOnlySnapshots && subscribers[buffer.id]?.topics.count == 1
+        }
+        return sharesTopic ? BroadcastLog(capacity: capacity) : nil
     }
 }
