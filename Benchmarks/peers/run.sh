@@ -21,6 +21,8 @@ if [ ! -x .venv/bin/python ]; then
     .venv/bin/pip install -q "ccxt==4.5.90" "cryptofeed==2.4.1"
 fi
 (cd .. && swift build -c release --product MockThroughput --product EndToEnd >/dev/null)
+# The flood source reads the shared trade sample.
+export MARKETSTREAM_SAMPLES="${MARKETSTREAM_SAMPLES:-$(cd ../../../shared/upbit/samples && pwd)}"
 BIN="../.build/release"
 
 run() {  # name, command...

@@ -1,7 +1,8 @@
 // The flood benchmark's exchange: a plain SwiftNIO WebSocket server that, once a client has sent
 // its subscription, writes one pre-encoded Upbit frame after another for as long as the socket
 // takes them (writes in batches of 64 with one flush, paused while the channel is not writable),
-// so the client, not the source, is what is measured.
+// so the client, not the source, is what is measured. The frame is in the format the subscription
+// asks for (`"format":"SIMPLE"` gets the SIMPLE sample, anything else the DEFAULT one).
 import NIOCore
 import NIOWebSocket
 
@@ -9,17 +10,20 @@ final class FloodSender: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    let frame: ByteBuffer
+    let frames: FloodFrames
+    private var frame = ByteBuffer()
     private var streaming = false
 
-    init(frame: ByteBuffer) {
-        self.frame = frame
+    init(frames: FloodFrames) {
+        self.frames = frames
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let incoming = unwrapInboundIn(data)
         switch incoming.opcode {
         case .text where !streaming:
+            let request = String(buffer: incoming.unmaskedData)
+            frame = request.contains("\"SIMPLE\"") ? frames.simple : frames.standard
             streaming = true
             writeBatch(context: context)
         case .ping:
@@ -56,7 +60,12 @@ final class FloodSender: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// Binds the flood server on 127.0.0.1 (`port` 0 picks one) and returns the port it listens on.
-func startFloodServer(port: Int, frame: [UInt8]) async throws -> Int {
-    let payload = ByteBuffer(bytes: frame)
-    return try await startBenchmarkServer(port: port) { FloodSender(frame: payload) }
+func startFloodServer(port: Int, frames: FloodFrames) async throws -> Int {
+    try await startBenchmarkServer(port: port) { FloodSender(frames: frames) }
+}
+
+/// One pre-encoded frame per Upbit format.
+struct FloodFrames: Sendable {
+    let standard: ByteBuffer
+    let simple: ByteBuffer
 }

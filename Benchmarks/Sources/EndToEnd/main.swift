@@ -46,10 +46,13 @@ func tickerTemplate() throws -> (prefix: [UInt8], suffix: [UInt8]) {
     return (Array(text[..<key.upperBound].utf8), Array(text[valueEnd...].utf8))
 }
 
-/// The shared trade sample (KRW-BTC, DEFAULT format).
-func tradeFrame() throws -> [UInt8] {
+/// The shared trade samples (KRW-BTC), DEFAULT and SIMPLE.
+func tradeFrames() throws -> FloodFrames {
     let samples = ProcessInfo.processInfo.environment["MARKETSTREAM_SAMPLES"] ?? "../../shared/upbit/samples"
-    return Array(try String(contentsOfFile: samples + "/trade.default.json", encoding: .utf8).utf8)
+    func sample(_ name: String) throws -> ByteBuffer {
+        ByteBuffer(string: try String(contentsOfFile: "\(samples)/\(name)", encoding: .utf8))
+    }
+    return FloodFrames(standard: try sample("trade.default.json"), simple: try sample("trade.simple.json"))
 }
 
 /// Send → subscriber latency, and the part of it inside MarketStream (the frame's arrival at the
@@ -146,7 +149,7 @@ case "latency":
 case "flood-server":
     // `EndToEnd flood-server PORT`: the flood server alone, for clients in another process.
     let port = Int(CommandLine.arguments[2]) ?? 18_790
-    let bound = try await startFloodServer(port: port, frame: try tradeFrame())
+    let bound = try await startFloodServer(port: port, frames: try tradeFrames())
     print("flood server on ws://127.0.0.1:\(bound): Upbit trade frames as fast as each client takes them")
     try await Task.sleep(for: .seconds(86_400))
 case "flood":
@@ -155,7 +158,7 @@ case "flood":
     // the raw reader (the ceiling), then Upbit client → router → one subscriber on the connection's
     // loop, then from the global pool.
     let external = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) : nil
-    let port = if let external { external } else { try await startFloodServer(port: 0, frame: try tradeFrame()) }
+    let port = if let external { external } else { try await startFloodServer(port: 0, frames: try tradeFrames()) }
     let raw = try await measureRawReader(port: port, seconds: seconds)
     let loop = try await measureRouted(port: port, seconds: seconds, onLoop: true)
     let pool = try await measureRouted(port: port, seconds: seconds, onLoop: false)
