@@ -10,17 +10,22 @@ import NIOHTTP1
 /// requests, a fast exact decoder, JWT authentication, REST snapshots and a REST fallback that
 /// keeps `myOrder` and `myAsset` flowing while the private stream is unavailable.
 ///
+/// The same module serves every venue that speaks Upbit's protocol — Upbit's regional sites and
+/// Bithumb — through its ``UpbitDialect``:
+///
 /// ```swift
 /// let upbit = try UpbitExchange(configuration: .init(credentials: .fromEnvironment(environment)), logger: logger)
-/// let router = MarketDataRouter(managers: [upbit], logger: logger)
+/// let bithumb = try UpbitExchange(dialect: .bithumb, logger: logger)
+/// let router = MarketDataRouter(managers: [upbit, bithumb], logger: logger)
 /// ```
 public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocketManager, RESTSnapshotProvider,
     RESTFallbackProvider
 {
     /// How to reach Upbit (or an Upbit-compatible endpoint such as the mock exchange).
     public struct Configuration: Sendable {
-        /// The WebSocket base; `/websocket/v1` and `/websocket/v1/private` are appended.
-        public var baseURL: String
+        /// The WebSocket base; the dialect's paths (`/websocket/v1`, `/websocket/v1/private`) are
+        /// appended. `nil`: the dialect's venue (`wss://api.upbit.com` for Upbit).
+        public var baseURL: String?
         /// The REST base (`https://api.upbit.com`); `nil` derives it from ``baseURL``
         /// (`wss://` → `https://`, `ws://` → `http://`).
         public var restBaseURL: String?
@@ -47,7 +52,7 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
 
         /// Creates a configuration.
         public init(
-            baseURL: String = "wss://api.upbit.com", restBaseURL: String? = nil, credentials: UpbitCredentials? = nil,
+            baseURL: String? = nil, restBaseURL: String? = nil, credentials: UpbitCredentials? = nil,
             tokenAlgorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT", extraCAFile: String? = nil,
             maxFrameSize: Int = 4 << 20, keepaliveInterval: Duration = .seconds(25),
             silenceTolerance: Duration = .seconds(60), fallbackPollInterval: Duration = .seconds(1),
@@ -68,6 +73,8 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     }
 
     public let exchange: ExchangeID
+    /// The venue's protocol details: hosts, paths, flag spelling, limits.
+    public let dialect: UpbitDialect
     public let channels: [ExchangeChannel]
     public let configuration: Configuration
     /// The REST client (orders, balances, snapshots), sharing one rate budget with the fallback poller.
@@ -75,7 +82,7 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     /// The event loop the module's sockets are read, decoded and routed on; consumers that prefer
     /// it are resumed there without a thread wake-up (see ``EventLoopTaskExecutor``).
     public let executor: EventLoopTaskExecutor
-    private let decoder = UpbitFrameDecoder()
+    private let decoder: UpbitFrameDecoder
     private let encoder: UpbitRequestEncoder
     private let signer: UpbitTokenSigner?
     private let webSocketBase: WebSocketURL
@@ -84,7 +91,8 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
 
     /// Creates the module.
     /// - Parameters:
-    ///   - exchange: Its identifier (default `upbit`).
+    ///   - exchange: Its identifier (default: the dialect's, `upbit` for Upbit).
+    ///   - dialect: The venue: ``UpbitDialect/upbit`` (default), ``UpbitDialect/bithumb``, a regional site.
     ///   - configuration: Endpoint, credentials and limits.
     ///   - logger: Where connection problems are logged (never with secrets).
     ///   - httpClient: The HTTP client for REST calls (the process-wide shared one by default).
@@ -92,14 +100,16 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     /// - Throws: ``MarketStreamError/Code/invalidArgument`` for a base URL that is not `ws://` or
     ///   `wss://`, a REST base that is not `http://` or `https://`, or an unreadable CA file.
     public init(
-        exchange: ExchangeID = "upbit", configuration: Configuration = Configuration(), logger: Logger,
-        httpClient: HTTPClient = .shared, executor: EventLoopTaskExecutor = EventLoopTaskExecutor()
+        exchange: ExchangeID? = nil, dialect: UpbitDialect = .upbit, configuration: Configuration = Configuration(),
+        logger: Logger, httpClient: HTTPClient = .shared, executor: EventLoopTaskExecutor = EventLoopTaskExecutor()
     ) throws(MarketStreamError) {
+        let exchange = exchange ?? dialect.exchange
         self.exchange = exchange
+        self.dialect = dialect
         self.executor = executor
         self.configuration = configuration
         self.logger = logger
-        let base = configuration.baseURL
+        let base = configuration.baseURL ?? dialect.webSocketBase
         do {
             webSocketBase = try WebSocketURL(base)
         } catch {
@@ -113,17 +123,25 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         }
         tls = WebSocketTLS(extraCAFile: configuration.extraCAFile)
         rest = try UpbitRESTClient(
-            baseURL: configuration.restBaseURL ?? Self.restBase(forWebSocketBase: base),
-            credentials: configuration.credentials, tokenAlgorithm: configuration.tokenAlgorithm, exchange: exchange,
+            baseURL: configuration.restBaseURL
+                ?? (configuration.baseURL == nil ? dialect.restBase : Self.restBase(forWebSocketBase: base)),
+            credentials: configuration.credentials, tokenAlgorithm: configuration.tokenAlgorithm,
+            timestampClaim: dialect.tokenHasTimestampClaim, exchange: exchange,
             extraCAFile: configuration.extraCAFile, httpClient: httpClient)
-        encoder = UpbitRequestEncoder(format: configuration.format)
+        encoder = UpbitRequestEncoder(format: configuration.format, dialect: dialect)
+        decoder = UpbitFrameDecoder(dialect: dialect)
         signer = configuration.credentials.map {
-            UpbitTokenSigner(credentials: $0, algorithm: configuration.tokenAlgorithm)
+            UpbitTokenSigner(
+                credentials: $0, algorithm: configuration.tokenAlgorithm, timestampClaim: dialect.tokenHasTimestampClaim
+            )
         }
+        // Bithumb publishes no per-connection message limit; Upbit's is kept as the safe pace.
         let limits = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))]
+        var publicFamilies = Set(DataKind.publicBuiltIns.map(\.family))
+        if !dialect.streamsCandles { publicFamilies = publicFamilies.filter { !$0.hasPrefix("candle") } }
         channels = [
             ExchangeChannel(
-                id: .public, families: Set(DataKind.publicBuiltIns.map(\.family)), messageLimits: limits,
+                id: .public, families: publicFamilies, messageLimits: limits,
                 keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: configuration.silenceTolerance,
                 staysWarm: true, subscribingBringsData: true),
             ExchangeChannel(
@@ -134,23 +152,26 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
 
     public var hasCredentials: Bool { signer != nil }
 
+    /// The WebSocket base the module connects to: the configured one, or the dialect's venue.
+    public var endpoint: String { configuration.baseURL ?? dialect.webSocketBase }
+
     /// `wss://host` → `https://host`, `ws://host` → `http://host`.
     static func restBase(forWebSocketBase base: String) -> String {
         base.hasPrefix("wss://") ? "https://" + base.dropFirst(6) : "http://" + base.dropFirst(5)
     }
 
-    /// Upbit allows 5 connection attempts per second.
-    public var connectLimit: RateLimit { RateLimit(5, per: .seconds(1)) }
+    /// Upbit allows 5 connection attempts per second, Bithumb 10.
+    public var connectLimit: RateLimit { RateLimit(dialect.connectsPerSecond, per: .seconds(1)) }
 
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
         var url = webSocketBase
         let base = url.requestTarget == "/" ? "" : url.requestTarget
-        url.requestTarget = base + (channel == .private ? "/websocket/v1/private" : "/websocket/v1")
+        url.requestTarget = base + (channel == .private ? dialect.privatePath : dialect.publicPath)
         var headers = HTTPHeaders()
         if channel == .private {
             guard let signer else {
                 throw MarketStreamError(
-                    .authenticationUnavailable, "no Upbit credentials configured", exchange: exchange)
+                    .authenticationUnavailable, "no \(exchange) credentials configured", exchange: exchange)
             }
             // A fresh token (fresh nonce) for every connection attempt.
             headers.add(name: "Authorization", value: signer.authorization())
@@ -176,9 +197,10 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         }
     }
 
-    /// `LIST_SUBSCRIPTIONS` on the public channel, for the router's drift audit.
+    /// `LIST_SUBSCRIPTIONS` on the public channel, for the router's drift audit; `nil` on a venue
+    /// where it is not verified (Bithumb).
     public func auditMessage(for channel: ChannelID) -> OutboundMessage? {
-        channel == .public ? .text(encoder.listSubscriptions()) : nil
+        channel == .public && dialect.supportsSubscriptionList ? .text(encoder.listSubscriptions()) : nil
     }
 
     /// Books as requested (one depth per market), without their `level`, which the list omits.

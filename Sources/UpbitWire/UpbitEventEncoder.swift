@@ -3,12 +3,13 @@ import MarketStreamCore
 /// Encodes events as Upbit's WebSocket JSON, in DEFAULT (full keys) or SIMPLE (short keys).
 public enum UpbitEventEncoder {
     /// The event as one JSON object in the given key style.
-    public static func encode(_ event: MarketEvent, simple: Bool) -> [UInt8] {
+    /// - Parameter variant: Upbit's spelling (default) or Bithumb's.
+    public static func encode(_ event: MarketEvent, simple: Bool, variant: UpbitWireVariant = .upbit) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.key(simple ? "ty" : "type")
         w.string(event.kind.family)
-        writeFields(of: event, simple: simple, withEnvelope: true, into: &w)
+        writeFields(of: event, simple: simple, withEnvelope: true, variant: variant, into: &w)
         w.endObject()
         return w.bytes
     }
@@ -16,10 +17,15 @@ public enum UpbitEventEncoder {
     /// Writes the event's fields as Upbit names them into an object already begun in `w`.
     /// - Parameter withEnvelope: Whether to write `code`, `timestamp` and `stream_type` too; a
     ///   caller with an envelope of its own (the CLI's `watch --json` line) leaves them out.
+    /// - Parameter variant: Upbit's spelling (default) or Bithumb's.
     package static func writeFields(
-        of event: MarketEvent, simple: Bool, withEnvelope: Bool, into w: inout JSONWriter
+        of event: MarketEvent, simple: Bool, withEnvelope: Bool, variant: UpbitWireVariant = .upbit,
+        into w: inout JSONWriter
     ) {
         func k(_ full: String, _ short: String) { w.key(simple ? short : full) }
+        let bithumb = variant == .bithumb
+        /// Bithumb writes dates and times in KST.
+        func kst(_ time: UnixTime) -> CivilTime { CivilTime(milliseconds: time.milliseconds, offsetHours: 9) }
         let stream = event.stream == .snapshot ? "SNAPSHOT" : "REALTIME"
         /// Writes the code unless the caller's envelope does.
         func code() {
@@ -31,7 +37,12 @@ public enum UpbitEventEncoder {
         func timestamp() {
             guard withEnvelope else { return }
             k("timestamp", "tms")
-            w.integer(event.timestamp.milliseconds)
+            // Bithumb's order-book timestamps are microseconds.
+            if bithumb, case .orderbook = event.payload {
+                w.integer(event.timestamp.nanoseconds / 1_000)
+            } else {
+                w.integer(event.timestamp.milliseconds)
+            }
         }
         func streamType() {
             guard withEnvelope else { return }
@@ -56,8 +67,8 @@ public enum UpbitEventEncoder {
             k("acc_trade_volume_24h", "atv24h"); w.number(t.accTradeVolume24h)
             k("acc_trade_price", "atp"); w.number(t.accTradePrice)
             k("acc_trade_price_24h", "atp24h"); w.number(t.accTradePrice24h)
-            k("trade_date", "tdt"); w.string(t.tradeDate)
-            k("trade_time", "ttm"); w.string(t.tradeTime)
+            k("trade_date", "tdt"); w.string(bithumb ? kst(t.tradeTimestamp).compactDate : t.tradeDate)
+            k("trade_time", "ttm"); w.string(bithumb ? kst(t.tradeTimestamp).compactTime : t.tradeTime)
             k("trade_timestamp", "ttms"); w.integer(t.tradeTimestamp.milliseconds)
             k("ask_bid", "ab"); w.string(t.askBid.rawValue)
             k("acc_ask_volume", "aav"); w.number(t.accAskVolume)
@@ -68,13 +79,15 @@ public enum UpbitEventEncoder {
             k("lowest_52_week_date", "l52wdt"); w.string(t.lowest52WeekDate)
             k("market_state", "ms"); w.string(t.marketState)
             k("is_trading_suspended", "its"); w.bool(t.isTradingSuspended ?? false)
-            k("delisting_date", "dd"); w.optional(t.delistingDate)
+            k("delisting_date", "dd")
+            if bithumb { w.string(t.delistingDate ?? "") } else { w.optional(t.delistingDate) }
             k("market_warning", "mw"); w.string(t.marketWarning ?? "NONE")
         case .trade(let t):
             code()
             timestamp()
-            k("trade_date", "td"); w.string(t.tradeDate)
-            k("trade_time", "ttm"); w.string(t.tradeTime)
+            k("trade_date", bithumb ? "tdt" : "td")
+            w.string(bithumb ? kst(t.tradeTimestamp).dashedDate : t.tradeDate)
+            k("trade_time", "ttm"); w.string(bithumb ? kst(t.tradeTimestamp).colonTime : t.tradeTime)
             k("trade_timestamp", "ttms"); w.integer(t.tradeTimestamp.milliseconds)
             k("trade_price", "tp"); w.number(t.tradePrice)
             k("trade_volume", "tv"); w.number(t.tradeVolume)
@@ -106,7 +119,8 @@ public enum UpbitEventEncoder {
             }
             w.endArray()
             streamType()
-            k("level", "lv"); w.number(book.level)
+            // Bithumb writes level 1 on books that were not grouped.
+            k("level", "lv"); w.number(bithumb && book.level.isZero ? 1 : book.level)
             return
         case .candle(let c):
             code()
@@ -173,8 +187,10 @@ public enum UpbitEventEncoder {
     }
 
     /// The event in a connection's format (lists wrap the object in an array).
-    public static func encode(_ event: MarketEvent, format: UpbitFormat) -> [UInt8] {
-        let object = encode(event, simple: format.isSimple)
+    /// - Parameter variant: Upbit's spelling (default) or Bithumb's.
+    public static func encode(_ event: MarketEvent, format: UpbitFormat, variant: UpbitWireVariant = .upbit) -> [UInt8]
+    {
+        let object = encode(event, simple: format.isSimple, variant: variant)
         guard format.isList else { return object }
         return [UInt8(ascii: "[")] + object + [UInt8(ascii: "]")]
     }

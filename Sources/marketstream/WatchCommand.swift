@@ -19,7 +19,10 @@ struct WatchCommand: AsyncParsableCommand {
             By default an embedded mock exchange starts on a loopback port and the real Upbit client \
             connects to it over the socket (no network, no keys). With --exchange upbit the client \
             connects to wss://api.upbit.com (or --endpoint); private kinds (myOrder, myAsset) use \
-            UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY. --plugin loads a data-type plugin (a path, or a \
+            UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY. --exchange bithumb, upbit-sg, upbit-id and \
+            upbit-th reach Bithumb and Upbit's Singapore, Indonesia and Thailand sites (keys in \
+            BITHUMB_*, UPBIT_SG_*, … ); add --mock to run that venue's dialect against the embedded \
+            mock exchange instead. --plugin loads a data-type plugin (a path, or a \
             name looked up in the colon-separated directories of MARKETSTREAM_PLUGIN_PATH); its \
             kind can then be given in --types.
 
@@ -33,11 +36,26 @@ struct WatchCommand: AsyncParsableCommand {
     )
 
     enum ExchangeChoice: String, ExpressibleByArgument, CaseIterable {
-        case mock, upbit
+        case mock, upbit, bithumb
+        case upbitSingapore = "upbit-sg", upbitIndonesia = "upbit-id", upbitThailand = "upbit-th"
+
+        /// The venue's dialect (the embedded mock speaks Upbit's).
+        var dialect: UpbitDialect {
+            switch self {
+            case .mock, .upbit: .upbit
+            case .bithumb: .bithumb
+            case .upbitSingapore: .upbitSingapore
+            case .upbitIndonesia: .upbitIndonesia
+            case .upbitThailand: .upbitThailand
+            }
+        }
     }
 
     @OptionGroup var logging: LogLevelOption
-    @Option(help: "mock (embedded, default) or upbit.") var exchange: ExchangeChoice = .mock
+    @Option(help: "mock (embedded, default), upbit, bithumb, upbit-sg, upbit-id or upbit-th.")
+    var exchange: ExchangeChoice = .mock
+    @Flag(help: "Run the --exchange venue's dialect against the embedded mock exchange (no network, no keys).")
+    var mock = false
     @Option(help: "WebSocket base URL; /websocket/v1 and /websocket/v1/private are appended.") var endpoint: String?
     @Option(
         name: .customLong("rest-endpoint"),
@@ -80,8 +98,8 @@ struct WatchCommand: AsyncParsableCommand {
         if let endpoint, !(endpoint.hasPrefix("ws://") || endpoint.hasPrefix("wss://")) {
             throw UsageError("--endpoint must start with ws:// or wss://")
         }
-        if exchange == .mock, endpoint != nil || restEndpoint != nil {
-            throw UsageError("--endpoint and --rest-endpoint apply to --exchange upbit; the mock exchange is embedded")
+        if exchange == .mock || mock, endpoint != nil || restEndpoint != nil {
+            throw UsageError("--endpoint and --rest-endpoint reach a real venue; the mock exchange is embedded")
         }
         if let restEndpoint, !(restEndpoint.hasPrefix("http://") || restEndpoint.hasPrefix("https://")) {
             throw UsageError("--rest-endpoint must start with http:// or https://")
@@ -115,8 +133,7 @@ struct WatchCommand: AsyncParsableCommand {
         let markets = try MarketCode.parseList(codes)
         let handlers = try loadPlugins(for: kinds)
         let output = WatchOutput(json: json)
-        switch exchange {
-        case .mock:
+        if exchange == .mock || mock {
             // Keys made up for this run: the embedded exchange accepts them, so private kinds work too.
             let credentials = UpbitCredentials(
                 accessKey: "mock-" + UUID().uuidString.lowercased(), secretKey: UUID().uuidString + UUID().uuidString)
@@ -131,17 +148,23 @@ struct WatchCommand: AsyncParsableCommand {
                 group.addTask { try await server.run() }
                 defer { group.cancelAll() }
                 let endpoint = try await server.endpoint()
+                // The mock serves Bithumb's dialect under /bithumb.
+                let dialect = exchange.dialect
+                let base = endpoint.webSocketBase + (exchange == .bithumb ? "/bithumb" : "")
                 let upbit = try UpbitExchange(
-                    exchange: "mock",
-                    configuration: .init(baseURL: endpoint.webSocketBase, credentials: credentials), logger: logger)
+                    exchange: exchange == .mock ? "mock" : dialect.exchange, dialect: dialect,
+                    configuration: .init(baseURL: base, credentials: credentials), logger: logger)
                 try await stream(
                     kinds: kinds, markets: markets, exchange: upbit, handlers: handlers, output: output, logger: logger)
             }
-        case .upbit:
+        } else {
+            let dialect = exchange.dialect
             let upbit = try UpbitExchange(
+                dialect: dialect,
                 configuration: .init(
-                    baseURL: endpoint ?? "wss://api.upbit.com", restBaseURL: restEndpoint,
-                    credentials: UpbitCredentials.fromEnvironment(ProcessInfo.processInfo.environment),
+                    baseURL: endpoint, restBaseURL: restEndpoint,
+                    credentials: UpbitCredentials.fromEnvironment(
+                        ProcessInfo.processInfo.environment, prefix: dialect.environmentPrefix),
                     extraCAFile: caFile),
                 logger: logger)
             try await stream(
@@ -257,7 +280,7 @@ struct WatchCommand: AsyncParsableCommand {
                     if let limit, printed >= limit { return }
                 case .connection(let change):
                     if case .reconnecting(let attempt, _, let reason) = change.kind, !connected, attempt >= 3 {
-                        throw CommandFailure(message: "cannot stream from \(exchange.configuration.baseURL): \(reason)")
+                        throw CommandFailure(message: "cannot stream from \(exchange.endpoint): \(reason)")
                     }
                     if !json && table == nil { output.note(change.description) }
                 }

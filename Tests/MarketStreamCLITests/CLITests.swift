@@ -66,6 +66,8 @@ func marketstream(
         ["mock-server", "--drop-every", "nan"], ["spread-monitor", "--duration", "nan"],
         ["spread-monitor", "--interval", "inf"], ["momentum-trader", "--duration", "inf"],
         ["momentum-trader", "--outage-for", "nan"],
+        ["watch", "--exchange", "bithumb", "--mock", "--endpoint", "ws://127.0.0.1:1"],
+        ["watch", "--exchange", "binance"], ["watch", "--exchange", "bithumb", "--mock", "--types", "candle.1m"],
     ])
     func badInputIsOneLineAndANonZeroExit(arguments: [String]) throws {
         let isExample = ["spread-monitor", "momentum-trader"].contains(arguments[0])
@@ -75,6 +77,22 @@ func marketstream(
         #expect(result.status != 0)
         #expect(result.out.isEmpty)
         #expect(result.err.split(separator: "\n").first?.hasPrefix("Error: ") == true)
+    }
+
+    @Test(arguments: ["bithumb", "upbit-sg"])
+    func aVenueRunsItsDialectAgainstTheEmbeddedMock(venue: String) throws {
+        let result = try marketstream([
+            "watch", "--exchange", venue, "--mock", "--types", "ticker,trade,orderbook", "--count", "6", "--json",
+        ])
+        #expect(result.status == 0, "\(result.err)")
+        let objects = result.out.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(objects.count == 6 && objects.allSatisfy { $0["exchange"] as? String == venue })
+        for book in objects where book["type"] as? String == "orderbook" {
+            let levels = (book["orderbook_units"] as? [Any])?.count ?? 0
+            #expect(venue == "bithumb" ? levels == 15 : levels == 30)
+        }
     }
 
     @Test func anUnreachableEndpointFailsWithOneLine() throws {

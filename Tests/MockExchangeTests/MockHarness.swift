@@ -104,9 +104,10 @@ enum TestJWT {
     static func token(
         _ credentials: MockCredentials = testCredentials, algorithm: String = "HS512",
         nonce: String = UUID().uuidString,
-        query: String? = nil
+        query: String? = nil, timestamp: Int64? = nil
     ) -> String {
-        var payload: [String: String] = ["access_key": credentials.accessKey, "nonce": nonce]
+        var payload: [String: Any] = ["access_key": credentials.accessKey, "nonce": nonce]
+        if let timestamp { payload["timestamp"] = timestamp }
         if let query {
             payload["query_hash"] = SHA512.hash(data: Data(query.utf8)).map { String(format: "%02x", $0) }.joined()
             payload["query_hash_alg"] = "SHA512"

@@ -9,8 +9,10 @@ let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler()
 let keys = UpbitCredentials(accessKey: "ak-test", secretKey: "sk-test-0123456789abcdef0123456789abcdef")
 
 /// Runs a mock exchange and a router with the Upbit module pointed at it, over real sockets.
+/// With ``UpbitDialect/bithumb`` the module speaks Bithumb's dialect to the mock's `/bithumb` paths.
 func withUpbitAgainstMock(
-    credentials: UpbitCredentials? = keys, algorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT",
+    dialect: UpbitDialect = .upbit, credentials: UpbitCredentials? = keys,
+    algorithm: UpbitTokenSigner.Algorithm = .hs512, format: String = "DEFAULT",
     faults: MockFaults = MockFaults(), fallbackPollInterval: Duration = .seconds(1),
     keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60),
     router configuration: RouterConfiguration = RouterConfiguration(
@@ -27,8 +29,10 @@ func withUpbitAgainstMock(
         defer { group.cancelAll() }
         let endpoint = try await server.endpoint()
         let upbit = try UpbitExchange(
+            dialect: dialect,
             configuration: .init(
-                baseURL: endpoint.webSocketBase, credentials: credentials, tokenAlgorithm: algorithm, format: format,
+                baseURL: endpoint.webSocketBase + (dialect == .bithumb ? "/bithumb" : ""), credentials: credentials,
+                tokenAlgorithm: algorithm, format: format,
                 keepaliveInterval: keepaliveInterval, silenceTolerance: silenceTolerance,
                 fallbackPollInterval: fallbackPollInterval),
             logger: quietLogger)

@@ -9,6 +9,8 @@ enum JWTVerifier {
         var nonce: String
         var queryHash: String?
         var queryHashAlgorithm: String?
+        /// Bithumb's `timestamp` claim (epoch milliseconds), when the token has one.
+        var timestamp: Int64?
     }
 
     /// Why a token was rejected, named as Upbit's REST errors.
@@ -52,7 +54,8 @@ enum JWTVerifier {
         }
         return Claims(
             accessKey: accessKey, nonce: nonce, queryHash: payload["query_hash"] as? String,
-            queryHashAlgorithm: payload["query_hash_alg"] as? String)
+            queryHashAlgorithm: payload["query_hash_alg"] as? String,
+            timestamp: (payload["timestamp"] as? NSNumber)?.int64Value)
     }
 
     /// Lower-case hex SHA-512 of the un-encoded query string.

@@ -9,6 +9,7 @@ struct EncodeCache {
         var format: UpbitFormat
         var depth: Int?
         var level: ExactDecimal?
+        var variant: UpbitWireVariant
     }
 
     let event: MarketEvent
@@ -21,9 +22,13 @@ struct EncodeCache {
         family = event.kind.family
     }
 
-    /// The event as a frame in `format`, its book cut to `depth` levels.
-    mutating func frame(format: UpbitFormat, depth: Int?, level: ExactDecimal?) -> ByteBuffer {
-        let key = Key(format: format, depth: depth, level: level)
+    /// The event as a frame in `format` and the venue's spelling, its book cut to `depth` levels
+    /// (Bithumb's books have at most 15).
+    mutating func frame(
+        format: UpbitFormat, depth: Int?, level: ExactDecimal?, variant: UpbitWireVariant = .upbit
+    ) -> ByteBuffer {
+        let depth = variant == .bithumb ? min(depth ?? 15, 15) : depth
+        let key = Key(format: format, depth: depth, level: level, variant: variant)
         if let frame = encoded[key] { return frame }
         var event = self.event
         if case .orderbook(var book) = event.payload, depth != nil || level != nil {
@@ -31,7 +36,7 @@ struct EncodeCache {
             book.level = level ?? .zero
             event = event.deriving(kind: event.kind, payload: .orderbook(book))
         }
-        let frame = ByteBuffer(bytes: UpbitEventEncoder.encode(event, format: format))
+        let frame = ByteBuffer(bytes: UpbitEventEncoder.encode(event, format: format, variant: variant))
         encoded[key] = frame
         return frame
     }

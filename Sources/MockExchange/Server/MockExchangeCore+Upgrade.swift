@@ -3,9 +3,11 @@ import HummingbirdWebSocket
 import Logging
 import MarketStreamCore
 import NIOCore
+import UpbitWire
 
 extension MockExchangeCore {
-    /// Decides a WebSocket upgrade: Upbit's public and private paths, the incremental dialect at
+    /// Decides a WebSocket upgrade: Upbit's public and private paths, Bithumb's under `/bithumb`
+    /// (`/bithumb/websocket/v1`, `/bithumb/websocket/v2/private`), the incremental dialect at
     /// `/ws`; refused (HTTP 404 from the router) when connections are being refused.
     func upgrade(request: HTTPRequest, channel: any Channel, logger: Logger)
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
@@ -13,14 +15,17 @@ extension MockExchangeCore {
         guard !faults.refuseConnections else { return .dontUpgrade }
         let path = (request.path ?? "").split(separator: "?").first.map(String.init) ?? ""
         switch path {
-        case "/websocket/v1", "/websocket/v1/private":
+        case "/websocket/v1", "/websocket/v1/private", "/bithumb/websocket/v1", "/bithumb/websocket/v2/private":
             let isPrivate = path.hasSuffix("/private")
+            let variant: UpbitWireVariant = path.hasPrefix("/bithumb/") ? .bithumb : .upbit
             let authError: UpbitErrorFrame?
             if isPrivate {
                 do {
                     let claims = try JWTVerifier.verify(
                         authorization: request.headerFields[.authorization], credentials: configuration.credentials)
-                    authError = useNonce(claims.nonce) && !faults.rejectPrivateStream ? nil : .invalidAuth
+                    // Bithumb requires the `timestamp` claim.
+                    let complete = variant == .upbit || claims.timestamp != nil
+                    authError = complete && useNonce(claims.nonce) && !faults.rejectPrivateStream ? nil : .invalidAuth
                 } catch {
                     authError = .invalidAuth
                 }
@@ -29,7 +34,8 @@ extension MockExchangeCore {
             }
             return .upgrade([:]) { inbound, outbound, _ in
                 try await self.runUpbit(
-                    isPrivate: isPrivate, authError: authError, channel: channel, inbound: inbound, outbound: outbound,
+                    isPrivate: isPrivate, variant: variant, authError: authError, channel: channel, inbound: inbound,
+                    outbound: outbound,
                     logger: logger)
             }
         case "/ws":
@@ -42,13 +48,15 @@ extension MockExchangeCore {
     }
 
     private func runUpbit(
-        isPrivate: Bool, authError: UpbitErrorFrame?, channel: any Channel, inbound: WebSocketInboundStream,
+        isPrivate: Bool, variant: UpbitWireVariant, authError: UpbitErrorFrame?, channel: any Channel,
+        inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
         let id = makeConnectionID()
         let frames = OutboundQueue()
         let connection = UpbitConnection(
-            id: id, isPrivate: isPrivate, messageLimits: configuration.messageLimits, outbound: frames)
+            id: id, isPrivate: isPrivate, variant: variant, messageLimits: configuration.messageLimits,
+            outbound: frames)
         if let authError {
             connection.fail(authError, exchange: self)
         } else {

@@ -16,8 +16,8 @@ enum OutgoingFrame: Sendable {
     case drop
 }
 
-/// One client of the Upbit dialect: its subscription set (replaced by every request), format,
-/// message budget and keepalive state.
+/// One client of the Upbit dialect (or of Bithumb's clone of it): its subscription set (replaced
+/// by every request), format, message budget and keepalive state.
 final class UpbitConnection: Sendable {
     private struct State: Sendable {
         /// The live set, in request order (what `LIST_SUBSCRIPTIONS` reports).
@@ -37,12 +37,18 @@ final class UpbitConnection: Sendable {
 
     let id: Int
     let isPrivate: Bool
+    /// Upbit's spelling or Bithumb's, in requests and frames.
+    let variant: UpbitWireVariant
     let outbound: OutboundQueue
     private let state: Mutex<State>
 
-    init(id: Int, isPrivate: Bool, messageLimits: [RateLimit], outbound: OutboundQueue) {
+    init(
+        id: Int, isPrivate: Bool, variant: UpbitWireVariant = .upbit, messageLimits: [RateLimit],
+        outbound: OutboundQueue
+    ) {
         self.id = id
         self.isPrivate = isPrivate
+        self.variant = variant
         self.outbound = outbound
         state = Mutex(State(limiter: SlidingWindowRateLimiter(limits: messageLimits)))
     }
@@ -74,7 +80,10 @@ final class UpbitConnection: Sendable {
                 if let corrupts, corrupts() {
                     outbound.yield(.binary(ByteBuffer(string: "{\"type\":\"\(cache.family)\",\"code\":")))
                 } else {
-                    outbound.yield(.binary(cache.frame(format: state.format, depth: entry.depth, level: entry.level)))
+                    outbound.yield(
+                        .binary(
+                            cache.frame(
+                                format: state.format, depth: entry.depth, level: entry.level, variant: variant)))
                 }
                 queued += 1
             }
@@ -97,7 +106,7 @@ final class UpbitConnection: Sendable {
         guard admitted else { return fail(.tooManyRequests, exchange: exchange) }
         let request: UpbitRequest
         do {
-            request = try UpbitRequest.parse(text, isPrivate: isPrivate)
+            request = try UpbitRequest.parse(text, isPrivate: isPrivate, variant: variant)
         } catch {
             return fail(error, exchange: exchange)
         }
@@ -145,7 +154,8 @@ final class UpbitConnection: Sendable {
                 let event = exchange.snapshot(of: kind, market: market)
             else { continue }
             var cache = EncodeCache(event: event)
-            outbound.yield(.binary(cache.frame(format: format, depth: entry.depth, level: entry.level)))
+            outbound.yield(
+                .binary(cache.frame(format: format, depth: entry.depth, level: entry.level, variant: variant)))
         }
     }
 

@@ -55,14 +55,23 @@ struct UpbitRequest: Sendable, Equatable {
     var body: Body
 
     static let publicTypes: Set<String> = Set(DataKind.publicBuiltIns.map(\.family))
+    /// Bithumb streams no candles.
+    static let bithumbPublicTypes: Set<String> = ["ticker", "trade", "orderbook"]
     static let privateTypes: Set<String> = ["myOrder", "myAsset"]
 
-    /// Parses and validates a request as Upbit does.
+    /// Parses and validates a request as Upbit (or Bithumb) does.
     /// - Parameters:
     ///   - text: The message text.
-    ///   - isPrivate: Whether it arrived on `/websocket/v1/private`.
-    /// - Throws: The error frame Upbit would send.
-    static func parse(_ text: String, isPrivate: Bool) throws(UpbitErrorFrame) -> UpbitRequest {
+    ///   - isPrivate: Whether it arrived on the private path.
+    ///   - variant: Upbit reads snake_case snapshot flags; Bithumb reads camelCase ones (and
+    ///     ignores snake_case), streams no candles, and answers empty `codes` with `INVALID_PARAM`.
+    /// - Throws: The error frame the venue would send.
+    static func parse(
+        _ text: String, isPrivate: Bool, variant: UpbitWireVariant = .upbit
+    ) throws(UpbitErrorFrame) -> UpbitRequest {
+        let bithumb = variant == .bithumb
+        let publicTypes = bithumb ? bithumbPublicTypes : Self.publicTypes
+        let flags = bithumb ? ("isOnlySnapshot", "isOnlyRealtime") : ("is_only_snapshot", "is_only_realtime")
         guard let data = text.data(using: .utf8),
             let array = (try? JSONSerialization.jsonObject(with: data)) as? [Any], !array.isEmpty
         else { throw .wrongFormat }
@@ -96,7 +105,10 @@ struct UpbitRequest: Sendable, Equatable {
                     guard let list = codesValue as? [Any] else { throw .wrongFormat }
                     codes = list.compactMap { $0 as? String }
                 }
-                if publicTypes.contains(type) && codes.isEmpty { throw .noCodes }
+                if publicTypes.contains(type) && codes.isEmpty {
+                    if bithumb, codesValue != nil { throw .invalidParam("codes 가 비어 있습니다.") }
+                    throw .noCodes
+                }
                 var level: ExactDecimal?
                 if let raw = object["level"] {
                     if let number = raw as? NSNumber {
@@ -108,8 +120,8 @@ struct UpbitRequest: Sendable, Equatable {
                 }
                 types.append(
                     UpbitTypeRequest(
-                        type: type, codes: codes, isOnlySnapshot: (object["is_only_snapshot"] as? Bool) ?? false,
-                        isOnlyRealtime: (object["is_only_realtime"] as? Bool) ?? false, level: level))
+                        type: type, codes: codes, isOnlySnapshot: (object[flags.0] as? Bool) ?? false,
+                        isOnlyRealtime: (object[flags.1] as? Bool) ?? false, level: level))
             }
         }
         guard let ticket else { throw .noTicket }

@@ -15,12 +15,15 @@ public struct UpbitCredentials: Sendable, Hashable, CustomStringConvertible, Cus
         self.secretKey = secretKey
     }
 
-    /// Reads `UPBIT_ACCESS_KEY` and `UPBIT_SECRET_KEY` from an environment dictionary.
-    /// - Parameter environment: For example `ProcessInfo.processInfo.environment`.
+    /// Reads `UPBIT_ACCESS_KEY` and `UPBIT_SECRET_KEY` (or another venue's pair, such as
+    /// `BITHUMB_ACCESS_KEY` and `BITHUMB_SECRET_KEY`) from an environment dictionary.
+    /// - Parameters:
+    ///   - environment: For example `ProcessInfo.processInfo.environment`.
+    ///   - prefix: The variables' prefix: `UPBIT` (default), `BITHUMB`, `UPBIT_SG`, …
     /// - Returns: The credentials, or `nil` when either variable is missing or empty.
-    public static func fromEnvironment(_ environment: [String: String]) -> UpbitCredentials? {
-        guard let access = environment["UPBIT_ACCESS_KEY"], !access.isEmpty,
-            let secret = environment["UPBIT_SECRET_KEY"], !secret.isEmpty
+    public static func fromEnvironment(_ environment: [String: String], prefix: String = "UPBIT") -> UpbitCredentials? {
+        guard let access = environment[prefix + "_ACCESS_KEY"], !access.isEmpty,
+            let secret = environment[prefix + "_SECRET_KEY"], !secret.isEmpty
         else { return nil }
         return UpbitCredentials(accessKey: access, secretKey: secret)
     }

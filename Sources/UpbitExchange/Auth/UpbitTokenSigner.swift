@@ -3,7 +3,8 @@ import Foundation
 
 /// Signs Upbit JWTs with swift-crypto's HMAC: HS512 by default (HS256 selectable), claims
 /// `access_key` and a fresh UUID `nonce` for every token, plus `query_hash` (SHA-512 of the
-/// un-encoded query string) and `query_hash_alg` when a REST call has parameters.
+/// un-encoded query string) and `query_hash_alg` when a REST call has parameters, and — for
+/// Bithumb — `timestamp`, the epoch milliseconds when the token was made.
 public struct UpbitTokenSigner: Sendable, CustomStringConvertible {
     /// The signing algorithm.
     public enum Algorithm: String, Sendable { case hs256 = "HS256", hs512 = "HS512" }
@@ -11,19 +12,24 @@ public struct UpbitTokenSigner: Sendable, CustomStringConvertible {
     private let credentials: UpbitCredentials
     private let algorithm: Algorithm
     private let makeNonce: @Sendable () -> String
+    private let timestamp: (@Sendable () -> Int64)?
 
     /// Creates a signer.
     /// - Parameters:
     ///   - credentials: The key pair.
     ///   - algorithm: HS512 (default) or HS256.
+    ///   - timestampClaim: Whether each token carries a `timestamp` claim (Bithumb).
     ///   - makeNonce: Produces each token's nonce (a fresh UUID by default).
+    ///   - now: The epoch milliseconds for the `timestamp` claim (the system clock by default).
     public init(
-        credentials: UpbitCredentials, algorithm: Algorithm = .hs512,
-        makeNonce: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+        credentials: UpbitCredentials, algorithm: Algorithm = .hs512, timestampClaim: Bool = false,
+        makeNonce: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }
     ) {
         self.credentials = credentials
         self.algorithm = algorithm
         self.makeNonce = makeNonce
+        self.timestamp = timestampClaim ? now : nil
     }
 
     /// A token for a WebSocket connection or a REST call.
@@ -37,8 +43,9 @@ public struct UpbitTokenSigner: Sendable, CustomStringConvertible {
             claims.append(("query_hash_alg", "SHA512"))
         }
         let header = Self.base64URL(Data("{\"alg\":\"\(algorithm.rawValue)\",\"typ\":\"JWT\"}".utf8))
-        let payload = Self.base64URL(
-            Data(("{" + claims.map { "\"\($0.0)\":\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}").utf8))
+        var members = claims.map { "\"\($0.0)\":\"\(Self.escape($0.1))\"" }
+        if let timestamp { members.insert("\"timestamp\":\(timestamp())", at: 2) }
+        let payload = Self.base64URL(Data(("{" + members.joined(separator: ",") + "}").utf8))
         let input = Data("\(header).\(payload)".utf8)
         let key = SymmetricKey(data: Data(credentials.secretKey.utf8))
         let signature: Data

@@ -37,6 +37,7 @@ public struct UpbitRESTClient: Sendable {
     ///   - credentials: API keys for the private calls; without them those throw
     ///     ``UpbitRESTError/Reason/credentialsMissing``.
     ///   - tokenAlgorithm: HS512 (default) or HS256.
+    ///   - timestampClaim: Whether tokens carry a `timestamp` claim (Bithumb requires one).
     ///   - exchange: The identifier events are stamped with.
     ///   - extraCAFile: A PEM file with an extra CA to trust (verification stays on).
     ///   - httpClient: The HTTP client to use (the process-wide shared one by default).
@@ -47,7 +48,8 @@ public struct UpbitRESTClient: Sendable {
     ///   unreadable CA file.
     public init(
         baseURL: String = "https://api.upbit.com", credentials: UpbitCredentials? = nil,
-        tokenAlgorithm: UpbitTokenSigner.Algorithm = .hs512, exchange: ExchangeID = "upbit",
+        tokenAlgorithm: UpbitTokenSigner.Algorithm = .hs512, timestampClaim: Bool = false,
+        exchange: ExchangeID = "upbit",
         extraCAFile: String? = nil, httpClient: HTTPClient = .shared,
         clock: AnyClock<Duration> = AnyClock(ContinuousClock()), timeout: Duration = .seconds(10),
         wallClock: @escaping @Sendable () -> UnixTime = {
@@ -61,7 +63,9 @@ public struct UpbitRESTClient: Sendable {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.exchange = exchange
         self.decoder = UpbitRESTDecoder(exchange: exchange)
-        self.signer = credentials.map { UpbitTokenSigner(credentials: $0, algorithm: tokenAlgorithm) }
+        self.signer = credentials.map {
+            UpbitTokenSigner(credentials: $0, algorithm: tokenAlgorithm, timestampClaim: timestampClaim)
+        }
         self.httpClient = httpClient
         if let extraCAFile {
             guard FileManager.default.isReadableFile(atPath: extraCAFile) else {

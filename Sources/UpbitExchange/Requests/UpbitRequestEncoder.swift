@@ -2,8 +2,9 @@ import Foundation
 import MarketStreamCore
 
 /// Encodes the router's consolidated set as one Upbit request: the *entire* set of the channel,
-/// a fresh UUID ticket, snake_case `is_only_snapshot`/`is_only_realtime`, depth suffixes and
-/// `level` for books, and a format object.
+/// a fresh UUID ticket, `is_only_snapshot`/`is_only_realtime` spelled as the venue's dialect
+/// spells them (Bithumb: `isOnlySnapshot`/`isOnlyRealtime`), depth suffixes and `level` for books,
+/// and a format object.
 ///
 /// Topics that were already live are re-listed with `is_only_realtime` so that they do not
 /// re-snapshot; new topics ask for a snapshot then realtime; snapshot-only topics use
@@ -11,13 +12,21 @@ import MarketStreamCore
 public struct UpbitRequestEncoder: Sendable {
     /// The response format requested (`DEFAULT` or `SIMPLE`; the decoder reads both).
     public var format: String
+    /// The venue whose spelling the requests use.
+    public var dialect: UpbitDialect
     private let makeTicket: @Sendable () -> String
 
     /// Creates an encoder.
+    /// - Parameters:
+    ///   - format: `DEFAULT` or `SIMPLE`.
+    ///   - dialect: The venue (Upbit by default).
+    ///   - makeTicket: Produces each request's ticket (a fresh UUID by default).
     public init(
-        format: String = "DEFAULT", makeTicket: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+        format: String = "DEFAULT", dialect: UpbitDialect = .upbit,
+        makeTicket: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
     ) {
         self.format = format
+        self.dialect = dialect
         self.makeTicket = makeTicket
     }
 
@@ -79,6 +88,7 @@ public struct UpbitRequestEncoder: Sendable {
             try add(topic, wanted.live ? (wanted.snapshot ? .snapshotThenRealtime : .realtimeOnly) : .snapshotOnly)
         }
         guard !groups.isEmpty else { return nil }
+        let flags = dialect.snapshotFlagKeys
         var parts = ["{\"ticket\":\"\(makeTicket())\"}"]
         for group in groups.keys.sorted() {
             var object = "{\"type\":\"\(group.type)\""
@@ -92,8 +102,8 @@ public struct UpbitRequestEncoder: Sendable {
             }
             switch group.mode {
             case .realtimeOnly where group.type != "myOrder" && group.type != "myAsset":
-                object += ",\"is_only_realtime\":true"
-            case .snapshotOnly: object += ",\"is_only_snapshot\":true"
+                object += ",\"\(flags.realtime)\":true"
+            case .snapshotOnly: object += ",\"\(flags.snapshot)\":true"
             default: break
             }
             if let level = group.level { object += ",\"level\":\(level)" }

@@ -79,7 +79,8 @@ final class UpbitKeyTable: Sendable {
                 slot = (slot + 1) & mask
             }
             slots[slot] = Slot(hash: hash, key: keys.count)
-            keyIndex[field.rawValue] = keys.count
+            // A field's first key sets the prediction; a later alias only adds a spelling.
+            if keyIndex[field.rawValue] < 0 { keyIndex[field.rawValue] = keys.count }
             keys.append(Key(field: field, length: bytes.count, first: first, last: last, start: keyBytes.count))
             keyBytes += bytes
         }
@@ -199,8 +200,12 @@ final class UpbitKeyTables: Sendable {
 
     static let shared = UpbitKeyTables()
 
-    private static func pair(_ fields: [(UpbitField, String, String)]) -> (full: UpbitKeyTable, simple: UpbitKeyTable) {
-        (UpbitKeyTable(fields.map { ($0.0, $0.1) }), UpbitKeyTable(fields.map { ($0.0, $0.2) }))
+    /// The DEFAULT and SIMPLE tables of one data type; `simpleAliases` are further SIMPLE spellings
+    /// (Bithumb's), read but never predicted.
+    private static func pair(
+        _ fields: [(UpbitField, String, String)], simpleAliases: [(UpbitField, String)] = []
+    ) -> (full: UpbitKeyTable, simple: UpbitKeyTable) {
+        (UpbitKeyTable(fields.map { ($0.0, $0.1) }), UpbitKeyTable(fields.map { ($0.0, $0.2) } + simpleAliases))
     }
 
     // Each table lists its keys in the order Upbit writes them (see shared/upbit/samples), which
@@ -242,7 +247,9 @@ final class UpbitKeyTables: Sendable {
                 (.bestAskPrice, "best_ask_price", "bap"), (.bestAskSize, "best_ask_size", "bas"),
                 (.bestBidPrice, "best_bid_price", "bbp"), (.bestBidSize, "best_bid_size", "bbs"),
                 Self.streamType,
-            ])
+            ],
+            // Bithumb's trade spells trade_date `tdt` in SIMPLE, as Upbit's ticker does.
+            simpleAliases: [(.tradeDate, "tdt")])
         orderbook = Self.pair(
             Self.head + [
                 Self.timestamp, (.totalAskSize, "total_ask_size", "tas"), (.totalBidSize, "total_bid_size", "tbs"),

@@ -8,11 +8,23 @@ import MarketStreamCore
 /// arrays where they stand; fields are then read straight from the bytes. Any key order decodes.
 /// Unknown keys are ignored; missing required fields, wrong field types and broken JSON are typed
 /// errors.
+///
+/// A dialect other than Upbit's changes what the numbers mean, not how they are read: Bithumb's
+/// order-book timestamps are microseconds, its ungrouped books say `"level":1`, and its trade
+/// dates and times are KST (rewritten to UTC from `trade_timestamp`).
 public struct UpbitFrameDecoder: Sendable {
     private let tables = UpbitKeyTables.shared
+    private let orderbookTimestampsInMicroseconds: Bool
+    private let dateStringsInKST: Bool
+    private let ungroupedLevel: ExactDecimal
 
     /// Creates a decoder.
-    public init() {}
+    /// - Parameter dialect: The venue whose frames it reads (Upbit by default).
+    public init(dialect: UpbitDialect = .upbit) {
+        orderbookTimestampsInMicroseconds = dialect.orderbookTimestampUnit == .microseconds
+        dateStringsInKST = dialect.dateStringsInKST
+        ungroupedLevel = dialect.ungroupedOrderbookLevel
+    }
 
     /// Decodes one frame.
     /// - Parameters:
@@ -321,11 +333,26 @@ public struct UpbitFrameDecoder: Sendable {
             market = parsed
         }
         let stream: StreamKind = slots.equals(.streamType, "SNAPSHOT") ? .snapshot : .realtime
-        let timestamp = UnixTime(milliseconds: try slots.int64(.timestamp))
+        let stamp = try slots.int64(.timestamp)
+        let timestamp =
+            type == .orderbook && orderbookTimestampsInMicroseconds
+            ? UnixTime(nanoseconds: stamp &* 1_000) : UnixTime(milliseconds: stamp)
         let payload: MarketPayload
         switch type {
-        case .ticker: payload = .ticker(try ticker(slots))
-        case .trade: payload = .trade(try trade(slots))
+        case .ticker:
+            var ticker = try ticker(slots)
+            if dateStringsInKST {
+                let utc = CivilTime(milliseconds: ticker.tradeTimestamp.milliseconds)
+                (ticker.tradeDate, ticker.tradeTime) = (utc.compactDate, utc.compactTime)
+            }
+            payload = .ticker(ticker)
+        case .trade:
+            var trade = try trade(slots)
+            if dateStringsInKST {
+                let utc = CivilTime(milliseconds: trade.tradeTimestamp.milliseconds)
+                (trade.tradeDate, trade.tradeTime) = (utc.dashedDate, utc.colonTime)
+            }
+            payload = .trade(trade)
         case .orderbook: payload = .orderbook(try orderbook(slots, units: arrays.units))
         case .myOrder: payload = .myOrder(try myOrder(slots))
         case .myAsset: payload = .myAsset(try myAsset(slots, balances: arrays.balances))
@@ -374,6 +401,7 @@ public struct UpbitFrameDecoder: Sendable {
         guard let slot = s[.delistingDate] else { return nil }
         switch slot.kind {
         case .null: return nil
+        case .string where slot.range.isEmpty: return nil  // Bithumb's null
         case .string: return try s.string(.delistingDate)
         case .object:
             var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
@@ -413,9 +441,10 @@ public struct UpbitFrameDecoder: Sendable {
 
     private func orderbook(_ s: borrowing Slots, units: [Orderbook.Unit]?) throws(DecodeFailure) -> Orderbook {
         guard let units else { throw .malformed("missing orderbook_units") }
+        let level = try s.optionalDecimal(.level) ?? .zero
         return Orderbook(
             totalAskSize: try s.decimal(.totalAskSize), totalBidSize: try s.decimal(.totalBidSize), units: units,
-            level: try s.optionalDecimal(.level) ?? .zero)
+            level: level == ungroupedLevel ? .zero : level)
     }
 
     /// A book's levels, from the array at the scanner (which ends past it).

@@ -1,13 +1,17 @@
 /// UTC calendar fields from epoch milliseconds, without Foundation (Howard Hinnant's algorithm).
-struct CivilTime: Sendable {
-    var year: Int
-    var month: Int
-    var day: Int
-    var hour: Int
-    var minute: Int
-    var second: Int
+public struct CivilTime: Sendable, Hashable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
 
-    init(milliseconds: Int64, offsetHours: Int = 0) {
+    /// The calendar fields of an instant.
+    /// - Parameters:
+    ///   - milliseconds: Epoch milliseconds.
+    ///   - offsetHours: The zone's offset from UTC (9 for KST).
+    public init(milliseconds: Int64, offsetHours: Int = 0) {
         let totalSeconds = Int(milliseconds / 1_000) + offsetHours * 3_600
         let days = totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400
         let secondsOfDay = totalSeconds - days * 86_400
@@ -28,13 +32,13 @@ struct CivilTime: Sendable {
     private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// `yyyy-MM-dd`
-    var dashedDate: String { "\(year)-\(Self.two(month))-\(Self.two(day))" }
+    public var dashedDate: String { "\(year)-\(Self.two(month))-\(Self.two(day))" }
     /// `yyyyMMdd`
-    var compactDate: String { "\(year)\(Self.two(month))\(Self.two(day))" }
+    public var compactDate: String { "\(year)\(Self.two(month))\(Self.two(day))" }
     /// `HH:mm:ss`
-    var colonTime: String { "\(Self.two(hour)):\(Self.two(minute)):\(Self.two(second))" }
+    public var colonTime: String { "\(Self.two(hour)):\(Self.two(minute)):\(Self.two(second))" }
     /// `HHmmss`
-    var compactTime: String { "\(Self.two(hour))\(Self.two(minute))\(Self.two(second))" }
+    public var compactTime: String { "\(Self.two(hour))\(Self.two(minute))\(Self.two(second))" }
     /// `yyyy-MM-dd'T'HH:mm:ss`
-    var isoDateTime: String { "\(dashedDate)T\(colonTime)" }
+    public var isoDateTime: String { "\(dashedDate)T\(colonTime)" }
 }

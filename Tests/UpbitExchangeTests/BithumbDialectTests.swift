@@ -1,0 +1,202 @@
+import Foundation
+import MarketStreamCore
+import MarketStreamRouting
+import Testing
+import UpbitExchange
+
+/// Frames in Bithumb's shape (`Tests/VenueSamples/bithumb`, see its README).
+enum BithumbSamples {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("VenueSamples/bithumb")
+
+    static func bytes(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: directory.appendingPathComponent(name)))
+    }
+}
+
+private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStreamError) -> MarketEvent? {
+    var output = DecodedFrame()
+    try UpbitFrameDecoder(dialect: dialect).decode(bytes, context: context, into: &output)
+    return output.events.first
+}
+
+@Suite struct BithumbDecoderTests {
+    @Test(arguments: ["orderbook.default.json", "orderbook.simple.json"])
+    func orderBookTimestampsAreMicrosecondsAndLevelOneIsUngrouped(sample: String) throws {
+        let event = try #require(try decode(try BithumbSamples.bytes(sample), dialect: .bithumb))
+        guard case .orderbook(let book) = event.payload else { Issue.record("not a book"); return }
+        #expect(event.timestamp == UnixTime(nanoseconds: 1_790_134_742_131_456_000))
+        #expect(book.units.count == 15 && book.level == .zero, "level 1 is Bithumb's 'not grouped'")
+        #expect(book.totalAskSize == ExactDecimal("12.34567891") && book.units[14].bidPrice == 116_525_000)
+        // Read as Upbit's milliseconds, the same frame's time is nonsense (1000× too far out).
+        let misread = try #require(try decode(try BithumbSamples.bytes(sample), dialect: .upbit))
+        #expect(abs(misread.timestamp.milliseconds - event.timestamp.milliseconds) > 86_400_000)
+    }
+
+    @Test(arguments: ["trade.default.json", "trade.simple.json"])
+    func tradeDatesInKSTBecomeUTC(sample: String) throws {
+        let event = try #require(try decode(try BithumbSamples.bytes(sample), dialect: .bithumb))
+        guard case .trade(let trade) = event.payload else { Issue.record("not a trade"); return }
+        #expect(trade.tradeDate == "2026-09-23" && trade.tradeTime == "03:39:02")
+        #expect(trade.sequentialID == 17_901_347_420_510_000 && trade.tradeVolume == ExactDecimal("0.00214535"))
+        #expect(event.timestamp.milliseconds == 1_790_134_742_131)
+    }
+
+    @Test func tickerDatesBecomeUTCAndAnEmptyDelistingDateIsNone() throws {
+        let event = try #require(try decode(try BithumbSamples.bytes("ticker.default.json"), dialect: .bithumb))
+        guard case .ticker(let ticker) = event.payload else { Issue.record("not a ticker"); return }
+        // 01:10 KST on the 24th is 16:10 UTC on the 23rd.
+        #expect(ticker.tradeDate == "20260923" && ticker.tradeTime == "161000")
+        #expect(ticker.delistingDate == nil && ticker.accTradePrice24h == ExactDecimal("118900000000.75"))
+    }
+
+    @Test func balancesWrittenAsStringsAreExact() throws {
+        var output = DecodedFrame()
+        let privateContext = DecodeContext(
+            exchange: "bithumb", channel: .private, generation: ConnectionGeneration(1), receivedAt: context.receivedAt)
+        try UpbitFrameDecoder(dialect: .bithumb).decode(
+            try BithumbSamples.bytes("myAsset.default.json"), context: privateContext, into: &output)
+        guard case .myAsset(let asset) = try #require(output.events.first).payload else {
+            Issue.record("not an asset")
+            return
+        }
+        #expect(asset.assets.map(\.currency) == ["KRW", "BTC"])
+        #expect(asset.assets[0].balance == ExactDecimal("2061832.35"))
+        #expect(asset.assets[1].balance == ExactDecimal("0.1234567890123456789012345678"))
+    }
+}
+
+@Suite struct BithumbRequestTests {
+    private let topic = SubscriptionTopic(exchange: "bithumb", kind: .ticker, market: MarketCode(validated: "KRW-BTC"))
+
+    private func request(dialect: UpbitDialect, live: Bool) throws -> String {
+        let encoder = UpbitRequestEncoder(dialect: dialect, makeTicket: { "t" })
+        let request =
+            live
+            ? SubscriptionRequest(
+                channel: .public, desired: [topic], added: [], removed: [], snapshots: [], sequence: 1)
+            : SubscriptionRequest(
+                channel: .public, desired: [], added: [], removed: [], snapshots: [topic], sequence: 1)
+        return try #require(try encoder.encode(request))
+    }
+
+    @Test func snapshotFlagsAreSpelledAsEachVenueReadsThem() throws {
+        #expect(
+            try request(dialect: .bithumb, live: true)
+                == #"[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"],"isOnlyRealtime":true},{"format":"DEFAULT"}]"#
+        )
+        #expect(try request(dialect: .bithumb, live: false).contains(#""isOnlySnapshot":true"#))
+        #expect(try request(dialect: .upbit, live: true).contains(#""is_only_realtime":true"#))
+        #expect(try request(dialect: .upbit, live: false).contains(#""is_only_snapshot":true"#))
+        #expect(try !request(dialect: .bithumb, live: false).contains("is_only"))
+    }
+
+    @Test func tokensForBithumbCarryATimestampClaim() throws {
+        let credentials = UpbitCredentials(accessKey: "ak", secretKey: "sk")
+        func claims(_ signer: UpbitTokenSigner) throws -> [String: Any] {
+            let payload = try #require(signer.token().split(separator: ".").dropFirst().first)
+            var base64 = payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+            let data = try #require(Data(base64Encoded: base64))
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        let bithumb = try claims(
+            UpbitTokenSigner(credentials: credentials, timestampClaim: true, now: { 1_790_134_742_000 }))
+        #expect((bithumb["timestamp"] as? NSNumber)?.int64Value == 1_790_134_742_000)
+        #expect(bithumb["access_key"] as? String == "ak" && bithumb["nonce"] != nil)
+        #expect(try claims(UpbitTokenSigner(credentials: credentials))["timestamp"] == nil)
+    }
+}
+
+@Suite struct VenueDialectTests {
+    @Test func eachVenueIsTheSameModuleWithItsOwnHostsLimitsAndChannels() throws {
+        let bithumb = try UpbitExchange(dialect: .bithumb, logger: quietLogger)
+        #expect(bithumb.exchange == "bithumb" && bithumb.endpoint == "wss://ws-api.bithumb.com")
+        #expect(bithumb.connectLimit == RateLimit(10, per: .seconds(1)))
+        #expect(bithumb.auditMessage(for: .public) == nil, "LIST_SUBSCRIPTIONS is not verified on Bithumb")
+        #expect(bithumb.channel(carrying: .candle(.oneMinute)) == nil && bithumb.channel(carrying: .trade) != nil)
+        #expect(bithumb.rest.baseURL == "https://api.bithumb.com")
+
+        let upbit = try UpbitExchange(logger: quietLogger)
+        #expect(upbit.exchange == "upbit" && upbit.endpoint == "wss://api.upbit.com")
+        #expect(upbit.connectLimit == RateLimit(5, per: .seconds(1)) && upbit.auditMessage(for: .public) != nil)
+        #expect(upbit.channel(carrying: .candle(.oneMinute)) != nil)
+
+        for (dialect, id, host) in [
+            (UpbitDialect.upbitSingapore, "upbit-sg", "sg-api.upbit.com"),
+            (.upbitIndonesia, "upbit-id", "id-api.upbit.com"),
+            (.upbitThailand, "upbit-th", "th-api.upbit.com"),
+        ] {
+            let regional = try UpbitExchange(dialect: dialect, logger: quietLogger)
+            #expect(regional.exchange == ExchangeID(rawValue: id) && regional.endpoint == "wss://" + host)
+            #expect(regional.rest.baseURL == "https://" + host && UpbitDialect.named(regional.exchange) == dialect)
+        }
+        #expect(UpbitDialect.bithumb.environmentPrefix == "BITHUMB")
+        #expect(UpbitDialect.upbitSingapore.environmentPrefix == "UPBIT_SG")
+    }
+
+    @Test func aKindTheVenueDoesNotStreamIsRefusedWhenSubscribing() async throws {
+        try await withUpbitAgainstMock(dialect: .bithumb) { router, _, _ in
+            #expect {
+                _ = try router.subscribe(to: .candle(.oneMinute), markets: [MarketCode("KRW-BTC")])
+            } throws: { error in
+                (error as? MarketStreamError)?.code == .unsupportedDataKind
+            }
+        }
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct BithumbAgainstMockTests {
+    @Test(arguments: ["DEFAULT", "SIMPLE"])
+    func publicKindsStreamInBithumbsDialect(format: String) async throws {
+        try await withUpbitAgainstMock(dialect: .bithumb, format: format) { router, _, _ in
+            let btc = try MarketCode("KRW-BTC")
+            let trades = try await router.subscribe(to: .trade, markets: [btc]).first(2)
+            #expect(trades.count == 2 && trades.allSatisfy { $0.exchange == "bithumb" && $0.kind == .trade })
+            let books = try await router.subscribe(to: .orderbook, markets: [btc]).first(2)
+            for book in books {
+                guard case .orderbook(let levels) = book.payload else { continue }
+                #expect(levels.units.count == 15, "Bithumb's books have at most 15 levels")
+                #expect(levels.level == .zero)
+            }
+            let tickers = try await router.subscribe(to: .ticker, markets: [btc]).first(1)
+            // Microseconds read as such: the book's time lies within a minute of the trades'.
+            let spread = abs(books[0].timestamp.milliseconds - trades[0].timestamp.milliseconds)
+            #expect(spread < 60_000, "book \(books[0].timestamp) vs trade \(trades[0].timestamp)")
+            if case .trade(let trade) = trades[0].payload {
+                let utc = CivilTime(milliseconds: trade.tradeTimestamp.milliseconds)
+                #expect(trade.tradeDate == utc.dashedDate && trade.tradeTime == utc.colonTime)
+            }
+            #expect(tickers.count == 1)
+            #expect(router.health().channels.first { $0.channel.channel == .public }?.malformedFrames == 0)
+        }
+    }
+
+    @Test func theSnapshotFlagsAreHonouredSoALiveKeyIsNotSnapshottedAgain() async throws {
+        // A second subscriber of a live topic makes the request re-list it realtime-only
+        // (`isOnlyRealtime`); a venue that ignored the flag would answer with a fresh snapshot.
+        try await withUpbitAgainstMock(dialect: .bithumb) { router, _, _ in
+            let btc = try MarketCode("KRW-BTC")
+            let first = try router.subscribe(to: .ticker, markets: [btc])
+            _ = try await first.first(1)
+            let channel = ChannelKey(exchange: "bithumb", channel: .public)
+            let eth = try router.subscribe(to: .ticker, markets: [MarketCode("KRW-ETH")])
+            _ = try await eth.first(1)
+            await router.waitForUpstreamSync(on: channel)
+            let next = try await first.first(5)
+            #expect(next.allSatisfy { $0.stream == .realtime }, "no second snapshot of KRW-BTC")
+            withExtendedLifetime(eth) {}
+        }
+    }
+
+    @Test func thePrivateChannelIsV2AndTakesATokenWithATimestamp() async throws {
+        try await withUpbitAgainstMock(dialect: .bithumb) { router, _, _ in
+            let assets = try router.subscribe(to: .myAsset, markets: [])
+            let channel = ChannelKey(exchange: "bithumb", channel: .private)
+            await router.waitForUpstreamSync(on: channel)
+            #expect(router.upstreamTopics(on: channel).map(\.kind) == [.myAsset])
+            #expect(router.health().channels.first { $0.channel == channel }?.state == .streaming)
+            withExtendedLifetime(assets) {}
+        }
+    }
+}
