@@ -57,13 +57,15 @@ import Testing
 
     @Test func camelCaseFlagsAreReadAndSnakeCaseOnesIgnored() async throws {
         try await withMockExchange { server, endpoint in
+            // Trades first, so that a trade snapshot exists to be sent.
+            server.advanceMarket(steps: 500)
             try await withSocket(endpoint.webSocketBase + "/bithumb/websocket/v1") { socket in
                 var frames = socket.frames.makeAsyncIterator()
                 try await socket.send(
                     Self.request(
                         #"{"type":"ticker","codes":["KRW-BTC"],"isOnlyRealtime":true},"#
                             + #"{"type":"trade","codes":["KRW-ETH"],"is_only_realtime":true}"#))
-                server.advanceMarket(steps: 200)
+                server.advanceMarket(steps: 500)
                 var first: [String: String] = [:]
                 while first.count < 2, let frame = await frames.next(where: { _ in true }) {
                     guard let type = frame["type"] as? String, first[type] == nil else { continue }
