@@ -28,6 +28,7 @@ let package = Package(
                     .product(name: "MarketStreamCore", package: "MarketStream"),
                     .product(name: "UpbitExchange", package: "MarketStream"),
                     .product(name: "MockExchange", package: "MarketStream"),
+                    .product(name: "UpbitWire", package: "MarketStream"),
                     .product(name: "Crypto", package: "swift-crypto"),
                 ]
             )

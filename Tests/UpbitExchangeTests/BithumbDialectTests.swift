@@ -1,6 +1,7 @@
 import Foundation
 import MarketStreamCore
 import MarketStreamRouting
+import MockExchange
 import Testing
 import UpbitExchange
 
@@ -189,6 +190,16 @@ private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStream
         }
     }
 
+    @Test func restCallsFindTheVenuesRESTBaseBesideItsWebSocketBase() async throws {
+        try await withUpbitAgainstMock(dialect: .bithumb) { _, _, bithumb in
+            #expect(bithumb.rest.baseURL.hasSuffix("/bithumb"))
+            let accounts = try await bithumb.rest.accounts()
+            #expect(accounts.contains { $0.currency == "KRW" })
+            let tickers = try await bithumb.rest.tickers([MarketCode("KRW-BTC")])
+            #expect(tickers.count == 1)
+        }
+    }
+
     @Test func thePrivateChannelIsV2AndTakesATokenWithATimestamp() async throws {
         try await withUpbitAgainstMock(dialect: .bithumb) { router, _, _ in
             let assets = try router.subscribe(to: .myAsset, markets: [])
@@ -197,6 +208,32 @@ private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStream
             #expect(router.upstreamTopics(on: channel).map(\.kind) == [.myAsset])
             #expect(router.health().channels.first { $0.channel == channel }?.state == .streaming)
             withExtendedLifetime(assets) {}
+        }
+    }
+
+    @Test func oneRouterWatchesUpbitAndBithumbAtOnce() async throws {
+        let server = MockExchangeServer(
+            configuration: MockExchangeConfiguration(updatesPerSecond: 100), logger: quietLogger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            defer { group.cancelAll() }
+            let base = try await server.endpoint().webSocketBase
+            let upbit = try UpbitExchange(configuration: .init(baseURL: base), logger: quietLogger)
+            let bithumb = try UpbitExchange(
+                dialect: .bithumb, configuration: .init(baseURL: base + "/bithumb"), logger: quietLogger)
+            let router = MarketDataRouter(
+                managers: [upbit, bithumb], configuration: RouterConfiguration(debounce: .milliseconds(20)),
+                logger: quietLogger)
+            group.addTask { try await router.run() }
+            let btc = try MarketCode("KRW-BTC")
+            let onUpbit = try router.subscribe(to: .orderbook, markets: [btc], on: "upbit")
+            let onBithumb = try router.subscribe(to: .orderbook, markets: [btc], on: "bithumb")
+            let upbitBooks = try await onUpbit.first(1)
+            let bithumbBooks = try await onBithumb.first(1)
+            #expect(upbitBooks.first?.exchange == "upbit" && bithumbBooks.first?.exchange == "bithumb")
+            if case .orderbook(let book) = upbitBooks.first?.payload { #expect(book.units.count == 30) }
+            if case .orderbook(let book) = bithumbBooks.first?.payload { #expect(book.units.count == 15) }
+            #expect(router.health().channels.filter { $0.channel.channel == .public }.count == 2)
         }
     }
 }

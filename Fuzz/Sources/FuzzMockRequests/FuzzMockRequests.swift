@@ -1,6 +1,7 @@
 import CFuzzDriver
 import Foundation
 import MarketStreamCore
+import UpbitWire
 
 @testable import MockExchange
 
@@ -14,9 +15,9 @@ let simulator = MarketSimulator(seed: 1, marketCount: 20, startTime: 1_700_000_0
 public func fuzzMockRequests(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    for isPrivate in [false, true] {
+    for (isPrivate, variant) in [(false, UpbitWireVariant.upbit), (true, .upbit), (false, .bithumb), (true, .bithumb)] {
         do {
-            let request = try UpbitRequest.parse(text, isPrivate: isPrivate)
+            let request = try UpbitRequest.parse(text, isPrivate: isPrivate, variant: variant)
             precondition(!request.ticket.isEmpty)
             if case .subscribe(let types) = request.body {
                 precondition(!types.isEmpty)

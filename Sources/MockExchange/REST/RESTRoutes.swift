@@ -6,9 +6,17 @@ import Synchronization
 import UpbitWire
 
 extension MockExchangeCore {
-    /// The REST API: Upbit's quotation endpoints and the paper-trading exchange endpoints.
+    /// The REST API: Upbit's quotation endpoints and the paper-trading exchange endpoints, at the
+    /// root and again under `/bithumb` (Bithumb's API 2.0 has Upbit's paths and shapes), so a client
+    /// whose WebSocket base is `…/bithumb` finds its REST base there too.
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        addRoutes(to: router)
+        addRoutes(to: router.group("bithumb"))
+        return router
+    }
+
+    private func addRoutes(to router: some RouterMethods<BasicRequestContext>) {
         router.get("/v1/market/all") { request, _ in
             try self.quotation(request, group: "market") { simulator, _ in
                 var w = JSONWriter()
@@ -217,7 +225,6 @@ extension MockExchangeCore {
                 }
             }
         }
-        return router
     }
 
     // MARK: - Request handling
