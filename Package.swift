@@ -253,6 +253,7 @@ let package = Package(
                 "MarketStreamRouting",
                 "UpbitExchange",
                 "MockExchange",
+                "UpbitWire",
                 "TransportTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -52,6 +52,9 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
     public var dateStringsInKST: Bool
     /// Whether candles stream on the socket (Bithumb has none there).
     public var streamsCandles: Bool
+    /// Whether the private kinds' SIMPLE keys are documented; where not (Bithumb's `myOrder` v2),
+    /// the private channel always asks for DEFAULT.
+    public var privateSimpleKeysKnown: Bool
     /// Whether tokens carry a `timestamp` claim (epoch milliseconds), as Bithumb requires.
     public var tokenHasTimestampClaim: Bool
     /// Connection attempts allowed per second from one address.
@@ -68,7 +71,7 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
         maxOrderbookLevels: Int = 30, orderbookTimestampUnit: TimestampUnit = .milliseconds,
         ungroupedOrderbookLevel: ExactDecimal = .zero,
         dateStringsInKST: Bool = false,
-        streamsCandles: Bool = true,
+        streamsCandles: Bool = true, privateSimpleKeysKnown: Bool = true,
         tokenHasTimestampClaim: Bool = false, connectsPerSecond: Int = 5, supportsSubscriptionList: Bool = true
     ) {
         self.exchange = exchange
@@ -82,6 +85,7 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
         self.ungroupedOrderbookLevel = ungroupedOrderbookLevel
         self.dateStringsInKST = dateStringsInKST
         self.streamsCandles = streamsCandles
+        self.privateSimpleKeysKnown = privateSimpleKeysKnown
         self.tokenHasTimestampClaim = tokenHasTimestampClaim
         self.connectsPerSecond = connectsPerSecond
         self.supportsSubscriptionList = supportsSubscriptionList
@@ -99,14 +103,16 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
     public static let upbitThailand = regional("upbit-th", host: "th-api.upbit.com")
 
     /// Bithumb (`ws-api.bithumb.com`): camelCase snapshot flags, at most 15 book levels, order-book
-    /// timestamps in microseconds and `"level":1` on ungrouped books, trade dates and times in KST, no candles on the socket, the private channel at
+    /// timestamps in microseconds and `"level":1` on ungrouped books, trade dates and times in KST,
+    /// `myOrder` v2 names (`order_id`, `side: buy/sell`, `order_price`/`trade_price`, …) asked for
+    /// in DEFAULT, no candles on the socket, the private channel at
     /// `/websocket/v2/private`, a `timestamp` claim in tokens, 10 connects a second, and
     /// `LIST_SUBSCRIPTIONS` not verified.
     public static let bithumb = UpbitDialect(
         exchange: "bithumb", webSocketBase: "wss://ws-api.bithumb.com", privatePath: "/websocket/v2/private",
         restBase: "https://api.bithumb.com", snapshotFlags: .camelCase, maxOrderbookLevels: 15,
         orderbookTimestampUnit: .microseconds, ungroupedOrderbookLevel: 1, dateStringsInKST: true,
-        streamsCandles: false, tokenHasTimestampClaim: true,
+        streamsCandles: false, privateSimpleKeysKnown: false, tokenHasTimestampClaim: true,
         connectsPerSecond: 10, supportsSubscriptionList: false)
 
     /// Every named dialect, for choosing one by its exchange identifier.

@@ -132,6 +132,31 @@ public enum UpbitEventEncoder {
             k("trade_price", "tp"); w.number(c.tradePrice)
             k("candle_acc_trade_volume", "catv"); w.number(c.accTradeVolume)
             k("candle_acc_trade_price", "catp"); w.number(c.accTradePrice)
+        case .myOrder(let o) where bithumb:
+            // Bithumb's v2 names (DEFAULT only: its SIMPLE names are not documented).
+            code()
+            w.key("order_id"); w.string(o.uuid)
+            w.key("side"); w.string(o.side == .bid ? "buy" : "sell")
+            w.key("order_type"); w.string(o.orderType)
+            w.key("state"); w.string(o.state)
+            w.key("trade_id"); w.optional(o.tradeUUID)
+            let isTrade = o.state == "trade"
+            w.key("order_price"); if isTrade { w.null() } else { w.optional(o.price) }
+            w.key("trade_price"); if isTrade { w.optional(o.price) } else { w.null() }
+            w.key("avg_price"); w.optional(o.averagePrice)
+            w.key("order_quantity"); if isTrade { w.null() } else { w.optional(o.volume) }
+            w.key("trade_quantity"); if isTrade { w.optional(o.volume) } else { w.null() }
+            w.key("remaining_volume"); w.optional(o.remainingVolume)
+            w.key("executed_volume"); w.optional(o.executedVolume)
+            w.key("executed_amount"); w.optional(o.executedFunds)
+            w.key("paid_fee"); w.optional(o.paidFee)
+            w.key("locked"); w.optional(o.locked)
+            w.key("time_in_force"); w.optional(o.timeInForce)
+            w.key("identifier"); w.optional(o.identifier)
+            w.key("trade_timestamp")
+            if let time = o.tradeTimestamp { w.integer(time.milliseconds) } else { w.null() }
+            w.key("order_timestamp")
+            if let time = o.orderTimestamp { w.integer(time.milliseconds) } else { w.null() }
         case .myOrder(let o):
             code()
             k("uuid", "uid"); w.string(o.uuid)
@@ -169,8 +194,10 @@ public enum UpbitEventEncoder {
             for balance in a.assets {
                 w.beginObject()
                 k("currency", "cu"); w.string(balance.currency)
-                k("balance", "b"); w.number(balance.balance)
-                k("locked", "l"); w.number(balance.locked)
+                // Bithumb writes balances as strings.
+                k("balance", "b");
+                if bithumb { w.string(balance.balance.description) } else { w.number(balance.balance) }
+                k("locked", "l"); if bithumb { w.string(balance.locked.description) } else { w.number(balance.locked) }
                 w.endObject()
             }
             w.endArray()

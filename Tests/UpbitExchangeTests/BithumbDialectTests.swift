@@ -4,6 +4,7 @@ import MarketStreamRouting
 import MockExchange
 import Testing
 import UpbitExchange
+import UpbitWire
 
 /// Frames in Bithumb's shape (`Tests/VenueSamples/bithumb`, see its README).
 enum BithumbSamples {
@@ -51,6 +52,59 @@ private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStream
         #expect(ticker.delistingDate == nil && ticker.accTradePrice24h == ExactDecimal("118900000000.75"))
     }
 
+    @Test func ordersInV2NamesReadIntoTheSameOrderModel() throws {
+        var output = DecodedFrame()
+        let privateContext = DecodeContext(
+            exchange: "bithumb", channel: .private, generation: ConnectionGeneration(1), receivedAt: context.receivedAt)
+        try UpbitFrameDecoder(dialect: .bithumb).decode(
+            try BithumbSamples.bytes("myOrder.default.json"), context: privateContext, into: &output)
+        guard case .myOrder(let order) = try #require(output.events.first).payload else {
+            Issue.record("not an order")
+            return
+        }
+        #expect(order.uuid == "C0101000000000123456" && order.tradeUUID == "C0101000000000654321")
+        #expect(order.side == .bid && order.state == "trade" && order.orderType == "limit")
+        #expect(order.price == 116_539_000 && order.volume == ExactDecimal("0.001"), "a trade's own price and size")
+        #expect(order.executedFunds == 116_539 && order.paidFee == ExactDecimal("29.13475"))
+    }
+
+    @Test func whatTheMockWritesInBithumbsSpellingReadsBack() throws {
+        let order = MyOrder(
+            uuid: "o-1", side: .bid, orderType: "limit", state: "wait", price: 1_000_000, volume: 1,
+            remainingVolume: 1, executedVolume: 0, locked: 1_000_500, executedFunds: 0, timeInForce: "ioc",
+            identifier: "mine", orderTimestamp: UnixTime(milliseconds: 1_790_134_742_000))
+        let event = MarketEvent(
+            exchange: "bithumb", kind: .myOrder, market: MarketCode(validated: "KRW-BTC"), stream: .realtime,
+            timestamp: UnixTime(milliseconds: 1_790_134_742_131), receivedAt: context.receivedAt,
+            generation: context.generation, payload: .myOrder(order))
+        var output = DecodedFrame()
+        let bytes = UpbitEventEncoder.encode(event, simple: false, variant: .bithumb)
+        #expect(String(decoding: bytes, as: UTF8.self).contains(#""order_id":"o-1","side":"buy""#))
+        try UpbitFrameDecoder(dialect: .bithumb).decode(bytes, context: context, into: &output)
+        guard case .myOrder(let decoded) = try #require(output.events.first).payload else {
+            Issue.record("not an order")
+            return
+        }
+        #expect(decoded == order)
+
+        let asset = MyAsset(
+            assetUUID: "a-1", assets: [MyAsset.Balance(currency: "KRW", balance: 8_999_500, locked: 1_000_500)],
+            assetTimestamp: UnixTime(milliseconds: 1_790_134_742_000))
+        let assetEvent = MarketEvent(
+            exchange: "bithumb", kind: .myAsset, market: .account, stream: .realtime,
+            timestamp: UnixTime(milliseconds: 1_790_134_742_131), receivedAt: context.receivedAt,
+            generation: context.generation, payload: .myAsset(asset))
+        let assetBytes = UpbitEventEncoder.encode(assetEvent, simple: false, variant: .bithumb)
+        #expect(String(decoding: assetBytes, as: UTF8.self).contains(#""balance":"8999500""#))
+        output = DecodedFrame()
+        try UpbitFrameDecoder(dialect: .bithumb).decode(assetBytes, context: context, into: &output)
+        guard case .myAsset(let decodedAsset) = try #require(output.events.first).payload else {
+            Issue.record("not an asset")
+            return
+        }
+        #expect(decodedAsset == asset)
+    }
+
     @Test func balancesWrittenAsStringsAreExact() throws {
         var output = DecodedFrame()
         let privateContext = DecodeContext(
@@ -90,6 +144,16 @@ private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStream
         #expect(try request(dialect: .upbit, live: true).contains(#""is_only_realtime":true"#))
         #expect(try request(dialect: .upbit, live: false).contains(#""is_only_snapshot":true"#))
         #expect(try !request(dialect: .bithumb, live: false).contains("is_only"))
+    }
+
+    @Test func bithumbsPrivateChannelAsksForDefaultWhoseOrderNamesAreDocumented() throws {
+        let orders = SubscriptionTopic(exchange: "bithumb", kind: .myOrder, market: .account)
+        let request = SubscriptionRequest(
+            channel: .private, desired: [orders], added: [orders], removed: [], snapshots: [], sequence: 1)
+        for (dialect, expected) in [(UpbitDialect.bithumb, "DEFAULT"), (.upbit, "SIMPLE")] {
+            let encoder = UpbitRequestEncoder(format: "SIMPLE", dialect: dialect, makeTicket: { "t" })
+            #expect(try encoder.encode(request)?.hasSuffix(#"{"format":"\#(expected)"}]"#) == true)
+        }
     }
 
     @Test func tokensForBithumbCarryATimestampClaim() throws {
@@ -197,6 +261,30 @@ private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStream
             #expect(accounts.contains { $0.currency == "KRW" })
             let tickers = try await bithumb.rest.tickers([MarketCode("KRW-BTC")])
             #expect(tickers.count == 1)
+        }
+    }
+
+    @Test func aPaperOrderArrivesOnThePrivateV2ChannelInV2Names() async throws {
+        try await withUpbitAgainstMock(dialect: .bithumb, format: "SIMPLE") { router, _, bithumb in
+            let orders = try router.subscribe(to: .myOrder, markets: [])
+            let assets = try router.subscribe(to: .myAsset, markets: [])
+            await router.waitForUpstreamSync(on: ChannelKey(exchange: bithumb.exchange, channel: .private))
+            let btc = try MarketCode("KRW-BTC")
+            let placed = try await bithumb.rest.placeOrder(.limit(btc, .bid, price: 1_000_000, volume: 1))
+            let mine = try await orders.first(1) {
+                if case .myOrder(let order) = $0.payload { return order.uuid == placed.uuid }
+                return false
+            }
+            guard case .myOrder(let order) = mine.first?.payload else {
+                Issue.record("no order event")
+                return
+            }
+            #expect(order.state == "wait" && order.side == .bid && order.price == 1_000_000 && order.volume == 1)
+            #expect(mine.first?.stream == .realtime, "streamed, not polled")
+            let balance = try await assets.first(1)
+            if case .myAsset(let asset) = balance.first?.payload {
+                #expect(asset.assets.first { $0.currency == "KRW" }?.locked == ExactDecimal(1_000_500))
+            }
         }
     }
 

@@ -109,6 +109,7 @@ public struct UpbitRequestEncoder: Sendable {
             if let level = group.level { object += ",\"level\":\(level)" }
             parts.append(object + "}")
         }
+        let format = isPrivate && !dialect.privateSimpleKeysKnown ? "DEFAULT" : format
         parts.append("{\"format\":\"\(format)\"}")
         return "[" + parts.joined(separator: ",") + "]"
     }

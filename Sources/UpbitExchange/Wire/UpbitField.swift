@@ -200,12 +200,16 @@ final class UpbitKeyTables: Sendable {
 
     static let shared = UpbitKeyTables()
 
-    /// The DEFAULT and SIMPLE tables of one data type; `simpleAliases` are further SIMPLE spellings
+    /// The DEFAULT and SIMPLE tables of one data type; the aliases are further spellings
     /// (Bithumb's), read but never predicted.
     private static func pair(
-        _ fields: [(UpbitField, String, String)], simpleAliases: [(UpbitField, String)] = []
+        _ fields: [(UpbitField, String, String)], fullAliases: [(UpbitField, String)] = [],
+        simpleAliases: [(UpbitField, String)] = []
     ) -> (full: UpbitKeyTable, simple: UpbitKeyTable) {
-        (UpbitKeyTable(fields.map { ($0.0, $0.1) }), UpbitKeyTable(fields.map { ($0.0, $0.2) } + simpleAliases))
+        (
+            UpbitKeyTable(fields.map { ($0.0, $0.1) } + fullAliases),
+            UpbitKeyTable(fields.map { ($0.0, $0.2) } + simpleAliases)
+        )
     }
 
     // Each table lists its keys in the order Upbit writes them (see shared/upbit/samples), which
@@ -213,6 +217,13 @@ final class UpbitKeyTables: Sendable {
     private static let head: [(UpbitField, String, String)] = [(.type, "type", "ty"), (.code, "code", "cd")]
     private static let timestamp: (UpbitField, String, String) = (.timestamp, "timestamp", "tms")
     private static let streamType: (UpbitField, String, String) = (.streamType, "stream_type", "st")
+    /// Bithumb's `myOrder` v2 names (DEFAULT; its SIMPLE names are not documented beyond `oid`):
+    /// read into Upbit's fields, with the trade's own price and quantity beside the order's.
+    private static let bithumbOrderFields: [(UpbitField, String)] = [
+        (.uuid, "order_id"), (.tradeUUID, "trade_id"), (.askBid, "side"), (.price, "order_price"),
+        (.tradePrice, "trade_price"), (.volume, "order_quantity"), (.tradeVolume, "trade_quantity"),
+        (.executedFunds, "executed_amount"),
+    ]
 
     private init() {
         ticker = Self.pair(
@@ -281,7 +292,7 @@ final class UpbitKeyTables: Sendable {
                 (.preventedVolume, "prevented_volume", "pv"), (.preventedLocked, "prevented_locked", "pl"),
                 (.tradeTimestamp, "trade_timestamp", "ttms"), (.orderTimestamp, "order_timestamp", "otms"),
                 Self.timestamp, Self.streamType,
-            ])
+            ], fullAliases: Self.bithumbOrderFields, simpleAliases: [(.uuid, "oid")])
         myAsset = Self.pair([
             (.type, "type", "ty"), (.assetUUID, "asset_uuid", "astuid"), (.assets, "assets", "ast"),
             (.assetTimestamp, "asset_timestamp", "asttms"), Self.timestamp, Self.streamType,

@@ -368,6 +368,9 @@ public struct UpbitFrameDecoder: Sendable {
     private func side(_ slots: borrowing Slots) throws(DecodeFailure) -> TradeSide {
         if slots.equals(.askBid, "ASK") { return .ask }
         if slots.equals(.askBid, "BID") { return .bid }
+        // Bithumb's myOrder v2 `side`.
+        if slots.equals(.askBid, "sell") { return .ask }
+        if slots.equals(.askBid, "buy") { return .bid }
         throw .malformed("ask_bid is neither ASK nor BID")
     }
 
@@ -471,11 +474,18 @@ public struct UpbitFrameDecoder: Sendable {
     }
 
     private func myOrder(_ s: borrowing Slots) throws(DecodeFailure) -> MyOrder {
-        MyOrder(
+        // Upbit's `price`/`volume` are the trade's when the state is `trade`; Bithumb's v2 sends the
+        // trade's in `trade_price`/`trade_quantity` beside the order's.
+        let isTrade = s.equals(.state, "trade")
+        var price = isTrade ? try s.optionalDecimal(.tradePrice) : nil
+        if price == nil { price = try s.optionalDecimal(.price) }
+        var volume = isTrade ? try s.optionalDecimal(.tradeVolume) : nil
+        if volume == nil { volume = try s.optionalDecimal(.volume) }
+        return MyOrder(
             uuid: try s.string(.uuid), side: try side(s), orderType: try s.string(.orderType),
             state: try s.string(.state),
-            tradeUUID: try s.optionalString(.tradeUUID), price: try s.optionalDecimal(.price),
-            averagePrice: try s.optionalDecimal(.avgPrice), volume: try s.optionalDecimal(.volume),
+            tradeUUID: try s.optionalString(.tradeUUID), price: price,
+            averagePrice: try s.optionalDecimal(.avgPrice), volume: volume,
             remainingVolume: try s.optionalDecimal(.remainingVolume),
             executedVolume: try s.optionalDecimal(.executedVolume),
             tradesCount: Int(try s.optionalInt64(.tradesCount) ?? 0), reservedFee: try s.optionalDecimal(.reservedFee),
