@@ -16,6 +16,16 @@ enum BithumbSamples {
     }
 }
 
+/// The payload of a private-channel sample decoded in Bithumb's dialect.
+private func privatePayload(_ sample: String) throws -> MarketPayload {
+    var output = DecodedFrame()
+    let privateContext = DecodeContext(
+        exchange: "bithumb", channel: .private, generation: ConnectionGeneration(1), receivedAt: context.receivedAt)
+    try UpbitFrameDecoder(dialect: .bithumb).decode(
+        try BithumbSamples.bytes(sample), context: privateContext, into: &output)
+    return try #require(output.events.first).payload
+}
+
 private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStreamError) -> MarketEvent? {
     var output = DecodedFrame()
     try UpbitFrameDecoder(dialect: dialect).decode(bytes, context: context, into: &output)
@@ -53,12 +63,7 @@ private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStream
     }
 
     @Test func ordersInV2NamesReadIntoTheSameOrderModel() throws {
-        var output = DecodedFrame()
-        let privateContext = DecodeContext(
-            exchange: "bithumb", channel: .private, generation: ConnectionGeneration(1), receivedAt: context.receivedAt)
-        try UpbitFrameDecoder(dialect: .bithumb).decode(
-            try BithumbSamples.bytes("myOrder.default.json"), context: privateContext, into: &output)
-        guard case .myOrder(let order) = try #require(output.events.first).payload else {
+        guard case .myOrder(let order) = try privatePayload("myOrder.default.json") else {
             Issue.record("not an order")
             return
         }
@@ -106,12 +111,7 @@ private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStream
     }
 
     @Test func balancesWrittenAsStringsAreExact() throws {
-        var output = DecodedFrame()
-        let privateContext = DecodeContext(
-            exchange: "bithumb", channel: .private, generation: ConnectionGeneration(1), receivedAt: context.receivedAt)
-        try UpbitFrameDecoder(dialect: .bithumb).decode(
-            try BithumbSamples.bytes("myAsset.default.json"), context: privateContext, into: &output)
-        guard case .myAsset(let asset) = try #require(output.events.first).payload else {
+        guard case .myAsset(let asset) = try privatePayload("myAsset.default.json") else {
             Issue.record("not an asset")
             return
         }

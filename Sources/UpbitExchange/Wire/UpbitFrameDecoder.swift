@@ -342,6 +342,7 @@ public struct UpbitFrameDecoder: Sendable {
         case .ticker:
             var ticker = try ticker(slots)
             if dateStringsInKST {
+                // Upbit's ticker writes `yyyyMMdd` and `HHmmss`.
                 let utc = CivilTime(milliseconds: ticker.tradeTimestamp.milliseconds)
                 (ticker.tradeDate, ticker.tradeTime) = (utc.compactDate, utc.compactTime)
             }
@@ -349,6 +350,7 @@ public struct UpbitFrameDecoder: Sendable {
         case .trade:
             var trade = try trade(slots)
             if dateStringsInKST {
+                // Upbit's trade writes `yyyy-MM-dd` and `HH:mm:ss`.
                 let utc = CivilTime(milliseconds: trade.tradeTimestamp.milliseconds)
                 (trade.tradeDate, trade.tradeTime) = (utc.dashedDate, utc.colonTime)
             }
