@@ -77,6 +77,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
 
     public let exchange: ExchangeID
     public let channels: [ExchangeChannel]
+    public let connectLimit: RateLimit
     public let hasCredentials: Bool
     public let style: Style
     private let state = Mutex(State())
@@ -88,19 +89,22 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     ///   - style: Overwrite (Upbit-like, default) or incremental requests.
     ///   - hasCredentials: Whether the private channel is usable.
     ///   - messageLimits: Outbound limits per connection (default 5/s and 100/min, as Upbit).
+    ///   - connectLimit: Connection attempts allowed (default 5/s, as Upbit).
     ///   - keepaliveInterval: Ping interval.
     ///   - silenceTolerance: Silence that counts as a stall.
     ///   - timeSource: Stamps recorded requests (for example the offset of a test clock).
     public init(
         exchange: ExchangeID = "memory", style: Style = .overwrite, hasCredentials: Bool = false,
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
-        keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60),
+        connectLimit: RateLimit = RateLimit(5, per: .seconds(1)), keepaliveInterval: Duration = .seconds(25),
+        silenceTolerance: Duration = .seconds(60),
         timeSource: @escaping @Sendable () -> Duration = { .zero }
     ) {
         self.timeSource = timeSource
         self.exchange = exchange
         self.style = style
         self.hasCredentials = hasCredentials
+        self.connectLimit = connectLimit
         let publicFamilies = Set(DataKind.publicBuiltIns.map(\.family))
         channels = [
             ExchangeChannel(

@@ -20,6 +20,7 @@ struct GuideExchange: OverwriteSubscriptionManager {
             id: .public, families: ["trade"], messageLimits: [RateLimit(5, per: .seconds(1))],
             keepaliveInterval: .seconds(20), silenceTolerance: .seconds(60))
     ]
+    let connectLimit = RateLimit(5, per: .seconds(1))
     let endpoint: String
     let executor: EventLoopTaskExecutor
     let logger: Logger

@@ -13,6 +13,7 @@ public struct DirectFeedExchange: OverwriteSubscriptionManager {
 
     public var exchange: ExchangeID { upbit.exchange }
     public var channels: [ExchangeChannel] { upbit.channels.filter { $0.id == .public } }
+    public var connectLimit: RateLimit { upbit.connectLimit }
 
     /// The router's handler of the open connection, once there is one.
     public var handler: (any ConnectionHandler)? { handlerBox.handler.withLock { $0 } }

@@ -23,7 +23,8 @@ public protocol AbstractWebSocketManager: Sendable {
     var channels: [ExchangeChannel] { get }
 
     /// How many connection attempts per window the exchange allows across all channels
-    /// (Upbit: 5 per second).
+    /// (Upbit: 5 per second; Bithumb: 10 per second; Binance: 300 per 5 minutes). Each module
+    /// declares its venue's: Core assumes no venue's limits.
     var connectLimit: RateLimit { get }
 
     /// Whether `channel` can be used now (a private channel without credentials cannot).
@@ -73,9 +74,6 @@ public protocol AbstractWebSocketManager: Sendable {
 }
 
 extension AbstractWebSocketManager {
-    /// Upbit's connect limit, a sensible default: 5 per second.
-    public var connectLimit: RateLimit { RateLimit(5, per: .seconds(1)) }
-
     /// No subscription audit unless the module offers one.
     public func auditMessage(for channel: ChannelID) -> OutboundMessage? { nil }
 

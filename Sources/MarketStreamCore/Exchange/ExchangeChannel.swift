@@ -26,7 +26,8 @@ public struct ExchangeChannel: Sendable {
     public var families: Set<String>
     /// Whether connecting needs credentials.
     public var requiresAuthentication: Bool
-    /// Outbound message limits of one connection (Upbit: 5 per second and 100 per minute).
+    /// Outbound message limits of one connection (Upbit: 5 per second and 100 per minute), declared
+    /// by the exchange module: Core assumes no venue's limits.
     public var messageLimits: [RateLimit]
     /// How often to send a protocol ping while connected (Upbit closes after 120 s idle).
     public var keepaliveInterval: Duration
@@ -43,9 +44,19 @@ public struct ExchangeChannel: Sendable {
     public var subscribingBringsData: Bool
 
     /// Creates a channel description.
+    /// - Parameters:
+    ///   - id: The channel's identifier.
+    ///   - families: The kind families it carries.
+    ///   - requiresAuthentication: Whether connecting needs credentials.
+    ///   - messageLimits: The venue's outbound message limits per connection (no default: each
+    ///     venue has its own).
+    ///   - keepaliveInterval: How often to ping while connected.
+    ///   - silenceTolerance: How long the connection may stay silent.
+    ///   - staysWarm: Whether it stays open with nothing subscribed.
+    ///   - subscribingBringsData: Whether subscribing always brings data at once.
     public init(
         id: ChannelID, families: Set<String>, requiresAuthentication: Bool = false,
-        messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
+        messageLimits: [RateLimit],
         keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60), staysWarm: Bool = false,
         subscribingBringsData: Bool = false
     ) {

@@ -44,6 +44,9 @@ public struct MockIncrementalExchange: IncrementalSubscriptionManager {
         ]
     }
 
+    /// Modelled on Binance: 300 connection attempts per 5 minutes.
+    public var connectLimit: RateLimit { RateLimit(300, per: .seconds(300)) }
+
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
         do {
             let url = try WebSocketURL(endpoint + "/ws")
