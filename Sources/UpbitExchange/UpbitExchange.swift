@@ -27,7 +27,8 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         /// appended. `nil`: the dialect's venue (`wss://api.upbit.com` for Upbit).
         public var baseURL: String?
         /// The REST base (`https://api.upbit.com`); `nil` derives it from ``baseURL``
-        /// (`wss://` → `https://`, `ws://` → `http://`).
+        /// (`wss://` → `https://`, `ws://` → `http://`), or takes the dialect's when ``baseURL`` is
+        /// `nil` too.
         public var restBaseURL: String?
         /// How often `myOrder`/`myAsset` are polled over REST while the private stream is
         /// unavailable (two or more calls of the 30/s `default` group per poll).
