@@ -22,7 +22,8 @@ struct WatchCommand: AsyncParsableCommand {
             UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY. --exchange bithumb, upbit-sg, upbit-id and \
             upbit-th reach Bithumb and Upbit's Singapore, Indonesia and Thailand sites (keys in \
             BITHUMB_*, UPBIT_SG_*, … ); add --mock to run that venue's dialect against the embedded \
-            mock exchange instead. --plugin loads a data-type plugin (a path, or a \
+            mock exchange instead. Several venues, comma-separated (--exchange upbit,bithumb), share \
+            one router: each kind is watched on each of them. --plugin loads a data-type plugin (a path, or a \
             name looked up in the colon-separated directories of MARKETSTREAM_PLUGIN_PATH); its \
             kind can then be given in --types.
 
@@ -35,7 +36,7 @@ struct WatchCommand: AsyncParsableCommand {
             """
     )
 
-    enum ExchangeChoice: String, ExpressibleByArgument, CaseIterable {
+    enum ExchangeChoice: String, CaseIterable {
         case mock, upbit, bithumb
         case upbitSingapore = "upbit-sg", upbitIndonesia = "upbit-id", upbitThailand = "upbit-th"
 
@@ -52,8 +53,11 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     @OptionGroup var logging: LogLevelOption
-    @Option(help: "mock (embedded, default), upbit, bithumb, upbit-sg, upbit-id or upbit-th.")
-    var exchange: ExchangeChoice = .mock
+    @Option(
+        help:
+            "mock (embedded, default), upbit, bithumb, upbit-sg, upbit-id or upbit-th; several venues comma-separated."
+    )
+    var exchange = "mock"
     @Flag(help: "Run the --exchange venue's dialect against the embedded mock exchange (no network, no keys).")
     var mock = false
     @Option(help: "WebSocket base URL; /websocket/v1 and /websocket/v1/private are appended.") var endpoint: String?
@@ -86,7 +90,29 @@ struct WatchCommand: AsyncParsableCommand {
         name: .customLong("health-interval"), help: "Print a health snapshot as a JSON line on stderr every S seconds.")
     var healthInterval: Double?
 
+    /// The venues of `--exchange`, in order, without duplicates.
+    private func venues() throws(UsageError) -> [ExchangeChoice] {
+        var venues: [ExchangeChoice] = []
+        for part in exchange.split(separator: ",") {
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let venue = ExchangeChoice(rawValue: name) else {
+                let known = ExchangeChoice.allCases.map(\.rawValue).joined(separator: ", ")
+                throw UsageError("unknown exchange '\(name)' (known: \(known))")
+            }
+            if !venues.contains(venue) { venues.append(venue) }
+        }
+        guard !venues.isEmpty else { throw UsageError("no exchange given") }
+        if venues.count > 1, venues.contains(.mock) {
+            throw UsageError("mock stands alone; add --mock to run several venues' dialects against the mock exchange")
+        }
+        return venues
+    }
+
     func validate() throws {
+        let venues = try venues()
+        if venues.count > 1, endpoint != nil || restEndpoint != nil {
+            throw UsageError("--endpoint and --rest-endpoint apply to a single venue")
+        }
         do {
             _ = try kinds()
             _ = try MarketCode.parseList(codes)
@@ -98,7 +124,7 @@ struct WatchCommand: AsyncParsableCommand {
         if let endpoint, !(endpoint.hasPrefix("ws://") || endpoint.hasPrefix("wss://")) {
             throw UsageError("--endpoint must start with ws:// or wss://")
         }
-        if exchange == .mock || mock, endpoint != nil || restEndpoint != nil {
+        if venues == [.mock] || mock, endpoint != nil || restEndpoint != nil {
             throw UsageError("--endpoint and --rest-endpoint reach a real venue; the mock exchange is embedded")
         }
         if let restEndpoint, !(restEndpoint.hasPrefix("http://") || restEndpoint.hasPrefix("https://")) {
@@ -133,7 +159,8 @@ struct WatchCommand: AsyncParsableCommand {
         let markets = try MarketCode.parseList(codes)
         let handlers = try loadPlugins(for: kinds)
         let output = WatchOutput(json: json)
-        if exchange == .mock || mock {
+        let venues = try venues()
+        if venues == [.mock] || mock {
             // Keys made up for this run: the embedded exchange accepts them, so private kinds work too.
             let credentials = UpbitCredentials(
                 accessKey: "mock-" + UUID().uuidString.lowercased(), secretKey: UUID().uuidString + UUID().uuidString)
@@ -148,27 +175,31 @@ struct WatchCommand: AsyncParsableCommand {
                 group.addTask { try await server.run() }
                 defer { group.cancelAll() }
                 let endpoint = try await server.endpoint()
-                // The mock serves Bithumb's dialect under /bithumb.
-                let dialect = exchange.dialect
-                let base = endpoint.webSocketBase + (exchange == .bithumb ? "/bithumb" : "")
-                let upbit = try UpbitExchange(
-                    exchange: exchange == .mock ? "mock" : dialect.exchange, dialect: dialect,
-                    configuration: .init(baseURL: base, credentials: credentials), logger: logger)
+                let exchanges = try venues.map { venue in
+                    // The mock serves Bithumb's dialect under /bithumb.
+                    let base = endpoint.webSocketBase + (venue == .bithumb ? "/bithumb" : "")
+                    return try UpbitExchange(
+                        exchange: venue == .mock ? "mock" : venue.dialect.exchange, dialect: venue.dialect,
+                        configuration: .init(baseURL: base, credentials: credentials), logger: logger)
+                }
                 try await stream(
-                    kinds: kinds, markets: markets, exchange: upbit, handlers: handlers, output: output, logger: logger)
+                    kinds: kinds, markets: markets, exchanges: exchanges, handlers: handlers, output: output,
+                    logger: logger)
             }
         } else {
-            let dialect = exchange.dialect
-            let upbit = try UpbitExchange(
-                dialect: dialect,
-                configuration: .init(
-                    baseURL: endpoint, restBaseURL: restEndpoint,
-                    credentials: UpbitCredentials.fromEnvironment(
-                        ProcessInfo.processInfo.environment, prefix: dialect.environmentPrefix),
-                    extraCAFile: caFile),
-                logger: logger)
+            let exchanges = try venues.map { venue in
+                try UpbitExchange(
+                    dialect: venue.dialect,
+                    configuration: .init(
+                        baseURL: endpoint, restBaseURL: restEndpoint,
+                        credentials: UpbitCredentials.fromEnvironment(
+                            ProcessInfo.processInfo.environment, prefix: venue.dialect.environmentPrefix),
+                        extraCAFile: caFile),
+                    logger: logger)
+            }
             try await stream(
-                kinds: kinds, markets: markets, exchange: upbit, handlers: handlers, output: output, logger: logger)
+                kinds: kinds, markets: markets, exchanges: exchanges, handlers: handlers, output: output,
+                logger: logger)
         }
     }
 
@@ -190,17 +221,22 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     private func stream(
-        kinds: [DataKind], markets: [MarketCode], exchange: UpbitExchange, handlers: HandlerRegistry,
+        kinds: [DataKind], markets: [MarketCode], exchanges: [UpbitExchange], handlers: HandlerRegistry,
         output: WatchOutput, logger: Logger
     ) async throws {
         let registry = PrometheusCollectorRegistry()
         let router = MarketDataRouter(
-            managers: [exchange], handlers: handlers, logger: logger,
+            managers: exchanges, handlers: handlers, logger: logger,
             metricsFactory: metricsPort == nil ? MetricsSystem.factory : MetricsEndpoint.makeFactory(registry: registry)
         )
-        let subscriptions = try kinds.map { kind in
-            try router.subscribe(to: kind, markets: kind.isPrivate ? [] : markets)
+        // Each kind on each venue.
+        let subscriptions = try exchanges.flatMap { exchange in
+            try kinds.map { kind in
+                try router.subscribe(to: kind, markets: kind.isPrivate ? [] : markets, on: exchange.exchange)
+            }
         }
+        let endpoints = Dictionary(
+            exchanges.map { ($0.exchange, $0.endpoint) }, uniquingKeysWith: { first, _ in first })
         var services: [any Service] = [router]
         if let metricsPort { services.append(MetricsEndpoint(registry: registry, port: metricsPort, logger: logger)) }
         let limit = count
@@ -209,14 +245,15 @@ struct WatchCommand: AsyncParsableCommand {
         let json = self.json
         try await ProgramRun.run(services: services, logger: logger) {
             try await Self.printEvents(
-                subscriptions, router: router, exchange: exchange, output: output, json: json, limit: limit,
+                subscriptions, router: router, endpoints: endpoints, output: output, json: json, limit: limit,
                 seconds: seconds, healthInterval: healthInterval)
         }
     }
 
     /// Prints events until `limit` or `seconds`, or until the subscriptions end.
     private static func printEvents(
-        _ subscriptions: [Subscription], router: MarketDataRouter, exchange: UpbitExchange, output: WatchOutput,
+        _ subscriptions: [Subscription], router: MarketDataRouter, endpoints: [ExchangeID: String],
+        output: WatchOutput,
         json: Bool, limit: Int?, seconds: Double?, healthInterval: Double?
     ) async throws {
         let (events, sink) = AsyncStream.makeStream(of: WatchItem.self)
@@ -280,7 +317,8 @@ struct WatchCommand: AsyncParsableCommand {
                     if let limit, printed >= limit { return }
                 case .connection(let change):
                     if case .reconnecting(let attempt, _, let reason) = change.kind, !connected, attempt >= 3 {
-                        throw CommandFailure(message: "cannot stream from \(exchange.endpoint): \(reason)")
+                        let endpoint = endpoints[change.channel.exchange] ?? change.channel.exchange.rawValue
+                        throw CommandFailure(message: "cannot stream from \(endpoint): \(reason)")
                     }
                     if !json && table == nil { output.note(change.description) }
                 }

@@ -68,6 +68,8 @@ func marketstream(
         ["momentum-trader", "--outage-for", "nan"],
         ["watch", "--exchange", "bithumb", "--mock", "--endpoint", "ws://127.0.0.1:1"],
         ["watch", "--exchange", "binance"], ["watch", "--exchange", "bithumb", "--mock", "--types", "candle.1m"],
+        ["watch", "--exchange", "mock,bithumb"],
+        ["watch", "--exchange", "upbit,bithumb", "--endpoint", "ws://127.0.0.1:1"],
     ])
     func badInputIsOneLineAndANonZeroExit(arguments: [String]) throws {
         let isExample = ["spread-monitor", "momentum-trader"].contains(arguments[0])
@@ -93,6 +95,20 @@ func marketstream(
             let levels = (book["orderbook_units"] as? [Any])?.count ?? 0
             #expect(venue == "bithumb" ? levels == 15 : levels == 30)
         }
+    }
+
+    @Test func severalVenuesShareOneRouter() throws {
+        let result = try marketstream([
+            "watch", "--exchange", "upbit,bithumb", "--mock", "--types", "orderbook", "--count", "8", "--json",
+        ])
+        #expect(result.status == 0, "\(result.err)")
+        var levels: [String: Set<Int>] = [:]
+        for line in result.out.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let venue = try #require(object["exchange"] as? String)
+            levels[venue, default: []].insert((object["orderbook_units"] as? [Any])?.count ?? 0)
+        }
+        #expect(levels == ["upbit": [30], "bithumb": [15]], "each venue's books, at its own depth")
     }
 
     @Test func anUnreachableEndpointFailsWithOneLine() throws {
