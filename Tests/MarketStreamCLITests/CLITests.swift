@@ -24,15 +24,35 @@ func marketstream(
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    // Both pipes are drained while the program runs: a program blocked writing to a full pipe
+    // would never exit (nor stop on SIGTERM, stuck in the write).
+    let collected = PipeDrain(out, err)
     try process.run()
     let deadline = ContinuousClock.now + timeout
     while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
     if process.isRunning { process.terminate() }
     process.waitUntilExit()
-    return (
-        process.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-        String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    )
+    let (stdout, stderr) = collected.finish()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// Reads a process's standard output and error to their ends on two background threads, so
+/// neither pipe fills while the process runs.
+final class PipeDrain: @unchecked Sendable {  // each field is written by one reader, read after `group`
+    private var out = Data()
+    private var err = Data()
+    private let group = DispatchGroup()
+
+    init(_ out: Pipe, _ err: Pipe) {
+        DispatchQueue.global().async(group: group) { self.out = out.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { self.err = err.fileHandleForReading.readDataToEndOfFile() }
+    }
+
+    /// Waits for both pipes to end (the process has exited) and returns what they carried.
+    func finish() -> (Data, Data) {
+        group.wait()
+        return (out, err)
+    }
 }
 
 @Suite(.serialized) struct CLITests {
