@@ -40,8 +40,6 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
     public var restBase: String
     /// How the snapshot flags are spelled in requests.
     public var snapshotFlags: SnapshotFlagSpelling
-    /// The most order-book levels the venue sends; a deeper request gets this many.
-    public var maxOrderbookLevels: Int
     /// The unit of the `timestamp` of order-book frames (Bithumb: microseconds).
     public var orderbookTimestampUnit: TimestampUnit
     /// The `level` the venue writes on books that were not grouped (Upbit 0, Bithumb 1); the
@@ -68,7 +66,7 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
         exchange: ExchangeID, webSocketBase: String, publicPath: String = "/websocket/v1",
         privatePath: String = "/websocket/v1/private", restBase: String,
         snapshotFlags: SnapshotFlagSpelling = .snakeCase,
-        maxOrderbookLevels: Int = 30, orderbookTimestampUnit: TimestampUnit = .milliseconds,
+        orderbookTimestampUnit: TimestampUnit = .milliseconds,
         ungroupedOrderbookLevel: ExactDecimal = .zero,
         dateStringsInKST: Bool = false,
         streamsCandles: Bool = true, privateSimpleKeysKnown: Bool = true,
@@ -80,7 +78,6 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
         self.privatePath = privatePath
         self.restBase = restBase
         self.snapshotFlags = snapshotFlags
-        self.maxOrderbookLevels = maxOrderbookLevels
         self.orderbookTimestampUnit = orderbookTimestampUnit
         self.ungroupedOrderbookLevel = ungroupedOrderbookLevel
         self.dateStringsInKST = dateStringsInKST
@@ -102,7 +99,7 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
     /// Upbit Thailand (`th-api.upbit.com`): its own exchange, keys and markets (THB-…).
     public static let upbitThailand = regional("upbit-th", host: "th-api.upbit.com")
 
-    /// Bithumb (`ws-api.bithumb.com`): camelCase snapshot flags, at most 15 book levels, order-book
+    /// Bithumb (`ws-api.bithumb.com`): camelCase snapshot flags, books of at most 15 levels (a deeper request gets 15), order-book
     /// timestamps in microseconds and `"level":1` on ungrouped books, trade dates and times in KST,
     /// `myOrder` v2 names (`order_id`, `side: buy/sell`, `order_price`/`trade_price`, …) asked for
     /// in DEFAULT, no candles on the socket, the private channel at
@@ -110,7 +107,7 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
     /// `LIST_SUBSCRIPTIONS` not verified.
     public static let bithumb = UpbitDialect(
         exchange: "bithumb", webSocketBase: "wss://ws-api.bithumb.com", privatePath: "/websocket/v2/private",
-        restBase: "https://api.bithumb.com", snapshotFlags: .camelCase, maxOrderbookLevels: 15,
+        restBase: "https://api.bithumb.com", snapshotFlags: .camelCase,
         orderbookTimestampUnit: .microseconds, ungroupedOrderbookLevel: 1, dateStringsInKST: true,
         streamsCandles: false, privateSimpleKeysKnown: false, tokenHasTimestampClaim: true,
         connectsPerSecond: 10, supportsSubscriptionList: false)

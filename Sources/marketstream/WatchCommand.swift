@@ -40,16 +40,8 @@ struct WatchCommand: AsyncParsableCommand {
         case mock, upbit, bithumb
         case upbitSingapore = "upbit-sg", upbitIndonesia = "upbit-id", upbitThailand = "upbit-th"
 
-        /// The venue's dialect (the embedded mock speaks Upbit's).
-        var dialect: UpbitDialect {
-            switch self {
-            case .mock, .upbit: .upbit
-            case .bithumb: .bithumb
-            case .upbitSingapore: .upbitSingapore
-            case .upbitIndonesia: .upbitIndonesia
-            case .upbitThailand: .upbitThailand
-            }
-        }
+        /// The venue's dialect, named by its exchange id (the embedded mock speaks Upbit's).
+        var dialect: UpbitDialect { UpbitDialect.named(ExchangeID(rawValue: rawValue)) ?? .upbit }
     }
 
     @OptionGroup var logging: LogLevelOption

@@ -341,17 +341,15 @@ public struct UpbitFrameDecoder: Sendable {
         switch type {
         case .ticker:
             var ticker = try ticker(slots)
-            if dateStringsInKST {
-                // Upbit's ticker writes `yyyyMMdd` and `HHmmss`.
-                let utc = CivilTime(milliseconds: ticker.tradeTimestamp.milliseconds)
+            // Upbit's ticker writes `yyyyMMdd` and `HHmmss`.
+            if let utc = utcTime(of: ticker.tradeTimestamp) {
                 (ticker.tradeDate, ticker.tradeTime) = (utc.compactDate, utc.compactTime)
             }
             payload = .ticker(ticker)
         case .trade:
             var trade = try trade(slots)
-            if dateStringsInKST {
-                // Upbit's trade writes `yyyy-MM-dd` and `HH:mm:ss`.
-                let utc = CivilTime(milliseconds: trade.tradeTimestamp.milliseconds)
+            // Upbit's trade writes `yyyy-MM-dd` and `HH:mm:ss`.
+            if let utc = utcTime(of: trade.tradeTimestamp) {
                 (trade.tradeDate, trade.tradeTime) = (utc.dashedDate, utc.colonTime)
             }
             payload = .trade(trade)
@@ -366,6 +364,12 @@ public struct UpbitFrameDecoder: Sendable {
     }
 
     // MARK: - Payloads
+
+    /// The UTC calendar time of a trade, when the venue's date strings are not UTC (Bithumb's KST)
+    /// and so must be rewritten from its timestamp; `nil` when they can be kept as sent.
+    private func utcTime(of tradeTimestamp: UnixTime) -> CivilTime? {
+        dateStringsInKST ? CivilTime(milliseconds: tradeTimestamp.milliseconds) : nil
+    }
 
     private func side(_ slots: borrowing Slots) throws(DecodeFailure) -> TradeSide {
         if slots.equals(.askBid, "ASK") { return .ask }
