@@ -18,7 +18,7 @@ func example(_ name: String, in directory: String, also extra: [Target.Dependenc
     .executableTarget(
         name: name,
         dependencies: [
-            "MarketStreamCore", "MarketStreamRouting", "MockExchange", "UpbitExchange",
+            "MarketStreamCore", "MarketStreamRouting", "MockExchange", "UpbitExchange", "BinanceExchange",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ] + extra,
@@ -38,6 +38,8 @@ let package = Package(
         .library(name: "UpbitExchange", targets: ["UpbitExchange"]),
         .library(name: "UpbitWire", targets: ["UpbitWire"]),
         .library(name: "MockExchange", targets: ["MockExchange"]),
+        .library(name: "BinanceExchange", targets: ["BinanceExchange"]),
+        .library(name: "BinanceWire", targets: ["BinanceWire"]),
         .library(name: "MarketStreamPlugins", targets: ["MarketStreamPlugins"]),
         .library(name: "MarketStreamPluginKit", targets: ["MarketStreamPluginKit"]),
         .executable(name: "marketstream", targets: ["marketstream"]),
@@ -45,6 +47,7 @@ let package = Package(
         .executable(name: "multi-component", targets: ["multi-component"]),
         .executable(name: "two-exchanges", targets: ["two-exchanges"]),
         .executable(name: "momentum-trader", targets: ["momentum-trader"]),
+        .executable(name: "kimchi-premium", targets: ["kimchi-premium"]),
         // Data-type plugins, loaded at run time with dlopen (`--plugin`).
         .library(name: "Spread", type: .dynamic, targets: ["Spread"]),
         .library(name: "VWAP", type: .dynamic, targets: ["VWAP"]),
@@ -146,10 +149,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BinanceWire",
+            dependencies: ["MarketStreamCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BinanceExchange",
+            dependencies: [
+                "MarketStreamCore",
+                "MarketStreamTransport",
+                "BinanceWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MockExchange",
             dependencies: [
                 "MarketStreamCore",
                 "UpbitWire",
+                "BinanceWire",
                 "MarketStreamTransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -201,6 +222,7 @@ let package = Package(
                 "MockExchange",
                 "UpbitExchange",
                 "UpbitWire",
+                "BinanceExchange",
                 "MarketStreamPlugins",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -220,6 +242,7 @@ let package = Package(
         example("multi-component", in: "MultiComponent"),
         example("two-exchanges", in: "TwoExchanges"),
         example("momentum-trader", in: "MomentumTrader"),
+        example("kimchi-premium", in: "KimchiPremium"),
         .testTarget(
             name: "MarketStreamCoreTests",
             dependencies: [
@@ -263,6 +286,18 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BinanceExchangeTests",
+            dependencies: [
+                "MarketStreamCore",
+                "MarketStreamRouting",
+                "BinanceExchange",
+                "BinanceWire",
+                "MockExchange",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -8,7 +8,7 @@ import PackageDescription
 //   swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -enable-testing
 //   .build/release/FuzzUpbitFrame Corpus/FuzzUpbitFrame -max_total_time=30
 let targets = [
-    "FuzzUpbitFrame", "FuzzExactDecimal", "FuzzNames", "FuzzIncrementalFrame", "FuzzRESTResponses",
+    "FuzzUpbitFrame", "FuzzExactDecimal", "FuzzNames", "FuzzBinanceFrame", "FuzzRESTResponses",
     "FuzzMockRequests", "FuzzJWT",
 ]
 
@@ -29,6 +29,8 @@ let package = Package(
                     .product(name: "UpbitExchange", package: "MarketStream"),
                     .product(name: "MockExchange", package: "MarketStream"),
                     .product(name: "UpbitWire", package: "MarketStream"),
+                    .product(name: "BinanceExchange", package: "MarketStream"),
+                    .product(name: "BinanceWire", package: "MarketStream"),
                     .product(name: "Crypto", package: "swift-crypto"),
                 ]
             )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BinanceExchange
 import Foundation
 import Logging
 import MarketStreamCore
@@ -7,8 +8,8 @@ import MockExchange
 import UpbitExchange
 
 /// `two-exchanges`: one router consuming two protocol styles at once — the mock exchange's Upbit
-/// dialect (every request replaces the whole set) and its incremental dialect (subscribe and
-/// unsubscribe by difference, Binance-style) — with one strategy that does not care which is which.
+/// dialect (every request replaces the whole set) and its Binance dialect (subscribe and
+/// unsubscribe by difference) — with one strategy that does not care which is which.
 @main
 struct TwoExchanges: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +35,8 @@ struct TwoExchanges: AsyncParsableCommand {
             let base = try await server.endpoint().webSocketBase
             let overwrite = try UpbitExchange(
                 exchange: "upbit-style", configuration: .init(baseURL: base), logger: logger)
-            let incremental = MockIncrementalExchange(exchange: "incremental-style", endpoint: base, logger: logger)
+            let incremental = try BinanceExchange(
+                exchange: "binance-style", configuration: .init(baseURL: base + "/binance"), logger: logger)
             let router = MarketDataRouter(managers: [overwrite, incremental], logger: logger)
             print(
                 "two-exchanges: one router, \(overwrite.exchange) (overwrite) and \(incremental.exchange) (incremental)"

@@ -92,12 +92,14 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     ///   - connectLimit: Connection attempts allowed (default 5/s, as Upbit).
     ///   - keepaliveInterval: Ping interval.
     ///   - silenceTolerance: Silence that counts as a stall.
+    ///   - orderbookDepths: The book depths the public channel serves (default Upbit's).
     ///   - timeSource: Stamps recorded requests (for example the offset of a test clock).
     public init(
         exchange: ExchangeID = "memory", style: Style = .overwrite, hasCredentials: Bool = false,
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
         connectLimit: RateLimit = RateLimit(5, per: .seconds(1)), keepaliveInterval: Duration = .seconds(25),
         silenceTolerance: Duration = .seconds(60),
+        orderbookDepths: Set<OrderbookDepth> = [.one, .five, .fifteen, .thirty],
         timeSource: @escaping @Sendable () -> Duration = { .zero }
     ) {
         self.timeSource = timeSource
@@ -109,7 +111,8 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         channels = [
             ExchangeChannel(
                 id: .public, families: publicFamilies, messageLimits: messageLimits,
-                keepaliveInterval: keepaliveInterval, silenceTolerance: silenceTolerance, staysWarm: true),
+                keepaliveInterval: keepaliveInterval, silenceTolerance: silenceTolerance, staysWarm: true,
+                orderbookDepths: orderbookDepths),
             ExchangeChannel(
                 id: .private, families: ["myOrder", "myAsset"], requiresAuthentication: true,
                 messageLimits: messageLimits, keepaliveInterval: keepaliveInterval, silenceTolerance: silenceTolerance),
@@ -117,6 +120,11 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     }
 
     // MARK: - AbstractWebSocketManager
+
+    /// Books of the declared depths, grouped by any level: the test double refuses nothing else.
+    public func validate(_ topic: SubscriptionTopic, on channel: ExchangeChannel) -> MarketStreamError? {
+        validateOrderbook(topic, on: channel, allowsLevel: true)
+    }
 
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: ServerAction.self)

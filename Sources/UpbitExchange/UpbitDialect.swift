@@ -60,6 +60,8 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
     /// Whether `LIST_SUBSCRIPTIONS` is verified on this venue, so the router's drift audit may
     /// use it when it is switched on.
     public var supportsSubscriptionList: Bool
+    /// The book depths (`KRW-BTC.15`) the venue serves: Upbit 1, 5, 15 and 30; Bithumb 1, 5 and 15.
+    public var orderbookDepths: Set<OrderbookDepth>
 
     /// Creates a dialect; the named ones (``upbit``, ``bithumb``, …) cover the known venues.
     public init(
@@ -70,8 +72,10 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
         ungroupedOrderbookLevel: ExactDecimal = .zero,
         dateStringsInKST: Bool = false,
         streamsCandles: Bool = true, privateSimpleKeysKnown: Bool = true,
-        tokenHasTimestampClaim: Bool = false, connectsPerSecond: Int = 5, supportsSubscriptionList: Bool = true
+        tokenHasTimestampClaim: Bool = false, connectsPerSecond: Int = 5, supportsSubscriptionList: Bool = true,
+        orderbookDepths: Set<OrderbookDepth> = [.one, .five, .fifteen, .thirty]
     ) {
+        self.orderbookDepths = orderbookDepths
         self.exchange = exchange
         self.webSocketBase = webSocketBase
         self.publicPath = publicPath
@@ -99,7 +103,7 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
     /// Upbit Thailand (`th-api.upbit.com`): its own exchange, keys and markets (THB-…).
     public static let upbitThailand = regional("upbit-th", host: "th-api.upbit.com")
 
-    /// Bithumb (`ws-api.bithumb.com`): camelCase snapshot flags, books of at most 15 levels (a deeper request gets 15), order-book
+    /// Bithumb (`ws-api.bithumb.com`): camelCase snapshot flags, books of 1, 5 or 15 levels, order-book
     /// timestamps in microseconds and `"level":1` on ungrouped books, trade dates and times in KST,
     /// `myOrder` v2 names (`order_id`, `side: buy/sell`, `order_price`/`trade_price`, …) asked for
     /// in DEFAULT, no candles on the socket, the private channel at
@@ -110,7 +114,7 @@ public struct UpbitDialect: Sendable, Hashable, CustomStringConvertible {
         restBase: "https://api.bithumb.com", snapshotFlags: .camelCase,
         orderbookTimestampUnit: .microseconds, ungroupedOrderbookLevel: 1, dateStringsInKST: true,
         streamsCandles: false, privateSimpleKeysKnown: false, tokenHasTimestampClaim: true,
-        connectsPerSecond: 10, supportsSubscriptionList: false)
+        connectsPerSecond: 10, supportsSubscriptionList: false, orderbookDepths: [.one, .five, .fifteen])
 
     /// Every named dialect, for choosing one by its exchange identifier.
     public static let known: [UpbitDialect] = [.upbit, .bithumb, .upbitSingapore, .upbitIndonesia, .upbitThailand]

@@ -144,7 +144,7 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
             ExchangeChannel(
                 id: .public, families: publicFamilies, messageLimits: limits,
                 keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: configuration.silenceTolerance,
-                staysWarm: true, subscribingBringsData: true),
+                staysWarm: true, subscribingBringsData: true, orderbookDepths: dialect.orderbookDepths),
             ExchangeChannel(
                 id: .private, families: ["myOrder", "myAsset"], requiresAuthentication: true, messageLimits: limits,
                 keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: .seconds(365 * 86_400)),
@@ -200,6 +200,11 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
 
     /// `LIST_SUBSCRIPTIONS` on the public channel, for the router's drift audit; `nil` on a venue
     /// where it is not verified (Bithumb).
+    /// Books of the dialect's depths; price grouping (`level`) on KRW markets only, as Upbit groups no other.
+    public func validate(_ topic: SubscriptionTopic, on channel: ExchangeChannel) -> MarketStreamError? {
+        validateOrderbook(topic, on: channel, allowsLevel: topic.market.quote == "KRW")
+    }
+
     public func auditMessage(for channel: ChannelID) -> OutboundMessage? {
         channel == .public && dialect.supportsSubscriptionList ? .text(encoder.listSubscriptions()) : nil
     }

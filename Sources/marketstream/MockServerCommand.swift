@@ -13,10 +13,11 @@ import UnixSignals
 struct MockServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-server",
-        abstract: "Run the local Upbit-compatible mock exchange (WebSocket + REST, paper trading, faults).",
+        abstract: "Run the local mock exchange: Upbit, Bithumb and Binance (WebSocket + REST, paper trading, faults).",
         discussion: """
             The first line of output is `listening on ws://HOST:PORT` (wss:// with --tls-cert); the second names the REST base.
-            Upbit paths: /websocket/v1, /websocket/v1/private, /v1/...; incremental dialect: /ws.
+            Upbit paths: /websocket/v1, /websocket/v1/private, /v1/...; Bithumb's the same under /bithumb
+            (private /bithumb/websocket/v2/private); Binance spot: /binance/stream, /binance/ws.
             """
     )
 

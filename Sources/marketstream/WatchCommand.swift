@@ -1,4 +1,5 @@
 import ArgumentParser
+import BinanceExchange
 import CoreMetrics
 import Foundation
 import Logging
@@ -37,17 +38,37 @@ struct WatchCommand: AsyncParsableCommand {
     )
 
     enum ExchangeChoice: String, CaseIterable {
-        case mock, upbit, bithumb
+        case mock, upbit, bithumb, binance
         case upbitSingapore = "upbit-sg", upbitIndonesia = "upbit-id", upbitThailand = "upbit-th"
 
-        /// The venue's dialect, named by its exchange id (the embedded mock speaks Upbit's).
-        var dialect: UpbitDialect { UpbitDialect.named(ExchangeID(rawValue: rawValue)) ?? .upbit }
+        /// The venue's dialect, named by its exchange id (the embedded mock speaks Upbit's);
+        /// `nil` for Binance, which has a module of its own.
+        var dialect: UpbitDialect? {
+            self == .binance ? nil : UpbitDialect.named(ExchangeID(rawValue: rawValue)) ?? .upbit
+        }
+
+        /// Where the embedded mock serves the venue's dialect, below its WebSocket base.
+        var mockPath: String {
+            switch self {
+            case .bithumb: "/bithumb"
+            case .binance: "/binance"
+            default: ""
+            }
+        }
+    }
+
+    /// One venue's module and where it connects, as `watch` runs it.
+    struct Venue {
+        var manager: any AbstractWebSocketManager
+        var endpoint: String
+        /// Whether `--json` names its fields as Upbit's DEFAULT format does.
+        var speaksUpbit: Bool
     }
 
     @OptionGroup var logging: LogLevelOption
     @Option(
         help:
-            "mock (embedded, default), upbit, bithumb, upbit-sg, upbit-id or upbit-th; several venues comma-separated."
+            "mock (embedded, default), upbit, bithumb, binance, upbit-sg, upbit-id or upbit-th; several venues comma-separated."
     )
     var exchange = "mock"
     @Flag(help: "Run the --exchange venue's dialect against the embedded mock exchange (no network, no keys).")
@@ -168,11 +189,9 @@ struct WatchCommand: AsyncParsableCommand {
                 defer { group.cancelAll() }
                 let endpoint = try await server.endpoint()
                 let exchanges = try venues.map { venue in
-                    // The mock serves Bithumb's dialect under /bithumb.
-                    let base = endpoint.webSocketBase + (venue == .bithumb ? "/bithumb" : "")
-                    return try UpbitExchange(
-                        exchange: venue == .mock ? "mock" : venue.dialect.exchange, dialect: venue.dialect,
-                        configuration: .init(baseURL: base, credentials: credentials), logger: logger)
+                    try Self.venue(
+                        venue, baseURL: endpoint.webSocketBase + venue.mockPath, restBaseURL: nil,
+                        credentials: credentials, caFile: nil, logger: logger)
                 }
                 try await stream(
                     kinds: kinds, markets: markets, exchanges: exchanges, handlers: handlers, output: output,
@@ -180,19 +199,36 @@ struct WatchCommand: AsyncParsableCommand {
             }
         } else {
             let exchanges = try venues.map { venue in
-                try UpbitExchange(
-                    dialect: venue.dialect,
-                    configuration: .init(
-                        baseURL: endpoint, restBaseURL: restEndpoint,
-                        credentials: UpbitCredentials.fromEnvironment(
-                            ProcessInfo.processInfo.environment, prefix: venue.dialect.environmentPrefix),
-                        extraCAFile: caFile),
-                    logger: logger)
+                try Self.venue(
+                    venue, baseURL: endpoint, restBaseURL: restEndpoint,
+                    credentials: venue.dialect.flatMap {
+                        UpbitCredentials.fromEnvironment(
+                            ProcessInfo.processInfo.environment, prefix: $0.environmentPrefix)
+                    }, caFile: caFile, logger: logger)
             }
             try await stream(
                 kinds: kinds, markets: markets, exchanges: exchanges, handlers: handlers, output: output,
                 logger: logger)
         }
+    }
+
+    /// The module of `choice`: `baseURL` `nil` reaches the real venue.
+    private static func venue(
+        _ choice: ExchangeChoice, baseURL: String?, restBaseURL: String?, credentials: UpbitCredentials?,
+        caFile: String?, logger: Logger
+    ) throws(MarketStreamError) -> Venue {
+        guard let dialect = choice.dialect else {
+            var configuration = BinanceExchange.Configuration(extraCAFile: caFile)
+            if let baseURL { configuration.baseURL = baseURL }
+            let binance = try BinanceExchange(configuration: configuration, logger: logger)
+            return Venue(manager: binance, endpoint: configuration.baseURL, speaksUpbit: false)
+        }
+        let upbit = try UpbitExchange(
+            exchange: choice == .mock ? "mock" : dialect.exchange, dialect: dialect,
+            configuration: .init(
+                baseURL: baseURL, restBaseURL: restBaseURL, credentials: credentials, extraCAFile: caFile),
+            logger: logger)
+        return Venue(manager: upbit, endpoint: upbit.endpoint, speaksUpbit: true)
     }
 
     /// Loads the `--plugin` libraries and checks that each requested custom kind has a producer.
@@ -213,22 +249,25 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     private func stream(
-        kinds: [DataKind], markets: [MarketCode], exchanges: [UpbitExchange], handlers: HandlerRegistry,
+        kinds: [DataKind], markets: [MarketCode], exchanges: [Venue], handlers: HandlerRegistry,
         output: WatchOutput, logger: Logger
     ) async throws {
         let registry = PrometheusCollectorRegistry()
         let router = MarketDataRouter(
-            managers: exchanges, handlers: handlers, logger: logger,
+            managers: exchanges.map(\.manager), handlers: handlers, logger: logger,
             metricsFactory: metricsPort == nil ? MetricsSystem.factory : MetricsEndpoint.makeFactory(registry: registry)
         )
         // Each kind on each venue.
         let subscriptions = try exchanges.flatMap { exchange in
             try kinds.map { kind in
-                try router.subscribe(to: kind, markets: kind.isPrivate ? [] : markets, on: exchange.exchange)
+                try router.subscribe(to: kind, markets: kind.isPrivate ? [] : markets, on: exchange.manager.exchange)
             }
         }
         let endpoints = Dictionary(
-            exchanges.map { ($0.exchange, $0.endpoint) }, uniquingKeysWith: { first, _ in first })
+            exchanges.map { ($0.manager.exchange, $0.endpoint) }, uniquingKeysWith: { first, _ in first })
+        var venueOutput = output
+        venueOutput.normalised = Set(exchanges.filter { !$0.speaksUpbit }.map(\.manager.exchange))
+        let output = venueOutput
         var services: [any Service] = [router]
         if let metricsPort { services.append(MetricsEndpoint(registry: registry, port: metricsPort, logger: logger)) }
         let limit = count
@@ -341,11 +380,13 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// Writes events as JSON lines or readable lines, unbuffered.
 struct WatchOutput: Sendable {
     let json: Bool
+    /// Venues whose `--json` lines carry the normalised fields rather than Upbit's names.
+    var normalised: Set<ExchangeID> = []
 
     func write(_ event: MarketEvent) {
         var line: [UInt8]
         if json {
-            line = WatchLine.json(event)
+            line = WatchLine.json(event, upbitNames: !normalised.contains(event.exchange))
         } else {
             line = Array(
                 "\(event.exchange)  \(event.kind)  \(event.market == .account ? "-" : event.market.rawValue)  \(event.stream.rawValue)  \(event.payload)"

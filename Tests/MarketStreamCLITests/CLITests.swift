@@ -78,7 +78,7 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
 
     @Test(arguments: [
         ["watch", "--codes", "krw-btc"], ["watch", "--types", "tickr"], ["watch", "--count", "0"],
-        ["watch", "--types", "orderbook.7"], ["watch", "--endpoint", "http://x"], ["watch", "--bogus"],
+        ["watch", "--types", "orderbook.0"], ["watch", "--endpoint", "http://x"], ["watch", "--bogus"],
         ["mock-server", "--port", "70000"], ["mock-server", "--access-key", "only-one"],
         // Non-finite and absurd numbers are usage errors, not crashes.
         ["watch", "--duration", "nan"], ["watch", "--duration", "inf"], ["watch", "--duration", "1e300"],
@@ -87,7 +87,7 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         ["spread-monitor", "--interval", "inf"], ["momentum-trader", "--duration", "inf"],
         ["momentum-trader", "--outage-for", "nan"],
         ["watch", "--exchange", "bithumb", "--mock", "--endpoint", "ws://127.0.0.1:1"],
-        ["watch", "--exchange", "binance"], ["watch", "--exchange", "bithumb", "--mock", "--types", "candle.1m"],
+        ["watch", "--exchange", "kraken"], ["watch", "--exchange", "bithumb", "--mock", "--types", "candle.1m"],
         ["watch", "--exchange", "mock,bithumb"],
         ["watch", "--exchange", "upbit,bithumb", "--endpoint", "ws://127.0.0.1:1"],
     ])
@@ -129,6 +129,41 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
             levels[venue, default: []].insert((object["orderbook_units"] as? [Any])?.count ?? 0)
         }
         #expect(levels == ["upbit": [30], "bithumb": [15]], "each venue's books, at its own depth")
+    }
+
+    @Test func binanceLinesCarryTheNormalisedFieldsInSnakeCase() throws {
+        let result = try marketstream([
+            "watch", "--exchange", "binance", "--mock", "--types", "ticker,trade,orderbook.5", "--codes", "USDT-BTC",
+            "--count", "9", "--json",
+        ])
+        #expect(result.status == 0, "\(result.err)")
+        let objects = result.out.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(objects.count == 9 && objects.allSatisfy { $0["exchange"] as? String == "binance" })
+        #expect(objects.allSatisfy { $0["code"] as? String == "USDT-BTC" && $0["trade_price"] == nil })
+        for object in objects {
+            switch object["type"] as? String {
+            case "ticker":
+                #expect(object["price"] is NSNumber && object["volume_24h"] is NSNumber)
+                #expect((object["best_ask_price"] as? Double ?? 0) > (object["best_bid_price"] as? Double ?? 0))
+            case "trade":
+                #expect(["buy", "sell"].contains(object["side"] as? String) && object["id"] is NSNumber)
+            case "orderbook.5":
+                #expect((object["bids"] as? [[Any]])?.count == 5 && object["sequence"] is NSNumber)
+            default:
+                Issue.record("unexpected line \(object)")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ["--types", "orderbook.15"], ["--types", "myAsset"], ["--types", "candle.10m"],
+    ])
+    func whatBinanceDoesNotServeIsOneLine(flags: [String]) throws {
+        let result = try marketstream(["watch", "--exchange", "binance", "--mock", "--count", "1"] + flags)
+        #expect(result.status != 0)
+        #expect(result.err.split(separator: "\n").count == 1 && result.err.hasPrefix("Error: "), "\(result.err)")
     }
 
     @Test func anUnreachableEndpointFailsWithOneLine() throws {
@@ -349,6 +384,26 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(result.out.hasSuffix("done: one shared connection, 0 reconnects\n"))
     }
 
+    @Test func kimchiPremiumComparesThreeVenuesThroughOneRouter() throws {
+        let result = try marketstream(["--duration", "3", "--interval", "0.5"], program: "kimchi-premium")
+        #expect(result.status == 0, "\(result.err)")
+        let tables = result.out.components(separatedBy: "\n\n").filter { $0.hasPrefix("kimchi premium") }
+        let last = try #require(tables.last, "\(result.out)")
+        let lines = last.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("upbit    KRW-BTC") && $0.contains("premium ") && $0.hasSuffix(" %") })
+        #expect(lines.contains { $0.hasPrefix("bithumb  KRW-BTC") && $0.contains("premium ") && $0.hasSuffix(" %") })
+        #expect(lines.contains { $0.hasPrefix("binance  USDT-BTC") && $0.hasSuffix(" KRW") && $0.contains(" USDT") })
+        #expect(lines.contains { $0.hasPrefix("upbit    KRW-USDT") && $0.hasSuffix(" KRW") })
+        #expect(!last.contains("waiting"), "every venue delivered: \(last)")
+    }
+
+    @Test func kimchiPremiumRejectsBadFlagsInOneLine() throws {
+        for flags in [["--exchange", "bogus"], ["--interval", "nan"], ["--duration", "-1"]] {
+            let result = try marketstream(flags, program: "kimchi-premium")
+            #expect(result.status != 0 && result.err.contains("Error:"), "\(flags): \(result.err)")
+        }
+    }
+
     @Test func twoExchangesFeedOneStrategyThroughBothProtocolStyles() throws {
         let result = try marketstream(["--codes", "KRW-BTC", "--trades", "2"], program: "two-exchanges")
         #expect(result.status == 0, "\(result.err)")
@@ -357,8 +412,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(summaries.count == 2)
         #expect(
             summaries.contains { $0.hasPrefix("upbit-style:") }
-                && summaries.contains { $0.hasPrefix("incremental-style:") })
-        #expect(lines.contains { $0.hasPrefix("incremental-style/public: streaming") })
+                && summaries.contains { $0.hasPrefix("binance-style:") })
+        #expect(lines.contains { $0.hasPrefix("binance-style/public: streaming") })
         #expect(lines.contains { $0.hasPrefix("upbit-style/public: streaming") })
     }
 

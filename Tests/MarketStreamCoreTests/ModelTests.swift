@@ -38,7 +38,7 @@ import Testing
         #expect(kind.family == family)
     }
 
-    @Test(arguments: ["orderbook.7", "candle.2m", "candle.", "", "9lives", "has space", "ticker!"])
+    @Test(arguments: ["orderbook.0", "candle.2m", "candle.", "", "9lives", "has space", "ticker!"])
     func rejectsUnknownKinds(text: String) {
         #expect {
             try DataKind(parsing: text)

@@ -142,7 +142,13 @@ import Testing
         #expect(
             code { _ = try router.subscribe(to: custom, markets: [btc]) } == .unsupportedDataKind,
             "…that no channel carries")
-        #expect(code { _ = try DataKind(parsing: "orderbook.7") } == .unknownDataKind)
+        #expect(code { _ = try DataKind(parsing: "orderbook.0") } == .unknownDataKind)
+        #expect(
+            code { _ = try router.subscribe(to: .orderbook(depth: OrderbookDepth(rawValue: 7)), markets: [btc]) }
+                == .unsupportedDataKind, "a depth the venue does not declare")
+        #expect(
+            code { _ = try router.subscribe(to: .orderbook(depth: .fifteen), markets: [btc]) } == nil,
+            "a declared depth")
         #expect(code { _ = try router.subscribe(to: .ticker, markets: []) } == .invalidArgument)
         #expect(code { _ = try router.subscribe(to: .ticker, markets: [btc], on: "binance") } == .unknownExchange)
         #expect(code { _ = try router.subscribe(to: .myOrder, markets: [btc]) } == .authenticationUnavailable)

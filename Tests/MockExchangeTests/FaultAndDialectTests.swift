@@ -166,67 +166,6 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct IncrementalDialectTests {
-    @Test func acknowledgementsListAndErrors() async throws {
-        try await withMockExchange { _, endpoint in
-            try await withSocket(endpoint.webSocketBase + "/ws") { socket in
-                var frames = socket.frames.makeAsyncIterator()
-                try await socket.send(
-                    #"{"method":"SUBSCRIBE","params":["KRW-BTC@trade","KRW-ETH@orderbook.5"],"id":1}"#)
-                let ack = await frames.next { $0["id"] as? Int == 1 }
-                #expect(ack?.keys.contains("result") == true)
-                let book = await frames.next { $0["stream"] as? String == "KRW-ETH@orderbook.5" }
-                #expect(((book?["data"] as? [String: Any])?["b"] as? [Any])?.count == 5)
-                try await socket.send(#"{"method":"UNSUBSCRIBE","params":["KRW-BTC@trade"],"id":2}"#)
-                try await socket.send(#"{"method":"LIST_SUBSCRIPTIONS","id":3}"#)
-                let list = await frames.next { $0["id"] as? Int == 3 }
-                #expect(list?["result"] as? [String] == ["KRW-ETH@orderbook.5"])
-                try await socket.send(#"{"method":"SUBSCRIBE","params":["KRW-BTC@bogus"],"id":4}"#)
-                let error = await frames.next { $0["id"] as? Int == 4 }
-                #expect((error?["error"] as? [String: Any])?["code"] as? Int == 2)
-                try await socket.send("not json")
-                let invalid = await frames.next { $0["error"] != nil }
-                #expect(invalid != nil, "the connection survives bad input")
-            }
-        }
-    }
-
-    @Test func theRouterDrivesTheIncrementalDialectThroughItsClientModule() async throws {
-        try await withMockExchange { _, endpoint in
-            let exchange = MockIncrementalExchange(endpoint: endpoint.webSocketBase, logger: quietLogger)
-            let router = MarketDataRouter(
-                managers: [exchange],
-                configuration: RouterConfiguration(debounce: .milliseconds(10), gracePeriod: .zero),
-                logger: quietLogger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await router.run() }
-                defer { group.cancelAll() }
-                let trades = try router.subscribe(to: .trade, markets: [MarketCode("KRW-BTC")])
-                var iterator = trades.makeAsyncIterator()
-                var sawRealtime = false
-                while !sawRealtime, let event = try await iterator.next() {
-                    guard case .market(let market) = event else { continue }
-                    #expect(market.exchange == "mock-incremental" && market.kind == .trade)
-                    guard case .trade(let trade) = market.payload else { continue }
-                    #expect(trade.tradePrice > .zero && trade.sequentialID > 1 << 53)
-                    sawRealtime = market.stream == .realtime
-                }
-                let books = try router.subscribe(to: .orderbook(depth: .five), markets: [MarketCode("KRW-ETH")])
-                var bookIterator = books.makeAsyncIterator()
-                while let event = try await bookIterator.next() {
-                    guard case .market(let market) = event, case .orderbook(let book) = market.payload else { continue }
-                    #expect(book.units.count == 5)
-                    break
-                }
-                trades.cancel()
-                let health = router.health()
-                #expect(health.channels.first?.upstreamMessages ?? 0 >= 2)
-                #expect(health.channels.first?.malformedFrames == 0)
-            }
-        }
-    }
-}
-
 /// A second server on a taken port fails with a typed error: its endpoint waiters and `run()` see
 /// it, nothing hangs.
 @Suite(.timeLimit(.minutes(1))) struct ListenFailureTests {

@@ -33,7 +33,8 @@ func withMockREST(
             server.advanceMarket(steps: 200)
             let rest = try UpbitRESTClient(baseURL: base)
             let markets = try await rest.markets()
-            #expect(markets.contains { $0.code == btc } && markets.count == 20)
+            #expect(
+                markets.contains { $0.code == btc } && markets.count == 22, "20 markets and the two cross-venue ones")
             let tickers = try await rest.tickers([btc, eth])
             #expect(tickers.map(\.market) == [btc, eth] && tickers.allSatisfy { $0.stream == .snapshot })
             guard case .ticker(let ticker)? = tickers.first?.payload else { Issue.record("not a ticker"); return }
@@ -165,7 +166,7 @@ func withMockREST(
                 #expect(retryAfter > .seconds(25) && retryAfter <= .seconds(31))
             }
             // Other groups still work.
-            #expect(try await rest.markets().count == 20)
+            #expect(try await rest.markets().count == 22, "20 markets and the two cross-venue ones")
         }
     }
 }

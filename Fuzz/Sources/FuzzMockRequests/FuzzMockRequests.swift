@@ -1,6 +1,7 @@
 import CFuzzDriver
 import Foundation
 import MarketStreamCore
+import BinanceWire
 import UpbitWire
 
 @testable import MockExchange
@@ -8,7 +9,7 @@ import UpbitWire
 let simulator = MarketSimulator(seed: 1, marketCount: 20, startTime: 1_700_000_000_000)
 
 /// The mock exchange's request parsers on arbitrary text: Upbit subscribe and list requests (public
-/// and private endpoints) down to each requested code, the incremental dialect's requests and stream
+/// and private endpoints) down to each requested code, Binance's requests and stream
 /// names, and REST order bodies. Each gives a request or a typed rejection, and every reply the
 /// rejection is sent as is valid JSON.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -35,16 +36,15 @@ public func fuzzMockRequests(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
         }
     }
     do {
-        let request = try IncrementalRequest.parse(text)
-        precondition(request.method == .listSubscriptions || !request.streams.isEmpty)
-        for stream in request.streams {
-            if let (kind, market) = IncrementalWireFormat.parseStream(stream) {
-                _ = IncrementalWireFormat.streamName(kind: kind, market: market)
-            }
+        let request = try BinanceRequest.parse(text)
+        precondition(
+            [.listSubscriptions, .setProperty, .getProperty].contains(request.method) || !request.params.isEmpty)
+        for name in request.params {
+            if let stream = BinanceStream(name: name) { precondition(BinanceStream(name: stream.name) == stream) }
         }
-        requireJSON(IncrementalWireFormat.result(id: request.id, streams: request.streams))
+        requireJSON(BinanceEventEncoder.result(id: request.id, streams: request.params))
     } catch {
-        requireJSON(error.reply)
+        requireJSON(BinanceEventEncoder.error(code: error.code, message: error.message, id: error.id))
     }
     if let fields = try? MockExchangeCore.orderedFields(text) {
         _ = fields.map { "\($0.key)=\($0.value)" }.joined(separator: "&")

@@ -29,6 +29,19 @@ public struct CivilTime: Sendable, Hashable {
         year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
     }
 
+    /// Epoch milliseconds of a UTC calendar time (the inverse of ``init(milliseconds:offsetHours:)``).
+    public static func epochMilliseconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)
+        -> Int64
+    {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return Int64(days * 86_400 + hour * 3_600 + minute * 60 + second) * 1_000
+    }
+
     private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// `yyyy-MM-dd`

@@ -44,6 +44,14 @@ public struct Ticker: Sendable, Hashable {
     public var isTradingSuspended: Bool?
     public var delistingDate: String?
     public var marketWarning: String?
+    /// The best bid's price, where the venue's ticker carries it (Binance; Upbit's does not).
+    public var bestBidPrice: ExactDecimal?
+    /// The best bid's size, where the venue's ticker carries it.
+    public var bestBidSize: ExactDecimal?
+    /// The best ask's price, where the venue's ticker carries it.
+    public var bestAskPrice: ExactDecimal?
+    /// The best ask's size, where the venue's ticker carries it.
+    public var bestAskSize: ExactDecimal?
 
     /// Creates a ticker; fields not given default to zero or empty.
     public init(
@@ -57,8 +65,14 @@ public struct Ticker: Sendable, Hashable {
         accAskVolume: ExactDecimal = .zero, accBidVolume: ExactDecimal = .zero,
         highest52WeekPrice: ExactDecimal = .zero, highest52WeekDate: String = "",
         lowest52WeekPrice: ExactDecimal = .zero, lowest52WeekDate: String = "", marketState: String = "ACTIVE",
-        isTradingSuspended: Bool? = nil, delistingDate: String? = nil, marketWarning: String? = nil
+        isTradingSuspended: Bool? = nil, delistingDate: String? = nil, marketWarning: String? = nil,
+        bestBidPrice: ExactDecimal? = nil, bestBidSize: ExactDecimal? = nil, bestAskPrice: ExactDecimal? = nil,
+        bestAskSize: ExactDecimal? = nil
     ) {
+        self.bestBidPrice = bestBidPrice
+        self.bestBidSize = bestBidSize
+        self.bestAskPrice = bestAskPrice
+        self.bestAskSize = bestAskSize
         self.openingPrice = openingPrice
         self.highPrice = highPrice
         self.lowPrice = lowPrice
@@ -160,9 +174,15 @@ public struct Orderbook: Sendable, Hashable {
     public var units: [Unit]
     /// The price grouping unit; zero for none.
     public var level: ExactDecimal
+    /// The venue's update id of the book, where it has one (Binance's `lastUpdateId`); `nil` on Upbit.
+    public var sequence: Int64?
 
     /// Creates a book.
-    public init(totalAskSize: ExactDecimal, totalBidSize: ExactDecimal, units: [Unit], level: ExactDecimal = .zero) {
+    public init(
+        totalAskSize: ExactDecimal, totalBidSize: ExactDecimal, units: [Unit], level: ExactDecimal = .zero,
+        sequence: Int64? = nil
+    ) {
+        self.sequence = sequence
         self.totalAskSize = totalAskSize
         self.totalBidSize = totalBidSize
         self.units = units

@@ -71,6 +71,14 @@ public protocol AbstractWebSocketManager: Sendable {
     /// router's last request carried `upstream`: `upstream` itself, unless the module asks the
     /// exchange for something else (Upbit's module requests one book depth per market).
     func expectedSubscriptionList(for upstream: Set<SubscriptionTopic>, on channel: ChannelID) -> Set<SubscriptionTopic>
+
+    /// Whether the venue serves `topic` as asked, checked when a subscriber asks for it: `nil`
+    /// when it does, otherwise the error to throw (a book depth the channel does not list, a
+    /// price grouping the venue has not, a market the venue cannot name).
+    ///
+    /// The default checks book depths against ``ExchangeChannel/orderbookDepths`` and refuses any
+    /// grouping level; a module with more rules calls ``validateOrderbook(_:on:allowsLevel:)``.
+    func validate(_ topic: SubscriptionTopic, on channel: ExchangeChannel) -> MarketStreamError?
 }
 
 extension AbstractWebSocketManager {
@@ -82,6 +90,34 @@ extension AbstractWebSocketManager {
         -> Set<SubscriptionTopic>
     {
         upstream
+    }
+
+    public func validate(_ topic: SubscriptionTopic, on channel: ExchangeChannel) -> MarketStreamError? {
+        validateOrderbook(topic, on: channel, allowsLevel: false)
+    }
+
+    /// Checks a book topic's depth against the channel's declared depths and its grouping level
+    /// against `allowsLevel`: the check every venue needs.
+    /// - Returns: `nil` when the topic is not a book or is served, otherwise an
+    ///   ``MarketStreamError/Code/unsupportedDataKind`` error naming what the venue offers.
+    public func validateOrderbook(_ topic: SubscriptionTopic, on channel: ExchangeChannel, allowsLevel: Bool)
+        -> MarketStreamError?
+    {
+        guard topic.kind.isOrderbook else { return nil }
+        if let depth = topic.kind.orderbookDepth, !channel.orderbookDepths.contains(depth) {
+            let offered = channel.orderbookDepths.sorted().map(\.description).joined(separator: ", ")
+            return MarketStreamError(
+                .unsupportedDataKind,
+                "\(exchange) has no \(depth)-level order book: "
+                    + (offered.isEmpty ? "use orderbook" : "use orderbook or orderbook.{\(offered)}"),
+                exchange: exchange)
+        }
+        if topic.kind.orderbookLevel != nil, !allowsLevel {
+            return MarketStreamError(
+                .unsupportedDataKind, "\(exchange) does not group \(topic.market) order books by price level",
+                exchange: exchange)
+        }
+        return nil
     }
 
     /// Every channel is available unless a refinement says otherwise.
@@ -140,10 +176,16 @@ extension OverwriteSubscriptionManager {
 
 /// An exchange with subscribe and unsubscribe messages that change the set by a difference.
 public protocol IncrementalSubscriptionManager: AbstractWebSocketManager {
+    /// The topics to keep subscribed upstream for `desired`: `desired` itself unless one stream
+    /// serves several topics (Binance: every book depth of a market reads one partial-book
+    /// stream, cut by the router). The router sends the difference of this set before and after
+    /// each change, so a stream stays while any topic it serves is wanted.
+    func requestedTopics(for desired: Set<SubscriptionTopic>) -> Set<SubscriptionTopic>
+
     /// Encodes the change as messages (typically one subscribe and one unsubscribe).
     /// - Parameters:
-    ///   - subscribe: Topics to add.
-    ///   - unsubscribe: Topics to remove.
+    ///   - subscribe: Topics to add (already mapped by ``requestedTopics(for:)``).
+    ///   - unsubscribe: Topics to remove (already mapped).
     ///   - snapshots: Topics whose current state is requested once.
     ///   - channel: The channel.
     ///   - firstRequestID: The id to give the first message; later ones count up.
@@ -155,10 +197,22 @@ public protocol IncrementalSubscriptionManager: AbstractWebSocketManager {
 }
 
 extension IncrementalSubscriptionManager {
+    /// Every topic is its own stream.
+    public func requestedTopics(for desired: Set<SubscriptionTopic>) -> Set<SubscriptionTopic> { desired }
+
+    /// The venue lists the streams it was asked for.
+    public func expectedSubscriptionList(for upstream: Set<SubscriptionTopic>, on channel: ChannelID)
+        -> Set<SubscriptionTopic>
+    {
+        requestedTopics(for: upstream)
+    }
+
     public func messages(for request: SubscriptionRequest) throws(MarketStreamError) -> [OutboundMessage] {
-        try incrementalMessages(
-            subscribe: request.added, unsubscribe: request.removed, snapshots: request.snapshots,
-            channel: request.channel, firstRequestID: request.sequence
+        let after = requestedTopics(for: request.desired)
+        let before = requestedTopics(for: request.desired.subtracting(request.added).union(request.removed))
+        return try incrementalMessages(
+            subscribe: after.subtracting(before), unsubscribe: before.subtracting(after),
+            snapshots: request.snapshots, channel: request.channel, firstRequestID: request.sequence
         )
     }
 }

@@ -42,6 +42,13 @@ public struct ExchangeChannel: Sendable {
     /// silence tolerance is then replaced even while it answers pings, since a fresh connection's
     /// snapshots show at little cost whether the feed is alive.
     public var subscribingBringsData: Bool
+    /// The order book depths (levels per side) the channel serves, declared by the venue module;
+    /// a depth-less `orderbook` (the venue's default book) needs no entry.
+    public var orderbookDepths: Set<OrderbookDepth>
+    /// Whether the venue answers a one-off snapshot request on the socket (Upbit does; Binance
+    /// has no such request). Where it does not, the router takes snapshots from the module's
+    /// REST snapshots (``RESTSnapshotProvider``) or refuses them with a typed error.
+    public var snapshotsOverSocket: Bool
 
     /// Creates a channel description.
     /// - Parameters:
@@ -54,12 +61,18 @@ public struct ExchangeChannel: Sendable {
     ///   - silenceTolerance: How long the connection may stay silent.
     ///   - staysWarm: Whether it stays open with nothing subscribed.
     ///   - subscribingBringsData: Whether subscribing always brings data at once.
+    ///   - orderbookDepths: The book depths the channel serves (none besides the default book
+    ///     unless declared).
+    ///   - snapshotsOverSocket: Whether the venue answers snapshot requests on the socket.
     public init(
         id: ChannelID, families: Set<String>, requiresAuthentication: Bool = false,
         messageLimits: [RateLimit],
         keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60), staysWarm: Bool = false,
-        subscribingBringsData: Bool = false
+        subscribingBringsData: Bool = false, orderbookDepths: Set<OrderbookDepth> = [],
+        snapshotsOverSocket: Bool = true
     ) {
+        self.orderbookDepths = orderbookDepths
+        self.snapshotsOverSocket = snapshotsOverSocket
         self.subscribingBringsData = subscribingBringsData
         self.id = id
         self.families = families

@@ -28,8 +28,8 @@ public struct DataKind: Hashable, Sendable, CustomStringConvertible {
 
     /// The order book limited to `depth` levels, optionally grouped by price `level`.
     /// - Parameters:
-    ///   - depth: How many levels per side.
-    ///   - level: The price grouping unit (Upbit KRW markets only), or `nil` for none.
+    ///   - depth: How many levels per side, or `nil` for the venue's default book.
+    ///   - level: A price grouping unit, where the venue offers one (Upbit's KRW markets), or `nil`.
     public static func orderbook(depth: OrderbookDepth?, level: ExactDecimal? = nil) -> DataKind {
         DataKind(base: .orderbook(depth, level.flatMap { $0.isZero ? nil : $0 }))
     }
@@ -76,7 +76,8 @@ public struct DataKind: Hashable, Sendable, CustomStringConvertible {
         if text.hasPrefix("orderbook.") {
             let suffix = text.dropFirst("orderbook.".count)
             guard let number = Int(suffix), let depth = OrderbookDepth(rawValue: number) else {
-                throw MarketStreamError(.unknownDataKind, "unknown orderbook depth in '\(text)': use 1, 5, 15 or 30")
+                throw MarketStreamError(
+                    .unknownDataKind, "unknown orderbook depth in '\(text)': use a number of levels, like orderbook.15")
             }
             return .orderbook(depth: depth)
         }
@@ -168,8 +169,38 @@ public struct DataKind: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// How many levels per side an orderbook subscription asks for.
-public enum OrderbookDepth: Int, Sendable, Hashable, CaseIterable {
-    case one = 1, five = 5, fifteen = 15, thirty = 30
+///
+/// Any count from 1 to 5 000 can be written; which counts a venue serves is the venue module's
+/// to declare (``ExchangeChannel/orderbookDepths``): Upbit 1, 5, 15 and 30, Bithumb 1, 5 and 15,
+/// Binance 5, 10 and 20. The router rejects any other count at subscribe time.
+public struct OrderbookDepth: RawRepresentable, Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Levels per side.
+    public let rawValue: Int
+
+    /// A depth of `rawValue` levels per side; `nil` outside 1...5 000.
+    public init?(rawValue: Int) {
+        guard (1...5_000).contains(rawValue) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    private init(levels: Int) { rawValue = levels }
+
+    /// The best level only.
+    public static let one = OrderbookDepth(levels: 1)
+    /// Five levels per side.
+    public static let five = OrderbookDepth(levels: 5)
+    /// Ten levels per side.
+    public static let ten = OrderbookDepth(levels: 10)
+    /// Fifteen levels per side.
+    public static let fifteen = OrderbookDepth(levels: 15)
+    /// Twenty levels per side.
+    public static let twenty = OrderbookDepth(levels: 20)
+    /// Thirty levels per side.
+    public static let thirty = OrderbookDepth(levels: 30)
+
+    public var description: String { String(rawValue) }
+
+    public static func < (lhs: OrderbookDepth, rhs: OrderbookDepth) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// A candle interval.

@@ -52,6 +52,9 @@ final class RouteTable: Sendable {
     struct BookRoutes: Sendable {
         var depths: [BookRoute] = []
         var activity: TopicActivityCounter?
+        /// Every depth asked for under the key while the entry lives (the venue declares which
+        /// depths exist, so the table learns them from the topics it sees).
+        var known: Set<OrderbookDepth?> = []
     }
 
     /// Routes by topic. A persistent hash trie: an update copies only the path to the changed
@@ -83,7 +86,7 @@ final class RouteTable: Sendable {
     ) -> RouteTable {
         var routes = self.routes
         var books = self.books
-        var changedBooks: [BookKey: ExchangeID] = [:]
+        var changedBooks: [BookKey: (exchange: ExchangeID, depths: Set<OrderbookDepth?>)] = [:]
         func counter(_ topic: SubscriptionTopic) -> TopicActivityCounter {
             let key = FreshnessKey(topic)
             if let counter = counters[key] { return counter }
@@ -94,7 +97,9 @@ final class RouteTable: Sendable {
         for topic in changed {
             var route = Route(subscribers: buffers[topic] ?? [], feeds: feeds[topic] ?? [])
             if topic.kind.isOrderbook {
-                changedBooks[BookKey(market: topic.market, level: topic.kind.orderbookLevel)] = topic.exchange
+                let key = BookKey(market: topic.market, level: topic.kind.orderbookLevel)
+                changedBooks[key, default: (topic.exchange, books[key]?.known ?? [])].depths.insert(
+                    topic.kind.orderbookDepth)
             } else if isDesired(topic) {
                 route.activity = counter(topic)
             }
@@ -102,15 +107,17 @@ final class RouteTable: Sendable {
             routes[topic] = isEmpty ? nil : route
         }
         // A book key's depths, deepest first: each cut is taken from the full book.
-        for (key, exchange) in changedBooks {
+        for (key, (exchange, known)) in changedBooks {
             var entry = BookRoutes()
-            for depth in [nil] + OrderbookDepth.allCases.reversed().map(Optional.some) {
+            let deepestFirst = known.sorted { ($0?.rawValue ?? .max) > ($1?.rawValue ?? .max) }
+            for depth in deepestFirst {
                 let topic = SubscriptionTopic(
                     exchange: exchange, kind: .orderbook(depth: depth, level: key.level), market: key.market)
                 if isDesired(topic) { entry.activity = counter(topic) }
                 if let route = routes[topic] {
                     entry.depths.append(BookRoute(depth: depth, kind: topic.kind, route: route))
                 }
+                if isDesired(topic) || routes[topic] != nil { entry.known.insert(depth) }
             }
             books[key] = entry.depths.isEmpty && entry.activity == nil ? nil : entry
         }

@@ -25,6 +25,14 @@ extension MarketDataRouter {
             return try await rest.restSnapshot(of: kind, markets: markets)
         }
         let (runtime, topics) = try self.topics(for: kind, markets: markets, on: exchange)
+        if manager.channels.first(where: { $0.id == runtime.key.channel })?.snapshotsOverSocket == false {
+            guard let rest = manager as? any RESTSnapshotProvider else {
+                throw MarketStreamError(
+                    .unsupportedDataKind, "\(manager.exchange) answers no snapshot request: subscribe instead",
+                    exchange: manager.exchange)
+            }
+            return try await rest.restSnapshot(of: kind, markets: markets)
+        }
         let buffer = try state.withLock { state throws(MarketStreamError) -> SubscriberBuffer in
             guard state.lifecycle != .shutDown else {
                 throw MarketStreamError(.routerShutDown, "the router has shut down")

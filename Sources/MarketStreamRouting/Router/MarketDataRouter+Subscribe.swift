@@ -111,6 +111,11 @@ extension MarketDataRouter {
             throw MarketStreamError(.invalidArgument, "subscribe to at least one market")
         }
         let topics = Set(marketList.map { SubscriptionTopic(exchange: manager.exchange, kind: kind, market: $0) })
+        if !kind.isCustom, let descriptor = manager.channels.first(where: { $0.id == channel }) {
+            for topic in topics {
+                if let refusal = manager.validate(topic, on: descriptor) { throw refusal }
+            }
+        }
         return (runtime, topics)
     }
 

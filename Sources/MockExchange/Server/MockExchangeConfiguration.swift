@@ -65,6 +65,8 @@ public struct MockExchangeConfiguration: Sendable {
     /// Replay mode for benchmarks: pre-generate this many market updates once, then publish them
     /// in a loop with their frames encoded once (timestamps repeat). `nil` simulates live.
     public var replaySteps: Int?
+    /// The Binance dialect's limits, pings and connection lifetime.
+    public var binance: MockBinanceSettings
 
     /// Creates a configuration.
     public init(
@@ -77,8 +79,9 @@ public struct MockExchangeConfiguration: Sendable {
         restBlockDuration: Duration = .seconds(10), startingBalances: [String: ExactDecimal] = ["KRW": 10_000_000],
         feeRate: ExactDecimal = ExactDecimal(significand: 5, exponent: -4), faults: MockFaults = MockFaults(),
         replaySteps: Int? = nil, tls: TLSConfiguration? = nil,
-        originLimit: RateLimit? = RateLimit(1, per: .seconds(10))
+        originLimit: RateLimit? = RateLimit(1, per: .seconds(10)), binance: MockBinanceSettings = MockBinanceSettings()
     ) {
+        self.binance = binance
         self.tls = tls
         self.originLimit = originLimit
         self.replaySteps = replaySteps

@@ -7,8 +7,8 @@ import UpbitWire
 
 extension MockExchangeCore {
     /// Decides a WebSocket upgrade: Upbit's public and private paths, Bithumb's under `/bithumb`
-    /// (`/bithumb/websocket/v1`, `/bithumb/websocket/v2/private`), the incremental dialect at
-    /// `/ws`; refused (HTTP 404 from the router) when connections are being refused.
+    /// (`/bithumb/websocket/v1`, `/bithumb/websocket/v2/private`), Binance's under `/binance`
+    /// (`/binance/stream` for combined streams, `/binance/ws` for raw ones); refused (HTTP 404 from the router) when connections are being refused.
     func upgrade(request: HTTPRequest, channel: any Channel, logger: Logger)
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
@@ -38,9 +38,10 @@ extension MockExchangeCore {
                     outbound: outbound,
                     logger: logger)
             }
-        case "/ws":
+        case "/binance/stream", "/binance/ws":
             return .upgrade([:]) { inbound, outbound, _ in
-                try await self.runIncremental(channel: channel, inbound: inbound, outbound: outbound, logger: logger)
+                try await self.runBinance(
+                    combined: path == "/binance/stream", channel: channel, inbound: inbound, outbound: outbound)
             }
         default:
             return .dontUpgrade
@@ -72,12 +73,13 @@ extension MockExchangeCore {
             receive: { [self] text, arrived in connection.receive(text: text, at: arrived, exchange: self) })
     }
 
-    private func runIncremental(
-        channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+    private func runBinance(
+        combined: Bool, channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter
     ) async throws {
         let id = makeConnectionID()
         let frames = OutboundQueue()
-        let connection = IncrementalConnection(id: id, outbound: frames)
+        let connection = BinanceConnection(
+            id: id, combined: combined, settings: configuration.binance, outbound: frames)
         register(connection, channel: channel)
         defer {
             unregister(id)
@@ -86,6 +88,7 @@ extension MockExchangeCore {
         let session = WebSocketSession(core: self, channel: channel)
         try await session.run(
             outboundFrames: frames, inbound: inbound, outbound: outbound, statusSource: nil,
-            receive: { [self] text, _ in connection.receive(text: text, exchange: self) })
+            serverPings: configuration.binance.pingInterval, lifetime: configuration.binance.connectionLifetime,
+            receive: { [self] text, arrived in connection.receive(text: text, at: arrived, exchange: self) })
     }
 }

@@ -1,3 +1,4 @@
+import BinanceWire
 import CoreMetrics
 import Logging
 import MarketStreamCore
@@ -15,7 +16,9 @@ final class MockExchangeCore: Sendable {
     struct State: Sendable {
         var simulator: MarketSimulator
         var upbitConnections: [Int: UpbitConnection] = [:]
-        var incrementalConnections: [Int: IncrementalConnection] = [:]
+        var binanceConnections: [Int: BinanceConnection] = [:]
+        /// Binance's `lastUpdateId` per market: one more for every book update published.
+        var bookUpdateIDs: [MarketCode: Int64] = [:]
         var channels: [Int: any Channel] = [:]
         var nextConnectionID = 0
         var usedNonces: Set<String> = []
@@ -82,9 +85,9 @@ final class MockExchangeCore: Sendable {
         }
     }
 
-    func register(_ connection: IncrementalConnection, channel: any Channel) {
+    func register(_ connection: BinanceConnection, channel: any Channel) {
         state.withLock { state in
-            state.incrementalConnections[connection.id] = connection
+            state.binanceConnections[connection.id] = connection
             state.channels[connection.id] = channel
             metrics.connections.record(state.channels.count)
         }
@@ -93,7 +96,7 @@ final class MockExchangeCore: Sendable {
     func unregister(_ id: Int) {
         state.withLock { state in
             state.upbitConnections[id] = nil
-            state.incrementalConnections[id] = nil
+            state.binanceConnections[id] = nil
             state.channels[id] = nil
             metrics.connections.record(state.channels.count)
         }
@@ -114,7 +117,7 @@ final class MockExchangeCore: Sendable {
     func advance(steps: Int) {
         let now = Self.wallMilliseconds()
         let faults = self.faults
-        let (events, upbit, incremental, fills) = state.withLock { state in
+        let (events, upbit, binance, fills) = state.withLock { state in
             var events: [MarketEvent] = []
             for _ in 0..<steps { events += state.simulator.step(at: now) }
             let fills = state.ledger.match(against: state.simulator, at: now)
@@ -124,30 +127,29 @@ final class MockExchangeCore: Sendable {
                     market: trade.market, price: trade.price, volume: trade.volume, side: trade.side, at: now)
             }
             return (
-                events, Array(state.upbitConnections.values), Array(state.incrementalConnections.values),
+                events, Array(state.upbitConnections.values), Array(state.binanceConnections.values),
                 fills.flatMap(\.privateEvents)
             )
         }
-        publish(events + fills, upbit: upbit, incremental: incremental, faults: faults)
+        publish(events + fills, upbit: upbit, binance: binance, faults: faults)
     }
 
     /// Sends events (account events go to private connections only) to their subscribers.
     func publish(_ events: [MarketEvent]) {
         let faults = self.faults
-        let (upbit, incremental) = state.withLock {
-            (Array($0.upbitConnections.values), Array($0.incrementalConnections.values))
+        let (upbit, binance) = state.withLock {
+            (Array($0.upbitConnections.values), Array($0.binanceConnections.values))
         }
-        publish(events, upbit: upbit, incremental: incremental, faults: faults)
+        publish(events, upbit: upbit, binance: binance, faults: faults)
     }
 
     private func publish(
-        _ events: [MarketEvent], upbit: [UpbitConnection], incremental: [IncrementalConnection], faults: MockFaults
+        _ events: [MarketEvent], upbit: [UpbitConnection], binance: [BinanceConnection], faults: MockFaults
     ) {
         guard !faults.stalled, !events.isEmpty else { return }
         metrics.eventsPublished.increment(by: events.count)
         for event in events {
             var cache = EncodeCache(event: event)
-            var incrementalFrame: ByteBuffer?
             let fraction = faults.malformedFraction
             for connection in upbit where connection.isPrivate == event.kind.isPrivate {
                 if fraction > 0 {
@@ -159,9 +161,36 @@ final class MockExchangeCore: Sendable {
                     connection.offer(&cache)
                 }
             }
-            guard !event.kind.isPrivate else { continue }
-            for connection in incremental { connection.offer(event, frame: &incrementalFrame) }
+            guard !event.kind.isPrivate, !binance.isEmpty else { continue }
+            let context = binanceContext(of: event)
+            for connection in binance { connection.offer(event, top: context.top, updateID: context.updateID) }
         }
+    }
+
+    /// What Binance's frames of `event` carry beyond the event: a ticker's best bid and ask, a
+    /// book's update id (advanced here, once per published book).
+    private func binanceContext(of event: MarketEvent) -> (top: BinanceEventEncoder.Top?, updateID: Int64) {
+        state.withLock { state in
+            switch event.payload {
+            case .ticker:
+                guard let first = state.simulator.market(event.market)?.book.first else { return (nil, 0) }
+                return (
+                    BinanceEventEncoder.Top(
+                        bidPrice: first.bidPrice, bidSize: first.bidSize, askPrice: first.askPrice,
+                        askSize: first.askSize), 0
+                )
+            case .orderbook:
+                state.bookUpdateIDs[event.market, default: 1_000] += 1
+                return (nil, state.bookUpdateIDs[event.market] ?? 0)
+            default:
+                return (nil, 0)
+            }
+        }
+    }
+
+    /// The latest Binance update id of `market`'s book (`lastUpdateId` of a REST depth snapshot).
+    func bookUpdateID(of market: MarketCode) -> Int64 {
+        state.withLock { $0.bookUpdateIDs[market, default: 1_000] }
     }
 
     // MARK: - Replay
@@ -207,7 +236,7 @@ final class MockExchangeCore: Sendable {
     /// The most frames any connection has queued and not yet taken for writing.
     func largestBacklog() -> Int {
         let queues = state.withLock { state in
-            state.upbitConnections.values.map(\.outbound) + state.incrementalConnections.values.map(\.outbound)
+            state.upbitConnections.values.map(\.outbound) + state.binanceConnections.values.map(\.outbound)
         }
         return queues.map(\.count).max() ?? 0
     }
@@ -242,6 +271,11 @@ final class MockExchangeCore: Sendable {
                 subscriptions: Set(
                     connection.entries.map { MockSubscription(type: $0.type, market: $0.market, depth: $0.depth) }))
         }.sorted { $0.id < $1.id }
+    }
+
+    /// The open Binance connections' streams, in connection order.
+    func binanceConnectionStreams() -> [[String]] {
+        state.withLock { $0.binanceConnections.sorted { $0.key < $1.key }.map(\.value) }.map(\.streams)
     }
 
     /// Forgets part of every Upbit connection's subscription set.

@@ -26,13 +26,13 @@ public struct MockExchangeEndpoint: Sendable, Hashable {
     }
 
     /// The WebSocket base (`ws://127.0.0.1:PORT`, or `wss://` with TLS); Upbit paths are
-    /// `/websocket/v1` and `/websocket/v1/private`, the incremental dialect is `/ws`.
+    /// `/websocket/v1` and `/websocket/v1/private`, Binance's dialect `/binance/stream` and `/binance/ws`.
     public var webSocketBase: String { "\(isSecure ? "wss" : "ws")://\(host):\(port)" }
     /// The REST base (`http://127.0.0.1:PORT`, or `https://` with TLS).
     public var restBase: String { "\(isSecure ? "https" : "http")://\(host):\(port)" }
 }
 
-/// A local, Upbit-compatible exchange: WebSocket (Upbit dialect and an incremental dialect) and
+/// A local exchange speaking Upbit's, Bithumb's and Binance spot's dialects: WebSocket and
 /// REST on one port, a deterministic simulated market, paper trading and fault injection.
 ///
 /// Run it as a ServiceLifecycle `Service`; ``endpoint()`` returns once it listens.
@@ -157,6 +157,10 @@ public final class MockExchangeServer: Service, Sendable {
     /// The open Upbit connections, oldest first, with the subscription set each holds now (what
     /// `LIST_SUBSCRIPTIONS` would report).
     public func upbitConnections() -> [MockConnectionState] { core.upbitConnectionStates() }
+
+    /// The open Binance-dialect connections' streams (`btcusdt@trade`, …), one sorted list per
+    /// connection in the order they connected.
+    public func binanceConnections() -> [[String]] { core.binanceConnectionStreams() }
 
     /// Silently forgets `fraction` (0…1) of every Upbit connection's subscriptions, as
     /// `LIST_SUBSCRIPTIONS` then reports.

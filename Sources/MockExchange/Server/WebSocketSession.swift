@@ -19,10 +19,13 @@ struct WebSocketSession {
     ///   - inbound: Frames from the client.
     ///   - outbound: Writes to the client.
     ///   - statusSource: Whether the client asked for `{"status":"UP"}` (Upbit's text `PING`).
+    ///   - serverPings: How often the server pings (Binance); `nil` for never (Upbit).
+    ///   - lifetime: How long the connection may stay open before the server closes it; `nil` for ever.
     ///   - receive: The dialect's handler of one text message, with the time it arrived.
     func run(
         outboundFrames: OutboundQueue, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
-        statusSource: (@Sendable () -> Bool)?, receive: @escaping @Sendable (String, Duration) -> Void
+        statusSource: (@Sendable () -> Bool)?, serverPings: Duration? = nil, lifetime: Duration? = nil,
+        receive: @escaping @Sendable (String, Duration) -> Void
     ) async throws {
         let lastActivity = LastActivity(core.elapsed())
         let markActive: @Sendable () -> Void = { [core] in lastActivity.mark(core.elapsed()) }
@@ -91,6 +94,23 @@ struct WebSocketSession {
                         channel.close(promise: nil)
                         return
                     }
+                }
+            }
+            if let serverPings {
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: serverPings)
+                        try await Self.send(
+                            NIOWebSocket.WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer(string: "mock")),
+                            on: channel)
+                    }
+                }
+            }
+            if let lifetime {
+                group.addTask {
+                    try await Task.sleep(for: lifetime)
+                    // Binance ends a connection at its 24-hour mark with a close frame.
+                    try await outbound.close(.goingAway, reason: "connection lifetime reached")
                 }
             }
             defer { group.cancelAll() }

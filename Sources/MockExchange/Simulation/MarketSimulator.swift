@@ -47,10 +47,22 @@ public struct MarketSimulator: Sendable {
         "BCH", "XLM", "HBAR", "ATOM", "SAND", "AXS", "MANA", "STX", "IMX", "SEI",
     ]
 
+    /// Markets every simulation has besides its KRW, BTC and USDT listing, for programs that
+    /// compare venues (the kimchi premium): `USDT-BTC` and `KRW-USDT`.
+    public static let crossVenueMarkets = [MarketCode(validated: "USDT-BTC"), MarketCode(validated: "KRW-USDT")]
+
+    /// Their opening prices: BTC at 79 120 USDT, USDT at 1 450 KRW, so Upbit's 116 539 000 KRW
+    /// for a BTC starts 1.58 % above the USDT route.
+    static let crossVenueStart: [MarketCode: ExactDecimal] = [
+        MarketCode(validated: "USDT-BTC"): ExactDecimal(significand: 7_912_000, exponent: -2),
+        MarketCode(validated: "KRW-USDT"): 1_450,
+    ]
+
     /// Creates a market.
     /// - Parameters:
     ///   - seed: The seed; equal seeds give equal markets and event sequences.
-    ///   - marketCount: How many markets (quoted in KRW, and a few in BTC and USDT).
+    ///   - marketCount: How many markets (quoted in KRW, and a few in BTC and USDT), besides
+    ///     ``crossVenueMarkets``.
     ///   - startTime: Epoch milliseconds of the simulation's start.
     public init(seed: UInt64, marketCount: Int, startTime: Int64) {
         random = SeededRandom(seed: seed)
@@ -67,10 +79,13 @@ public struct MarketSimulator: Sendable {
             codes.append(MarketCode(validated: "\(quote == "BTC" && base == "BTC" ? "KRW" : quote)-\(base)"))
         }
         if !codes.contains(MarketCode(validated: "KRW-BTC")) { codes[0] = MarketCode(validated: "KRW-BTC") }
+        // What a cross-venue program compares: Bitcoin in USDT (Binance's BTCUSDT) and USDT in KRW.
+        codes += Self.crossVenueMarkets.filter { !codes.contains($0) }
         markets = []
         for code in codes where index[code] == nil {
             let start: ExactDecimal
             switch code.quote {
+            case _ where Self.crossVenueStart[code] != nil: start = Self.crossVenueStart[code]!
             case "BTC": start = ExactDecimal(significand: Int128(random.next() % 900_000 + 1_000), exponent: -8)
             case "USDT": start = ExactDecimal(significand: Int128(random.next() % 90_000 + 1_000), exponent: -2)
             default:

@@ -1,12 +1,12 @@
 import MarketStreamCore
 
-/// Upbit's price units: every quoted price is a multiple of the tick for its price level.
+/// Upbit's price units (USDT prices of 1 000 and more move by cents, as Binance's BTCUSDT): every quoted price is a multiple of the tick for its price level.
 enum TickSize {
     /// The tick for `price` on a market quoted in `quote`.
     static func tick(for price: ExactDecimal, quote: Substring) -> ExactDecimal {
         switch quote {
         case "BTC": return ExactDecimal(significand: 1, exponent: -8)
-        case "USDT": return ExactDecimal(significand: 1, exponent: -3)
+        case "USDT": return ExactDecimal(significand: 1, exponent: price >= 1_000 ? -2 : -3)
         default: break
         }
         // KRW market rules (2023 table).

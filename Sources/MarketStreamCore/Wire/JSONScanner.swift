@@ -1,26 +1,28 @@
-import MarketStreamCore
-
 /// A forward-only JSON tokenizer over raw bytes, for the decode hot path: it never allocates and
 /// hands out byte ranges instead of strings.
-struct JSONScanner: ~Copyable {
-    enum ValueKind: UInt8 {
+///
+/// Shared by the venue decoders of this package; not public API.
+package struct JSONScanner: ~Copyable {
+    package enum ValueKind: UInt8 {
         case string, number, `true`, `false`, null, object, array
     }
 
-    struct Failure: Error {}
+    package struct Failure: Error {
+        @inlinable package init() {}
+    }
 
-    let bytes: UnsafeBufferPointer<UInt8>
-    var position: Int
+    package let bytes: UnsafeBufferPointer<UInt8>
+    package var position: Int
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, position: Int = 0) {
+    @inlinable package init(_ bytes: UnsafeBufferPointer<UInt8>, position: Int = 0) {
         self.bytes = bytes
         self.position = position
     }
 
-    var isAtEnd: Bool { position >= bytes.count }
+    @inlinable package var isAtEnd: Bool { position >= bytes.count }
 
-    @inline(__always)
-    mutating func skipWhitespace() {
+    @inlinable @inline(__always)
+    package mutating func skipWhitespace() {
         // Exchanges send compact JSON: the first byte is almost never whitespace.
         guard position < bytes.count, bytes[position] <= 0x20 else { return }
         while position < bytes.count {
@@ -32,30 +34,30 @@ struct JSONScanner: ~Copyable {
     }
 
     /// The next non-whitespace byte, not consumed.
-    @inline(__always)
-    mutating func peek() throws(Failure) -> UInt8 {
+    @inlinable @inline(__always)
+    package mutating func peek() throws(Failure) -> UInt8 {
         skipWhitespace()
         guard position < bytes.count else { throw Failure() }
         return bytes[position]
     }
 
-    @inline(__always)
-    mutating func expect(_ byte: UInt8) throws(Failure) {
+    @inlinable @inline(__always)
+    package mutating func expect(_ byte: UInt8) throws(Failure) {
         guard try peek() == byte else { throw Failure() }
         position += 1
     }
 
     /// Consumes `byte` if it is next.
-    @inline(__always)
-    mutating func consume(_ byte: UInt8) throws(Failure) -> Bool {
+    @inlinable @inline(__always)
+    package mutating func consume(_ byte: UInt8) throws(Failure) -> Bool {
         guard try peek() == byte else { return false }
         position += 1
         return true
     }
 
     /// A string's content range (escapes left in place), after its opening quote was seen.
-    @inline(__always)
-    mutating func stringRange() throws(Failure) -> Range<Int> {
+    @inlinable @inline(__always)
+    package mutating func stringRange() throws(Failure) -> Range<Int> {
         try expect(UInt8(ascii: "\""))
         let start = position
         // Locals, not `self`'s stored properties, so the loop runs in registers.
@@ -74,8 +76,8 @@ struct JSONScanner: ~Copyable {
     }
 
     /// The range and kind of the next value; objects and arrays are skipped whole.
-    @inline(__always)
-    mutating func value() throws(Failure) -> (ValueKind, Range<Int>) {
+    @inlinable @inline(__always)
+    package mutating func value() throws(Failure) -> (ValueKind, Range<Int>) {
         let first = try peek()
         let start = position
         switch first {
@@ -115,8 +117,8 @@ struct JSONScanner: ~Copyable {
         }
     }
 
-    @inline(__always)
-    private mutating func skipDigits() {
+    @usableFromInline @inline(__always)
+    package mutating func skipDigits() {
         guard let base = bytes.baseAddress else { return }
         let end = bytes.count
         var index = position
@@ -129,14 +131,16 @@ struct JSONScanner: ~Copyable {
         while index < end, base[index] &- UInt8(ascii: "0") < 10 { index += 1 }
     }
 
-    private mutating func literal(_ text: StaticString) throws(Failure) {
+    @usableFromInline
+    package mutating func literal(_ text: StaticString) throws(Failure) {
         let count = text.utf8CodeUnitCount
         guard position + count <= bytes.count else { throw Failure() }
         for index in 0..<count where bytes[position + index] != text.utf8Start[index] { throw Failure() }
         position += count
     }
 
-    private mutating func skipContainer() throws(Failure) {
+    @usableFromInline
+    package mutating func skipContainer() throws(Failure) {
         var depth = 0
         var inString = false
         while position < bytes.count {
@@ -163,19 +167,21 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Whether `range` holds exactly `text`.
-    @inline(__always)
-    func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
+    @inlinable @inline(__always)
+    package func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
         guard range.count == text.utf8CodeUnitCount else { return false }
         let start = text.utf8Start
         for index in 0..<range.count where bytes[range.lowerBound + index] != start[index] { return false }
         return true
     }
 
-    func decimal(_ range: Range<Int>) -> ExactDecimal? {
+    @inlinable
+    package func decimal(_ range: Range<Int>) -> ExactDecimal? {
         ExactDecimal(utf8: UnsafeBufferPointer(rebasing: bytes[range]))
     }
 
-    func int64(_ range: Range<Int>) -> Int64? {
+    @inlinable
+    package func int64(_ range: Range<Int>) -> Int64? {
         var value: Int64 = 0
         var index = range.lowerBound
         var negative = false
@@ -201,7 +207,8 @@ struct JSONScanner: ~Copyable {
         return negative ? -value : value
     }
 
-    func string(_ range: Range<Int>) -> String {
+    @inlinable
+    package func string(_ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 }

@@ -1,0 +1,200 @@
+import BinanceWire
+import MarketStreamCore
+
+extension BinanceFrameDecoder {
+    /// One stream's `data` object as a payload, with the event's exchange time.
+    static func payload(of stream: BinanceStream, _ fields: inout JSONScanner, receivedAt: UnixTime) throws
+        -> (MarketPayload, UnixTime)
+    {
+        switch stream.kind {
+        case .ticker: return try ticker(&fields)
+        case .trade: return try trade(&fields)
+        case .partialBook: return (try book(&fields), receivedAt)
+        case .kline: return try kline(&fields)
+        }
+    }
+
+    /// The single-byte key of a field (Binance names every stream field with one letter).
+    private static func letter(_ key: Range<Int>, _ fields: borrowing JSONScanner) -> UInt8? {
+        key.count == 1 ? fields.bytes[key.lowerBound] : nil
+    }
+
+    private static func decimal(_ value: Range<Int>, _ fields: borrowing JSONScanner, _ name: String)
+        throws(MarketStreamError) -> ExactDecimal
+    {
+        guard let decimal = fields.decimal(value) else {
+            throw MarketStreamError(.malformedFrame, "field \(name) is not a decimal")
+        }
+        return decimal
+    }
+
+    private static func integer(_ value: Range<Int>, _ fields: borrowing JSONScanner, _ name: String)
+        throws(MarketStreamError) -> Int64
+    {
+        guard let integer = fields.int64(value) else {
+            throw MarketStreamError(.malformedFrame, "field \(name) is not an integer")
+        }
+        return integer
+    }
+
+    private static func missing(_ names: String) -> MarketStreamError {
+        MarketStreamError(.malformedFrame, "missing \(names)")
+    }
+
+    /// `24hrTicker`: last price `c`, open/high/low `o h l`, previous close `x`, change `p` and
+    /// percent `P`, last quantity `Q`, 24 h volume `v` and quote volume `q`, best bid `b B` and ask `a A`.
+    static func ticker(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
+        var values: [UInt8: ExactDecimal] = [:]
+        var time: Int64?
+        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+            guard let letter = letter(key, fields) else { return }
+            if letter == UInt8(ascii: "E") {
+                time = try integer(value, fields, "E")
+            } else if kind == .string, Self.tickerLetters.contains(letter) {
+                values[letter] = try decimal(value, fields, String(UnicodeScalar(letter)))
+            }
+        }
+        guard let time, let last = values[UInt8(ascii: "c")] else { throw missing("E or c") }
+        func v(_ c: Character) -> ExactDecimal { values[c.asciiValue!] ?? .zero }
+        let signed = v("p")
+        let rate = v("P") * ExactDecimal(significand: 1, exponent: -2)
+        let ticker = Ticker(
+            tradePrice: last, openingPrice: v("o"), highPrice: v("h"), lowPrice: v("l"), prevClosingPrice: v("x"),
+            change: signed.isZero ? .even : signed.isNegative ? .fall : .rise,
+            changePrice: signed.isNegative ? .zero - signed : signed, signedChangePrice: signed,
+            changeRate: rate.isNegative ? .zero - rate : rate, signedChangeRate: rate, tradeVolume: v("Q"),
+            accTradeVolume: v("v"), accTradeVolume24h: v("v"), accTradePrice: v("q"), accTradePrice24h: v("q"),
+            tradeDate: CivilTime(milliseconds: time).compactDate, tradeTime: CivilTime(milliseconds: time).compactTime,
+            tradeTimestamp: UnixTime(milliseconds: time), marketState: "TRADING",
+            bestBidPrice: values[UInt8(ascii: "b")], bestBidSize: values[UInt8(ascii: "B")],
+            bestAskPrice: values[UInt8(ascii: "a")], bestAskSize: values[UInt8(ascii: "A")])
+        return (.ticker(ticker), UnixTime(milliseconds: time))
+    }
+
+    private static let tickerLetters: Set<UInt8> = Set("pPxcQbBaAohlvq".utf8)
+
+    /// `trade`: id `t`, price `p`, quantity `q`, trade time `T`, buyer-is-maker `m`.
+    static func trade(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
+        var time: Int64?
+        var tradeTime: Int64?
+        var id: Int64?
+        var price: ExactDecimal?
+        var size: ExactDecimal?
+        var buyerIsMaker: Bool?
+        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+            switch letter(key, fields) {
+            case UInt8(ascii: "E"): time = try integer(value, fields, "E")
+            case UInt8(ascii: "T"): tradeTime = try integer(value, fields, "T")
+            case UInt8(ascii: "t"): id = try integer(value, fields, "t")
+            case UInt8(ascii: "p"): price = try decimal(value, fields, "p")
+            case UInt8(ascii: "q"): size = try decimal(value, fields, "q")
+            case UInt8(ascii: "m"): buyerIsMaker = kind == .true ? true : kind == .false ? false : nil
+            default: break
+            }
+        }
+        guard let time, let id, let price, let size, let buyerIsMaker else { throw missing("E, t, p, q or m") }
+        let at = tradeTime ?? time
+        let civil = CivilTime(milliseconds: at)
+        // A maker buyer means the seller took liquidity: the aggressor sold (Upbit's ASK).
+        let trade = Trade(
+            tradePrice: price, tradeVolume: size, side: buyerIsMaker ? .ask : .bid, sequentialID: id,
+            tradeDate: civil.dashedDate, tradeTime: civil.colonTime, tradeTimestamp: UnixTime(milliseconds: at))
+        return (.trade(trade), UnixTime(milliseconds: time))
+    }
+
+    /// A partial book: `lastUpdateId`, `bids` and `asks` as `[["price","size"],…]`, best first.
+    static func book(_ fields: inout JSONScanner) throws -> MarketPayload {
+        var updateID: Int64?
+        var bids: [(ExactDecimal, ExactDecimal)]?
+        var asks: [(ExactDecimal, ExactDecimal)]?
+        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+            if fields.equals(key, "lastUpdateId") {
+                updateID = try integer(value, fields, "lastUpdateId")
+            } else if fields.equals(key, "bids") || fields.equals(key, "b") {
+                bids = try levels(value, fields)
+            } else if fields.equals(key, "asks") || fields.equals(key, "a") {
+                asks = try levels(value, fields)
+            }
+        }
+        guard let bids, let asks else { throw missing("bids or asks") }
+        var units: [Orderbook.Unit] = []
+        units.reserveCapacity(min(bids.count, asks.count))
+        var totalBid = ExactDecimal.zero
+        var totalAsk = ExactDecimal.zero
+        for (bid, ask) in zip(bids, asks) {
+            units.append(Orderbook.Unit(askPrice: ask.0, bidPrice: bid.0, askSize: ask.1, bidSize: bid.1))
+        }
+        for bid in bids { totalBid = totalBid + bid.1 }
+        for ask in asks { totalAsk = totalAsk + ask.1 }
+        return .orderbook(Orderbook(totalAskSize: totalAsk, totalBidSize: totalBid, units: units, sequence: updateID))
+    }
+
+    private static func levels(_ range: Range<Int>, _ fields: borrowing JSONScanner) throws(MarketStreamError)
+        -> [(ExactDecimal, ExactDecimal)]
+    {
+        var items = JSONScanner(UnsafeBufferPointer(rebasing: fields.bytes[range]))
+        var levels: [(ExactDecimal, ExactDecimal)] = []
+        do {
+            try items.expect(UInt8(ascii: "["))
+            if try items.consume(UInt8(ascii: "]")) { return [] }
+            repeat {
+                try items.expect(UInt8(ascii: "["))
+                let price = items.decimal(try items.stringRange())
+                try items.expect(UInt8(ascii: ","))
+                let size = items.decimal(try items.stringRange())
+                try items.expect(UInt8(ascii: "]"))
+                guard let price, let size else { throw JSONScanner.Failure() }
+                levels.append((price, size))
+            } while try items.consume(UInt8(ascii: ","))
+            try items.expect(UInt8(ascii: "]"))
+        } catch {
+            throw MarketStreamError(.malformedFrame, "a book level that is not [\"price\",\"size\"]")
+        }
+        return levels
+    }
+
+    /// `kline`: `k` holds start `t`, `o h l c`, volume `v` and quote volume `q`.
+    static func kline(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
+        var time: Int64?
+        var candle: Candle?
+        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+            if letter(key, fields) == UInt8(ascii: "E") {
+                time = try integer(value, fields, "E")
+            } else if letter(key, fields) == UInt8(ascii: "k"), kind == .object {
+                var inner = JSONScanner(UnsafeBufferPointer(rebasing: fields.bytes[value]))
+                do {
+                    candle = try klineFields(&inner)
+                } catch let error as MarketStreamError {
+                    throw error
+                } catch {
+                    throw MarketStreamError(.malformedFrame, "unreadable k")
+                }
+            }
+        }
+        guard let time, let candle else { throw missing("E or k") }
+        return (.candle(candle), UnixTime(milliseconds: time))
+    }
+
+    private static func klineFields(_ fields: inout JSONScanner) throws -> Candle {
+        var start: Int64?
+        var values: [UInt8: ExactDecimal] = [:]
+        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+            guard let letter = letter(key, fields) else { return }
+            if letter == UInt8(ascii: "t") {
+                start = try integer(value, fields, "k.t")
+            } else if kind == .string, Self.klineLetters.contains(letter) {
+                values[letter] = try decimal(value, fields, "k." + String(UnicodeScalar(letter)))
+            }
+        }
+        guard let start, let open = values[UInt8(ascii: "o")], let high = values[UInt8(ascii: "h")],
+            let low = values[UInt8(ascii: "l")], let close = values[UInt8(ascii: "c")]
+        else { throw missing("k.t, k.o, k.h, k.l or k.c") }
+        return Candle(
+            startUTC: CivilTime(milliseconds: start).isoDateTime,
+            startKST: CivilTime(milliseconds: start, offsetHours: 9).isoDateTime, openingPrice: open,
+            highPrice: high, lowPrice: low, tradePrice: close, accTradeVolume: values[UInt8(ascii: "v")] ?? .zero,
+            accTradePrice: values[UInt8(ascii: "q")] ?? .zero)
+    }
+
+    private static let klineLetters: Set<UInt8> = Set("ohlcvq".utf8)
+}

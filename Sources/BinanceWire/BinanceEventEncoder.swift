@@ -1,0 +1,207 @@
+import MarketStreamCore
+
+/// Writes MarketStream events as Binance spot writes its stream payloads: the mock exchange's
+/// Binance dialect and the tests' fixtures use it, and the Binance module's decoder reads it.
+///
+/// ```
+/// {"stream":"btcusdt@trade","data":{"e":"trade","E":1790134742131,"s":"BTCUSDT","t":2051,
+///  "p":"80371.25","q":"0.00214","T":1790134742130,"m":true,"M":true}}
+/// ```
+public enum BinanceEventEncoder {
+    /// The best bid and ask a 24-hour ticker carries (the mock takes them from its book).
+    public struct Top: Sendable, Hashable {
+        public var bidPrice: ExactDecimal
+        public var bidSize: ExactDecimal
+        public var askPrice: ExactDecimal
+        public var askSize: ExactDecimal
+
+        /// Creates the top of a book.
+        public init(bidPrice: ExactDecimal, bidSize: ExactDecimal, askPrice: ExactDecimal, askSize: ExactDecimal) {
+            self.bidPrice = bidPrice
+            self.bidSize = bidSize
+            self.askPrice = askPrice
+            self.askSize = askSize
+        }
+    }
+
+    /// Encodes `event` as the payload of `stream`.
+    /// - Parameters:
+    ///   - event: A ticker, trade, order book or candle event of the stream's market.
+    ///   - stream: The stream it is sent on (a partial book is cut to the stream's levels).
+    ///   - combined: Whether to wrap it as combined streams do (`{"stream":…,"data":…}`).
+    ///   - top: The best bid and ask for a ticker (zeros when `nil`).
+    ///   - updateID: The book's update id (`lastUpdateId`).
+    /// - Returns: The frame's bytes, or `nil` when the event's payload does not fit the stream.
+    public static func encode(
+        _ event: MarketEvent, stream: BinanceStream, combined: Bool, top: Top? = nil, updateID: Int64 = 0
+    ) -> [UInt8]? {
+        var w = JSONWriter()
+        if combined {
+            w.beginObject()
+            w.key("stream")
+            w.string(stream.name)
+            w.key("data")
+        }
+        let symbol = BinanceSymbol.symbol(for: event.market)
+        func decimal(_ key: String, _ value: ExactDecimal) {
+            w.key(key)
+            w.string(value.description)
+        }
+        func header(_ type: String) {
+            w.beginObject()
+            w.key("e")
+            w.string(type)
+            w.key("E")
+            w.integer(event.timestamp.milliseconds)
+            w.key("s")
+            w.string(symbol)
+        }
+        switch (event.payload, stream.kind) {
+        case (.ticker(let t), .ticker):
+            header("24hrTicker")
+            decimal("p", t.signedChangePrice)
+            decimal("P", t.signedChangeRate * 100)
+            decimal("w", weightedAverage(t))
+            decimal("x", t.prevClosingPrice)
+            decimal("c", t.tradePrice)
+            decimal("Q", t.tradeVolume)
+            decimal("b", top?.bidPrice ?? .zero)
+            decimal("B", top?.bidSize ?? .zero)
+            decimal("a", top?.askPrice ?? .zero)
+            decimal("A", top?.askSize ?? .zero)
+            decimal("o", t.openingPrice)
+            decimal("h", t.highPrice)
+            decimal("l", t.lowPrice)
+            decimal("v", t.accTradeVolume24h)
+            decimal("q", t.accTradePrice24h)
+            w.key("O")
+            w.integer(event.timestamp.milliseconds - 86_400_000)
+            w.key("C")
+            w.integer(event.timestamp.milliseconds)
+            w.key("F")
+            w.integer(0)
+            w.key("L")
+            w.integer(0)
+            w.key("n")
+            w.integer(0)
+            w.endObject()
+        case (.trade(let t), .trade):
+            header("trade")
+            w.key("t")
+            w.integer(t.sequentialID)
+            decimal("p", t.tradePrice)
+            decimal("q", t.tradeVolume)
+            w.key("T")
+            w.integer(t.tradeTimestamp.milliseconds)
+            // The buyer is the maker when the seller took the book: an ASK-side trade.
+            w.key("m")
+            w.bool(t.side == .ask)
+            w.key("M")
+            w.bool(true)
+            w.endObject()
+        case (.orderbook(let book), .partialBook(let levels)):
+            writeBook(book, updateID: book.sequence ?? updateID, levels: levels, into: &w)
+        case (.candle(let c), .kline(let interval)):
+            header("kline")
+            let start = startMilliseconds(c.startUTC)
+            w.key("k")
+            w.beginObject()
+            w.key("t")
+            w.integer(start)
+            w.key("T")
+            w.integer(start + Int64(interval.seconds) * 1_000 - 1)
+            w.key("s")
+            w.string(symbol)
+            w.key("i")
+            w.string(BinanceStream.klineName(interval) ?? interval.rawValue)
+            decimal("o", c.openingPrice)
+            decimal("c", c.tradePrice)
+            decimal("h", c.highPrice)
+            decimal("l", c.lowPrice)
+            decimal("v", c.accTradeVolume)
+            decimal("q", c.accTradePrice)
+            w.key("x")
+            w.bool(false)
+            w.endObject()
+            w.endObject()
+        default:
+            return nil
+        }
+        if combined { w.endObject() }
+        return w.bytes
+    }
+
+    /// `{"result":null,"id":1}`, or the list `LIST_SUBSCRIPTIONS` asked for.
+    public static func result(id: Int64?, streams: [String]?) -> String {
+        var w = JSONWriter(capacity: 64)
+        w.beginObject()
+        w.key("result")
+        if let streams {
+            w.beginArray()
+            for stream in streams { w.string(stream) }
+            w.endArray()
+        } else {
+            w.null()
+        }
+        w.key("id")
+        if let id { w.integer(id) } else { w.null() }
+        w.endObject()
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// `{"error":{"code":2,"msg":"…"},"id":1}`: Binance's error reply; the connection stays open.
+    public static func error(code: Int, message: String, id: Int64?) -> String {
+        var w = JSONWriter(capacity: 64)
+        w.beginObject()
+        w.key("error")
+        w.beginObject()
+        w.key("code")
+        w.integer(Int64(code))
+        w.key("msg")
+        w.string(message)
+        w.endObject()
+        w.key("id")
+        if let id { w.integer(id) } else { w.null() }
+        w.endObject()
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// A REST depth snapshot, `GET /api/v3/depth`: `{"lastUpdateId":…,"bids":[…],"asks":[…]}`.
+    public static func depthSnapshot(_ book: Orderbook, updateID: Int64, limit: Int) -> [UInt8] {
+        var w = JSONWriter()
+        writeBook(book, updateID: updateID, levels: limit, into: &w)
+        return w.bytes
+    }
+
+    /// `{"lastUpdateId":…,"bids":[["price","size"],…],"asks":[…]}`, best levels first.
+    private static func writeBook(_ book: Orderbook, updateID: Int64, levels: Int, into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("lastUpdateId")
+        w.integer(updateID)
+        for (key, bids) in [("bids", true), ("asks", false)] {
+            w.key(key)
+            w.beginArray()
+            for unit in book.units.prefix(levels) {
+                w.beginArray()
+                w.string((bids ? unit.bidPrice : unit.askPrice).description)
+                w.string((bids ? unit.bidSize : unit.askSize).description)
+                w.endArray()
+            }
+            w.endArray()
+        }
+        w.endObject()
+    }
+
+    private static func weightedAverage(_ t: Ticker) -> ExactDecimal {
+        guard !t.accTradeVolume24h.isZero else { return t.tradePrice }
+        return t.accTradePrice24h.divided(by: t.accTradeVolume24h, scale: 8) ?? t.tradePrice
+    }
+
+    /// Epoch milliseconds of a `yyyy-MM-ddTHH:mm:ss` UTC time.
+    static func startMilliseconds(_ text: String) -> Int64 {
+        let digits = text.split { !$0.isNumber }.compactMap { Int($0) }
+        guard digits.count >= 6 else { return 0 }
+        return CivilTime.epochMilliseconds(
+            year: digits[0], month: digits[1], day: digits[2], hour: digits[3], minute: digits[4], second: digits[5])
+    }
+}

@@ -1,0 +1,118 @@
+import BinanceExchange
+import MarketStreamCore
+import MarketStreamRouting
+import MockExchange
+import Testing
+
+/// Runs a mock exchange and a router with the Binance module pointed at its Binance dialect.
+func withBinanceAgainstMock(
+    _ configuration: MockExchangeConfiguration = MockExchangeConfiguration(),
+    _ body: @Sendable (MockExchangeServer, MarketDataRouter) async throws -> Void
+) async throws {
+    let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.run() }
+        defer { group.cancelAll() }
+        let endpoint = try await server.endpoint()
+        let binance = try BinanceExchange(
+            configuration: .init(baseURL: endpoint.webSocketBase + "/binance"), logger: quietLogger)
+        let router = MarketDataRouter(
+            managers: [binance], configuration: RouterConfiguration(debounce: .milliseconds(10), gracePeriod: .zero),
+            logger: quietLogger)
+        group.addTask { try await router.run() }
+        try await body(server, router)
+    }
+}
+
+/// The first market event of `subscription` that `matches`.
+func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> Bool = { _ in true }) async throws
+    -> MarketEvent?
+{
+    for try await item in subscription {
+        if case .market(let event) = item, matches(event) { return event }
+    }
+    return nil
+}
+
+@Suite(.timeLimit(.minutes(1))) struct BinanceAgainstMockTests {
+    let btc = MarketCode(validated: "USDT-BTC")
+
+    @Test func everyKindArrivesThroughTheRouter() async throws {
+        try await withBinanceAgainstMock { server, router in
+            let trade = try await firstEvent(of: try router.subscribe(to: .trade, markets: [btc]))
+            guard case .trade(let t) = trade?.payload else { Issue.record("no trade"); return }
+            #expect(trade?.exchange == "binance" && trade?.market == btc && t.tradePrice > 70_000)
+            let ticker = try await firstEvent(of: try router.subscribe(to: .ticker, markets: [btc]))
+            guard case .ticker(let k) = ticker?.payload else { Issue.record("no ticker"); return }
+            #expect(k.tradePrice > 70_000 && k.bestBidPrice != nil && k.bestAskPrice! > k.bestBidPrice!)
+            let book = try await firstEvent(of: try router.subscribe(to: .orderbook(depth: .five), markets: [btc]))
+            guard case .orderbook(let b) = book?.payload else { Issue.record("no book"); return }
+            #expect(b.units.count == 5 && b.sequence != nil && book?.kind == .orderbook(depth: .five))
+            let candle = try await firstEvent(of: try router.subscribe(to: .candle(.oneMinute), markets: [btc]))
+            guard case .candle(let c) = candle?.payload else { Issue.record("no candle"); return }
+            #expect(c.tradePrice > 70_000 && candle?.kind == .candle(.oneMinute))
+            let health = try #require(router.health().channels.first)
+            #expect(health.malformedFrames == 0 && health.upstreamMessages >= 1)
+        }
+    }
+
+    @Test func theMockCarriesExactlyTheStreamsSubscribersWantAndEveryDepthSharesOne() async throws {
+        try await withBinanceAgainstMock { server, router in
+            let eth = MarketCode(validated: "KRW-ETH")
+            let five = try router.subscribe(to: .orderbook(depth: .five), markets: [btc])
+            let ten = try router.subscribe(to: .orderbook(depth: .ten), markets: [btc])
+            let trades = try router.subscribe(to: .trade, markets: [btc, eth])
+            _ = try await firstEvent(of: trades)
+            try await waitUntil {
+                server.binanceConnections() == [["btcusdt@depth20@100ms", "btcusdt@trade", "ethkrw@trade"]]
+            }
+            // Each depth gets its own cut of the one stream.
+            let shallow = try await firstEvent(of: five)
+            let deeper = try await firstEvent(of: ten)
+            guard case .orderbook(let a) = shallow?.payload, case .orderbook(let b) = deeper?.payload else {
+                Issue.record("no books")
+                return
+            }
+            #expect(a.units.count == 5 && b.units.count == 10)
+            five.cancel()
+            trades.cancel()
+            try await waitUntil { server.binanceConnections() == [["btcusdt@depth20@100ms"]] }
+            ten.cancel()
+            try await waitUntil { server.binanceConnections() == [[]] }
+        }
+    }
+
+    @Test func snapshotsAndUnservedKindsAreTypedErrors() async throws {
+        try await withBinanceAgainstMock { _, router in
+            await #expect(throws: MarketStreamError.self) { _ = try await router.snapshot(of: .ticker, markets: [btc]) }
+            #expect(throws: MarketStreamError.self) {
+                _ = try router.subscribe(to: .orderbook(depth: .fifteen), markets: [btc])
+            }
+            #expect(throws: MarketStreamError.self) {
+                _ = try router.subscribe(to: .candle(.tenMinutes), markets: [btc])
+            }
+            #expect(throws: MarketStreamError.self) { _ = try router.subscribe(to: .myAsset, markets: []) }
+        }
+    }
+
+    @Test func aReconnectRestoresEveryStream() async throws {
+        try await withBinanceAgainstMock { server, router in
+            let trades = try router.subscribe(to: .trade, markets: [btc])
+            let tickers = try router.subscribe(to: .ticker, markets: [btc])
+            _ = try await firstEvent(of: trades)
+            server.dropConnections()
+            var sawReconnect = false
+            for try await item in trades {
+                if case .connection = item { sawReconnect = true }
+                if case .market(let event) = item, sawReconnect, event.generation > ConnectionGeneration(1) { break }
+            }
+            try await waitUntil { server.binanceConnections() == [["btcusdt@ticker", "btcusdt@trade"]] }
+            tickers.cancel()
+        }
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds (the suite's time limit bounds the wait).
+func waitUntil(_ condition: () -> Bool) async throws {
+    while !condition() { try await Task.sleep(for: .milliseconds(20)) }
+}
