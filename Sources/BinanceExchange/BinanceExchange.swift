@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import BinanceWire
 import Logging
 import MarketStreamCore
@@ -28,6 +29,12 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
     public struct Configuration: Sendable {
         /// The WebSocket base; `/stream` is appended. Default `wss://stream.binance.com:9443`.
         public var baseURL: String
+        /// The REST base for depth snapshots; `nil` derives it from ``baseURL`` (the real venue's
+        /// `https://api.binance.com`, or the base with `http(s)://` for the mock exchange).
+        public var restBaseURL: String?
+        /// Levels per side of the depth snapshot a whole book starts from (Binance: up to 5 000;
+        /// 1 000 costs a weight of 10 of the 6 000 a minute).
+        public var snapshotLevels: Int
         /// A PEM file with an extra CA to trust (certificate verification stays on).
         public var extraCAFile: String?
         /// How long connecting, the TLS handshake and the upgrade may take.
@@ -41,11 +48,14 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
 
         /// Creates a configuration.
         public init(
-            baseURL: String = "wss://stream.binance.com:9443", extraCAFile: String? = nil,
-            connectTimeout: Duration = .seconds(10), keepaliveInterval: Duration = .seconds(20),
-            silenceTolerance: Duration = .seconds(60), maxFrameSize: Int = 4 << 20
+            baseURL: String = "wss://stream.binance.com:9443", restBaseURL: String? = nil, snapshotLevels: Int = 1_000,
+            extraCAFile: String? = nil, connectTimeout: Duration = .seconds(10),
+            keepaliveInterval: Duration = .seconds(20), silenceTolerance: Duration = .seconds(60),
+            maxFrameSize: Int = 4 << 20
         ) {
             self.baseURL = baseURL
+            self.restBaseURL = restBaseURL
+            self.snapshotLevels = snapshotLevels
             self.extraCAFile = extraCAFile
             self.connectTimeout = connectTimeout
             self.keepaliveInterval = keepaliveInterval
@@ -61,7 +71,9 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
     public let executor: EventLoopTaskExecutor
     private let url: WebSocketURL
     private let tls: WebSocketTLS
-    private let decoder = BinanceFrameDecoder()
+    private let decoder: BinanceFrameDecoder
+    private let books: BinanceBookKeeper
+    private let rest: BinanceRESTClient
     private let logger: Logger
 
     /// Creates the module.
@@ -69,11 +81,12 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
     ///   - exchange: Its identifier (default `binance`).
     ///   - configuration: Endpoint and timing.
     ///   - logger: Where connection problems are logged.
+    ///   - httpClient: The HTTP client for depth snapshots (the process-wide shared one by default).
     ///   - executor: The event loop for the socket (one of NIO's shared loops by default).
     /// - Throws: ``MarketStreamError/Code/invalidArgument`` for a base that is not `ws://` or `wss://`.
     public init(
         exchange: ExchangeID = "binance", configuration: Configuration = Configuration(), logger: Logger,
-        executor: EventLoopTaskExecutor = EventLoopTaskExecutor()
+        httpClient: HTTPClient = .shared, executor: EventLoopTaskExecutor = EventLoopTaskExecutor()
     ) throws(MarketStreamError) {
         self.exchange = exchange
         self.configuration = configuration
@@ -89,6 +102,16 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
             )
         }
         tls = WebSocketTLS(extraCAFile: configuration.extraCAFile)
+        guard (1...5_000).contains(configuration.snapshotLevels) else {
+            throw MarketStreamError(.invalidArgument, "snapshotLevels must be 1 to 5000", exchange: exchange)
+        }
+        let rest = BinanceRESTClient(
+            baseURL: configuration.restBaseURL ?? Self.restBase(forWebSocketBase: configuration.baseURL),
+            exchange: exchange, httpClient: httpClient)
+        self.rest = rest
+        let levels = configuration.snapshotLevels
+        books = BinanceBookKeeper(exchange: exchange) { market in try await rest.depth(of: market, limit: levels) }
+        decoder = BinanceFrameDecoder(books: books)
         let candles = CandleInterval.allCases.filter { BinanceStream.klineName($0) != nil }
         channels = [
             ExchangeChannel(
@@ -99,6 +122,14 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
                 keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: configuration.silenceTolerance,
                 staysWarm: true, orderbookDepths: [.five, .ten, .twenty], snapshotsOverSocket: false)
         ]
+    }
+
+    /// `market`'s book from REST (`GET /api/v3/depth`) with its update id: what a whole book
+    /// starts from.
+    /// - Parameter levels: Levels per side, 1–5 000.
+    /// - Throws: ``MarketStreamError``: `.rateLimited`, `.exchangeError`, `.malformedFrame`.
+    public func depth(of market: MarketCode, levels: Int = 100) async throws -> SequencedOrderbook {
+        try await rest.depth(of: market, limit: levels)
     }
 
     /// 300 connection attempts per 5 minutes per address.
@@ -134,12 +165,19 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
         return nil
     }
 
-    /// Every book topic of a market reads the one `@depth20@100ms` stream.
+    /// Every book topic of a market reads one stream: the whole book's changes (`@depth@100ms`)
+    /// when anyone wants the whole book (`orderbook`), else the top 20 (`@depth20@100ms`); the
+    /// router cuts each subscriber's depth from it.
     public func requestedTopics(for desired: Set<SubscriptionTopic>) -> Set<SubscriptionTopic> {
-        Set(
+        var wholeBooks: Set<MarketCode> = []
+        for topic in desired where topic.kind.isOrderbook && topic.kind.orderbookDepth == nil {
+            wholeBooks.insert(topic.market)
+        }
+        return Set(
             desired.map { topic in
                 guard topic.kind.isOrderbook else { return topic }
-                return SubscriptionTopic(exchange: topic.exchange, kind: .orderbook, market: topic.market)
+                let depth: OrderbookDepth? = wholeBooks.contains(topic.market) ? nil : .twenty
+                return SubscriptionTopic(exchange: topic.exchange, kind: .orderbook(depth: depth), market: topic.market)
             })
     }
 
@@ -152,6 +190,9 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
         for (method, topics) in [("UNSUBSCRIBE", unsubscribe), ("SUBSCRIBE", subscribe)] where !topics.isEmpty {
             var names: [String] = []
             for topic in topics {
+                if method == "UNSUBSCRIBE", topic.kind.isOrderbook, topic.kind.orderbookDepth == nil {
+                    books.forget(topic.market)
+                }
                 guard let stream = BinanceStream(topic: topic) else {
                     throw MarketStreamError(.requestRejected, "Binance has no stream for \(topic)", exchange: exchange)
                 }
@@ -165,6 +206,17 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
 
     public func auditMessage(for channel: ChannelID) -> OutboundMessage? {
         .text("{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":0}")
+    }
+
+    /// The REST base a WebSocket base implies: Binance's own for `stream.binance.com`, else the
+    /// same host and path over `http(s)://` (the mock exchange serves both on one port).
+    static func restBase(forWebSocketBase base: String) -> String {
+        if base.contains("stream.binance.com") || base.contains("data-stream.binance.vision") {
+            return "https://api.binance.com"
+        }
+        if base.hasPrefix("wss://") { return "https://" + base.dropFirst("wss://".count) }
+        if base.hasPrefix("ws://") { return "http://" + base.dropFirst("ws://".count) }
+        return base
     }
 
     static func request(_ method: String, params: [String], id: Int) -> String {

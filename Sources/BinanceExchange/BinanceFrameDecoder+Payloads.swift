@@ -10,6 +10,7 @@ extension BinanceFrameDecoder {
         case .ticker: return try ticker(&fields)
         case .trade: return try trade(&fields)
         case .partialBook: return (try book(&fields), receivedAt)
+        case .diffBook: throw MarketStreamError(.malformedFrame, "a book change is not a payload")
         case .kline: return try kline(&fields)
         }
     }
@@ -102,38 +103,63 @@ extension BinanceFrameDecoder {
         return (.trade(trade), UnixTime(milliseconds: time))
     }
 
-    /// A partial book: `lastUpdateId`, `bids` and `asks` as `[["price","size"],…]`, best first.
-    static func book(_ fields: inout JSONScanner) throws -> MarketPayload {
+    /// The fields of any book object: a partial book or REST snapshot (`lastUpdateId`, `bids`,
+    /// `asks`) or a change (`E`, `U`, `u`, `b`, `a`).
+    struct BookFields {
         var updateID: Int64?
-        var bids: [(ExactDecimal, ExactDecimal)]?
-        var asks: [(ExactDecimal, ExactDecimal)]?
+        var firstUpdateID: Int64?
+        var lastUpdateID: Int64?
+        var time: Int64?
+        var bids: [SequencedOrderbook.Level]?
+        var asks: [SequencedOrderbook.Level]?
+    }
+
+    static func bookFields(_ fields: inout JSONScanner) throws -> BookFields {
+        var book = BookFields()
         try fields.object { key, kind, value, fields throws(MarketStreamError) in
             if fields.equals(key, "lastUpdateId") {
-                updateID = try integer(value, fields, "lastUpdateId")
+                book.updateID = try integer(value, fields, "lastUpdateId")
             } else if fields.equals(key, "bids") || fields.equals(key, "b") {
-                bids = try levels(value, fields)
+                book.bids = try levels(value, fields)
             } else if fields.equals(key, "asks") || fields.equals(key, "a") {
-                asks = try levels(value, fields)
+                book.asks = try levels(value, fields)
+            } else if fields.equals(key, "U") {
+                book.firstUpdateID = try integer(value, fields, "U")
+            } else if fields.equals(key, "u") {
+                book.lastUpdateID = try integer(value, fields, "u")
+            } else if fields.equals(key, "E") {
+                book.time = try integer(value, fields, "E")
             }
         }
-        guard let bids, let asks else { throw missing("bids or asks") }
-        var units: [Orderbook.Unit] = []
-        units.reserveCapacity(min(bids.count, asks.count))
-        var totalBid = ExactDecimal.zero
-        var totalAsk = ExactDecimal.zero
-        for (bid, ask) in zip(bids, asks) {
-            units.append(Orderbook.Unit(askPrice: ask.0, bidPrice: bid.0, askSize: ask.1, bidSize: bid.1))
-        }
-        for bid in bids { totalBid = totalBid + bid.1 }
-        for ask in asks { totalAsk = totalAsk + ask.1 }
-        return .orderbook(Orderbook(totalAskSize: totalAsk, totalBidSize: totalBid, units: units, sequence: updateID))
+        return book
+    }
+
+    /// A partial book: `lastUpdateId`, `bids` and `asks` as `[["price","size"],…]`, best first.
+    static func book(_ fields: inout JSONScanner) throws -> MarketPayload {
+        let book = try bookFields(&fields)
+        guard let bids = book.bids, let asks = book.asks else { throw missing("bids or asks") }
+        return .orderbook(
+            SequencedOrderbook(updateID: book.updateID ?? 0, bids: bids, asks: asks).orderbook(levels: nil)
+                .withSequence(book.updateID))
+    }
+
+    /// A `depthUpdate`: the changes between update ids `U` and `u`, at time `E`.
+    static func change(_ fields: inout JSONScanner) throws -> (SequencedOrderbook.Change, UnixTime) {
+        let book = try bookFields(&fields)
+        guard let first = book.firstUpdateID, let last = book.lastUpdateID, first <= last, let time = book.time,
+            let bids = book.bids, let asks = book.asks
+        else { throw missing("E, U, u, b or a") }
+        return (
+            SequencedOrderbook.Change(firstUpdateID: first, lastUpdateID: last, bids: bids, asks: asks),
+            UnixTime(milliseconds: time)
+        )
     }
 
     private static func levels(_ range: Range<Int>, _ fields: borrowing JSONScanner) throws(MarketStreamError)
-        -> [(ExactDecimal, ExactDecimal)]
+        -> [SequencedOrderbook.Level]
     {
         var items = JSONScanner(UnsafeBufferPointer(rebasing: fields.bytes[range]))
-        var levels: [(ExactDecimal, ExactDecimal)] = []
+        var levels: [SequencedOrderbook.Level] = []
         do {
             try items.expect(UInt8(ascii: "["))
             if try items.consume(UInt8(ascii: "]")) { return [] }
@@ -143,8 +169,8 @@ extension BinanceFrameDecoder {
                 try items.expect(UInt8(ascii: ","))
                 let size = items.decimal(try items.stringRange())
                 try items.expect(UInt8(ascii: "]"))
-                guard let price, let size else { throw JSONScanner.Failure() }
-                levels.append((price, size))
+                guard let price, let size, !price.isNegative, !size.isNegative else { throw JSONScanner.Failure() }
+                levels.append(SequencedOrderbook.Level(price: price, size: size))
             } while try items.consume(UInt8(ascii: ","))
             try items.expect(UInt8(ascii: "]"))
         } catch {
@@ -197,4 +223,13 @@ extension BinanceFrameDecoder {
     }
 
     private static let klineLetters: Set<UInt8> = Set("ohlcvq".utf8)
+}
+
+extension Orderbook {
+    /// This book with `sequence` set.
+    fileprivate func withSequence(_ sequence: Int64?) -> Orderbook {
+        var book = self
+        book.sequence = sequence
+        return book
+    }
 }

@@ -5,6 +5,9 @@ import MarketStreamCore
 /// acknowledgements (`{"result":null,"id":1}`), subscription lists and error replies, straight
 /// from the bytes: no Foundation, no intermediate dictionaries.
 struct BinanceFrameDecoder: Sendable {
+    /// Keeps the whole books that `@depth@100ms` changes update.
+    let books: BinanceBookKeeper
+
     /// Decodes one frame.
     /// - Throws: `.malformedFrame` for a frame that is not one of the above, names an unknown
     ///   stream, or lacks a field its stream requires.
@@ -54,6 +57,19 @@ struct BinanceFrameDecoder: Sendable {
             throw malformed("unknown stream '\(scanner.string(stream))'", context)
         }
         var fields = JSONScanner(UnsafeBufferPointer(rebasing: bytes[data]))
+        if case .diffBook = parsed.kind {
+            let (change, time): (SequencedOrderbook.Change, UnixTime)
+            do {
+                (change, time) = try Self.change(&fields)
+            } catch let failure as MarketStreamError {
+                throw MarketStreamError(
+                    .malformedFrame, "\(parsed.name): \(failure.message)", exchange: context.exchange)
+            } catch {
+                throw malformed("\(parsed.name): unreadable data", context)
+            }
+            books.receive(change, market: parsed.market, time: time, context: context, into: &output)
+            return
+        }
         let (payload, timestamp): (MarketPayload, UnixTime)
         do {
             (payload, timestamp) = try Self.payload(of: parsed, &fields, receivedAt: context.receivedAt)
@@ -65,7 +81,7 @@ struct BinanceFrameDecoder: Sendable {
         }
         output.events.append(
             MarketEvent(
-                exchange: context.exchange, kind: parsed.dataKind, market: parsed.market, stream: .realtime,
+                exchange: context.exchange, kind: parsed.eventKind, market: parsed.market, stream: .realtime,
                 timestamp: timestamp, receivedAt: context.receivedAt, generation: context.generation,
                 payload: payload))
     }

@@ -131,6 +131,44 @@ public enum BinanceEventEncoder {
         return w.bytes
     }
 
+    /// A `depthUpdate` frame: the levels that changed between update ids `first` (`U`) and `last` (`u`).
+    public static func depthUpdate(
+        market: MarketCode, time: UnixTime, change: SequencedOrderbook.Change, combined: Bool
+    ) -> [UInt8] {
+        var w = JSONWriter()
+        if combined {
+            w.beginObject()
+            w.key("stream")
+            w.string(BinanceStream(market: market, kind: .diffBook).name)
+            w.key("data")
+        }
+        w.beginObject()
+        w.key("e")
+        w.string("depthUpdate")
+        w.key("E")
+        w.integer(time.milliseconds)
+        w.key("s")
+        w.string(BinanceSymbol.symbol(for: market))
+        w.key("U")
+        w.integer(change.firstUpdateID)
+        w.key("u")
+        w.integer(change.lastUpdateID)
+        for (key, levels) in [("b", change.bids), ("a", change.asks)] {
+            w.key(key)
+            w.beginArray()
+            for level in levels {
+                w.beginArray()
+                w.string(level.price.description)
+                w.string(level.size.description)
+                w.endArray()
+            }
+            w.endArray()
+        }
+        w.endObject()
+        if combined { w.endObject() }
+        return w.bytes
+    }
+
     /// `{"result":null,"id":1}`, or the list `LIST_SUBSCRIPTIONS` asked for.
     public static func result(id: Int64?, streams: [String]?) -> String {
         var w = JSONWriter(capacity: 64)

@@ -1,7 +1,8 @@
 import MarketStreamCore
 
 /// A Binance stream name and the MarketStream topic it carries: `btcusdt@trade` is the trades of
-/// `USDT-BTC`, `btcusdt@depth20@100ms` its book, `btcusdt@kline_1m` its one-minute candles.
+/// `USDT-BTC`, `btcusdt@depth20@100ms` the top of its book, `btcusdt@depth@100ms` the changes
+/// to its whole book, `btcusdt@kline_1m` its one-minute candles.
 public struct BinanceStream: Hashable, Sendable, CustomStringConvertible {
     /// What a stream carries.
     public enum Kind: Hashable, Sendable {
@@ -11,6 +12,9 @@ public struct BinanceStream: Hashable, Sendable, CustomStringConvertible {
         case trade
         /// `@depth<levels>@100ms`: the top of the book, a whole snapshot every 100 ms.
         case partialBook(levels: Int)
+        /// `@depth@100ms`: the changes to the whole book, with first and last update ids (`U`,
+        /// `u`), to apply to a REST snapshot.
+        case diffBook
         /// `@kline_<interval>`: the current candle.
         case kline(CandleInterval)
     }
@@ -39,7 +43,8 @@ public struct BinanceStream: Hashable, Sendable, CustomStringConvertible {
         case "trade": kind = .trade
         case "orderbook":
             guard topic.kind.orderbookLevel == nil else { return nil }
-            kind = .partialBook(levels: Self.bookLevels)
+            // The whole book is kept from the diffs; a limited depth reads the partial book.
+            kind = topic.kind.orderbookDepth == nil ? .diffBook : .partialBook(levels: Self.bookLevels)
         default:
             guard let interval = topic.kind.candleInterval, Self.klineName(interval) != nil else { return nil }
             kind = .kline(interval)
@@ -61,6 +66,8 @@ public struct BinanceStream: Hashable, Sendable, CustomStringConvertible {
         default:
             if rest.hasPrefix("kline_"), let interval = Self.interval(named: rest.dropFirst("kline_".count)) {
                 kind = .kline(interval)
+            } else if rest == "depth" || rest == "depth@100ms" {
+                kind = .diffBook
             } else if rest.hasPrefix("depth") {
                 var digits = rest.dropFirst("depth".count)
                 if digits.hasSuffix("@100ms") { digits = digits.dropLast("@100ms".count) }
@@ -80,20 +87,30 @@ public struct BinanceStream: Hashable, Sendable, CustomStringConvertible {
         case .ticker: return symbol + "@ticker"
         case .trade: return symbol + "@trade"
         case .partialBook(let levels): return "\(symbol)@depth\(levels)@100ms"
+        case .diffBook: return symbol + "@depth@100ms"
         case .kline(let interval): return symbol + "@kline_" + (Self.klineName(interval) ?? interval.rawValue)
         }
     }
 
     public var description: String { name }
 
-    /// The MarketStream kind of the stream's events (a book names no depth: the router cuts it).
+    /// The MarketStream kind the stream serves: the whole book for the diffs, the partial book's
+    /// depth for a partial book (the router cuts shallower depths from either).
     public var dataKind: DataKind {
         switch kind {
         case .ticker: .ticker
         case .trade: .trade
-        case .partialBook: .orderbook
+        case .partialBook(let levels): .orderbook(depth: OrderbookDepth(rawValue: levels))
+        case .diffBook: .orderbook
         case .kline(let interval): .candle(interval)
         }
+    }
+
+    /// The kind of the events the stream's frames become: a book names no depth, so the router
+    /// hands it to every depth subscribed for the market, cut to each.
+    public var eventKind: DataKind {
+        if case .partialBook = kind { return .orderbook }
+        return dataKind
     }
 
     /// Binance's name of a candle interval (`1m`, `1h`, `4h`), or `nil` when Binance has none.

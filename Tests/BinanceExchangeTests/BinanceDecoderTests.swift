@@ -21,8 +21,12 @@ enum BinanceSamples {
     }
 }
 
+/// A module whose REST base is a closed loopback port: a book change starts a snapshot fetch,
+/// which fails at once without leaving the machine.
+let offline = try! BinanceExchange(configuration: .init(baseURL: "ws://127.0.0.1:1"), logger: quietLogger)
+
 func decodeFrame(_ text: String) throws(MarketStreamError) -> DecodedFrame {
-    let binance = try BinanceExchange(logger: quietLogger)
+    let binance = offline
     var output = DecodedFrame()
     try binance.decode(.text(text), context: context, into: &output)
     return output
@@ -73,16 +77,24 @@ func decodeFrame(_ text: String) throws(MarketStreamError) -> DecodedFrame {
         #expect(candle.accTradeVolume == 1_000 && candle.accTradePrice == 1)
     }
 
+    @Test func aBookChangeWaitsForItsSnapshot() throws {
+        let output = try decodeFrame(try BinanceSamples.text("depthUpdate.json"))
+        #expect(output.events.isEmpty && output.controls.isEmpty, "nothing until a snapshot makes the book whole")
+    }
+
     @Test func acknowledgementsListsAndErrorsAreControlMessages() throws {
         let ack = try decodeFrame(#"{"result":null,"id":7}"#)
         guard case .acknowledged(let id) = ack.controls.first else { Issue.record("no ack"); return }
         #expect(id == 7 && ack.events.isEmpty)
-        let list = try decodeFrame(#"{"result":["bnbbtc@trade","btcusdt@depth20@100ms","nonsense"],"id":0}"#)
+        let list = try decodeFrame(
+            #"{"result":["bnbbtc@trade","btcusdt@depth20@100ms","ethusdt@depth@100ms","nonsense"],"id":0}"#)
         guard case .subscriptionList(let topics) = list.controls.first else { Issue.record("no list"); return }
         #expect(
             Set(topics) == [
                 SubscriptionTopic(exchange: "binance", kind: .trade, market: bnbbtc),
-                SubscriptionTopic(exchange: "binance", kind: .orderbook, market: MarketCode(validated: "USDT-BTC")),
+                SubscriptionTopic(
+                    exchange: "binance", kind: .orderbook(depth: .twenty), market: MarketCode(validated: "USDT-BTC")),
+                SubscriptionTopic(exchange: "binance", kind: .orderbook, market: MarketCode(validated: "USDT-ETH")),
             ])
         let error = try decodeFrame(#"{"error":{"code":2,"msg":"Invalid request: unknown stream"},"id":4}"#)
         guard case .exchangeError(let failure) = error.controls.first else { Issue.record("no error"); return }
@@ -97,6 +109,9 @@ func decodeFrame(_ text: String) throws(MarketStreamError) -> DecodedFrame {
             #"{"stream":"bnbbtc@depth5","data":{"bids":[["1"]],"asks":[]}}"#,
             #"{"stream":"bnbbtc@ticker","data":{"E":1,"c":"NaN"}}"#, #"{"result":null}"#,
             #"{"stream":"bnbbtc@kline_1m","data":{"E":1,"k":{"t":1,"o":"1"}}}"#,
+            #"{"stream":"bnbbtc@depth@100ms","data":{"E":1,"U":9,"u":8,"b":[],"a":[]}}"#,
+            #"{"stream":"bnbbtc@depth@100ms","data":{"E":1,"u":8,"b":[],"a":[]}}"#,
+            #"{"stream":"bnbbtc@depth@100ms","data":{"E":1,"U":1,"u":2,"b":[["-1","2"]],"a":[]}}"#,
         ])
     func badFramesAreTypedErrors(text: String) {
         #expect(throws: MarketStreamError.self) { _ = try decodeFrame(text) }
@@ -126,7 +141,7 @@ func decodeFrame(_ text: String) throws(MarketStreamError) -> DecodedFrame {
     @Test func streamNamesRoundTrip() {
         let btc = MarketCode(validated: "USDT-BTC")
         for (kind, name) in [
-            (DataKind.ticker, "btcusdt@ticker"), (.trade, "btcusdt@trade"), (.orderbook, "btcusdt@depth20@100ms"),
+            (DataKind.ticker, "btcusdt@ticker"), (.trade, "btcusdt@trade"), (.orderbook, "btcusdt@depth@100ms"),
             (.orderbook(depth: .five), "btcusdt@depth20@100ms"), (.candle(.sixtyMinutes), "btcusdt@kline_1h"),
             (.candle(.twoHundredFortyMinutes), "btcusdt@kline_4h"), (.candle(.oneSecond), "btcusdt@kline_1s"),
         ] {

@@ -2,6 +2,7 @@ import Foundation
 import MarketStreamCore
 import MarketStreamTransport
 import MockExchange
+import NIOHTTP1
 import Testing
 
 /// The mock's Binance dialect over a real socket: what a Binance spot client sees.
@@ -92,6 +93,59 @@ import Testing
             }
             #expect(ending?.code == .closedByPeer)
             #expect(ContinuousClock.now - start >= .milliseconds(300))
+        }
+    }
+
+    @Test func theDepthSnapshotAndTheChangesFollowOnUntilAGap() async throws {
+        let configuration = MockExchangeConfiguration(marketCount: 1, updatesPerSecond: 0)
+        try await withMockExchange(configuration) { server, endpoint in
+            try await withSocket(endpoint.webSocketBase + "/binance/stream") { socket in
+                var frames = socket.frames.makeAsyncIterator()
+                try await socket.send(#"{"method":"SUBSCRIBE","params":["btcusdt@depth@100ms"],"id":1}"#)
+                _ = await frames.next { $0["id"] as? Int == 1 }
+                server.advanceMarket(steps: 30)
+                let change = await frames.next { $0["stream"] as? String == "btcusdt@depth@100ms" }
+                let data = try #require(change?["data"] as? [String: Any])
+                #expect(data["e"] as? String == "depthUpdate" && data["s"] as? String == "BTCUSDT")
+                let (first, last) = (try #require(data["U"] as? Int), try #require(data["u"] as? Int))
+                #expect(first <= last && data["b"] is [Any] && data["a"] is [Any])
+                // The snapshot carries the id of the last change published.
+                let snapshot = try await rest(.GET, endpoint.restBase + "/binance/api/v3/depth?symbol=BTCUSDT&limit=5")
+                let book = try #require(snapshot.json as? [String: Any])
+                #expect(snapshot.status == 200 && (book["lastUpdateId"] as? Int ?? 0) >= last)
+                #expect((book["bids"] as? [[String]])?.count == 5 && (book["asks"] as? [[String]])?.count == 5)
+                // Changes follow on from each other, until an id is skipped.
+                var previous = (book["lastUpdateId"] as? Int) ?? last
+                server.advanceMarket(steps: 3)
+                let following = await frames.next {
+                    (($0["data"] as? [String: Any])?["u"] as? Int ?? 0) > previous
+                }
+                let followingData = try #require(following?["data"] as? [String: Any])
+                #expect(followingData["U"] as? Int == previous + 1)
+                previous = followingData["u"] as? Int ?? previous
+                server.injectBinanceSequenceGap()
+                server.advanceMarket(steps: 30)
+                // Changes queued before the gap follow on; the first after it skips one id.
+                var skipped: Int?
+                while skipped == nil, let next = await frames.next(where: { $0["stream"] != nil }),
+                    let data = next["data"] as? [String: Any], let first = data["U"] as? Int,
+                    let last = data["u"] as? Int
+                {
+                    if first == previous + 1 { previous = last } else { skipped = first }
+                }
+                #expect(skipped == previous + 2, "one id skipped")
+            }
+        }
+    }
+
+    @Test func badDepthRequestsAreBinanceErrors() async throws {
+        try await withMockExchange { _, endpoint in
+            let unknown = try await rest(.GET, endpoint.restBase + "/binance/api/v3/depth?symbol=NOPEUSDT")
+            #expect(unknown.status == 400 && (unknown.json as? [String: Any])?["code"] as? Int == -1121)
+            let lower = try await rest(.GET, endpoint.restBase + "/binance/api/v3/depth?symbol=btcusdt")
+            #expect(lower.status == 400)
+            let limit = try await rest(.GET, endpoint.restBase + "/binance/api/v3/depth?symbol=BTCUSDT&limit=0")
+            #expect(limit.status == 400 && (limit.json as? [String: Any])?["code"] as? Int == -1100)
         }
     }
 }

@@ -20,6 +20,9 @@ public enum ControlMessage: Sendable {
     case subscriptionList([SubscriptionTopic])
     /// An exchange error frame. Exchanges such as Upbit close the socket after one.
     case exchangeError(MarketStreamError)
+    /// The module lost `topic`'s sequence (a gap in a venue's update ids) and is rebuilding it
+    /// from a fresh snapshot; nothing of the topic is delivered until it is whole again.
+    case resynchronizing(SubscriptionTopic, reason: String)
 }
 
 /// What the router knows when a frame arrives; a decoder stamps it on the events it makes.

@@ -193,6 +193,12 @@ extension MarketDataRouter {
         for buffer in buffers { buffer.deliver(event) }
     }
 
+    /// Delivers `event` to every subscriber of the channel.
+    func announce(_ event: ConnectionEvent, on runtime: ChannelRuntime) {
+        let buffers = state.withLock { $0.announcementTargets(on: runtime.key) }
+        for buffer in buffers { buffer.deliver(FeedEvent.connection(event)) }
+    }
+
     /// Tells a channel's subscribers about an exchange error frame.
     func announceExchangeError(_ runtime: ChannelRuntime, error: MarketStreamError, generation: ConnectionGeneration) {
         runtime.update { $0.lastError = error.description }

@@ -290,6 +290,12 @@ final class ConnectionSession: ConnectionHandler {
             logger.info("exchange error", metadata: ["error": "\(error)"])
             lifecycle.withLock { $0.exchangeError = error }
             router.announceExchangeError(runtime, error: error, generation: generation)
+        case .resynchronizing(let topic, let reason):
+            logger.info("resynchronizing", metadata: ["topic": "\(topic)", "reason": "\(reason)"])
+            router.announce(
+                ConnectionEvent(
+                    channel: runtime.key, generation: generation, kind: .resynchronizing(topic, reason: reason)),
+                on: runtime)
         }
     }
 }

@@ -38,6 +38,9 @@ public struct ConnectionEvent: Sendable, Hashable, CustomStringConvertible {
         case modeChanged(ChannelDataMode)
         /// A REST poll failed while the channel was served by polling; the next poll follows.
         case pollFailed(MarketStreamError)
+        /// The exchange module lost `topic`'s sequence (Binance's book update ids skipped) and is
+        /// rebuilding it from a fresh snapshot: the events before and after do not follow on.
+        case resynchronizing(SubscriptionTopic, reason: String)
     }
 
     /// The channel.
@@ -59,6 +62,8 @@ public struct ConnectionEvent: Sendable, Hashable, CustomStringConvertible {
             "\(channel) REST poll failed: \(error)"
         case .modeChanged(let mode):
             "\(channel) now served by \(mode == .stream ? "the stream" : "REST polling")"
+        case .resynchronizing(let topic, let reason):
+            "\(channel) resynchronizing \(topic.kind) \(topic.market): \(reason)"
         }
     }
 }

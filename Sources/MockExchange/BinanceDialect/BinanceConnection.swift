@@ -12,6 +12,16 @@ final class BinanceConnection: Sendable {
         var limiter: SlidingWindowRateLimiter
     }
 
+    /// What a frame of an event carries beyond the event.
+    struct FrameContext: Sendable {
+        /// A ticker's best bid and ask.
+        var top: BinanceEventEncoder.Top?
+        /// A book's update id.
+        var updateID: Int64 = 0
+        /// A book's change from the book before.
+        var change: SequencedOrderbook.Change?
+    }
+
     let id: Int
     let outbound: OutboundQueue
     private let settings: MockBinanceSettings
@@ -34,20 +44,22 @@ final class BinanceConnection: Sendable {
     var streams: [String] { state.withLock { $0.streams.sorted() } }
 
     /// Sends `event` on every subscribed stream that carries it.
-    /// - Parameters:
-    ///   - top: A ticker's best bid and ask.
-    ///   - updateID: A book's update id.
-    func offer(_ event: MarketEvent, top: BinanceEventEncoder.Top?, updateID: Int64) {
+    func offer(_ event: MarketEvent, context: FrameContext) {
         let names = Self.streamNames(of: event)
         let (subscribed, combined) = state.withLock { state in
             (names.filter { state.streams.contains($0) }, state.combined)
         }
         for name in subscribed {
-            guard let stream = BinanceStream(name: name),
-                let frame = BinanceEventEncoder.encode(
-                    event, stream: stream, combined: combined, top: top, updateID: updateID)
-            else { continue }
-            outbound.yield(.text(String(decoding: frame, as: UTF8.self)))
+            guard let stream = BinanceStream(name: name) else { continue }
+            let frame: [UInt8]?
+            if case .diffBook = stream.kind, let change = context.change {
+                frame = BinanceEventEncoder.depthUpdate(
+                    market: event.market, time: event.timestamp, change: change, combined: combined)
+            } else {
+                frame = BinanceEventEncoder.encode(
+                    event, stream: stream, combined: combined, top: context.top, updateID: context.updateID)
+            }
+            if let frame { outbound.yield(.text(String(decoding: frame, as: UTF8.self))) }
         }
     }
 
@@ -58,7 +70,9 @@ final class BinanceConnection: Sendable {
         case .ticker: return [symbol + "@ticker"]
         case .trade: return [symbol + "@trade"]
         case .orderbook:
-            return [5, 10, 20].flatMap { ["\(symbol)@depth\($0)@100ms", "\(symbol)@depth\($0)"] }
+            return [5, 10, 20].flatMap { ["\(symbol)@depth\($0)@100ms", "\(symbol)@depth\($0)"] } + [
+                symbol + "@depth@100ms", symbol + "@depth",
+            ]
         case .candle:
             guard let interval = event.kind.candleInterval, let name = BinanceStream.klineName(interval) else {
                 return []

@@ -8,11 +8,13 @@ import UpbitWire
 extension MockExchangeCore {
     /// The REST API: Upbit's quotation endpoints and the paper-trading exchange endpoints, at the
     /// root and again under `/bithumb` (Bithumb's API 2.0 has Upbit's paths and shapes), so a client
-    /// whose WebSocket base is `…/bithumb` finds its REST base there too.
+    /// whose WebSocket base is `…/bithumb` finds its REST base there too; and Binance's depth
+    /// snapshot under `/binance`.
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         addRoutes(to: router)
         addRoutes(to: router.group("bithumb"))
+        addBinanceRoutes(to: router.group("binance"))
         return router
     }
 

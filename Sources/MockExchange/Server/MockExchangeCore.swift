@@ -17,8 +17,8 @@ final class MockExchangeCore: Sendable {
         var simulator: MarketSimulator
         var upbitConnections: [Int: UpbitConnection] = [:]
         var binanceConnections: [Int: BinanceConnection] = [:]
-        /// Binance's `lastUpdateId` per market: one more for every book update published.
-        var bookUpdateIDs: [MarketCode: Int64] = [:]
+        /// Binance's books as published: update ids and changes.
+        var binanceBooks = BinanceBookLedger()
         var channels: [Int: any Channel] = [:]
         var nextConnectionID = 0
         var usedNonces: Set<String> = []
@@ -163,34 +163,43 @@ final class MockExchangeCore: Sendable {
             }
             guard !event.kind.isPrivate, !binance.isEmpty else { continue }
             let context = binanceContext(of: event)
-            for connection in binance { connection.offer(event, top: context.top, updateID: context.updateID) }
+            for connection in binance { connection.offer(event, context: context) }
         }
     }
 
-    /// What Binance's frames of `event` carry beyond the event: a ticker's best bid and ask, a
-    /// book's update id (advanced here, once per published book).
-    private func binanceContext(of event: MarketEvent) -> (top: BinanceEventEncoder.Top?, updateID: Int64) {
+    /// What Binance's frames of `event` carry beyond the event: a ticker's best bid and ask; a
+    /// book's update id and its change from the book before (recorded here, once per book).
+    private func binanceContext(of event: MarketEvent) -> BinanceConnection.FrameContext {
         state.withLock { state in
             switch event.payload {
             case .ticker:
-                guard let first = state.simulator.market(event.market)?.book.first else { return (nil, 0) }
-                return (
-                    BinanceEventEncoder.Top(
+                guard let first = state.simulator.market(event.market)?.book.first else { return .init() }
+                return .init(
+                    top: BinanceEventEncoder.Top(
                         bidPrice: first.bidPrice, bidSize: first.bidSize, askPrice: first.askPrice,
-                        askSize: first.askSize), 0
-                )
-            case .orderbook:
-                state.bookUpdateIDs[event.market, default: 1_000] += 1
-                return (nil, state.bookUpdateIDs[event.market] ?? 0)
+                        askSize: first.askSize))
+            case .orderbook(let book):
+                let change = state.binanceBooks.publish(book, of: event.market)
+                return .init(updateID: change.lastUpdateID, change: change)
             default:
-                return (nil, 0)
+                return .init()
             }
         }
     }
 
-    /// The latest Binance update id of `market`'s book (`lastUpdateId` of a REST depth snapshot).
-    func bookUpdateID(of market: MarketCode) -> Int64 {
-        state.withLock { $0.bookUpdateIDs[market, default: 1_000] }
+    /// `market`'s Binance depth snapshot: the last published book and its id (or, before any was
+    /// published, the simulator's book at the first id).
+    func binanceDepth(of market: MarketCode) -> (updateID: Int64, book: Orderbook)? {
+        state.withLock { state in
+            if let published = state.binanceBooks.snapshot(of: market) { return published }
+            guard let simulated = state.simulator.market(market) else { return nil }
+            return (BinanceBookLedger.firstUpdateID, state.simulator.orderbook(of: simulated))
+        }
+    }
+
+    /// Skips one update id of every market's Binance book, so the next change of each leaves a gap.
+    func skipBinanceBookUpdate() {
+        state.withLock { state in state.binanceBooks.skipUpdate(of: state.simulator.markets.map(\.code)) }
     }
 
     // MARK: - Replay

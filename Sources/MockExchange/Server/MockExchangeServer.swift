@@ -174,6 +174,10 @@ public final class MockExchangeServer: Service, Sendable {
     /// Sends one malformed frame on every Upbit connection.
     public func sendMalformedFrames() { core.sendMalformedFrames() }
 
+    /// Skips one update id of every market's Binance book: each `@depth@100ms` stream's next change
+    /// leaves a gap, as a lost message would, and a client must fetch a new snapshot.
+    public func injectBinanceSequenceGap() { core.skipBinanceBookUpdate() }
+
     /// Open WebSocket connections.
     public var connectionCount: Int { core.connectionCount }
 

@@ -1,0 +1,134 @@
+import BinanceWire
+import MarketStreamCore
+import Synchronization
+
+/// Keeps each market's whole book from Binance's `@depth@100ms` changes and a REST snapshot,
+/// as Binance documents it: changes are held until a snapshot arrives, those it already contains
+/// are dropped, the rest are applied in order; a change that does not follow on (a gap) tells
+/// subscribers the book is resynchronizing and starts over from a new snapshot.
+///
+/// Books belong to one connection generation: a reconnect starts every book afresh.
+final class BinanceBookKeeper: Sendable {
+    /// Fetches a market's snapshot (`GET /api/v3/depth`).
+    typealias Fetch = @Sendable (MarketCode) async throws -> SequencedOrderbook
+
+    private struct Entry: Sendable {
+        var generation: ConnectionGeneration
+        /// The book, once synchronized.
+        var book: SequencedOrderbook?
+        /// Changes waiting for a snapshot, oldest first.
+        var pending: [SequencedOrderbook.Change] = []
+        /// A snapshot that arrived and waits for the next change to be applied with.
+        var snapshot: SequencedOrderbook?
+        var fetching = false
+        /// After a failed fetch, no new one before this instant.
+        var retryAt: ContinuousClock.Instant?
+    }
+
+    /// Changes held while a snapshot is fetched; past this many the oldest go (and the snapshot
+    /// then cannot connect, so it is fetched again).
+    static let pendingLimit = 1_000
+
+    private let entries = Mutex<[MarketCode: Entry]>([:])
+    private let fetch: Fetch
+    private let exchange: ExchangeID
+
+    init(exchange: ExchangeID, fetch: @escaping Fetch) {
+        self.exchange = exchange
+        self.fetch = fetch
+    }
+
+    /// Takes one change of `market`'s book; appends the book when it is whole and a
+    /// `.resynchronizing` control when a gap breaks it.
+    func receive(
+        _ change: SequencedOrderbook.Change, market: MarketCode, time: UnixTime, context: DecodeContext,
+        into output: inout DecodedFrame
+    ) {
+        let topic = SubscriptionTopic(exchange: context.exchange, kind: .orderbook, market: market)
+        let (book, first, gap, startFetch) = entries.withLock {
+            entries -> (Orderbook?, Bool, String?, Bool) in
+            var entry =
+                entries[market].flatMap { $0.generation == context.generation ? $0 : nil }
+                ?? Entry(generation: context.generation)
+            defer { entries[market] = entry }
+            if var book = entry.book {
+                switch book.apply(change) {
+                case .applied:
+                    entry.book = book
+                    return (book.orderbook(), false, nil, false)
+                case .alreadyApplied:
+                    return (nil, false, nil, false)
+                case .gap(let expected, let received):
+                    entry.book = nil
+                    entry.pending = [change]
+                    let start = Self.shouldFetch(&entry)
+                    return (nil, false, "update id \(received) arrived where \(expected) was due", start)
+                }
+            }
+            entry.pending.append(change)
+            if entry.pending.count > Self.pendingLimit { entry.pending.removeFirst() }
+            if var snapshot = entry.snapshot {
+                let pending = entry.pending.drop { $0.lastUpdateID <= snapshot.updateID }
+                // Every change so far is in the snapshot: keep it for the next change.
+                if pending.isEmpty {
+                    entry.pending = []
+                    return (nil, false, nil, false)
+                }
+                entry.snapshot = nil
+                let synced = pending.allSatisfy { snapshot.apply($0) == .applied }
+                if synced {
+                    entry.book = snapshot
+                    entry.pending = []
+                    return (snapshot.orderbook(), true, nil, false)
+                }
+                // The snapshot is older than the first held change, or the held changes have a
+                // gap: fetch a newer snapshot.
+            }
+            return (nil, false, nil, Self.shouldFetch(&entry))
+        }
+        if let gap {
+            output.controls.append(.resynchronizing(topic, reason: gap))
+        }
+        if let book {
+            output.events.append(
+                MarketEvent(
+                    exchange: context.exchange, kind: .orderbook, market: market, stream: first ? .snapshot : .realtime,
+                    timestamp: time, receivedAt: context.receivedAt, generation: context.generation,
+                    payload: .orderbook(book)))
+        }
+        if startFetch { startFetching(market, generation: context.generation) }
+    }
+
+    /// Forgets `market`'s book (its last subscriber left).
+    func forget(_ market: MarketCode) {
+        _ = entries.withLock { $0.removeValue(forKey: market) }
+    }
+
+    /// Whether a fetch should start now, marking it started.
+    private static func shouldFetch(_ entry: inout Entry) -> Bool {
+        guard !entry.fetching else { return false }
+        if let retryAt = entry.retryAt, ContinuousClock.now < retryAt { return false }
+        entry.fetching = true
+        return true
+    }
+
+    private func startFetching(_ market: MarketCode, generation: ConnectionGeneration) {
+        let fetch = self.fetch
+        Task {
+            let snapshot: SequencedOrderbook?
+            do {
+                snapshot = try await fetch(market)
+            } catch {
+                snapshot = nil
+            }
+            entries.withLock { entries in
+                guard var entry = entries[market], entry.generation == generation else { return }
+                entry.fetching = false
+                entry.snapshot = snapshot
+                // A failed fetch is retried with the next change, a second later at the soonest.
+                entry.retryAt = snapshot == nil ? ContinuousClock.now + .seconds(1) : nil
+                entries[market] = entry
+            }
+        }
+    }
+}
