@@ -298,7 +298,9 @@ let package = Package(
                 "BinanceExchange",
                 "BinanceWire",
                 "MockExchange",
+                "UpbitExchange",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -110,6 +110,24 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
             tickers.cancel()
         }
     }
+
+    @Test func malformedFramesAreCountedAndTheStreamGoesOn() async throws {
+        try await withBinanceAgainstMock { server, router in
+            let trades = try router.subscribe(to: .trade, markets: [btc])
+            _ = try await firstEvent(of: trades)
+            var faults = server.faults
+            faults.malformedFraction = 0.5
+            server.setFaults(faults)
+            server.sendMalformedFrames()
+            try await waitUntil { (router.health().channels.first?.malformedFrames ?? 0) >= 3 }
+            var iterator = trades.makeAsyncIterator()
+            var delivered = 0
+            while delivered < 3, let item = try await iterator.next() {
+                if case .market = item { delivered += 1 }
+            }
+            #expect(delivered == 3 && server.connectionCount == 1, "the same connection keeps delivering")
+        }
+    }
 }
 
 /// Polls `condition` every 20 ms until it holds (the suite's time limit bounds the wait).

@@ -44,7 +44,8 @@ final class BinanceConnection: Sendable {
     var streams: [String] { state.withLock { $0.streams.sorted() } }
 
     /// Sends `event` on every subscribed stream that carries it.
-    func offer(_ event: MarketEvent, context: FrameContext) {
+    /// - Parameter corrupts: Whether to cut a frame short (the malformed-frames fault), asked per frame sent.
+    func offer(_ event: MarketEvent, context: FrameContext, corrupts: () -> Bool = { false }) {
         let names = Self.streamNames(of: event)
         let (subscribed, combined) = state.withLock { state in
             (names.filter { state.streams.contains($0) }, state.combined)
@@ -59,7 +60,9 @@ final class BinanceConnection: Sendable {
                 frame = BinanceEventEncoder.encode(
                     event, stream: stream, combined: combined, top: context.top, updateID: context.updateID)
             }
-            if let frame { outbound.yield(.text(String(decoding: frame, as: UTF8.self))) }
+            guard let frame else { continue }
+            let sent = corrupts() ? frame.prefix(frame.count / 2) : frame[...]
+            outbound.yield(.text(String(decoding: sent, as: UTF8.self)))
         }
     }
 

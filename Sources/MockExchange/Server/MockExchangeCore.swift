@@ -163,7 +163,12 @@ final class MockExchangeCore: Sendable {
             }
             guard !event.kind.isPrivate, !binance.isEmpty else { continue }
             let context = binanceContext(of: event)
-            for connection in binance { connection.offer(event, context: context) }
+            for connection in binance {
+                connection.offer(event, context: context) {
+                    fraction > 0
+                        && self.faultRandom.withLock { Double($0.next() % 1_000_000) / 1_000_000 } < fraction
+                }
+            }
         }
     }
 
@@ -302,9 +307,12 @@ final class MockExchangeCore: Sendable {
         for connection in connections { connection.fail(UpbitErrorFrame(name: name, message: message), exchange: self) }
     }
 
-    /// Sends one malformed frame to every connection.
+    /// Sends one malformed frame to every connection, of every dialect.
     func sendMalformedFrames() {
-        let connections = state.withLock { Array($0.upbitConnections.values) }
-        for connection in connections { connection.outbound.yield(.binary(ByteBuffer(string: "{\"type\":\"tick"))) }
+        let (upbit, binance) = state.withLock {
+            (Array($0.upbitConnections.values), Array($0.binanceConnections.values))
+        }
+        for connection in upbit { connection.outbound.yield(.binary(ByteBuffer(string: "{\"type\":\"tick"))) }
+        for connection in binance { connection.outbound.yield(.text("{\"stream\":\"btcusdt@tra")) }
     }
 }
