@@ -43,6 +43,8 @@ let package = Package(
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
                 .product(name: "UpbitWire", package: "MarketStream"),
+                .product(name: "BinanceExchange", package: "MarketStream"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/DecodeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -84,6 +86,7 @@ let package = Package(
             name: "DecodeProfile",
             dependencies: [
                 .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "BinanceExchange", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),

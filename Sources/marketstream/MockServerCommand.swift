@@ -53,6 +53,20 @@ struct MockServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Benchmark source: pre-generate N updates and replay them at --rate with frames encoded once.")
     var replay: Int?
+    @Option(
+        name: .customLong("binance-gap-every"),
+        help: "Fault: skip one update id of every Binance book every N seconds (clients must resynchronize).")
+    var binanceGapEvery: Double?
+    @Option(
+        name: .customLong("binance-lifetime"),
+        help: "Seconds a Binance connection stays open before the server closes it (Binance: 86400).")
+    var binanceLifetime: Double = 86_400
+    @Option(
+        name: .customLong("binance-streams"), help: "Streams one Binance connection may carry (Binance: 1024).")
+    var binanceStreams = 1_024
+    @Option(
+        name: .customLong("binance-ping"), help: "Seconds between the Binance dialect's server pings (Binance: 20).")
+    var binancePing: Double = 20
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw UsageError("--port must be between 0 and 65535") }
@@ -76,6 +90,12 @@ struct MockServerCommand: AsyncParsableCommand {
             throw UsageError("'\(file)' cannot be read")
         }
         if let replay, !(1...1_000_000).contains(replay) { throw UsageError("--replay must be between 1 and 1000000") }
+        try SecondsFlag.check(binanceGapEvery, "--binance-gap-every")
+        try SecondsFlag.check(binanceLifetime, "--binance-lifetime")
+        try SecondsFlag.check(binancePing, "--binance-ping")
+        guard (1...100_000).contains(binanceStreams) else {
+            throw UsageError("--binance-streams must be between 1 and 100000")
+        }
     }
 
     func run() async throws {
@@ -87,7 +107,8 @@ struct MockServerCommand: AsyncParsableCommand {
         let faults = MockFaults(
             dropEvery: dropEvery.map { .milliseconds(Int64($0 * 1_000)) }, stalled: stall,
             refuseConnections: refuseConnections, slowDelay: slowMilliseconds.map { .milliseconds($0) },
-            malformedFraction: malformedFraction, rejectPrivateStream: rejectPrivateStream)
+            malformedFraction: malformedFraction, rejectPrivateStream: rejectPrivateStream,
+            binanceGapEvery: binanceGapEvery.map { .milliseconds(Int64($0 * 1_000)) })
         var tls: TLSConfiguration?
         // With TLS, the address announced is one the certificate names (127.0.0.1 → localhost).
         let announced = tlsCertificate.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map {
@@ -107,7 +128,10 @@ struct MockServerCommand: AsyncParsableCommand {
             configuration: MockExchangeConfiguration(
                 host: host, port: port, seed: seed, marketCount: markets, updatesPerSecond: rate,
                 credentials: credentials, idleTimeout: .milliseconds(Int64(idleTimeout * 1_000)), faults: faults,
-                replaySteps: replay, tls: tls),
+                replaySteps: replay, tls: tls,
+                binance: MockBinanceSettings(
+                    streamsPerConnection: binanceStreams, pingInterval: .milliseconds(Int64(binancePing * 1_000)),
+                    connectionLifetime: .milliseconds(Int64(binanceLifetime * 1_000)))),
             logger: logger,
             metricsFactory: metricsPort == nil ? MetricsSystem.factory : MetricsEndpoint.makeFactory(registry: registry)
         )

@@ -107,6 +107,30 @@ import Testing
             try await waitUntil { server.binanceConnections() == [[]] }
         }
     }
+
+    @Test func theScheduledGapFaultIsRecoveredFromEveryTime() async throws {
+        var configuration = MockExchangeConfiguration(marketCount: 1, updatesPerSecond: 100)
+        configuration.faults.binanceGapEvery = .milliseconds(300)
+        try await withBinanceAgainstMock(configuration) { _, router in
+            let books = try router.subscribe(to: .orderbook, markets: [btc])
+            var resyncs = 0
+            var rebuilt = 0
+            var lastSequence: Int64 = 0
+            for try await item in books {
+                switch item {
+                case .connection(let change):
+                    if case .resynchronizing = change.kind { resyncs += 1 }
+                case .market(let event):
+                    guard case .orderbook(let book) = event.payload, let sequence = book.sequence else { continue }
+                    #expect(sequence > lastSequence, "books move forward, never back")
+                    lastSequence = sequence
+                    if event.stream == .snapshot { rebuilt += 1 }
+                }
+                if resyncs >= 2 && rebuilt >= 3 { break }
+            }
+            #expect(resyncs >= 2 && rebuilt >= 3, "the first book and one per gap")
+        }
+    }
 }
 
 /// A flag set from a callback.

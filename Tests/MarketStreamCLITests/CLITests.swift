@@ -397,6 +397,13 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(!last.contains("waiting"), "every venue delivered: \(last)")
     }
 
+    @Test func mockServerRejectsBadBinanceFlagsInOneLine() throws {
+        for flags in [["--binance-lifetime", "nan"], ["--binance-streams", "0"], ["--binance-gap-every", "0"]] {
+            let result = try marketstream(["mock-server"] + flags)
+            #expect(result.status != 0 && result.err.split(separator: "\n").count == 1, "\(flags): \(result.err)")
+        }
+    }
+
     @Test func kimchiPremiumRejectsBadFlagsInOneLine() throws {
         for flags in [["--exchange", "bogus"], ["--interval", "nan"], ["--duration", "-1"]] {
             let result = try marketstream(flags, program: "kimchi-premium")

@@ -1,11 +1,14 @@
 import Benchmark
+import BinanceExchange
 import Foundation
+import Logging
 import MarketStreamCore
 import UpbitExchange
 import UpbitWire
 
-/// Upbit frame decoding with the byte scanner, per sample frame (DEFAULT and SIMPLE formats), and
-/// Foundation's `JSONDecoder` on the ticker as the baseline measured in the same run.
+/// Upbit frame decoding with the byte scanner, per sample frame (DEFAULT and SIMPLE formats),
+/// Binance's documented frames through the Binance module, and Foundation's `JSONDecoder` on the
+/// ticker as the baseline measured in the same run.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(2))
@@ -44,6 +47,30 @@ let benchmarks: @Sendable () -> Void = {
     for format in ["DEFAULT", "SIMPLE"] {
         let bytes = UpbitEventEncoder.encode(fifteenLevels(sampleBook), simple: format == "SIMPLE")
         decodeBenchmark("decode orderbook (15 levels) \(format)", bytes)
+    }
+
+    // Binance's documented payloads (Tests/VenueSamples/binance), through the Binance module's decoder.
+    let binanceSamples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/VenueSamples/binance")
+    let binance = try! BinanceExchange(
+        configuration: .init(baseURL: "ws://127.0.0.1:1"),
+        logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+    let binanceContext = DecodeContext(
+        exchange: "binance", channel: .public, generation: ConnectionGeneration(1),
+        receivedAt: UnixTime(milliseconds: 0))
+    for sample in ["ticker", "trade", "depth5", "kline"] {
+        guard let data = try? Data(contentsOf: binanceSamples.appendingPathComponent("\(sample).json")) else {
+            fatalError("missing Binance sample \(sample).json under \(binanceSamples.path)")
+        }
+        let frame = WebSocketMessage.binary(Array(data))
+        Benchmark("decode Binance \(sample)") { benchmark in
+            var output = DecodedFrame()
+            for _ in benchmark.scaledIterations {
+                output.events.removeAll(keepingCapacity: true)
+                try binance.decode(frame, context: binanceContext, into: &output)
+                blackHole(output.events.count)
+            }
+        }
     }
 
     let ticker = try! Data(contentsOf: samples.appendingPathComponent("ticker.default.json"))

@@ -5,9 +5,11 @@
 //   valgrind --tool=callgrind .build/release/DecodeProfile ticker.default 200000
 //   .build/release/DecodeProfile ticker.default 1000000 route 10    (through the router to 10 subscribers)
 //
-// FRAME is a sample name under shared/upbit/samples or a path. It prints frames/s too, but the timed
-// figures belong to DecodeBenchmarks and RoutingBenchmarks.
+// FRAME is a sample name under shared/upbit/samples or a path; `binance/NAME` decodes
+// Tests/VenueSamples/binance/NAME.json with the Binance module. It prints frames/s too, but the
+// timed figures belong to DecodeBenchmarks and RoutingBenchmarks.
 import BenchmarkSupport
+import BinanceExchange
 import Foundation
 import Logging
 import MarketStreamCore
@@ -20,7 +22,11 @@ let count = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
 let routing = arguments.count > 3 && arguments[3] == "route"
 let subscribers = arguments.count > 4 ? Int(arguments[4]) ?? 1 : 1
 let samples = ProcessInfo.processInfo.environment["MARKETSTREAM_SAMPLES"] ?? "../../shared/upbit/samples"
-let path = name.contains("/") ? name : "\(samples)/\(name).json"
+let isBinance = name.hasPrefix("binance/")
+let venueSamples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/VenueSamples").path
+let path =
+    isBinance ? "\(venueSamples)/\(name).json" : name.contains("/") ? name : "\(samples)/\(name).json"
 let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 
 func report(_ start: ContinuousClock.Instant, _ what: String) {
@@ -31,7 +37,22 @@ func report(_ start: ContinuousClock.Instant, _ what: String) {
     )
 }
 
-if !routing {
+if isBinance {
+    let binance = try BinanceExchange(
+        configuration: .init(baseURL: "ws://127.0.0.1:1"),
+        logger: Logger(label: "profile", factory: { _ in SwiftLogNoOpLogHandler() }))
+    let context = DecodeContext(
+        exchange: "binance", channel: .public, generation: ConnectionGeneration(1),
+        receivedAt: UnixTime(milliseconds: 0))
+    let frame = WebSocketMessage.binary(bytes)
+    var output = DecodedFrame()
+    let start = ContinuousClock.now
+    for _ in 0..<count {
+        output.removeAll()
+        try binance.decode(frame, context: context, into: &output)
+    }
+    report(start, "decoded")
+} else if !routing {
     let decoder = UpbitFrameDecoder()
     let context = DecodeContext(
         exchange: "upbit", channel: .public, generation: ConnectionGeneration(1), receivedAt: UnixTime(milliseconds: 0))

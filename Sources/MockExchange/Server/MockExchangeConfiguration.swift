@@ -121,12 +121,16 @@ public struct MockFaults: Sendable, Hashable {
     /// Answer every private WebSocket connection with `INVALID_AUTH` (then close) while REST still
     /// accepts the same key: a private stream that keeps failing.
     public var rejectPrivateStream: Bool
+    /// Skip one update id of every Binance book this often (each `@depth@100ms` stream then has a
+    /// gap, as after a lost message); `nil` for never.
+    public var binanceGapEvery: Duration?
 
     /// Creates a fault set; the default injects nothing.
     public init(
         dropEvery: Duration? = nil, stalled: Bool = false, refuseConnections: Bool = false, slowDelay: Duration? = nil,
-        malformedFraction: Double = 0, rejectPrivateStream: Bool = false
+        malformedFraction: Double = 0, rejectPrivateStream: Bool = false, binanceGapEvery: Duration? = nil
     ) {
+        self.binanceGapEvery = binanceGapEvery
         self.rejectPrivateStream = rejectPrivateStream
         self.dropEvery = dropEvery
         self.stalled = stalled

@@ -236,13 +236,26 @@ extension MockExchangeCore {
     }
 
     func runScheduledFaults() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Self.repeatFault(every: { self.faults.dropEvery }) { self.dropAllConnections() }
+            }
+            group.addTask {
+                try await Self.repeatFault(every: { self.faults.binanceGapEvery }) { self.skipBinanceBookUpdate() }
+            }
+            try await group.next()
+        }
+    }
+
+    /// Injects a fault each time the interval `every` gives elapses, while it gives one.
+    private static func repeatFault(every: () -> Duration?, _ inject: () -> Void) async throws {
         while true {
-            guard let every = faults.dropEvery else {
+            guard let interval = every() else {
                 try await Task.sleep(for: .milliseconds(200))
                 continue
             }
-            try await Task.sleep(for: every)
-            dropAllConnections()
+            try await Task.sleep(for: interval)
+            inject()
         }
     }
 }
