@@ -1,4 +1,5 @@
 import BinanceWire
+import DequeModule
 import MarketStreamCore
 import Synchronization
 
@@ -17,7 +18,7 @@ final class BinanceBookKeeper: Sendable {
         /// The book, once synchronized.
         var book: SequencedOrderbook?
         /// Changes waiting for a snapshot, oldest first.
-        var pending: [SequencedOrderbook.Change] = []
+        var pending: Deque<SequencedOrderbook.Change> = []
         /// A snapshot that arrived and waits for the next change to be applied with.
         var snapshot: SequencedOrderbook?
         var fetching = false
@@ -44,49 +45,15 @@ final class BinanceBookKeeper: Sendable {
         _ change: SequencedOrderbook.Change, market: MarketCode, time: UnixTime, context: DecodeContext,
         into output: inout DecodedFrame
     ) {
-        let topic = SubscriptionTopic(exchange: context.exchange, kind: .orderbook, market: market)
-        let (book, first, gap, startFetch) = entries.withLock {
-            entries -> (Orderbook?, Bool, String?, Bool) in
-            var entry =
-                entries[market].flatMap { $0.generation == context.generation ? $0 : nil }
-                ?? Entry(generation: context.generation)
-            defer { entries[market] = entry }
-            if var book = entry.book {
-                switch book.apply(change) {
-                case .applied:
-                    entry.book = book
-                    return (book.orderbook(), false, nil, false)
-                case .alreadyApplied:
-                    return (nil, false, nil, false)
-                case .gap(let expected, let received):
-                    entry.book = nil
-                    entry.pending = [change]
-                    let start = Self.shouldFetch(&entry)
-                    return (nil, false, "update id \(received) arrived where \(expected) was due", start)
-                }
+        let (book, first, gap, startFetch) = entries.withLock { entries -> (Orderbook?, Bool, String?, Bool) in
+            if entries[market]?.generation != context.generation {
+                entries[market] = Entry(generation: context.generation)
             }
-            entry.pending.append(change)
-            if entry.pending.count > Self.pendingLimit { entry.pending.removeFirst() }
-            if var snapshot = entry.snapshot {
-                let pending = entry.pending.drop { $0.lastUpdateID <= snapshot.updateID }
-                // Every change so far is in the snapshot: keep it for the next change.
-                if pending.isEmpty {
-                    entry.pending = []
-                    return (nil, false, nil, false)
-                }
-                entry.snapshot = nil
-                let synced = pending.allSatisfy { snapshot.apply($0) == .applied }
-                if synced {
-                    entry.book = snapshot
-                    entry.pending = []
-                    return (snapshot.orderbook(), true, nil, false)
-                }
-                // The snapshot is older than the first held change, or the held changes have a
-                // gap: fetch a newer snapshot.
-            }
-            return (nil, false, nil, Self.shouldFetch(&entry))
+            // Changed in place: the held changes are never copied.
+            return Self.take(change, into: &entries[market]!)
         }
         if let gap {
+            let topic = SubscriptionTopic(exchange: context.exchange, kind: .orderbook, market: market)
             output.controls.append(.resynchronizing(topic, reason: gap))
         }
         if let book {
@@ -97,6 +64,45 @@ final class BinanceBookKeeper: Sendable {
                     payload: .orderbook(book)))
         }
         if startFetch { startFetching(market, generation: context.generation) }
+    }
+
+    /// Applies or holds `change`: the book if it is whole now, whether it was just rebuilt, why it
+    /// broke, and whether to fetch a snapshot.
+    private static func take(_ change: SequencedOrderbook.Change, into entry: inout Entry)
+        -> (book: Orderbook?, rebuilt: Bool, gap: String?, fetch: Bool)
+    {
+        if var book = entry.book {
+            switch book.apply(change) {
+            case .applied:
+                entry.book = book
+                return (book.orderbook(), false, nil, false)
+            case .alreadyApplied:
+                return (nil, false, nil, false)
+            case .gap(let expected, let received):
+                entry.book = nil
+                entry.pending = [change]
+                return (nil, false, "update id \(received) arrived where \(expected) was due", shouldFetch(&entry))
+            }
+        }
+        entry.pending.append(change)
+        if entry.pending.count > pendingLimit { entry.pending.removeFirst() }
+        if var snapshot = entry.snapshot {
+            let pending = entry.pending.drop { $0.lastUpdateID <= snapshot.updateID }
+            // Every change so far is in the snapshot: keep it for the next change.
+            if pending.isEmpty {
+                entry.pending = []
+                return (nil, false, nil, false)
+            }
+            entry.snapshot = nil
+            if pending.allSatisfy({ snapshot.apply($0) == .applied }) {
+                entry.book = snapshot
+                entry.pending = []
+                return (snapshot.orderbook(), true, nil, false)
+            }
+            // The snapshot is older than the first held change, or the held changes have a gap:
+            // fetch a newer snapshot.
+        }
+        return (nil, false, nil, shouldFetch(&entry))
     }
 
     /// Forgets `market`'s book (its last subscriber left).

@@ -45,34 +45,49 @@ extension BinanceFrameDecoder {
     /// `24hrTicker`: last price `c`, open/high/low `o h l`, previous close `x`, change `p` and
     /// percent `P`, last quantity `Q`, 24 h volume `v` and quote volume `q`, best bid `b B` and ask `a A`.
     static func ticker(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
-        var values: [UInt8: ExactDecimal] = [:]
         var time: Int64?
+        var last, open, high, low, previous, change, percent, lastSize: ExactDecimal?
+        var volume, quoteVolume, bid, bidSize, ask, askSize: ExactDecimal?
         try fields.object { key, kind, value, fields throws(MarketStreamError) in
             guard let letter = letter(key, fields) else { return }
             if letter == UInt8(ascii: "E") {
                 time = try integer(value, fields, "E")
-            } else if kind == .string, Self.tickerLetters.contains(letter) {
-                values[letter] = try decimal(value, fields, String(UnicodeScalar(letter)))
+                return
+            }
+            guard kind == .string else { return }
+            switch letter {
+            case UInt8(ascii: "c"): last = try decimal(value, fields, "c")
+            case UInt8(ascii: "o"): open = try decimal(value, fields, "o")
+            case UInt8(ascii: "h"): high = try decimal(value, fields, "h")
+            case UInt8(ascii: "l"): low = try decimal(value, fields, "l")
+            case UInt8(ascii: "x"): previous = try decimal(value, fields, "x")
+            case UInt8(ascii: "p"): change = try decimal(value, fields, "p")
+            case UInt8(ascii: "P"): percent = try decimal(value, fields, "P")
+            case UInt8(ascii: "Q"): lastSize = try decimal(value, fields, "Q")
+            case UInt8(ascii: "v"): volume = try decimal(value, fields, "v")
+            case UInt8(ascii: "q"): quoteVolume = try decimal(value, fields, "q")
+            case UInt8(ascii: "b"): bid = try decimal(value, fields, "b")
+            case UInt8(ascii: "B"): bidSize = try decimal(value, fields, "B")
+            case UInt8(ascii: "a"): ask = try decimal(value, fields, "a")
+            case UInt8(ascii: "A"): askSize = try decimal(value, fields, "A")
+            default: break
             }
         }
-        guard let time, let last = values[UInt8(ascii: "c")] else { throw missing("E or c") }
-        func v(_ c: Character) -> ExactDecimal { values[c.asciiValue!] ?? .zero }
-        let signed = v("p")
-        let rate = v("P") * ExactDecimal(significand: 1, exponent: -2)
+        guard let time, let last else { throw missing("E or c") }
+        let signed = change ?? .zero
+        let rate = (percent ?? .zero) * ExactDecimal(significand: 1, exponent: -2)
+        let civil = CivilTime(milliseconds: time)
         let ticker = Ticker(
-            tradePrice: last, openingPrice: v("o"), highPrice: v("h"), lowPrice: v("l"), prevClosingPrice: v("x"),
-            change: signed.isZero ? .even : signed.isNegative ? .fall : .rise,
+            tradePrice: last, openingPrice: open ?? .zero, highPrice: high ?? .zero, lowPrice: low ?? .zero,
+            prevClosingPrice: previous ?? .zero, change: signed.isZero ? .even : signed.isNegative ? .fall : .rise,
             changePrice: signed.isNegative ? .zero - signed : signed, signedChangePrice: signed,
-            changeRate: rate.isNegative ? .zero - rate : rate, signedChangeRate: rate, tradeVolume: v("Q"),
-            accTradeVolume: v("v"), accTradeVolume24h: v("v"), accTradePrice: v("q"), accTradePrice24h: v("q"),
-            tradeDate: CivilTime(milliseconds: time).compactDate, tradeTime: CivilTime(milliseconds: time).compactTime,
-            tradeTimestamp: UnixTime(milliseconds: time), marketState: "TRADING",
-            bestBidPrice: values[UInt8(ascii: "b")], bestBidSize: values[UInt8(ascii: "B")],
-            bestAskPrice: values[UInt8(ascii: "a")], bestAskSize: values[UInt8(ascii: "A")])
+            changeRate: rate.isNegative ? .zero - rate : rate, signedChangeRate: rate, tradeVolume: lastSize ?? .zero,
+            accTradeVolume: volume ?? .zero, accTradeVolume24h: volume ?? .zero, accTradePrice: quoteVolume ?? .zero,
+            accTradePrice24h: quoteVolume ?? .zero, tradeDate: civil.compactDate, tradeTime: civil.compactTime,
+            tradeTimestamp: UnixTime(milliseconds: time), marketState: "TRADING", bestBidPrice: bid,
+            bestBidSize: bidSize, bestAskPrice: ask, bestAskSize: askSize)
         return (.ticker(ticker), UnixTime(milliseconds: time))
     }
-
-    private static let tickerLetters: Set<UInt8> = Set("pPxcQbBaAohlvq".utf8)
 
     /// `trade`: id `t`, price `p`, quantity `q`, trade time `T`, buyer-is-maker `m`.
     static func trade(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {

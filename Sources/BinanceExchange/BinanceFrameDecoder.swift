@@ -7,6 +7,8 @@ import MarketStreamCore
 struct BinanceFrameDecoder: Sendable {
     /// Keeps the whole books that `@depth@100ms` changes update.
     let books: BinanceBookKeeper
+    /// Stream names already parsed: a frame's name is looked up, not parsed again.
+    let streams = BinanceStreamCache()
 
     /// Decodes one frame.
     /// - Throws: `.malformedFrame` for a frame that is not one of the above, names an unknown
@@ -53,7 +55,7 @@ struct BinanceFrameDecoder: Sendable {
             return
         }
         guard let stream, let data else { throw malformed("neither stream data, a result nor an error", context) }
-        guard let parsed = BinanceStream(name: scanner.string(stream)) else {
+        guard let parsed = streams.stream(named: scanner.string(stream)) else {
             throw malformed("unknown stream '\(scanner.string(stream))'", context)
         }
         var fields = JSONScanner(UnsafeBufferPointer(rebasing: bytes[data]))
@@ -128,6 +130,7 @@ struct BinanceFrameDecoder: Sendable {
 
 extension JSONScanner {
     /// Calls `body` with each key and value of the object that begins here.
+    @inline(__always)
     mutating func object(
         _ body: (Range<Int>, ValueKind, Range<Int>, borrowing JSONScanner) throws(MarketStreamError) -> Void
     ) throws {

@@ -1,0 +1,1 @@
+../UpbitExchange/Wire/JSONScanner.swift
