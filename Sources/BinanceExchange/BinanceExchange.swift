@@ -21,9 +21,11 @@ import NIOHTTP1
 /// for try await event in try router.subscribe(to: .trade, markets: [MarketCode("USDT-BTC")], on: "binance") { … }
 /// ```
 ///
-/// Kinds: `ticker` (24-hour rolling, with best bid and ask), `trade`, `orderbook` and
-/// `orderbook.5/10/20` (one `@depth20@100ms` stream per market, cut by the router), and candles
-/// of 1 s, 1, 3, 5, 15, 30, 60 and 240 minutes. Binance answers no snapshot request on the socket.
+/// Kinds: `ticker` (24-hour rolling, with best bid and ask), `trade`, `orderbook` (the whole
+/// book, kept from `@depth@100ms` changes on a REST snapshot and resynchronized after a gap),
+/// `orderbook.5/10/20` (the `@depth20@100ms` stream, or the kept book while anyone wants it, cut
+/// by the router), and candles of 1 s, 1, 3, 5, 15, 30, 60 and 240 minutes. Binance answers no
+/// snapshot request on the socket.
 public struct BinanceExchange: IncrementalSubscriptionManager {
     /// Where to reach Binance (or the mock exchange's Binance dialect).
     public struct Configuration: Sendable {
