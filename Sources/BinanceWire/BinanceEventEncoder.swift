@@ -8,32 +8,16 @@ import MarketStreamCore
 ///  "p":"80371.25","q":"0.00214","T":1790134742130,"m":true,"M":true}}
 /// ```
 public enum BinanceEventEncoder {
-    /// The best bid and ask a 24-hour ticker carries (the mock takes them from its book).
-    public struct Top: Sendable, Hashable {
-        public var bidPrice: ExactDecimal
-        public var bidSize: ExactDecimal
-        public var askPrice: ExactDecimal
-        public var askSize: ExactDecimal
-
-        /// Creates the top of a book.
-        public init(bidPrice: ExactDecimal, bidSize: ExactDecimal, askPrice: ExactDecimal, askSize: ExactDecimal) {
-            self.bidPrice = bidPrice
-            self.bidSize = bidSize
-            self.askPrice = askPrice
-            self.askSize = askSize
-        }
-    }
-
     /// Encodes `event` as the payload of `stream`.
     /// - Parameters:
     ///   - event: A ticker, trade, order book or candle event of the stream's market.
     ///   - stream: The stream it is sent on (a partial book is cut to the stream's levels).
     ///   - combined: Whether to wrap it as combined streams do (`{"stream":…,"data":…}`).
-    ///   - top: The best bid and ask for a ticker (zeros when `nil`).
+    ///   - top: The best bid and ask for a ticker, as the book's first row (zeros when `nil`).
     ///   - updateID: The book's update id (`lastUpdateId`).
     /// - Returns: The frame's bytes, or `nil` when the event's payload does not fit the stream.
     public static func encode(
-        _ event: MarketEvent, stream: BinanceStream, combined: Bool, top: Top? = nil, updateID: Int64 = 0
+        _ event: MarketEvent, stream: BinanceStream, combined: Bool, top: Orderbook.Unit? = nil, updateID: Int64 = 0
     ) -> [UInt8]? {
         var w = JSONWriter()
         if combined {

@@ -14,8 +14,10 @@ final class BinanceConnection: Sendable {
 
     /// What a frame of an event carries beyond the event.
     struct FrameContext: Sendable {
-        /// A ticker's best bid and ask.
-        var top: BinanceEventEncoder.Top?
+        /// Every stream name that carries the event (worked out once per event, not per connection).
+        var names: [String] = []
+        /// A ticker's best bid and ask: the book's first row.
+        var top: Orderbook.Unit?
         /// A book's update id.
         var updateID: Int64 = 0
         /// A book's change from the book before.
@@ -44,26 +46,34 @@ final class BinanceConnection: Sendable {
     var streams: [String] { state.withLock { $0.streams.sorted() } }
 
     /// Sends `event` on every subscribed stream that carries it.
-    /// - Parameter corrupts: Whether to cut a frame short (the malformed-frames fault), asked per frame sent.
-    func offer(_ event: MarketEvent, context: FrameContext, corrupts: () -> Bool = { false }) {
-        let names = Self.streamNames(of: event)
+    /// - Parameters:
+    ///   - frames: The event's frames already encoded for other connections, by stream name and
+    ///     wrapping: each is encoded once per event, whoever receives it.
+    ///   - corrupts: Whether to cut a frame short (the malformed-frames fault), asked per frame sent.
+    func offer(
+        _ event: MarketEvent, context: FrameContext, frames: inout [String: String], corrupts: () -> Bool = { false }
+    ) {
         let (subscribed, combined) = state.withLock { state in
-            (names.filter { state.streams.contains($0) }, state.combined)
+            (context.names.filter { state.streams.contains($0) }, state.combined)
         }
         for name in subscribed {
-            guard let stream = BinanceStream(name: name) else { continue }
-            let frame: [UInt8]?
-            if case .diffBook = stream.kind, let change = context.change {
-                frame = BinanceEventEncoder.depthUpdate(
-                    market: event.market, time: event.timestamp, change: change, combined: combined)
-            } else {
-                frame = BinanceEventEncoder.encode(
-                    event, stream: stream, combined: combined, top: context.top, updateID: context.updateID)
+            let key = combined ? name : "raw:" + name
+            if frames[key] == nil, let frame = Self.encode(event, name: name, combined: combined, context: context) {
+                frames[key] = String(decoding: frame, as: UTF8.self)
             }
-            guard let frame else { continue }
-            let sent = corrupts() ? frame.prefix(frame.count / 2) : frame[...]
-            outbound.yield(.text(String(decoding: sent, as: UTF8.self)))
+            guard let frame = frames[key] else { continue }
+            outbound.yield(.text(corrupts() ? String(frame.prefix(frame.utf8.count / 2)) : frame))
         }
+    }
+
+    private static func encode(_ event: MarketEvent, name: String, combined: Bool, context: FrameContext) -> [UInt8]? {
+        guard let stream = BinanceStream(name: name) else { return nil }
+        if case .diffBook = stream.kind, let change = context.change {
+            return BinanceEventEncoder.depthUpdate(
+                market: event.market, time: event.timestamp, change: change, combined: combined)
+        }
+        return BinanceEventEncoder.encode(
+            event, stream: stream, combined: combined, top: context.top, updateID: context.updateID)
     }
 
     /// Every stream name that carries `event` (a book reaches each partial depth, with or without `@100ms`).

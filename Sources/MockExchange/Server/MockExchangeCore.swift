@@ -163,8 +163,9 @@ final class MockExchangeCore: Sendable {
             }
             guard !event.kind.isPrivate, !binance.isEmpty else { continue }
             let context = binanceContext(of: event)
+            var frames: [String: String] = [:]
             for connection in binance {
-                connection.offer(event, context: context) {
+                connection.offer(event, context: context, frames: &frames) {
                     fraction > 0
                         && self.faultRandom.withLock { Double($0.next() % 1_000_000) / 1_000_000 } < fraction
                 }
@@ -175,19 +176,16 @@ final class MockExchangeCore: Sendable {
     /// What Binance's frames of `event` carry beyond the event: a ticker's best bid and ask; a
     /// book's update id and its change from the book before (recorded here, once per book).
     private func binanceContext(of event: MarketEvent) -> BinanceConnection.FrameContext {
-        state.withLock { state in
+        let names = BinanceConnection.streamNames(of: event)
+        return state.withLock { state in
             switch event.payload {
             case .ticker:
-                guard let first = state.simulator.market(event.market)?.book.first else { return .init() }
-                return .init(
-                    top: BinanceEventEncoder.Top(
-                        bidPrice: first.bidPrice, bidSize: first.bidSize, askPrice: first.askPrice,
-                        askSize: first.askSize))
+                return .init(names: names, top: state.simulator.market(event.market)?.book.first)
             case .orderbook(let book):
                 let change = state.binanceBooks.publish(book, of: event.market)
-                return .init(updateID: change.lastUpdateID, change: change)
+                return .init(names: names, updateID: change.lastUpdateID, change: change)
             default:
-                return .init()
+                return .init(names: names)
             }
         }
     }
