@@ -8,13 +8,19 @@ import Synchronization
 /// are dropped, the rest are applied in order; a change that does not follow on (a gap) tells
 /// subscribers the book is resynchronizing and starts over from a new snapshot.
 ///
-/// Books belong to one connection generation: a reconnect starts every book afresh.
+/// Books belong to one connection (``DecodeContext/connection``): a reconnect starts every book
+/// afresh. A planned rotation's replacement connection starts from the outgoing connection's
+/// book, as if it were a snapshot, so it needs no REST snapshot unless it does not follow on.
 final class BinanceBookKeeper: Sendable {
     /// Fetches a market's snapshot (`GET /api/v3/depth`).
     typealias Fetch = @Sendable (MarketCode) async throws -> SequencedOrderbook
 
+    private struct Key: Hashable, Sendable {
+        var market: MarketCode
+        var connection: UInt64
+    }
+
     private struct Entry: Sendable {
-        var generation: ConnectionGeneration
         /// The book, once synchronized.
         var book: SequencedOrderbook?
         /// Changes waiting for a snapshot, oldest first.
@@ -22,6 +28,9 @@ final class BinanceBookKeeper: Sendable {
         /// A snapshot that arrived and waits for the next change to be applied with.
         var snapshot: SequencedOrderbook?
         var fetching = false
+        /// Whether the entry continues another connection's book (a planned rotation): its first
+        /// whole book is an update to subscribers, not a new snapshot.
+        var continues = false
         /// After a failed fetch, no new one before this instant.
         var retryAt: ContinuousClock.Instant?
     }
@@ -30,7 +39,7 @@ final class BinanceBookKeeper: Sendable {
     /// then cannot connect, so it is fetched again).
     static let pendingLimit = 1_000
 
-    private let entries = Mutex<[MarketCode: Entry]>([:])
+    private let entries = Mutex<[Key: Entry]>([:])
     private let fetch: Fetch
     private let exchange: ExchangeID
 
@@ -45,12 +54,21 @@ final class BinanceBookKeeper: Sendable {
         _ change: SequencedOrderbook.Change, market: MarketCode, time: UnixTime, context: DecodeContext,
         into output: inout DecodedFrame
     ) {
+        let key = Key(market: market, connection: context.connection)
         let (book, first, gap, startFetch) = entries.withLock { entries -> (Orderbook?, Bool, String?, Bool) in
-            if entries[market]?.generation != context.generation {
-                entries[market] = Entry(generation: context.generation)
+            if entries[key] == nil {
+                // Another connection's book of the market (the one this connection replaces)
+                // serves as its snapshot.
+                let seed = entries.first { $0.key.market == market && $0.value.book != nil }?.value.book
+                entries[key] = Entry(snapshot: seed, continues: seed != nil)
             }
             // Changed in place: the held changes are never copied.
-            return Self.take(change, into: &entries[market]!)
+            var result = Self.take(change, into: &entries[key]!)
+            if result.rebuilt, entries[key]!.continues {
+                entries[key]!.continues = false
+                result.rebuilt = false
+            }
+            return result
         }
         if let gap {
             let topic = SubscriptionTopic(exchange: context.exchange, kind: .orderbook, market: market)
@@ -63,7 +81,7 @@ final class BinanceBookKeeper: Sendable {
                     timestamp: time, receivedAt: context.receivedAt, generation: context.generation,
                     payload: .orderbook(book)))
         }
-        if startFetch { startFetching(market, generation: context.generation) }
+        if startFetch { startFetching(key) }
     }
 
     /// Applies or holds `change`: the book if it is whole now, whether it was just rebuilt, why it
@@ -107,7 +125,12 @@ final class BinanceBookKeeper: Sendable {
 
     /// Forgets `market`'s book (its last subscriber left).
     func forget(_ market: MarketCode) {
-        _ = entries.withLock { $0.removeValue(forKey: market) }
+        entries.withLock { $0 = $0.filter { $0.key.market != market } }
+    }
+
+    /// Forgets the books kept from `connection`'s changes (it has closed).
+    func forget(connection: UInt64) {
+        entries.withLock { $0 = $0.filter { $0.key.connection != connection } }
     }
 
     /// Whether a fetch should start now, marking it started.
@@ -118,22 +141,22 @@ final class BinanceBookKeeper: Sendable {
         return true
     }
 
-    private func startFetching(_ market: MarketCode, generation: ConnectionGeneration) {
+    private func startFetching(_ key: Key) {
         let fetch = self.fetch
         Task {
             let snapshot: SequencedOrderbook?
             do {
-                snapshot = try await fetch(market)
+                snapshot = try await fetch(key.market)
             } catch {
                 snapshot = nil
             }
             entries.withLock { entries in
-                guard var entry = entries[market], entry.generation == generation else { return }
+                guard var entry = entries[key] else { return }
                 entry.fetching = false
                 entry.snapshot = snapshot
                 // A failed fetch is retried with the next change, a second later at the soonest.
                 entry.retryAt = snapshot == nil ? ContinuousClock.now + .seconds(1) : nil
-                entries[market] = entry
+                entries[key] = entry
             }
         }
     }

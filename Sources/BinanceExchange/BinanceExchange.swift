@@ -47,14 +47,18 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
         public var silenceTolerance: Duration
         /// The largest message accepted.
         public var maxFrameSize: Int
+        /// How long Binance keeps a connection open (24 hours). The router replaces each
+        /// connection before then without a gap; a test against the mock exchange sets seconds.
+        public var connectionLifetime: Duration
 
         /// Creates a configuration.
         public init(
             baseURL: String = "wss://stream.binance.com:9443", restBaseURL: String? = nil, snapshotLevels: Int = 1_000,
             extraCAFile: String? = nil, connectTimeout: Duration = .seconds(10),
             keepaliveInterval: Duration = .seconds(20), silenceTolerance: Duration = .seconds(60),
-            maxFrameSize: Int = 4 << 20
+            maxFrameSize: Int = 4 << 20, connectionLifetime: Duration = .seconds(24 * 3_600)
         ) {
+            self.connectionLifetime = connectionLifetime
             self.baseURL = baseURL
             self.restBaseURL = restBaseURL
             self.snapshotLevels = snapshotLevels
@@ -107,6 +111,9 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
         guard (1...5_000).contains(configuration.snapshotLevels) else {
             throw MarketStreamError(.invalidArgument, "snapshotLevels must be 1 to 5000", exchange: exchange)
         }
+        guard configuration.connectionLifetime >= .seconds(1) else {
+            throw MarketStreamError(.invalidArgument, "connectionLifetime must be at least 1 s", exchange: exchange)
+        }
         let rest = BinanceRESTClient(
             baseURL: configuration.restBaseURL ?? Self.restBase(forWebSocketBase: configuration.baseURL),
             exchange: exchange, httpClient: httpClient)
@@ -122,7 +129,8 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
                 // left for them.
                 messageLimits: [RateLimit(4, per: .seconds(1))],
                 keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: configuration.silenceTolerance,
-                staysWarm: true, orderbookDepths: [.five, .ten, .twenty], snapshotsOverSocket: false)
+                staysWarm: true, orderbookDepths: [.five, .ten, .twenty], snapshotsOverSocket: false,
+                connectionLifetime: configuration.connectionLifetime)
         ]
     }
 
@@ -132,6 +140,11 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
     /// - Throws: ``MarketStreamError``: `.rateLimited`, `.exchangeError`, `.malformedFrame`.
     public func depth(of market: MarketCode, levels: Int = 100) async throws -> SequencedOrderbook {
         try await rest.depth(of: market, limit: levels)
+    }
+
+    /// Drops the books kept from a closed connection's changes.
+    public func connectionEnded(_ connection: UInt64, on channel: ChannelID) {
+        books.forget(connection: connection)
     }
 
     /// 300 connection attempts per 5 minutes per address.

@@ -12,42 +12,36 @@ import Testing
     let btc = MarketCode(validated: "USDT-BTC")
     static let still = MockExchangeConfiguration(marketCount: 1, updatesPerSecond: 0)
 
-    /// Advances the mock until `subscription` yields a book event that `matches`; returns it.
+    /// Advances the mock until `iterator` yields a book event that `matches`; returns it. One
+    /// iterator serves a subscription throughout: an iterator let go drops the batch it took.
     func nextBook(
-        _ subscription: Subscription, server: MockExchangeServer, where matches: (MarketEvent) -> Bool = { _ in true },
-        seen: ((ConnectionEvent) -> Void)? = nil
+        _ iterator: inout Subscription.Iterator, server: MockExchangeServer,
+        where matches: (MarketEvent) -> Bool = { _ in true }, seen: ((ConnectionEvent) -> Void)? = nil
     ) async throws -> MarketEvent? {
-        let stream = subscription
-        return try await withThrowingTaskGroup(of: MarketEvent?.self) { group in
-            group.addTask {
-                while true {
-                    server.advanceMarket(steps: 3)
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+        let advancing = Task {
+            while !Task.isCancelled {
+                server.advanceMarket(steps: 3)
+                try? await Task.sleep(for: .milliseconds(20))
             }
-            var found: MarketEvent?
-            for try await item in stream {
-                if case .connection(let change) = item { seen?(change) }
-                if case .market(let event) = item, case .orderbook = event.payload, matches(event) {
-                    found = event
-                    break
-                }
-            }
-            group.cancelAll()
-            return found
         }
+        defer { advancing.cancel() }
+        while let item = try await iterator.next() {
+            if case .connection(let change) = item { seen?(change) }
+            if case .market(let event) = item, case .orderbook = event.payload, matches(event) { return event }
+        }
+        return nil
     }
 
     @Test func theWholeBookFollowsTheSnapshotAndEqualsTheVenuesBook() async throws {
         try await withBinanceAgainstMock(Self.still) { server, router in
-            let books = try router.subscribe(to: .orderbook, markets: [btc])
+            var books = try router.subscribe(to: .orderbook, markets: [btc]).makeAsyncIterator()
             try await waitUntil { server.binanceConnections() == [["btcusdt@depth@100ms"]] }
-            let first = try #require(try await nextBook(books, server: server))
+            let first = try #require(try await nextBook(&books, server: server))
             #expect(first.stream == .snapshot, "the first whole book is the snapshot brought up to date")
             guard case .orderbook(let synced) = first.payload else { return }
             let start = try #require(synced.sequence)
             // Later books follow on, each a realtime update with a larger id.
-            let later = try #require(try await nextBook(books, server: server) { $0.stream == .realtime })
+            let later = try #require(try await nextBook(&books, server: server) { $0.stream == .realtime })
             guard case .orderbook(let book) = later.payload else { return }
             #expect((book.sequence ?? 0) > start && book.units.count == 30)
             // With the market still, the kept book is the venue's book at the same id.
@@ -58,8 +52,7 @@ import Testing
             #expect(venue.updateID >= book.sequence ?? 0)
             // The market is still now: the client's book reaches the venue's id and equals it.
             var current = book
-            var iterator = books.makeAsyncIterator()
-            while current.sequence != venue.updateID, let item = try await iterator.next() {
+            while current.sequence != venue.updateID, let item = try await books.next() {
                 if case .market(let event) = item, case .orderbook(let next) = event.payload { current = next }
             }
             #expect(current.sequence == venue.updateID)
@@ -69,14 +62,14 @@ import Testing
 
     @Test func aGapTellsSubscribersAndTheBookIsRebuiltFromANewSnapshot() async throws {
         try await withBinanceAgainstMock(Self.still) { server, router in
-            let books = try router.subscribe(to: .orderbook, markets: [btc])
-            let five = try router.subscribe(to: .orderbook(depth: .five), markets: [btc])
-            let first = try #require(try await nextBook(books, server: server))
+            var books = try router.subscribe(to: .orderbook, markets: [btc]).makeAsyncIterator()
+            var five = try router.subscribe(to: .orderbook(depth: .five), markets: [btc]).makeAsyncIterator()
+            let first = try #require(try await nextBook(&books, server: server))
             guard case .orderbook(let synced) = first.payload else { return }
             server.injectBinanceSequenceGap()
             let told = ResyncFlag()
             let rebuilt = try #require(
-                try await nextBook(books, server: server, where: { $0.stream == .snapshot }) { change in
+                try await nextBook(&books, server: server, where: { $0.stream == .snapshot }) { change in
                     if case .resynchronizing(let topic, let reason) = change.kind, topic.market == btc,
                         reason.contains("arrived where")
                     {
@@ -87,7 +80,7 @@ import Testing
             guard case .orderbook(let book) = rebuilt.payload else { return }
             #expect((book.sequence ?? 0) > (synced.sequence ?? 0) && book.units.count == 30)
             // A depth subscriber reads its cut of the same kept book.
-            let cut = try #require(try await nextBook(five, server: server))
+            let cut = try #require(try await nextBook(&five, server: server))
             guard case .orderbook(let top) = cut.payload else { return }
             #expect(top.units.count == 5 && cut.kind == .orderbook(depth: .five))
             let health = try #require(router.health().channels.first)

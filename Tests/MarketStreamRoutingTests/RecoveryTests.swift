@@ -191,8 +191,10 @@ import Testing
             let waited = await h.advance(by: .seconds(5), upTo: .seconds(300)) {
                 h.exchange.snapshot.connections[.public] == 2
             }
-            // Replaced within 1¼ tolerances (60 s, checked every 15 s) of the last data frame.
-            #expect(waitedForStale + waited <= .seconds(90), "replaced after \(waitedForStale + waited)")
+            // Replaced within 1¼ tolerances (60 s, checked every 15 s) of the last data frame, plus
+            // up to two checks on a busy machine, where a 5 s step of the test clock may pass before
+            // the watchdog sleeps again.
+            #expect(waitedForStale + waited <= .seconds(120), "replaced after \(waitedForStale + waited)")
             #expect(h.exchange.snapshot.pings >= 2, "the frozen feed answered pings all along")
             let lastError = h.router.health().channels.first { $0.channel == publicChannel }?.lastError ?? ""
             #expect(lastError.contains("pings answered but no data"), "\(lastError)")

@@ -38,10 +38,11 @@ extension MarketDataRouter {
 
     @Test func aRejectedPrivateStreamIsServedByRESTPollingAndRecovers() async throws {
         try await withFailingPrivateStream { router, server, upbit in
-            let orders = try router.subscribe(to: .myOrder, markets: [])
-            let assets = try router.subscribe(to: .myAsset, markets: [])
+            // Each subscription is read several times, through one iterator.
+            var orders = try router.subscribe(to: .myOrder, markets: []).makeAsyncIterator()
+            var assets = try router.subscribe(to: .myAsset, markets: []).makeAsyncIterator()
             // A third subscription only watches the mode changes.
-            let watcher = try router.subscribe(to: .myAsset, markets: [])
+            var watcher = try router.subscribe(to: .myAsset, markets: []).makeAsyncIterator()
 
             // INVALID_AUTH on the socket: polling starts at once, and the balances arrive polled.
             try await watcher.waitForMode(.restPolling)

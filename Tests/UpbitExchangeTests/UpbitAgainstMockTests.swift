@@ -42,8 +42,30 @@ func withUpbitAgainstMock(
     }
 }
 
+extension Subscription.Iterator {
+    /// The next `count` market events that match. A test that reads one subscription several
+    /// times keeps one iterator: an iterator let go drops the batch it took.
+    mutating func first(_ count: Int, where predicate: @Sendable (MarketEvent) -> Bool = { _ in true }) async throws
+        -> [MarketEvent]
+    {
+        var events: [MarketEvent] = []
+        while events.count < count, let event = try await next() {
+            guard case .market(let market) = event, predicate(market) else { continue }
+            events.append(market)
+        }
+        return events
+    }
+
+    /// Waits for the channel's next switch to `mode`.
+    mutating func waitForMode(_ mode: ChannelDataMode) async throws {
+        while let event = try await next() {
+            if case .connection(let change) = event, change.kind == .modeChanged(mode) { return }
+        }
+    }
+}
+
 extension Subscription {
-    /// The first `count` market events.
+    /// The first `count` market events (for a subscription read once).
     func first(_ count: Int, where predicate: @Sendable (MarketEvent) -> Bool = { _ in true }) async throws
         -> [MarketEvent]
     {

@@ -68,6 +68,18 @@ public struct MarketEvent: Sendable, CustomStringConvertible {
     /// The typed data.
     public var payload: MarketPayload { storage.payload }
 
+    /// Orders the events of one topic: the trade's sequential id, the book's update id where the
+    /// venue numbers its books, otherwise the exchange's timestamp in nanoseconds. When a planned
+    /// rotation hands a topic from one connection to the next, the router delivers from the new
+    /// connection only events ordered after the last one delivered from the old.
+    public var orderingKey: Int64 {
+        switch storage.payload {
+        case .trade(let trade): trade.sequentialID
+        case .orderbook(let book): book.sequence ?? storage.timestamp.nanoseconds
+        default: storage.timestamp.nanoseconds
+        }
+    }
+
     /// The upstream topic the event belongs to.
     public var topic: SubscriptionTopic { SubscriptionTopic(exchange: exchange, kind: kind, market: market) }
 

@@ -54,6 +54,10 @@ public protocol AbstractWebSocketManager: Sendable {
     func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
 
+    /// Tells the module that connection `connection` (``DecodeContext/connection``) of `channel`
+    /// has ended, so it can drop whatever it kept for that connection. The default does nothing.
+    func connectionEnded(_ connection: UInt64, on channel: ChannelID)
+
     /// Encodes a subscription change as the messages to send, validating it first.
     ///
     /// The refinements provide this. Each returned message counts against the channel's
@@ -82,6 +86,9 @@ public protocol AbstractWebSocketManager: Sendable {
 }
 
 extension AbstractWebSocketManager {
+    /// Keeps nothing per connection.
+    public func connectionEnded(_ connection: UInt64, on channel: ChannelID) {}
+
     /// No subscription audit unless the module offers one.
     public func auditMessage(for channel: ChannelID) -> OutboundMessage? { nil }
 

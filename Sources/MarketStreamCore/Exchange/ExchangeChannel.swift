@@ -49,6 +49,11 @@ public struct ExchangeChannel: Sendable {
     /// has no such request). Where it does not, the router takes snapshots from the module's
     /// REST snapshots (``RESTSnapshotProvider``) or refuses them with a typed error.
     public var snapshotsOverSocket: Bool
+    /// How long the venue keeps a connection open before closing it (Binance: 24 hours), or
+    /// `nil` when it sets no limit. The router replaces such a connection before it is closed,
+    /// make-before-break: the replacement is opened and subscribed while the old one still
+    /// delivers, and subscribers see neither a gap nor a duplicate (``MarketEvent/orderingKey``).
+    public var connectionLifetime: Duration?
 
     /// Creates a channel description.
     /// - Parameters:
@@ -64,13 +69,15 @@ public struct ExchangeChannel: Sendable {
     ///   - orderbookDepths: The book depths the channel serves (none besides the default book
     ///     unless declared).
     ///   - snapshotsOverSocket: Whether the venue answers snapshot requests on the socket.
+    ///   - connectionLifetime: How long the venue keeps a connection open, if it limits that.
     public init(
         id: ChannelID, families: Set<String>, requiresAuthentication: Bool = false,
         messageLimits: [RateLimit],
         keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60), staysWarm: Bool = false,
         subscribingBringsData: Bool = false, orderbookDepths: Set<OrderbookDepth> = [],
-        snapshotsOverSocket: Bool = true
+        snapshotsOverSocket: Bool = true, connectionLifetime: Duration? = nil
     ) {
+        self.connectionLifetime = connectionLifetime
         self.orderbookDepths = orderbookDepths
         self.snapshotsOverSocket = snapshotsOverSocket
         self.subscribingBringsData = subscribingBringsData

@@ -35,13 +35,21 @@ public struct DecodeContext: Sendable {
     public var generation: ConnectionGeneration
     /// When the frame arrived.
     public var receivedAt: UnixTime
+    /// Which connection the frame arrived on, unique per channel. Unlike ``generation`` it also
+    /// changes when a planned rotation replaces the connection without a gap, so a module that
+    /// keeps state per connection (a book built from numbered changes) keys it by this.
+    public var connection: UInt64
 
     /// Creates a context.
-    public init(exchange: ExchangeID, channel: ChannelID, generation: ConnectionGeneration, receivedAt: UnixTime) {
+    public init(
+        exchange: ExchangeID, channel: ChannelID, generation: ConnectionGeneration, receivedAt: UnixTime,
+        connection: UInt64 = 0
+    ) {
         self.exchange = exchange
         self.channel = channel
         self.generation = generation
         self.receivedAt = receivedAt
+        self.connection = connection
     }
 }
 

@@ -8,7 +8,10 @@ final class ChannelRuntime: Sendable {
     let key: ChannelKey
     let descriptor: ExchangeChannel
     let manager: any AbstractWebSocketManager
+    /// Wakes the active connection's upstream sync (or the supervisor, while idle).
     let signal = WakeSignal()
+    /// Wakes a planned rotation's replacement connection's upstream sync.
+    let standbySignal = WakeSignal()
     /// The read path's routes, replaced whole when the channel's subscriptions change.
     let routes = ChannelRoutes()
     /// The channel's upstream set, pending snapshots, error history and rates.
@@ -18,6 +21,15 @@ final class ChannelRuntime: Sendable {
 
     /// The generation of the connection whose events may be delivered.
     let currentGeneration = Atomic<UInt64>(0)
+    /// The number of the connection whose events are delivered (``DecodeContext/connection``);
+    /// unlike the generation it changes when a planned rotation replaces the connection.
+    let activeConnection = Atomic<UInt64>(0)
+    /// The last connection number handed out.
+    let lastConnection = Atomic<UInt64>(0)
+    /// Planned rotations completed (make-before-break replacements of a connection).
+    let rotations = Atomic<Int>(0)
+    /// Rotations that took over before every flowing topic overlapped (some events may be missing).
+    let rotationsWithoutOverlap = Atomic<Int>(0)
     /// Set by every inbound frame or pong; the silence watchdog clears it.
     let sawActivity = Atomic<Bool>(false)
     /// Set by every inbound frame that carried market or account data; the watchdog clears it.
@@ -80,6 +92,16 @@ final class ChannelRuntime: Sendable {
 
     /// Whether snapshot requests wait to be sent.
     var snapshotsPending: Bool { record.withLock { !$0.pendingSnapshots.isEmpty } }
+
+    /// A new connection number.
+    func nextConnectionNumber() -> UInt64 { lastConnection.add(1, ordering: .relaxed).newValue }
+
+    /// Tells the channel's upstream sync (both connections', during a rotation) that the desired
+    /// set changed.
+    func wake() {
+        signal.signal()
+        standbySignal.signal()
+    }
 
     /// Updates the channel's record.
     func update(_ change: (inout ChannelRecord) -> Void) {

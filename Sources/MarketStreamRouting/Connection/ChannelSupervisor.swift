@@ -14,6 +14,8 @@ enum SessionEnd: Error, Sendable {
     case stalled
     /// Pings were answered but no data arrived for the tolerance while subscribed keys went stale.
     case dataStopped(staleTopics: Int)
+    /// A planned rotation's replacement took over: this connection closes.
+    case rotated
 }
 
 extension MarketDataRouter {
@@ -64,16 +66,13 @@ extension MarketDataRouter {
             case .connect(let attempt):
                 await waitForConnectPermit(key.exchange)
                 if Task.isCancelled { return }
-                let generation = beginConnection(runtime, attempt: attempt)
+                let (generation, number) = beginConnection(runtime, attempt: attempt)
                 lastGeneration = generation
-                let session = ConnectionSession(router: self, runtime: runtime, generation: generation, logger: logger)
+                let first = ConnectionSession(
+                    router: self, runtime: runtime, generation: generation, number: number, logger: logger)
                 logger.debug("connecting", metadata: ["generation": "\(generation)", "attempt": "\(attempt)"])
-                var failure: (any Error)?
-                do {
-                    try await runtime.manager.connect(to: key.channel, handler: session)
-                } catch {
-                    failure = error
-                }
+                // Runs the connection, and its planned replacements where the venue limits a lifetime.
+                let (session, failure) = await runConnection(first, on: runtime, logger: logger)
                 runtime.update { record in
                     record.connectedAt = nil
                     record.upstream = []
@@ -92,14 +91,14 @@ extension MarketDataRouter {
                     case .notNeeded?: .notNeeded
                     case .resetForEmptySet?: .resetForEmptySet
                     case .stalled?, .dataStopped?: .stalled
-                    case nil:
+                    case .rotated?, nil:
                         .failed(
                             rejectedCredentials: (session.exchangeError ?? failure as? MarketStreamError)?.code
                                 == .authenticationUnavailable)
                     }
                 let now = now()
                 let sample = jitterSample()
-                let deliveredData = session.deliveredData
+                let deliveredData = session.deliveredData || session !== first
                 action = runtime.machine.withLock {
                     $0.ended(ending, at: now, jitterSample: sample, deliveredData: deliveredData)
                 }
@@ -132,7 +131,7 @@ extension MarketDataRouter {
             return MarketStreamError(
                 .connectionStalled, "stalled: pings answered but no data for more than \(tolerance), \(which)",
                 exchange: exchange)
-        case .notNeeded?, .resetForEmptySet?, nil:
+        case .notNeeded?, .resetForEmptySet?, .rotated?, nil:
             break
         }
         if let error = error as? MarketStreamError { return error }
@@ -140,7 +139,7 @@ extension MarketDataRouter {
         return MarketStreamError(.connectionClosed, "closed by the exchange", exchange: exchange)
     }
 
-    private func waitForConnectPermit(_ exchange: ExchangeID) async {
+    func waitForConnectPermit(_ exchange: ExchangeID) async {
         while !Task.isCancelled {
             let now = now()
             let permitted = state.withLock { state -> Duration in
@@ -153,15 +152,17 @@ extension MarketDataRouter {
         }
     }
 
-    private func beginConnection(_ runtime: ChannelRuntime, attempt: Int) -> ConnectionGeneration {
+    private func beginConnection(_ runtime: ChannelRuntime, attempt: Int) -> (ConnectionGeneration, UInt64) {
+        let number = runtime.nextConnectionNumber()
         let (generation, buffers) = state.withLock { state -> (ConnectionGeneration, [SubscriberBuffer]) in
             let generation = runtime.generation.next
             runtime.currentGeneration.store(generation.rawValue, ordering: .releasing)
+            runtime.activeConnection.store(number, ordering: .releasing)
             return (generation, state.buffers(on: runtime.key))
         }
         // Events still buffered from the previous connection must never be delivered.
         for buffer in buffers { buffer.advanceGeneration(to: generation) }
-        return generation
+        return (generation, number)
     }
 
     private func announceOutage(

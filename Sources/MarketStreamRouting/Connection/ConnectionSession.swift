@@ -6,30 +6,68 @@ import Synchronization
 
 /// The router's side of one connection: restores and then keeps the upstream set in sync,
 /// pings, watches for silence, and routes every decoded event to its subscribers.
+///
+/// During a planned rotation (``ExchangeChannel/connectionLifetime``) two sessions of a channel
+/// run at once: the outgoing one still delivers while its replacement (`standby`) restores the
+/// set and holds what it decodes; once the replacement has overlapped every flowing topic it
+/// takes over (``InboundState``) and the outgoing one closes.
 final class ConnectionSession: ConnectionHandler {
     private struct Lifecycle: Sendable {
         var establishedAt: Duration?
+        var establishedWallTime: UnixTime?
         var end: SessionEnd?
         var exchangeError: MarketStreamError?
         /// The latest subscription list the exchange reported, not yet compared.
         var reported: Set<SubscriptionTopic>?
+        /// For a replacement: when, restored, it started watching which topics flow.
+        var handoverStartedAt: Duration?
     }
 
     let router: MarketDataRouter
     let runtime: ChannelRuntime
     let generation: ConnectionGeneration
+    /// This connection's number (``DecodeContext/connection``).
+    let number: UInt64
     let logger: Logger
-    private let decoded = Mutex(DecodedFrame())
+    /// The connection this one replaces, while it is a planned rotation's replacement.
+    private let outgoing: ConnectionSession?
+    /// How long a restored replacement watches which topics flow before it may take over.
+    private let overlapWindow: Duration
+    private let inbound: Mutex<InboundState>
+    /// Mirrors whether ``inbound`` is a standby's, for the read path's lock-free first check.
+    private let isStandby: Atomic<Bool>
     /// Whether this connection delivered any market or account data.
     private let carriedData = Atomic<Bool>(false)
     private let lifecycle = Mutex(Lifecycle())
+    /// Signalled when a replacement has taken over from this connection.
+    private let retirement = WakeSignal()
+    /// Signalled when this replacement has taken over (or given up).
+    let takeover = WakeSignal()
+    /// Set by whichever path takes over first (the overlap, or the outgoing connection's close).
+    private let takingOver = Atomic<Bool>(false)
 
-    init(router: MarketDataRouter, runtime: ChannelRuntime, generation: ConnectionGeneration, logger: Logger) {
+    /// Creates the session of a new connection.
+    /// - Parameters:
+    ///   - outgoing: The connection this one replaces in a planned rotation, if it does.
+    ///   - overlapWindow: For a replacement, how long it watches which topics flow, once
+    ///     restored, before it may take over.
+    init(
+        router: MarketDataRouter, runtime: ChannelRuntime, generation: ConnectionGeneration, number: UInt64,
+        replacing outgoing: ConnectionSession? = nil, overlapWindow: Duration = .zero, logger: Logger
+    ) {
+        self.overlapWindow = overlapWindow
         self.router = router
         self.runtime = runtime
         self.generation = generation
+        self.number = number
+        self.outgoing = outgoing
+        inbound = Mutex(
+            InboundState(
+                role: outgoing == nil ? .active : .standby, keepsMarks: runtime.descriptor.connectionLifetime != nil))
+        isStandby = Atomic(outgoing != nil)
         var logger = logger
         logger[metadataKey: "generation"] = "\(generation)"
+        logger[metadataKey: "connection"] = "\(number)"
         self.logger = logger
     }
 
@@ -45,23 +83,123 @@ final class ConnectionSession: ConnectionHandler {
     /// When the connection was established, on the router's clock.
     var establishedAt: Duration? { lifecycle.withLock { $0.establishedAt } }
 
-    private var isCurrent: Bool { runtime.currentGeneration.load(ordering: .relaxed) == generation.rawValue }
+    /// Whether this replacement has taken over.
+    var tookOver: Bool { outgoing != nil && !isStandby.load(ordering: .acquiring) }
 
-    // MARK: - Outbound side
+    private var isCurrent: Bool { runtime.activeConnection.load(ordering: .relaxed) == number }
+
+    /// The signal that wakes this session's upstream sync.
+    private var wakeSignal: WakeSignal {
+        isStandby.load(ordering: .relaxed) ? runtime.standbySignal : runtime.signal
+    }
+
+    // MARK: - Rotation
+
+    /// Starts noting which topics flow, for a replacement that has been restored.
+    private func beginHandover() {
+        inbound.withLock { $0.beginHandover() }
+    }
+
+    /// Stops delivering and closes once a replacement has taken over; returns the marks it inherits.
+    private func retire() -> [SubscriptionTopic: Int64] {
+        let marks = inbound.withLock { $0.retire() }
+        retirement.signal()
+        return marks
+    }
+
+    /// Takes over from `outgoing`: it stops delivering, this connection's held events ordered
+    /// after its last delivered ones are routed, and this connection is the channel's from now on.
+    private func takeOver(from outgoing: ConnectionSession, topicsWithoutOverlap: [SubscriptionTopic]) {
+        guard takingOver.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        let inherited = outgoing.retire()
+        runtime.activeConnection.store(number, ordering: .releasing)
+        let (wallTime, established) = lifecycle.withLock { ($0.establishedWallTime, $0.establishedAt) }
+        runtime.update { $0.connectedAt = wallTime }
+        if let established { runtime.machine.withLock { $0.connected(at: established) } }
+        inbound.withLock { state in
+            let events = state.promote(inheriting: inherited)
+            isStandby.store(false, ordering: .releasing)
+            let routes = runtime.routes.table
+            for event in events { runtime.route(event, with: routes, logger: logger) }
+        }
+        runtime.rotations.add(1, ordering: .relaxed)
+        if !topicsWithoutOverlap.isEmpty {
+            runtime.rotationsWithoutOverlap.add(1, ordering: .relaxed)
+            logger.warning(
+                "rotated before every topic overlapped",
+                metadata: [
+                    "count": "\(topicsWithoutOverlap.count)",
+                    "topics": "\(topicsWithoutOverlap.prefix(5).map(\.description).joined(separator: " "))",
+                ])
+        } else {
+            logger.debug("rotated")
+        }
+        takeover.signal()
+    }
+
+    /// For a restored replacement: watches for the overlap window which topics flow on the
+    /// outgoing connection, then takes over once each of them has overlapped (its events are on
+    /// both connections), or when it holds all it may. The window makes a topic that flows count
+    /// even if none of its events arrived yet: taking over on an empty set would lose what the
+    /// venue sent before this connection's subscriptions took effect.
+    /// - Returns: When to check again, while it has not taken over.
+    private func takeOverWhenOverlapped(now: Duration) -> Duration? {
+        guard let outgoing, isStandby.load(ordering: .relaxed) else { return nil }
+        let startedAt = lifecycle.withLock { state -> Duration? in
+            defer { if state.handoverStartedAt == nil { state.handoverStartedAt = now } }
+            return state.handoverStartedAt
+        }
+        guard let startedAt else {
+            outgoing.beginHandover()
+            return now + max(overlapWindow, .milliseconds(1))
+        }
+        let marks = outgoing.inbound.withLock { $0.handoverMarks }
+        let (missing, full) = inbound.withLock { ($0.topicsWithoutOverlap(marks), $0.isHoldingLimit) }
+        guard (now >= startedAt + overlapWindow && missing.isEmpty) || full else {
+            return now + .milliseconds(20)
+        }
+        takeOver(from: outgoing, topicsWithoutOverlap: missing)
+        return nil
+    }
+
+    /// For a replacement whose outgoing connection has closed: takes over at once if it has been
+    /// restored (whatever has not overlapped yet counts as a rotation without overlap).
+    /// - Returns: Whether it took over.
+    func takeOverNow() -> Bool {
+        guard let outgoing, isStandby.load(ordering: .acquiring),
+            lifecycle.withLock({ $0.handoverStartedAt != nil })
+        else { return false }
+        let marks = outgoing.inbound.withLock { $0.handoverMarks }
+        let missing = inbound.withLock { $0.topicsWithoutOverlap(marks) }
+        takeOver(from: outgoing, topicsWithoutOverlap: missing)
+        return true
+    }
 
     func run(outbound: any WebSocketOutbound) async throws {
-        lifecycle.withLock { $0.establishedAt = router.now() }
-        runtime.sawActivity.store(true, ordering: .relaxed)
         let connectedAt = router.wallClock()
-        runtime.machine.withLock { $0.connected(at: router.now()) }
-        runtime.update { $0.connectedAt = connectedAt }
-        logger.debug("connected")
+        let establishedAt = router.now()
+        lifecycle.withLock {
+            $0.establishedAt = establishedAt
+            $0.establishedWallTime = connectedAt
+        }
+        if outgoing == nil {
+            runtime.sawActivity.store(true, ordering: .relaxed)
+            runtime.machine.withLock { $0.connected(at: establishedAt) }
+            runtime.update { $0.connectedAt = connectedAt }
+        }
+        logger.debug(outgoing == nil ? "connected" : "replacement connected")
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.synchronizeSubscriptions(outbound) }
                 group.addTask { try await self.sendKeepalives(outbound) }
                 group.addTask { try await self.watchForSilence() }
                 group.addTask { try await self.measureRate() }
+                group.addTask {
+                    await self.retirement.wait()
+                    try Task.checkCancellation()
+                    throw SessionEnd.rotated
+                }
                 try await group.next()
                 group.cancelAll()
             }
@@ -128,13 +266,17 @@ final class ConnectionSession: ConnectionHandler {
             case .wait(let until):
                 var recovery: Duration?
                 if until == nil {
-                    router.announceRestore(runtime, generation: generation)
-                    recovery = endFallbackWhenStable(now: now)
+                    // A replacement restored: it takes over once it overlaps the outgoing connection.
+                    recovery = takeOverWhenOverlapped(now: now)
+                    if !isStandby.load(ordering: .relaxed) {
+                        router.announceRestore(runtime, generation: generation)
+                        recovery = endFallbackWhenStable(now: now)
+                    }
                 }
                 router.wakeUpstreamWaiters(on: key)
                 let audit: Duration? = auditMessage != nil && !sync.upstream.isEmpty ? nextAudit : nil
                 let deadline = [until, expiry, audit, recovery].compactMap { $0 }.min()
-                await runtime.signal.wait(until: deadline.map(router.instant(at:)), clock: router.clock)
+                await wakeSignal.wait(until: deadline.map(router.instant(at:)), clock: router.clock)
 
             case .send(let request):
                 let messages = try runtime.manager.messages(for: request)
@@ -202,6 +344,8 @@ final class ConnectionSession: ConnectionHandler {
         var datalessChecks = 0
         while true {
             try await router.clock.sleep(for: tolerance / checks)
+            // A replacement is watched once it has taken over.
+            if isStandby.load(ordering: .relaxed) { continue }
             guard isCurrent else { return }
             silentChecks = runtime.sawActivity.exchange(false, ordering: .relaxed) ? 0 : silentChecks + 1
             datalessChecks = runtime.sawData.exchange(false, ordering: .relaxed) ? 0 : datalessChecks + 1
@@ -235,6 +379,7 @@ final class ConnectionSession: ConnectionHandler {
         var last = runtime.messagesReceived.load(ordering: .relaxed)
         while true {
             try await router.clock.sleep(for: .seconds(1))
+            if isStandby.load(ordering: .relaxed) { continue }
             let count = runtime.messagesReceived.load(ordering: .relaxed)
             let rate = Double(count - last)
             last = count
@@ -245,38 +390,69 @@ final class ConnectionSession: ConnectionHandler {
     // MARK: - Inbound side
 
     func receive(_ frame: WebSocketMessage) {
-        guard isCurrent else { return }
-        runtime.sawActivity.store(true, ordering: .relaxed)
-        runtime.messagesReceived.add(1, ordering: .relaxed)
-        runtime.receivedCounter.increment()
+        let standby = isStandby.load(ordering: .acquiring)
+        guard standby || isCurrent else { return }
         let receivedAt = router.wallClock()
-        runtime.lastMessageAt.store(receivedAt.nanoseconds, ordering: .relaxed)
+        if !standby {
+            runtime.sawActivity.store(true, ordering: .relaxed)
+            runtime.messagesReceived.add(1, ordering: .relaxed)
+            runtime.receivedCounter.increment()
+            runtime.lastMessageAt.store(receivedAt.nanoseconds, ordering: .relaxed)
+        }
         let context = DecodeContext(
             exchange: runtime.key.exchange, channel: runtime.key.channel, generation: generation,
-            receivedAt: receivedAt)
-        decoded.withLock { output in
-            output.removeAll()
+            receivedAt: receivedAt, connection: number)
+        inbound.withLock { state in
+            guard state.role != .retired else { return }
+            state.frame.removeAll()
             do {
-                try runtime.manager.decode(frame, context: context, into: &output)
+                try runtime.manager.decode(frame, context: context, into: &state.frame)
             } catch {
-                runtime.malformedFrames.add(1, ordering: .relaxed)
-                runtime.malformedCounter.increment()
+                if state.role == .active {
+                    runtime.malformedFrames.add(1, ordering: .relaxed)
+                    runtime.malformedCounter.increment()
+                }
                 logger.debug("skipped a frame", metadata: ["error": "\(error)"])
                 return
             }
+            let events = state.frame.events
+            let controls = state.frame.controls
+            if state.role == .standby {
+                for event in events { state.hold(event) }
+                for control in controls { handleWhileStandby(control) }
+                return
+            }
             let routes = runtime.routes.table
-            if !output.events.isEmpty {
+            if !events.isEmpty {
                 runtime.sawData.store(true, ordering: .relaxed)
                 if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
             }
-            for event in output.events { runtime.route(event, with: routes, logger: logger) }
-            for control in output.controls { handle(control) }
+            if state.keepsMarks {
+                for event in events where state.admit(event) { runtime.route(event, with: routes, logger: logger) }
+            } else {
+                for event in events { runtime.route(event, with: routes, logger: logger) }
+            }
+            for control in controls { handle(control) }
         }
     }
 
     func receivedPong() {
-        guard isCurrent else { return }
+        guard !isStandby.load(ordering: .relaxed), isCurrent else { return }
         runtime.sawActivity.store(true, ordering: .relaxed)
+    }
+
+    /// A replacement's control messages concern only itself until it takes over.
+    private func handleWhileStandby(_ control: ControlMessage) {
+        switch control {
+        case .status, .acknowledged, .resynchronizing:
+            break
+        case .subscriptionList(let topics):
+            lifecycle.withLock { $0.reported = Set(topics) }
+            runtime.standbySignal.signal()
+        case .exchangeError(let error):
+            logger.info("exchange error on the replacement connection", metadata: ["error": "\(error)"])
+            lifecycle.withLock { $0.exchangeError = error }
+        }
     }
 
     private func handle(_ control: ControlMessage) {
@@ -285,7 +461,7 @@ final class ConnectionSession: ConnectionHandler {
             break
         case .subscriptionList(let topics):
             lifecycle.withLock { $0.reported = Set(topics) }
-            runtime.signal.signal()
+            wakeSignal.signal()
         case .exchangeError(let error):
             logger.info("exchange error", metadata: ["error": "\(error)"])
             lifecycle.withLock { $0.exchangeError = error }

@@ -92,6 +92,12 @@ public struct ChannelHealth: Sendable, Hashable {
     public var staleTopics: [TopicFreshness]
     /// Whether the channel is needed (has subscribers, pending snapshots, or stays warm).
     public var isNeeded: Bool
+    /// Planned rotations: connections replaced make-before-break before the venue's lifetime
+    /// limit (``ExchangeChannel/connectionLifetime``), without a reconnect.
+    public var rotations = 0
+    /// Rotations whose replacement took over before every flowing topic had overlapped, so some
+    /// events may be missing (0 when every handover was seamless).
+    public var rotationsWithoutOverlap = 0
 
     /// This channel's contribution to the overall status.
     public var status: HealthStatus {
@@ -126,6 +132,7 @@ public struct RouterHealth: Sendable, Hashable, CustomStringConvertible {
             line += ", upstream \(channel.upstreamTopics) topics / \(channel.upstreamMessages) messages"
             line += ", \(channel.messagesReceived) frames (\(channel.messagesPerSecond)/s)"
             line += ", reconnects \(channel.reconnects), dropped \(channel.droppedEvents)"
+            if channel.rotations > 0 { line += ", rotations \(channel.rotations)" }
             if channel.handlerFailures > 0 { line += ", handler failures \(channel.handlerFailures)" }
             if channel.mode == .restPolling { line += ", REST polling (\(channel.polledEvents) events)" }
             if let error = channel.lastError { line += ", last error: \(error)" }

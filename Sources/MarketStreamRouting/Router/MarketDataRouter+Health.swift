@@ -54,7 +54,9 @@ extension MarketDataRouter {
                 pollFailures: runtime.pollFailures.load(ordering: .relaxed),
                 lastPollError: record.lastPollError,
                 staleTopics: shared.stale[key] ?? [],
-                isNeeded: shared.needed[key] ?? false
+                isNeeded: shared.needed[key] ?? false,
+                rotations: runtime.rotations.load(ordering: .relaxed),
+                rotationsWithoutOverlap: runtime.rotationsWithoutOverlap.load(ordering: .relaxed)
             )
         }
         let status = channels.map(\.status).max() ?? .healthy

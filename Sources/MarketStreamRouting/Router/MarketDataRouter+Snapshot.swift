@@ -50,7 +50,7 @@ extension MarketDataRouter {
             return buffer
         }
         defer { buffer.cancel() }
-        runtime.signal.signal()
+        runtime.wake()
 
         let timeout = configuration.snapshotTimeout
         let clock = self.clock

@@ -162,7 +162,7 @@ extension MarketDataRouter {
         logger.trace(
             "subscribed",
             metadata: ["subscriber": "\(buffer.id)", "kind": "\(kind)", "markets": "\(topics.count)"])
-        runtime.signal.signal()
+        runtime.wake()
         return Subscription(handle: SubscriptionHandle(buffer: buffer, kind: kind))
     }
 
@@ -180,7 +180,7 @@ extension MarketDataRouter {
         }
         guard let record else { return }
         logger.trace("released", metadata: ["subscriber": "\(id)"])
-        if !record.isSnapshotWaiter { runtimes[record.channel]?.signal.signal() }
+        if !record.isSnapshotWaiter { runtimes[record.channel]?.wake() }
     }
 
     func unsubscribe(clientID: String, kind: DataKind, markets: [MarketCode]) {
@@ -204,7 +204,7 @@ extension MarketDataRouter {
             return (ended, channels)
         }
         for buffer in ended { buffer.finish() }
-        for channel in channels { runtimes[channel]?.signal.signal() }
+        for channel in channels { runtimes[channel]?.wake() }
     }
 
     func unsubscribeAll(clientID: String) {
