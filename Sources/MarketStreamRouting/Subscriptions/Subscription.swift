@@ -31,6 +31,10 @@ public struct Subscription: AsyncSequence, Sendable {
 
     /// Iterates a subscription.
     ///
+    /// Read a subscription through one iterator at a time, kept for as long as you read it: an
+    /// iterator that is let go (a `for try await` loop left with `break`, then another loop)
+    /// drops the events it had taken from the buffer and not yet handed out (at most 64).
+    ///
     /// The iterator takes what its buffer holds in batches (up to 64 events under one lock), so a
     /// consumer that keeps up pays for the lock once per batch, not once per event. Handing out an
     /// event already taken is inlined into the caller's loop and runs in the caller's isolation:
