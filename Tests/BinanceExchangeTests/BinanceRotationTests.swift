@@ -80,6 +80,53 @@ import Testing
     }
 }
 
+extension BinanceRotationTests {
+    @Test func aReplacementThatCannotConnectLeavesTheCurrentConnectionDelivering() async throws {
+        let lifetime = Duration.seconds(8)
+        let mock = MockExchangeConfiguration(
+            marketCount: 1, updatesPerSecond: 100, binance: MockBinanceSettings(connectionLifetime: .seconds(60)))
+        let server = MockExchangeServer(configuration: mock, logger: quietLogger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            defer { group.cancelAll() }
+            let endpoint = try await server.endpoint()
+            let binance = try BinanceExchange(
+                configuration: .init(baseURL: endpoint.webSocketBase + "/binance", connectionLifetime: lifetime),
+                logger: quietLogger)
+            let router = MarketDataRouter(
+                managers: [binance], configuration: RouterConfiguration(debounce: .milliseconds(10)),
+                logger: quietLogger)
+            group.addTask { try await router.run() }
+            let trades = try router.subscribe(to: .trade, markets: [btc])
+            let health = { @Sendable in router.health().channels.first }
+            try await waitUntil { server.binanceConnections() == [["btcusdt@trade"]] }
+            // Every replacement is refused from now on: the replacement is due 4 s after connecting
+            // and retried every half second.
+            server.setFaults(MockFaults(refuseConnections: true))
+            let refusedFor = ContinuousClock.now + .seconds(6)
+            async let log = collect(trades) {
+                if ContinuousClock.now >= refusedFor, server.faults.refuseConnections {
+                    server.setFaults(MockFaults())
+                }
+                return (health()?.rotations ?? 0) >= 1
+            }
+            let (events, notices) = try await log
+            let final = try #require(health())
+            #expect(final.rotations == 1 && final.reconnects == 0 && final.generation.rawValue == 1)
+            #expect(notices.isEmpty, "the failed replacements were never the subscribers' concern: \(notices)")
+            let ids = events.compactMap { event -> Int64? in
+                guard case .trade(let trade) = event.payload else { return nil }
+                return trade.sequentialID
+            }
+            // The current connection kept delivering while its replacements were refused.
+            #expect(ids.count > 20)
+            let pairs = zip(ids, ids.dropFirst())
+            #expect(pairs.allSatisfy { $0 < $1 })
+            #expect(pairs.allSatisfy { ($0 % 10_000 + 1) % 10_000 == $1 % 10_000 })
+        }
+    }
+}
+
 /// The market events and connection notices `subscription` yields until `done` (polled).
 private func collect(_ subscription: Subscription, until done: @escaping @Sendable () -> Bool) async throws
     -> ([MarketEvent], [ConnectionEvent])
