@@ -95,6 +95,29 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
         }
     }
 
+    @Test func streamsPastTheConnectionsLimitAreRefusedAndSubscribersAreTold() async throws {
+        var configuration = MockExchangeConfiguration()
+        configuration.binance.streamsPerConnection = 2
+        try await withBinanceAgainstMock(configuration) { server, router in
+            let trades = try router.subscribe(to: .trade, markets: [btc])
+            let tickers = try router.subscribe(to: .ticker, markets: [btc])
+            try await waitUntil { server.binanceConnections() == [["btcusdt@ticker", "btcusdt@trade"]] }
+            // A third stream is one past the limit (the router does not yet shard a channel).
+            let candles = try router.subscribe(to: .candle(.oneMinute), markets: [btc])
+            var refusal: MarketStreamError?
+            for try await item in candles {
+                if case .connection(let change) = item, case .exchangeError(let error) = change.kind {
+                    refusal = error
+                    break
+                }
+            }
+            #expect(refusal?.description.contains("at most 2") == true, "\(String(describing: refusal))")
+            // The streams already carried keep flowing.
+            #expect(try await firstEvent(of: trades) != nil)
+            withExtendedLifetime(tickers) {}
+        }
+    }
+
     @Test func aReconnectRestoresEveryStream() async throws {
         try await withBinanceAgainstMock { server, router in
             let trades = try router.subscribe(to: .trade, markets: [btc])
