@@ -82,6 +82,26 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
         }
     }
 
+    @Test func bookSnapshotsComeFromRESTWithTheirUpdateID() async throws {
+        try await withBinanceAgainstMock { server, router in
+            let eth = MarketCode(validated: "KRW-ETH")
+            let books = try await router.snapshot(of: .orderbook(depth: .five), markets: [btc, eth])
+            #expect(books.map(\.market) == [btc, eth] && books.allSatisfy { $0.stream == .snapshot })
+            guard case .orderbook(let top) = books.first?.payload else {
+                Issue.record("no book")
+                return
+            }
+            #expect(top.units.count == 5 && (top.sequence ?? 0) > 0 && top.units[0].askPrice > top.units[0].bidPrice)
+            // A book snapshot opens no stream.
+            #expect(server.binanceConnections().allSatisfy { $0.isEmpty })
+            let whole = try await router.snapshot(of: .orderbook, markets: [btc])
+            if case .orderbook(let book) = whole.first?.payload { #expect(book.units.count == 30) }
+            await #expect(throws: MarketStreamError.self) {
+                _ = try await router.snapshot(of: .orderbook(depth: .fifteen), markets: [btc])
+            }
+        }
+    }
+
     @Test func snapshotsAndUnservedKindsAreTypedErrors() async throws {
         try await withBinanceAgainstMock { _, router in
             await #expect(throws: MarketStreamError.self) { _ = try await router.snapshot(of: .ticker, markets: [btc]) }
