@@ -2,34 +2,50 @@ import Foundation
 import MarketStreamCore
 
 extension BinanceExchange: RESTSnapshotProvider {
-    /// Books from REST (`GET /api/v3/depth`, one call per market): Binance answers no snapshot
-    /// request on the socket, so `router.snapshot(of: .orderbook…)` is served this way. A depth
-    /// asks Binance for that many levels, the whole book for ``Configuration/snapshotLevels``;
-    /// each book carries its `lastUpdateId` as ``Orderbook/sequence``.
+    /// Snapshots from REST, one call per market: Binance answers no snapshot request on the
+    /// socket, so `router.snapshot(…)` is served this way.
     ///
-    /// Other kinds have no REST snapshot in this module yet: subscribe to them instead.
-    /// - Throws: ``MarketStreamError``: `.unsupportedDataKind` for a kind other than a book (or a
-    ///   depth Binance does not serve), and what the REST call throws.
+    /// - `orderbook…`: `GET /api/v3/depth`, the requested depth or ``Configuration/snapshotLevels``
+    ///   for the whole book, with `lastUpdateId` as ``Orderbook/sequence``;
+    /// - `ticker`: `GET /api/v3/ticker/24hr`, with the best bid and ask;
+    /// - `trade`: the latest trade, `GET /api/v3/trades?limit=1`.
+    ///
+    /// Candles have no REST snapshot in this module yet: subscribe to them instead.
+    /// - Throws: ``MarketStreamError``: `.unsupportedDataKind` for a candle (or a book depth
+    ///   Binance does not serve), and what the REST call throws.
     public func restSnapshot(of kind: DataKind, markets: [MarketCode]) async throws -> [MarketEvent] {
-        guard kind.isOrderbook else {
+        guard kind.isOrderbook || kind == .ticker || kind == .trade else {
             throw MarketStreamError(
                 .unsupportedDataKind, "Binance has no snapshot of \(kind) here: subscribe instead", exchange: exchange)
         }
         let probe = SubscriptionTopic(exchange: exchange, kind: kind, market: markets.first ?? .account)
         if let channel = channels.first, let refusal = validate(probe, on: channel) { throw refusal }
-        let levels = kind.orderbookDepth?.rawValue ?? configuration.snapshotLevels
         var events: [MarketEvent] = []
         events.reserveCapacity(markets.count)
         for market in markets {
-            let book = try await depth(of: market, levels: levels)
-            var orderbook = book.orderbook(levels: levels)
-            orderbook.sequence = book.updateID
-            let now = UnixTime(nanoseconds: Int64(Date().timeIntervalSince1970 * 1_000_000_000))
-            events.append(
-                MarketEvent(
-                    exchange: exchange, kind: kind, market: market, stream: .snapshot, timestamp: now, receivedAt: now,
-                    generation: .none, payload: .orderbook(orderbook)))
+            let snapshot: [(MarketPayload, UnixTime)]
+            switch kind {
+            case .ticker: snapshot = [try await rest.ticker(of: market)]
+            case .trade: snapshot = try await rest.trades(of: market, limit: 1)
+            default:
+                let levels = kind.orderbookDepth?.rawValue ?? configuration.snapshotLevels
+                let book = try await depth(of: market, levels: levels)
+                var orderbook = book.orderbook(levels: levels)
+                orderbook.sequence = book.updateID
+                snapshot = [(.orderbook(orderbook), Self.wallClock())]
+            }
+            let receivedAt = Self.wallClock()
+            for (payload, time) in snapshot {
+                events.append(
+                    MarketEvent(
+                        exchange: exchange, kind: kind, market: market, stream: .snapshot, timestamp: time,
+                        receivedAt: receivedAt, generation: .none, payload: payload))
+            }
         }
         return events
+    }
+
+    private static func wallClock() -> UnixTime {
+        UnixTime(nanoseconds: Int64(Date().timeIntervalSince1970 * 1_000_000_000))
     }
 }

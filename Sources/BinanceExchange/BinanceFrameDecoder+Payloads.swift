@@ -38,55 +38,119 @@ extension BinanceFrameDecoder {
         return integer
     }
 
-    private static func missing(_ names: String) -> MarketStreamError {
+    fileprivate static func missing(_ names: String) -> MarketStreamError {
         MarketStreamError(.malformedFrame, "missing \(names)")
+    }
+
+    /// A 24-hour ticker's fields, as the stream (one letter each) or REST (names) spells them.
+    struct TickerFields {
+        var time: Int64?
+        var last, open, high, low, previous, change, percent, lastSize: ExactDecimal?
+        var volume, quoteVolume, bid, bidSize, ask, askSize: ExactDecimal?
+
+        /// The ticker, with its time.
+        func ticker() throws(MarketStreamError) -> (MarketPayload, UnixTime) {
+            guard let time, let last else { throw missing("the time or the last price") }
+            let signed = change ?? .zero
+            let rate = (percent ?? .zero) * ExactDecimal(significand: 1, exponent: -2)
+            let civil = CivilTime(milliseconds: time)
+            let ticker = Ticker(
+                tradePrice: last, openingPrice: open ?? .zero, highPrice: high ?? .zero, lowPrice: low ?? .zero,
+                prevClosingPrice: previous ?? .zero, change: signed.isZero ? .even : signed.isNegative ? .fall : .rise,
+                changePrice: signed.isNegative ? .zero - signed : signed, signedChangePrice: signed,
+                changeRate: rate.isNegative ? .zero - rate : rate, signedChangeRate: rate,
+                tradeVolume: lastSize ?? .zero, accTradeVolume: volume ?? .zero, accTradeVolume24h: volume ?? .zero,
+                accTradePrice: quoteVolume ?? .zero, accTradePrice24h: quoteVolume ?? .zero,
+                tradeDate: civil.compactDate, tradeTime: civil.compactTime,
+                tradeTimestamp: UnixTime(milliseconds: time), marketState: "TRADING", bestBidPrice: bid,
+                bestBidSize: bidSize, bestAskPrice: ask, bestAskSize: askSize)
+            return (.ticker(ticker), UnixTime(milliseconds: time))
+        }
     }
 
     /// `24hrTicker`: last price `c`, open/high/low `o h l`, previous close `x`, change `p` and
     /// percent `P`, last quantity `Q`, 24 h volume `v` and quote volume `q`, best bid `b B` and ask `a A`.
     static func ticker(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
-        var time: Int64?
-        var last, open, high, low, previous, change, percent, lastSize: ExactDecimal?
-        var volume, quoteVolume, bid, bidSize, ask, askSize: ExactDecimal?
+        var t = TickerFields()
         try fields.object { key, kind, value, fields throws(MarketStreamError) in
             guard let letter = letter(key, fields) else { return }
             if letter == UInt8(ascii: "E") {
-                time = try integer(value, fields, "E")
+                t.time = try integer(value, fields, "E")
                 return
             }
             guard kind == .string else { return }
             switch letter {
-            case UInt8(ascii: "c"): last = try decimal(value, fields, "c")
-            case UInt8(ascii: "o"): open = try decimal(value, fields, "o")
-            case UInt8(ascii: "h"): high = try decimal(value, fields, "h")
-            case UInt8(ascii: "l"): low = try decimal(value, fields, "l")
-            case UInt8(ascii: "x"): previous = try decimal(value, fields, "x")
-            case UInt8(ascii: "p"): change = try decimal(value, fields, "p")
-            case UInt8(ascii: "P"): percent = try decimal(value, fields, "P")
-            case UInt8(ascii: "Q"): lastSize = try decimal(value, fields, "Q")
-            case UInt8(ascii: "v"): volume = try decimal(value, fields, "v")
-            case UInt8(ascii: "q"): quoteVolume = try decimal(value, fields, "q")
-            case UInt8(ascii: "b"): bid = try decimal(value, fields, "b")
-            case UInt8(ascii: "B"): bidSize = try decimal(value, fields, "B")
-            case UInt8(ascii: "a"): ask = try decimal(value, fields, "a")
-            case UInt8(ascii: "A"): askSize = try decimal(value, fields, "A")
+            case UInt8(ascii: "c"): t.last = try decimal(value, fields, "c")
+            case UInt8(ascii: "o"): t.open = try decimal(value, fields, "o")
+            case UInt8(ascii: "h"): t.high = try decimal(value, fields, "h")
+            case UInt8(ascii: "l"): t.low = try decimal(value, fields, "l")
+            case UInt8(ascii: "x"): t.previous = try decimal(value, fields, "x")
+            case UInt8(ascii: "p"): t.change = try decimal(value, fields, "p")
+            case UInt8(ascii: "P"): t.percent = try decimal(value, fields, "P")
+            case UInt8(ascii: "Q"): t.lastSize = try decimal(value, fields, "Q")
+            case UInt8(ascii: "v"): t.volume = try decimal(value, fields, "v")
+            case UInt8(ascii: "q"): t.quoteVolume = try decimal(value, fields, "q")
+            case UInt8(ascii: "b"): t.bid = try decimal(value, fields, "b")
+            case UInt8(ascii: "B"): t.bidSize = try decimal(value, fields, "B")
+            case UInt8(ascii: "a"): t.ask = try decimal(value, fields, "a")
+            case UInt8(ascii: "A"): t.askSize = try decimal(value, fields, "A")
             default: break
             }
         }
-        guard let time, let last else { throw missing("E or c") }
-        let signed = change ?? .zero
-        let rate = (percent ?? .zero) * ExactDecimal(significand: 1, exponent: -2)
+        return try t.ticker()
+    }
+
+    /// `GET /api/v3/ticker/24hr`: the same ticker with REST's field names, at `closeTime`.
+    static func restTicker(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
+        var t = TickerFields()
+        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+            if fields.equals(key, "closeTime") {
+                t.time = try integer(value, fields, "closeTime")
+                return
+            }
+            guard kind == .string else { return }
+            let names: [(StaticString, WritableKeyPath<TickerFields, ExactDecimal?>)] = [
+                ("lastPrice", \.last), ("openPrice", \.open), ("highPrice", \.high), ("lowPrice", \.low),
+                ("prevClosePrice", \.previous), ("priceChange", \.change), ("priceChangePercent", \.percent),
+                ("lastQty", \.lastSize), ("volume", \.volume), ("quoteVolume", \.quoteVolume), ("bidPrice", \.bid),
+                ("bidQty", \.bidSize), ("askPrice", \.ask), ("askQty", \.askSize),
+            ]
+            for (name, field) in names where fields.equals(key, name) {
+                t[keyPath: field] = try decimal(value, fields, "\(name)")
+                return
+            }
+        }
+        return try t.ticker()
+    }
+
+    /// One trade of `GET /api/v3/trades`: `id`, `price`, `qty`, `time`, `isBuyerMaker`.
+    static func restTrade(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
+        var time: Int64?
+        var id: Int64?
+        var price: ExactDecimal?
+        var size: ExactDecimal?
+        var buyerIsMaker: Bool?
+        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+            if fields.equals(key, "id") {
+                id = try integer(value, fields, "id")
+            } else if fields.equals(key, "price") {
+                price = try decimal(value, fields, "price")
+            } else if fields.equals(key, "qty") {
+                size = try decimal(value, fields, "qty")
+            } else if fields.equals(key, "time") {
+                time = try integer(value, fields, "time")
+            } else if fields.equals(key, "isBuyerMaker") {
+                buyerIsMaker = kind == .true ? true : kind == .false ? false : nil
+            }
+        }
+        guard let time, let id, let price, let size, let buyerIsMaker else {
+            throw missing("id, price, qty, time or isBuyerMaker")
+        }
         let civil = CivilTime(milliseconds: time)
-        let ticker = Ticker(
-            tradePrice: last, openingPrice: open ?? .zero, highPrice: high ?? .zero, lowPrice: low ?? .zero,
-            prevClosingPrice: previous ?? .zero, change: signed.isZero ? .even : signed.isNegative ? .fall : .rise,
-            changePrice: signed.isNegative ? .zero - signed : signed, signedChangePrice: signed,
-            changeRate: rate.isNegative ? .zero - rate : rate, signedChangeRate: rate, tradeVolume: lastSize ?? .zero,
-            accTradeVolume: volume ?? .zero, accTradeVolume24h: volume ?? .zero, accTradePrice: quoteVolume ?? .zero,
-            accTradePrice24h: quoteVolume ?? .zero, tradeDate: civil.compactDate, tradeTime: civil.compactTime,
-            tradeTimestamp: UnixTime(milliseconds: time), marketState: "TRADING", bestBidPrice: bid,
-            bestBidSize: bidSize, bestAskPrice: ask, bestAskSize: askSize)
-        return (.ticker(ticker), UnixTime(milliseconds: time))
+        let trade = Trade(
+            tradePrice: price, tradeVolume: size, side: buyerIsMaker ? .ask : .bid, sequentialID: id,
+            tradeDate: civil.dashedDate, tradeTime: civil.colonTime, tradeTimestamp: UnixTime(milliseconds: time))
+        return (.trade(trade), UnixTime(milliseconds: time))
     }
 
     /// `trade`: id `t`, price `p`, quantity `q`, trade time `T`, buyer-is-maker `m`.

@@ -5,7 +5,8 @@ import NIOCore
 import NIOHTTP1
 
 /// The REST calls the Binance module makes: the depth snapshot its local books start from
-/// (`GET /api/v3/depth`, weight 10 at `limit=1000` of Binance's 6 000 per minute).
+/// (`GET /api/v3/depth`, weight 10 at `limit=1000` of Binance's 6 000 per minute), and the
+/// ticker and recent trades for snapshots (`GET /api/v3/ticker/24hr`, `GET /api/v3/trades`).
 struct BinanceRESTClient: Sendable {
     let baseURL: String
     let exchange: ExchangeID
@@ -15,8 +16,51 @@ struct BinanceRESTClient: Sendable {
     /// - Throws: ``MarketStreamError``: `.rateLimited` for 429 and 418, `.exchangeError` for
     ///   another status, `.malformedFrame` for a body that is not a depth snapshot.
     func depth(of market: MarketCode, limit: Int) async throws -> SequencedOrderbook {
+        let bytes = try await get("/api/v3/depth", market: market, query: "&limit=\(limit)")
+        return try bytes.withUnsafeBufferPointer { buffer throws(MarketStreamError) in
+            try Self.decodeDepth(buffer, exchange: exchange)
+        }
+    }
+
+    /// `market`'s rolling 24-hour ticker, with the best bid and ask.
+    /// - Throws: ``MarketStreamError`` as ``depth(of:limit:)``.
+    func ticker(of market: MarketCode) async throws -> (MarketPayload, UnixTime) {
+        let bytes = try await get("/api/v3/ticker/24hr", market: market)
+        return try bytes.withUnsafeBufferPointer { buffer throws(MarketStreamError) in
+            var scanner = JSONScanner(buffer)
+            do {
+                return try BinanceFrameDecoder.restTicker(&scanner)
+            } catch {
+                throw MarketStreamError(.malformedFrame, "a 24-hour ticker: \(error)", exchange: exchange)
+            }
+        }
+    }
+
+    /// `market`'s latest `limit` trades, oldest first.
+    /// - Throws: ``MarketStreamError`` as ``depth(of:limit:)``.
+    func trades(of market: MarketCode, limit: Int) async throws -> [(MarketPayload, UnixTime)] {
+        let bytes = try await get("/api/v3/trades", market: market, query: "&limit=\(limit)")
+        return try bytes.withUnsafeBufferPointer { buffer throws(MarketStreamError) in
+            var scanner = JSONScanner(buffer)
+            var trades: [(MarketPayload, UnixTime)] = []
+            do {
+                try scanner.expect(UInt8(ascii: "["))
+                if try scanner.consume(UInt8(ascii: "]")) { return [] }
+                repeat {
+                    trades.append(try BinanceFrameDecoder.restTrade(&scanner))
+                } while try scanner.consume(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "]"))
+            } catch {
+                throw MarketStreamError(.malformedFrame, "a list of trades: \(error)", exchange: exchange)
+            }
+            return trades
+        }
+    }
+
+    /// The body of `GET path?symbol=…query`.
+    private func get(_ path: String, market: MarketCode, query: String = "") async throws -> [UInt8] {
         let request = HTTPClientRequest(
-            url: "\(baseURL)/api/v3/depth?symbol=\(BinanceSymbol.symbol(for: market))&limit=\(limit)")
+            url: "\(baseURL)\(path)?symbol=\(BinanceSymbol.symbol(for: market))\(query)")
         let response = try await httpClient.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 8 << 20)
         guard response.status == .ok else {
@@ -24,13 +68,10 @@ struct BinanceRESTClient: Sendable {
                 [.tooManyRequests, HTTPResponseStatus(statusCode: 418)].contains(response.status)
                 ? .rateLimited : .exchangeError
             throw MarketStreamError(
-                code, "GET /api/v3/depth answered \(response.status.code): \(String(buffer: body).prefix(200))",
+                code, "GET \(path) answered \(response.status.code): \(String(buffer: body).prefix(200))",
                 exchange: exchange)
         }
-        let bytes = Array(body.readableBytesView)
-        return try bytes.withUnsafeBufferPointer { buffer throws(MarketStreamError) in
-            try Self.decodeDepth(buffer, exchange: exchange)
-        }
+        return Array(body.readableBytesView)
     }
 
     /// Reads `{"lastUpdateId":…,"bids":[["price","size"],…],"asks":[…]}`.

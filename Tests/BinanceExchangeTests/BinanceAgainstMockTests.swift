@@ -102,9 +102,39 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
         }
     }
 
+    @Test func tickerAndTradeSnapshotsComeFromREST() async throws {
+        try await withBinanceAgainstMock { server, router in
+            // The latest trade, as the trade stream would have delivered it.
+            let live = try router.subscribe(to: .trade, markets: [btc])
+            let streamed = try #require(try await firstEvent(of: live))
+            live.cancel()
+            let latest = try await router.snapshot(of: .trade, markets: [btc])
+            guard case .trade(let trade) = latest.first?.payload, case .trade(let seen) = streamed.payload else {
+                Issue.record("no trade")
+                return
+            }
+            #expect(latest.count == 1 && trade.sequentialID >= seen.sequentialID && trade.tradePrice > 70_000)
+            // The ticker, once the market has traded.
+            let tickers = try await router.snapshot(of: .ticker, markets: [btc])
+            guard case .ticker(let ticker) = tickers.first?.payload else {
+                Issue.record("no ticker")
+                return
+            }
+            #expect(tickers.first?.stream == .snapshot && tickers.first?.exchange == "binance")
+            #expect(ticker.tradePrice > 70_000 && ticker.bestAskPrice! > ticker.bestBidPrice!)
+            #expect(ticker.accTradeVolume24h > 0 && ticker.highPrice >= ticker.lowPrice)
+            await #expect(throws: MarketStreamError.self) {
+                _ = try await router.snapshot(of: .ticker, markets: [MarketCode(validated: "USDT-NOPE")])
+            }
+            withExtendedLifetime(server) {}
+        }
+    }
+
     @Test func snapshotsAndUnservedKindsAreTypedErrors() async throws {
         try await withBinanceAgainstMock { _, router in
-            await #expect(throws: MarketStreamError.self) { _ = try await router.snapshot(of: .ticker, markets: [btc]) }
+            await #expect(throws: MarketStreamError.self) {
+                _ = try await router.snapshot(of: .candle(.oneMinute), markets: [btc])
+            }
             #expect(throws: MarketStreamError.self) {
                 _ = try router.subscribe(to: .orderbook(depth: .fifteen), markets: [btc])
             }

@@ -3,10 +3,33 @@ import Hummingbird
 import MarketStreamCore
 
 extension MockExchangeCore {
-    /// Binance's REST endpoint the Binance module uses, under `/binance`: `GET /api/v3/depth`
-    /// (`symbol`, `limit` 1–5 000, default 100), the book its `@depth@100ms` changes follow on from.
-    /// Errors in Binance's shape: `{"code":-1121,"msg":"Invalid symbol."}` with status 400.
+    /// Binance's REST endpoints the Binance module uses, under `/binance`: `GET /api/v3/depth`
+    /// (`symbol`, `limit` 1–5 000, default 100), the book its `@depth@100ms` changes follow on
+    /// from; `GET /api/v3/ticker/24hr` (`symbol`) and `GET /api/v3/trades` (`symbol`, `limit`
+    /// 1–1 000, default 500), for snapshots. Errors in Binance's shape:
+    /// `{"code":-1121,"msg":"Invalid symbol."}` with status 400.
     func addBinanceRoutes(to router: some RouterMethods<BasicRequestContext>) {
+        router.get("/api/v3/ticker/24hr") { request, _ in
+            self.metrics.restCall(group: "binance", status: 200)
+            let now = Self.wallMilliseconds()
+            guard let market = Self.binanceMarket(request), let quotation = self.binanceQuotation(of: market, at: now)
+            else { return Self.invalidBinanceSymbol }
+            return RESTResponses.json(
+                BinanceRESTEncoder.ticker24h(quotation.ticker, market: market, top: quotation.top, closeTime: now))
+        }
+        router.get("/api/v3/trades") { request, _ in
+            self.metrics.restCall(group: "binance", status: 200)
+            guard let market = Self.binanceMarket(request),
+                let quotation = self.binanceQuotation(of: market, at: Self.wallMilliseconds())
+            else { return Self.invalidBinanceSymbol }
+            let limit = request.uri.queryParameters["limit"].map { Int(String($0)) } ?? 500
+            guard let limit, (1...1_000).contains(limit) else {
+                return RESTResponses.json(
+                    Array(#"{"code":-1100,"msg":"Illegal characters found in parameter 'limit'."}"#.utf8),
+                    status: .badRequest)
+            }
+            return RESTResponses.json(BinanceRESTEncoder.trades(quotation.trades.suffix(limit)))
+        }
         router.get("/api/v3/depth") { request, _ in
             self.metrics.restCall(group: "binance", status: 200)
             let parameters = request.uri.queryParameters
@@ -25,5 +48,16 @@ extension MockExchangeCore {
             return RESTResponses.json(
                 BinanceEventEncoder.depthSnapshot(depth.book, updateID: depth.updateID, limit: limit))
         }
+    }
+
+    /// The market a request's upper-case `symbol` names.
+    private static func binanceMarket(_ request: Request) -> MarketCode? {
+        guard let symbol = request.uri.queryParameters["symbol"].map(String.init), symbol == symbol.uppercased()
+        else { return nil }
+        return BinanceSymbol.market(fromSymbol: symbol)
+    }
+
+    private static var invalidBinanceSymbol: Response {
+        RESTResponses.json(Array(#"{"code":-1121,"msg":"Invalid symbol."}"#.utf8), status: .badRequest)
     }
 }

@@ -200,6 +200,18 @@ final class MockExchangeCore: Sendable {
         }
     }
 
+    /// A market's ticker, best book row and recent trades (oldest first), for the Binance dialect's
+    /// REST endpoints.
+    func binanceQuotation(of market: MarketCode, at now: Int64)
+        -> (ticker: Ticker, top: Orderbook.Unit?, trades: [Trade])?
+    {
+        state.withLock { state in
+            guard let simulated = state.simulator.market(market) else { return nil }
+            let top = state.simulator.orderbook(of: simulated, depth: 1).units.first
+            return (state.simulator.ticker(of: simulated, at: now), top, Array(simulated.recentTrades))
+        }
+    }
+
     /// Skips one update id of every market's Binance book, so the next change of each leaves a gap.
     func skipBinanceBookUpdate() {
         state.withLock { state in state.binanceBooks.skipUpdate(of: state.simulator.markets.map(\.code)) }

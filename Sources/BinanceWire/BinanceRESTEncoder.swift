@@ -1,0 +1,71 @@
+import MarketStreamCore
+
+/// Writes the answers of Binance spot's market-data REST endpoints that the Binance module reads
+/// for snapshots: the mock exchange's Binance dialect serves them, the module's decoder reads them.
+public enum BinanceRESTEncoder {
+    /// `GET /api/v3/ticker/24hr?symbol=…`: the rolling 24-hour ticker with the best bid and ask.
+    /// - Parameters:
+    ///   - ticker: The market's ticker.
+    ///   - market: Its market.
+    ///   - top: The book's best row (zeros when `nil`).
+    ///   - closeTime: The ticker's time, milliseconds since the epoch.
+    public static func ticker24h(_ ticker: Ticker, market: MarketCode, top: Orderbook.Unit?, closeTime: Int64)
+        -> [UInt8]
+    {
+        var w = JSONWriter()
+        func decimal(_ key: String, _ value: ExactDecimal) {
+            w.key(key)
+            w.string(value.description)
+        }
+        w.beginObject()
+        w.key("symbol")
+        w.string(BinanceSymbol.symbol(for: market))
+        decimal("priceChange", ticker.signedChangePrice)
+        decimal("priceChangePercent", ticker.signedChangeRate * 100)
+        decimal("prevClosePrice", ticker.prevClosingPrice)
+        decimal("lastPrice", ticker.tradePrice)
+        decimal("lastQty", ticker.tradeVolume)
+        decimal("bidPrice", top?.bidPrice ?? .zero)
+        decimal("bidQty", top?.bidSize ?? .zero)
+        decimal("askPrice", top?.askPrice ?? .zero)
+        decimal("askQty", top?.askSize ?? .zero)
+        decimal("openPrice", ticker.openingPrice)
+        decimal("highPrice", ticker.highPrice)
+        decimal("lowPrice", ticker.lowPrice)
+        decimal("volume", ticker.accTradeVolume24h)
+        decimal("quoteVolume", ticker.accTradePrice24h)
+        w.key("openTime")
+        w.integer(closeTime - 86_400_000)
+        w.key("closeTime")
+        w.integer(closeTime)
+        w.endObject()
+        return w.bytes
+    }
+
+    /// `GET /api/v3/trades?symbol=…&limit=…`: recent trades, oldest first.
+    public static func trades(_ trades: some Collection<Trade>) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginArray()
+        for trade in trades {
+            w.beginObject()
+            w.key("id")
+            w.integer(trade.sequentialID)
+            w.key("price")
+            w.string(trade.tradePrice.description)
+            w.key("qty")
+            w.string(trade.tradeVolume.description)
+            w.key("quoteQty")
+            w.string((trade.tradePrice * trade.tradeVolume).description)
+            w.key("time")
+            w.integer(trade.tradeTimestamp.milliseconds)
+            // The aggressor sold (Upbit's ASK) when the buyer was the maker.
+            w.key("isBuyerMaker")
+            w.bool(trade.side == .ask)
+            w.key("isBestMatch")
+            w.bool(true)
+            w.endObject()
+        }
+        w.endArray()
+        return w.bytes
+    }
+}
