@@ -8,18 +8,16 @@ extension BinanceExchange: RESTSnapshotProvider {
     /// - `orderbook…`: `GET /api/v3/depth`, the requested depth or ``Configuration/snapshotLevels``
     ///   for the whole book, with `lastUpdateId` as ``Orderbook/sequence``;
     /// - `ticker`: `GET /api/v3/ticker/24hr`, with the best bid and ask;
-    /// - `trade`: the latest trade, `GET /api/v3/trades?limit=1`.
-    ///
-    /// Candles have no REST snapshot in this module yet: subscribe to them instead.
-    /// - Throws: ``MarketStreamError``: `.unsupportedDataKind` for a candle (or a book depth
-    ///   Binance does not serve), and what the REST call throws.
+    /// - `trade`: the latest trade, `GET /api/v3/trades?limit=1`;
+    /// - candles: the current candle, `GET /api/v3/klines?limit=1`.
+    /// - Throws: ``MarketStreamError``: `.unsupportedDataKind` for what Binance does not serve (a
+    ///   book depth, 10-minute candles, private kinds), and what the REST call throws.
     public func restSnapshot(of kind: DataKind, markets: [MarketCode]) async throws -> [MarketEvent] {
-        guard kind.isOrderbook || kind == .ticker || kind == .trade else {
-            throw MarketStreamError(
-                .unsupportedDataKind, "Binance has no snapshot of \(kind) here: subscribe instead", exchange: exchange)
+        guard let channel = channel(carrying: kind) else {
+            throw MarketStreamError(.unsupportedDataKind, "Binance has no \(kind) here", exchange: exchange)
         }
         let probe = SubscriptionTopic(exchange: exchange, kind: kind, market: markets.first ?? .account)
-        if let channel = channels.first, let refusal = validate(probe, on: channel) { throw refusal }
+        if let refusal = validate(probe, on: channel) { throw refusal }
         var events: [MarketEvent] = []
         events.reserveCapacity(markets.count)
         for market in markets {
@@ -27,6 +25,9 @@ extension BinanceExchange: RESTSnapshotProvider {
             switch kind {
             case .ticker: snapshot = [try await rest.ticker(of: market)]
             case .trade: snapshot = try await rest.trades(of: market, limit: 1)
+            case let candle where candle.candleInterval != nil:
+                let candles = try await rest.klines(of: market, interval: candle.candleInterval!, limit: 1)
+                snapshot = candles.map { (.candle($0), Self.wallClock()) }
             default:
                 let levels = kind.orderbookDepth?.rawValue ?? configuration.snapshotLevels
                 let book = try await depth(of: market, levels: levels)

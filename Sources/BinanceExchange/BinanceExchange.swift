@@ -25,8 +25,7 @@ import NIOHTTP1
 /// book, kept from `@depth@100ms` changes on a REST snapshot and resynchronized after a gap),
 /// `orderbook.5/10/20` (the `@depth20@100ms` stream, or the kept book while anyone wants it, cut
 /// by the router), and candles of 1 s, 1, 3, 5, 15, 30, 60 and 240 minutes. Binance answers no
-/// snapshot request on the socket: book, ticker and trade snapshots come from REST
-/// (``restSnapshot(of:markets:)``).
+/// snapshot request on the socket: snapshots come from REST (``restSnapshot(of:markets:)``).
 public struct BinanceExchange: IncrementalSubscriptionManager {
     /// Where to reach Binance (or the mock exchange's Binance dialect).
     public struct Configuration: Sendable {

@@ -302,6 +302,36 @@ extension BinanceFrameDecoder {
     }
 
     private static let klineLetters: Set<UInt8> = Set("ohlcvq".utf8)
+
+    /// `GET /api/v3/klines`: a list of `[openTime, "open", "high", "low", "close", "volume",
+    /// closeTime, "quoteVolume", …]`.
+    static func restKlines(_ scanner: inout JSONScanner) throws -> [Candle] {
+        var candles: [Candle] = []
+        try scanner.expect(UInt8(ascii: "["))
+        if try scanner.consume(UInt8(ascii: "]")) { return [] }
+        repeat {
+            try scanner.expect(UInt8(ascii: "["))
+            var values: [Range<Int>] = []
+            if try !scanner.consume(UInt8(ascii: "]")) {
+                repeat { values.append(try scanner.value().1) } while try scanner.consume(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "]"))
+            }
+            guard values.count >= 8 else { throw missing("a kline's eight first values") }
+            let start = try integer(values[0], scanner, "openTime")
+            candles.append(
+                Candle(
+                    startUTC: CivilTime(milliseconds: start).isoDateTime,
+                    startKST: CivilTime(milliseconds: start, offsetHours: 9).isoDateTime,
+                    openingPrice: try decimal(values[1], scanner, "open"),
+                    highPrice: try decimal(values[2], scanner, "high"),
+                    lowPrice: try decimal(values[3], scanner, "low"),
+                    tradePrice: try decimal(values[4], scanner, "close"),
+                    accTradeVolume: try decimal(values[5], scanner, "volume"),
+                    accTradePrice: try decimal(values[7], scanner, "quoteVolume")))
+        } while try scanner.consume(UInt8(ascii: ","))
+        try scanner.expect(UInt8(ascii: "]"))
+        return candles
+    }
 }
 
 extension Orderbook {

@@ -6,7 +6,8 @@ import NIOHTTP1
 
 /// The REST calls the Binance module makes: the depth snapshot its local books start from
 /// (`GET /api/v3/depth`, weight 10 at `limit=1000` of Binance's 6 000 per minute), and the
-/// ticker and recent trades for snapshots (`GET /api/v3/ticker/24hr`, `GET /api/v3/trades`).
+/// ticker, recent trades and candles for snapshots (`GET /api/v3/ticker/24hr`,
+/// `GET /api/v3/trades`, `GET /api/v3/klines`).
 struct BinanceRESTClient: Sendable {
     let baseURL: String
     let exchange: ExchangeID
@@ -54,6 +55,21 @@ struct BinanceRESTClient: Sendable {
                 throw MarketStreamError(.malformedFrame, "a list of trades: \(error)", exchange: exchange)
             }
             return trades
+        }
+    }
+
+    /// `market`'s latest `limit` candles of `interval`, oldest first (the last one still open).
+    /// - Throws: ``MarketStreamError`` as ``depth(of:limit:)``.
+    func klines(of market: MarketCode, interval: CandleInterval, limit: Int) async throws -> [Candle] {
+        let name = BinanceStream.klineName(interval) ?? interval.rawValue
+        let bytes = try await get("/api/v3/klines", market: market, query: "&interval=\(name)&limit=\(limit)")
+        return try bytes.withUnsafeBufferPointer { buffer throws(MarketStreamError) in
+            var scanner = JSONScanner(buffer)
+            do {
+                return try BinanceFrameDecoder.restKlines(&scanner)
+            } catch {
+                throw MarketStreamError(.malformedFrame, "a list of klines: \(error)", exchange: exchange)
+            }
         }
     }
 

@@ -68,4 +68,30 @@ public enum BinanceRESTEncoder {
         w.endArray()
         return w.bytes
     }
+
+    /// `GET /api/v3/klines?symbol=…&interval=…&limit=…`: candles, oldest first, each
+    /// `[openTime, open, high, low, close, volume, closeTime, quoteVolume, trades, takerBuyVolume,
+    /// takerBuyQuoteVolume, "0"]`.
+    public static func klines(_ candles: some Collection<Candle>, interval: CandleInterval) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginArray()
+        for candle in candles {
+            let start = BinanceEventEncoder.startMilliseconds(candle.startUTC)
+            w.beginArray()
+            w.integer(start)
+            for value in [candle.openingPrice, candle.highPrice, candle.lowPrice, candle.tradePrice] {
+                w.string(value.description)
+            }
+            w.string(candle.accTradeVolume.description)
+            w.integer(start + Int64(interval.seconds) * 1_000 - 1)
+            w.string(candle.accTradePrice.description)
+            w.integer(0)
+            w.string("0")
+            w.string("0")
+            w.string("0")
+            w.endArray()
+        }
+        w.endArray()
+        return w.bytes
+    }
 }

@@ -130,11 +130,29 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
         }
     }
 
+    @Test func candleSnapshotsComeFromREST() async throws {
+        try await withBinanceAgainstMock { _, router in
+            // The current candle of the interval, once the market has traded.
+            let live = try router.subscribe(to: .candle(.oneMinute), markets: [btc])
+            let streamed = try #require(try await firstEvent(of: live))
+            let candles = try await router.snapshot(of: .candle(.oneMinute), markets: [btc])
+            guard case .candle(let candle) = candles.first?.payload, case .candle(let seen) = streamed.payload else {
+                Issue.record("no candle")
+                return
+            }
+            #expect(candles.count == 1 && candles.first?.kind == .candle(.oneMinute))
+            #expect(
+                candle.startUTC >= seen.startUTC && candle.highPrice >= candle.lowPrice && candle.tradePrice > 70_000)
+            withExtendedLifetime(live) {}
+        }
+    }
+
     @Test func snapshotsAndUnservedKindsAreTypedErrors() async throws {
         try await withBinanceAgainstMock { _, router in
             await #expect(throws: MarketStreamError.self) {
-                _ = try await router.snapshot(of: .candle(.oneMinute), markets: [btc])
+                _ = try await router.snapshot(of: .candle(.tenMinutes), markets: [btc])
             }
+            await #expect(throws: MarketStreamError.self) { _ = try await router.snapshot(of: .myAsset, markets: []) }
             #expect(throws: MarketStreamError.self) {
                 _ = try router.subscribe(to: .orderbook(depth: .fifteen), markets: [btc])
             }

@@ -6,7 +6,8 @@ extension MockExchangeCore {
     /// Binance's REST endpoints the Binance module uses, under `/binance`: `GET /api/v3/depth`
     /// (`symbol`, `limit` 1–5 000, default 100), the book its `@depth@100ms` changes follow on
     /// from; `GET /api/v3/ticker/24hr` (`symbol`) and `GET /api/v3/trades` (`symbol`, `limit`
-    /// 1–1 000, default 500), for snapshots. Errors in Binance's shape:
+    /// 1–1 000, default 500) and `GET /api/v3/klines` (`symbol`, `interval`, `limit` 1–1 000,
+    /// default 500), for snapshots. Errors in Binance's shape:
     /// `{"code":-1121,"msg":"Invalid symbol."}` with status 400.
     func addBinanceRoutes(to router: some RouterMethods<BasicRequestContext>) {
         router.get("/api/v3/ticker/24hr") { request, _ in
@@ -29,6 +30,23 @@ extension MockExchangeCore {
                     status: .badRequest)
             }
             return RESTResponses.json(BinanceRESTEncoder.trades(quotation.trades.suffix(limit)))
+        }
+        router.get("/api/v3/klines") { request, _ in
+            self.metrics.restCall(group: "binance", status: 200)
+            let name = request.uri.queryParameters["interval"].map(String.init)
+            guard let interval = CandleInterval.allCases.first(where: { BinanceStream.klineName($0) == name }) else {
+                return RESTResponses.json(Array(#"{"code":-1120,"msg":"Invalid interval."}"#.utf8), status: .badRequest)
+            }
+            guard let market = Self.binanceMarket(request),
+                let candles = self.binanceCandles(of: market, interval: interval)
+            else { return Self.invalidBinanceSymbol }
+            let limit = request.uri.queryParameters["limit"].map { Int(String($0)) } ?? 500
+            guard let limit, (1...1_000).contains(limit) else {
+                return RESTResponses.json(
+                    Array(#"{"code":-1100,"msg":"Illegal characters found in parameter 'limit'."}"#.utf8),
+                    status: .badRequest)
+            }
+            return RESTResponses.json(BinanceRESTEncoder.klines(candles.suffix(limit), interval: interval))
         }
         router.get("/api/v3/depth") { request, _ in
             self.metrics.restCall(group: "binance", status: 200)

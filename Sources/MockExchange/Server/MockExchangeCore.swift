@@ -212,6 +212,14 @@ final class MockExchangeCore: Sendable {
         }
     }
 
+    /// A market's candles of `interval`, oldest first, the current one last.
+    func binanceCandles(of market: MarketCode, interval: CandleInterval) -> [Candle]? {
+        state.withLock { state in
+            guard let simulated = state.simulator.market(market) else { return nil }
+            return (simulated.candleHistory[interval] ?? []) + [simulated.candle(interval)].compactMap { $0 }
+        }
+    }
+
     /// Skips one update id of every market's Binance book, so the next change of each leaves a gap.
     func skipBinanceBookUpdate() {
         state.withLock { state in state.binanceBooks.skipUpdate(of: state.simulator.markets.map(\.code)) }
