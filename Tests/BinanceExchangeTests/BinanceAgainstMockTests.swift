@@ -7,6 +7,7 @@ import Testing
 /// Runs a mock exchange and a router with the Binance module pointed at its Binance dialect.
 func withBinanceAgainstMock(
     _ configuration: MockExchangeConfiguration = MockExchangeConfiguration(),
+    connectionLifetime: Duration = .seconds(24 * 3_600),
     _ body: @Sendable (MockExchangeServer, MarketDataRouter) async throws -> Void
 ) async throws {
     let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
@@ -15,7 +16,8 @@ func withBinanceAgainstMock(
         defer { group.cancelAll() }
         let endpoint = try await server.endpoint()
         let binance = try BinanceExchange(
-            configuration: .init(baseURL: endpoint.webSocketBase + "/binance"), logger: quietLogger)
+            configuration: .init(baseURL: endpoint.webSocketBase + "/binance", connectionLifetime: connectionLifetime),
+            logger: quietLogger)
         let router = MarketDataRouter(
             managers: [binance], configuration: RouterConfiguration(debounce: .milliseconds(10), gracePeriod: .zero),
             logger: quietLogger)

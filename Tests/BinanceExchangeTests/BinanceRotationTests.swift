@@ -9,6 +9,11 @@ import Testing
 /// gap and no duplicate.
 @Suite(.timeLimit(.minutes(2))) struct BinanceRotationTests {
     let btc = MarketCode(validated: "USDT-BTC")
+    /// The client's connection lifetime: replaced 4 s after connecting.
+    static let lifetime = Duration.seconds(8)
+    /// The mock closes connections only after a minute (see the first test).
+    static let mock = MockExchangeConfiguration(
+        marketCount: 1, updatesPerSecond: 100, binance: MockBinanceSettings(connectionLifetime: .seconds(60)))
 
     @Test func connectionsAreReplacedBeforeTheirLifetimeEndsWithoutAGapOrADuplicate() async throws {
         // The client starts a replacement 4 s after connecting (half the lifetime early, at most
@@ -16,33 +21,20 @@ import Testing
         // overlaps. The mock closes connections only after a minute here, so that on a loaded
         // machine (a connect can take seconds while the whole suite runs) the test shows the
         // handover itself; `RotationScheduleTests` shows when it starts.
-        let lifetime = Duration.seconds(8)
-        let mock = MockExchangeConfiguration(
-            marketCount: 1, updatesPerSecond: 100,
-            binance: MockBinanceSettings(connectionLifetime: .seconds(60)))
-        let server = MockExchangeServer(configuration: mock, logger: quietLogger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            defer { group.cancelAll() }
-            let endpoint = try await server.endpoint()
-            let binance = try BinanceExchange(
-                configuration: .init(baseURL: endpoint.webSocketBase + "/binance", connectionLifetime: lifetime),
-                logger: quietLogger)
-            let router = MarketDataRouter(
-                managers: [binance], configuration: RouterConfiguration(debounce: .milliseconds(10)),
-                logger: quietLogger)
-            group.addTask { try await router.run() }
+        let (lifetime, mock) = (Self.lifetime, Self.mock)
+        try await withBinanceAgainstMock(mock, connectionLifetime: lifetime) { server, router in
 
             let trades = try router.subscribe(to: .trade, markets: [btc])
             let books = try router.subscribe(to: .orderbook, markets: [btc])
             let overlapped = ResyncFlag()
             // Watches the mock: during a rotation both connections carry the streams.
-            group.addTask {
+            let watcher = Task {
                 while !Task.isCancelled {
                     if server.binanceConnections().count == 2 { overlapped.set() }
-                    try await Task.sleep(for: .milliseconds(5))
+                    try? await Task.sleep(for: .milliseconds(5))
                 }
             }
+            defer { watcher.cancel() }
             // Two rotations take about 9 s (more on a loaded machine).
             let rotatedTwice: @Sendable () -> Bool = { (router.health().channels.first?.rotations ?? 0) >= 2 }
             async let tradeLog = collect(trades, until: rotatedTwice)
@@ -82,21 +74,8 @@ import Testing
 
 extension BinanceRotationTests {
     @Test func aReplacementThatCannotConnectLeavesTheCurrentConnectionDelivering() async throws {
-        let lifetime = Duration.seconds(8)
-        let mock = MockExchangeConfiguration(
-            marketCount: 1, updatesPerSecond: 100, binance: MockBinanceSettings(connectionLifetime: .seconds(60)))
-        let server = MockExchangeServer(configuration: mock, logger: quietLogger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            defer { group.cancelAll() }
-            let endpoint = try await server.endpoint()
-            let binance = try BinanceExchange(
-                configuration: .init(baseURL: endpoint.webSocketBase + "/binance", connectionLifetime: lifetime),
-                logger: quietLogger)
-            let router = MarketDataRouter(
-                managers: [binance], configuration: RouterConfiguration(debounce: .milliseconds(10)),
-                logger: quietLogger)
-            group.addTask { try await router.run() }
+        let (lifetime, mock) = (Self.lifetime, Self.mock)
+        try await withBinanceAgainstMock(mock, connectionLifetime: lifetime) { server, router in
             let trades = try router.subscribe(to: .trade, markets: [btc])
             let health = { @Sendable in router.health().channels.first }
             try await waitUntil { server.binanceConnections() == [["btcusdt@trade"]] }

@@ -16,24 +16,21 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await signal.wait() }
             group.addTask { await signal.wait() }
-            // Signals until both have returned: a waiter that missed one would hang the test.
-            group.addTask {
-                while !Task.isCancelled {
-                    signal.signal()
-                    try? await Task.sleep(for: .milliseconds(5))
-                }
-            }
+            while signal.waiterCount < 2 { await Task.yield() }
+            // One signal wakes both: a waiter that missed it would hang the test.
+            signal.signal()
             await group.next()
             await group.next()
-            group.cancelAll()
         }
     }
 
     @Test func aCancelledWaiterLeavesTheOtherWaiting() async {
         let signal = WakeSignal()
+        // The one that stays registers first, so a second registration that replaced it would lose it.
         let stays = Task { await signal.wait() }
+        while signal.waiterCount < 1 { await Task.yield() }
         let leaves = Task { await signal.wait() }
-        try? await Task.sleep(for: .milliseconds(20))
+        while signal.waiterCount < 2 { await Task.yield() }
         leaves.cancel()
         await leaves.value
         // The remaining waiter is still registered: one signal wakes it.

@@ -48,8 +48,13 @@ struct InboundState: Sendable {
         guard keepsMarks else { return true }
         let topic = event.topic
         let key = event.orderingKey
-        if let mark = marks[topic], key <= mark { return false }
-        marks[topic] = key
+        // One hash per event: the mark is compared and moved through its index.
+        if let index = marks.index(forKey: topic) {
+            guard key > marks.values[index] else { return false }
+            marks.values[index] = key
+        } else {
+            marks[topic] = key
+        }
         flowing?.insert(topic)
         return true
     }

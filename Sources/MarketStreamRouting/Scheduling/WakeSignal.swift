@@ -15,6 +15,9 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
+    /// How many tasks are waiting now.
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Wakes every waiter, or the next one to wait.
     func signal() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in

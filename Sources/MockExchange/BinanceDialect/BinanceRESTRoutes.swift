@@ -23,11 +23,8 @@ extension MockExchangeCore {
             guard let market = Self.binanceMarket(request),
                 let quotation = self.binanceQuotation(of: market, at: Self.wallMilliseconds())
             else { return Self.invalidBinanceSymbol }
-            let limit = request.uri.queryParameters["limit"].map { Int(String($0)) } ?? 500
-            guard let limit, (1...1_000).contains(limit) else {
-                return RESTResponses.json(
-                    Array(#"{"code":-1100,"msg":"Illegal characters found in parameter 'limit'."}"#.utf8),
-                    status: .badRequest)
+            guard let limit = Self.binanceLimit(request, default: 500, maximum: 1_000) else {
+                return Self.illegalBinanceLimit
             }
             return RESTResponses.json(BinanceRESTEncoder.trades(quotation.trades.suffix(limit)))
         }
@@ -40,28 +37,18 @@ extension MockExchangeCore {
             guard let market = Self.binanceMarket(request),
                 let candles = self.binanceCandles(of: market, interval: interval)
             else { return Self.invalidBinanceSymbol }
-            let limit = request.uri.queryParameters["limit"].map { Int(String($0)) } ?? 500
-            guard let limit, (1...1_000).contains(limit) else {
-                return RESTResponses.json(
-                    Array(#"{"code":-1100,"msg":"Illegal characters found in parameter 'limit'."}"#.utf8),
-                    status: .badRequest)
+            guard let limit = Self.binanceLimit(request, default: 500, maximum: 1_000) else {
+                return Self.illegalBinanceLimit
             }
             return RESTResponses.json(BinanceRESTEncoder.klines(candles.suffix(limit), interval: interval))
         }
         router.get("/api/v3/depth") { request, _ in
             self.metrics.restCall(group: "binance", status: 200)
-            let parameters = request.uri.queryParameters
-            guard let symbol = parameters["symbol"].map(String.init),
-                let market = BinanceSymbol.market(fromSymbol: symbol),
-                symbol == symbol.uppercased(), let depth = self.binanceDepth(of: market)
-            else {
-                return RESTResponses.json(Array(#"{"code":-1121,"msg":"Invalid symbol."}"#.utf8), status: .badRequest)
+            guard let market = Self.binanceMarket(request), let depth = self.binanceDepth(of: market) else {
+                return Self.invalidBinanceSymbol
             }
-            let limit = parameters["limit"].map { Int(String($0)) } ?? 100
-            guard let limit, (1...5_000).contains(limit) else {
-                return RESTResponses.json(
-                    Array(#"{"code":-1100,"msg":"Illegal characters found in parameter 'limit'."}"#.utf8),
-                    status: .badRequest)
+            guard let limit = Self.binanceLimit(request, default: 100, maximum: 5_000) else {
+                return Self.illegalBinanceLimit
             }
             return RESTResponses.json(
                 BinanceEventEncoder.depthSnapshot(depth.book, updateID: depth.updateID, limit: limit))
@@ -73,6 +60,18 @@ extension MockExchangeCore {
         guard let symbol = request.uri.queryParameters["symbol"].map(String.init), symbol == symbol.uppercased()
         else { return nil }
         return BinanceSymbol.market(fromSymbol: symbol)
+    }
+
+    /// A request's `limit`, `fallback` when absent; `nil` when it is not 1…`maximum`.
+    private static func binanceLimit(_ request: Request, default fallback: Int, maximum: Int) -> Int? {
+        let limit = request.uri.queryParameters["limit"].map { Int(String($0)) } ?? fallback
+        guard let limit, (1...maximum).contains(limit) else { return nil }
+        return limit
+    }
+
+    private static var illegalBinanceLimit: Response {
+        RESTResponses.json(
+            Array(#"{"code":-1100,"msg":"Illegal characters found in parameter 'limit'."}"#.utf8), status: .badRequest)
     }
 
     private static var invalidBinanceSymbol: Response {
