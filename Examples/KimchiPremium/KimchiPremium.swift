@@ -80,7 +80,7 @@ struct KimchiPremium: AsyncParsableCommand {
                                 guard case .market(let event) = item, case .ticker(let ticker) = event.payload else {
                                     continue
                                 }
-                                board.update(event.exchange, event.market, price: ticker.tradePrice)
+                                board.update(event.exchange, event.market, price: ticker.price)
                             }
                         }
                     }

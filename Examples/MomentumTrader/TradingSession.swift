@@ -42,10 +42,10 @@ struct TradingSession {
     mutating func handle(_ event: MarketEvent) async {
         switch event.payload {
         case .ticker(let ticker):
-            guard let momentum = signal.update(event.market, price: ticker.tradePrice) else { return }
+            guard let momentum = signal.update(event.market, price: ticker.price) else { return }
             let signal = self.signal
             portfolio.markStart { currency in signal.lastPrice(Self.market(currency)) }
-            await decide(event.market, momentum: momentum, price: ticker.tradePrice)
+            await decide(event.market, momentum: momentum, price: ticker.price)
         case .myOrder(let order):
             if order.state == "trade", let price = order.price, let volume = order.volume {
                 fills[event.stream, default: 0] += 1

@@ -73,8 +73,8 @@ struct TwoExchanges: AsyncParsableCommand {
                 case .trade(let trade) = market.payload
             else { continue }
             seen += 1
-            volume = volume + trade.tradeVolume
-            print("  \(exchange) \(market.market) \(trade.side) \(trade.tradeVolume) @ \(trade.tradePrice)")
+            volume = volume + trade.size
+            print("  \(exchange) \(market.market) \(trade.side) \(trade.size) @ \(trade.price)")
             if seen == take { break }
         }
         return "\(exchange): \(seen) trades, volume \(volume)"

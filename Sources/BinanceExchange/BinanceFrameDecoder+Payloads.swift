@@ -44,39 +44,40 @@ extension BinanceFrameDecoder {
 
     /// A 24-hour ticker's fields, as the stream (one letter each) or REST (names) spells them.
     struct TickerFields {
-        var time: Int64?
-        var last, open, high, low, previous, change, percent, lastSize: ExactDecimal?
+        var time, tradeCount, openTime, closeTime: Int64?
+        var last, open, high, low, previous, change, percent, lastSize, weightedAverage: ExactDecimal?
         var volume, quoteVolume, bid, bidSize, ask, askSize: ExactDecimal?
 
         /// The ticker, with its time.
         func ticker() throws(MarketStreamError) -> (MarketPayload, UnixTime) {
             guard let time, let last else { throw missing("the time or the last price") }
-            let signed = change ?? .zero
-            let rate = (percent ?? .zero) * ExactDecimal(significand: 1, exponent: -2)
-            let civil = CivilTime(milliseconds: time)
+            let native = BinanceTicker(
+                weightedAveragePrice: weightedAverage, tradeCount: tradeCount,
+                openTime: openTime.map(UnixTime.init(milliseconds:)),
+                closeTime: closeTime.map(UnixTime.init(milliseconds:)))
             let ticker = Ticker(
-                tradePrice: last, openingPrice: open ?? .zero, highPrice: high ?? .zero, lowPrice: low ?? .zero,
-                prevClosingPrice: previous ?? .zero, change: signed.isZero ? .even : signed.isNegative ? .fall : .rise,
-                changePrice: signed.isNegative ? .zero - signed : signed, signedChangePrice: signed,
-                changeRate: rate.isNegative ? .zero - rate : rate, signedChangeRate: rate,
-                tradeVolume: lastSize ?? .zero, accTradeVolume: volume ?? .zero, accTradeVolume24h: volume ?? .zero,
-                accTradePrice: quoteVolume ?? .zero, accTradePrice24h: quoteVolume ?? .zero,
-                tradeDate: civil.compactDate, tradeTime: civil.compactTime,
-                tradeTimestamp: UnixTime(milliseconds: time), marketState: "TRADING", bestBidPrice: bid,
-                bestBidSize: bidSize, bestAskPrice: ask, bestAskSize: askSize)
+                price: last, lastSize: lastSize, open: open, high: high, low: low, previousClose: previous,
+                change: change,
+                changeRate: percent.map { $0 * ExactDecimal(significand: 1, exponent: -2) },
+                volume24h: volume ?? .zero, quoteVolume24h: quoteVolume, bestBidPrice: bid, bestBidSize: bidSize,
+                bestAskPrice: ask, bestAskSize: askSize, time: UnixTime(milliseconds: time), native: native)
             return (.ticker(ticker), UnixTime(milliseconds: time))
         }
     }
 
     /// `24hrTicker`: last price `c`, open/high/low `o h l`, previous close `x`, change `p` and
-    /// percent `P`, last quantity `Q`, 24 h volume `v` and quote volume `q`, best bid `b B` and ask `a A`.
+    /// percent `P`, last quantity `Q`, 24 h volume `v` and quote volume `q`, best bid `b B` and ask `a A`,
+    /// average price `w`, trade count `n`, window `O`–`C`.
     static func ticker(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
         var t = TickerFields()
         try fields.object { key, kind, value, fields throws(MarketStreamError) in
             guard let letter = letter(key, fields) else { return }
-            if letter == UInt8(ascii: "E") {
-                t.time = try integer(value, fields, "E")
-                return
+            switch letter {
+            case UInt8(ascii: "E"): t.time = try integer(value, fields, "E")
+            case UInt8(ascii: "n"): t.tradeCount = try integer(value, fields, "n")
+            case UInt8(ascii: "O"): t.openTime = try integer(value, fields, "O")
+            case UInt8(ascii: "C"): t.closeTime = try integer(value, fields, "C")
+            default: break
             }
             guard kind == .string else { return }
             switch letter {
@@ -88,6 +89,7 @@ extension BinanceFrameDecoder {
             case UInt8(ascii: "p"): t.change = try decimal(value, fields, "p")
             case UInt8(ascii: "P"): t.percent = try decimal(value, fields, "P")
             case UInt8(ascii: "Q"): t.lastSize = try decimal(value, fields, "Q")
+            case UInt8(ascii: "w"): t.weightedAverage = try decimal(value, fields, "w")
             case UInt8(ascii: "v"): t.volume = try decimal(value, fields, "v")
             case UInt8(ascii: "q"): t.quoteVolume = try decimal(value, fields, "q")
             case UInt8(ascii: "b"): t.bid = try decimal(value, fields, "b")
@@ -106,6 +108,13 @@ extension BinanceFrameDecoder {
         try fields.object { key, kind, value, fields throws(MarketStreamError) in
             if fields.equals(key, "closeTime") {
                 t.time = try integer(value, fields, "closeTime")
+                t.closeTime = t.time
+                return
+            } else if fields.equals(key, "openTime") {
+                t.openTime = try integer(value, fields, "openTime")
+                return
+            } else if fields.equals(key, "count") {
+                t.tradeCount = try integer(value, fields, "count")
                 return
             }
             guard kind == .string else { return }
@@ -114,6 +123,7 @@ extension BinanceFrameDecoder {
                 ("prevClosePrice", \.previous), ("priceChange", \.change), ("priceChangePercent", \.percent),
                 ("lastQty", \.lastSize), ("volume", \.volume), ("quoteVolume", \.quoteVolume), ("bidPrice", \.bid),
                 ("bidQty", \.bidSize), ("askPrice", \.ask), ("askQty", \.askSize),
+                ("weightedAvgPrice", \.weightedAverage),
             ]
             for (name, field) in names where fields.equals(key, name) {
                 t[keyPath: field] = try decimal(value, fields, "\(name)")
@@ -146,10 +156,9 @@ extension BinanceFrameDecoder {
         guard let time, let id, let price, let size, let buyerIsMaker else {
             throw missing("id, price, qty, time or isBuyerMaker")
         }
-        let civil = CivilTime(milliseconds: time)
         let trade = Trade(
-            tradePrice: price, tradeVolume: size, side: buyerIsMaker ? .ask : .bid, sequentialID: id,
-            tradeDate: civil.dashedDate, tradeTime: civil.colonTime, tradeTimestamp: UnixTime(milliseconds: time))
+            id: id, price: price, size: size, side: buyerIsMaker ? .ask : .bid, time: UnixTime(milliseconds: time),
+            native: BinanceTrade(buyerIsMaker: buyerIsMaker))
         return (.trade(trade), UnixTime(milliseconds: time))
     }
 
@@ -173,12 +182,11 @@ extension BinanceFrameDecoder {
             }
         }
         guard let time, let id, let price, let size, let buyerIsMaker else { throw missing("E, t, p, q or m") }
-        let at = tradeTime ?? time
-        let civil = CivilTime(milliseconds: at)
-        // A maker buyer means the seller took liquidity: the aggressor sold (Upbit's ASK).
+        // A maker buyer means the seller took liquidity: the aggressor sold.
         let trade = Trade(
-            tradePrice: price, tradeVolume: size, side: buyerIsMaker ? .ask : .bid, sequentialID: id,
-            tradeDate: civil.dashedDate, tradeTime: civil.colonTime, tradeTimestamp: UnixTime(milliseconds: at))
+            id: id, price: price, size: size, side: buyerIsMaker ? .ask : .bid,
+            time: UnixTime(milliseconds: tradeTime ?? time),
+            native: BinanceTrade(buyerIsMaker: buyerIsMaker, eventTime: UnixTime(milliseconds: time)))
         return (.trade(trade), UnixTime(milliseconds: time))
     }
 
@@ -282,11 +290,18 @@ extension BinanceFrameDecoder {
 
     private static func klineFields(_ fields: inout JSONScanner) throws -> Candle {
         var start: Int64?
+        var native = BinanceCandle()
         var values: [UInt8: ExactDecimal] = [:]
         try fields.object { key, kind, value, fields throws(MarketStreamError) in
             guard let letter = letter(key, fields) else { return }
             if letter == UInt8(ascii: "t") {
                 start = try integer(value, fields, "k.t")
+            } else if letter == UInt8(ascii: "T") {
+                native.closeTime = UnixTime(milliseconds: try integer(value, fields, "k.T"))
+            } else if letter == UInt8(ascii: "n") {
+                native.tradeCount = try integer(value, fields, "k.n")
+            } else if letter == UInt8(ascii: "x") {
+                native.isClosed = kind == .true ? true : kind == .false ? false : nil
             } else if kind == .string, Self.klineLetters.contains(letter) {
                 values[letter] = try decimal(value, fields, "k." + String(UnicodeScalar(letter)))
             }
@@ -295,10 +310,9 @@ extension BinanceFrameDecoder {
             let low = values[UInt8(ascii: "l")], let close = values[UInt8(ascii: "c")]
         else { throw missing("k.t, k.o, k.h, k.l or k.c") }
         return Candle(
-            startUTC: CivilTime(milliseconds: start).isoDateTime,
-            startKST: CivilTime(milliseconds: start, offsetHours: 9).isoDateTime, openingPrice: open,
-            highPrice: high, lowPrice: low, tradePrice: close, accTradeVolume: values[UInt8(ascii: "v")] ?? .zero,
-            accTradePrice: values[UInt8(ascii: "q")] ?? .zero)
+            start: UnixTime(milliseconds: start), open: open, high: high, low: low, close: close,
+            volume: values[UInt8(ascii: "v")] ?? .zero, quoteVolume: values[UInt8(ascii: "q")] ?? .zero,
+            native: native)
     }
 
     private static let klineLetters: Set<UInt8> = Set("ohlcvq".utf8)
@@ -318,16 +332,15 @@ extension BinanceFrameDecoder {
             }
             guard values.count >= 8 else { throw missing("a kline's eight first values") }
             let start = try integer(values[0], scanner, "openTime")
+            let native = BinanceCandle(
+                closeTime: UnixTime(milliseconds: try integer(values[6], scanner, "closeTime")),
+                tradeCount: values.count > 8 ? scanner.int64(values[8]) : nil)
             candles.append(
                 Candle(
-                    startUTC: CivilTime(milliseconds: start).isoDateTime,
-                    startKST: CivilTime(milliseconds: start, offsetHours: 9).isoDateTime,
-                    openingPrice: try decimal(values[1], scanner, "open"),
-                    highPrice: try decimal(values[2], scanner, "high"),
-                    lowPrice: try decimal(values[3], scanner, "low"),
-                    tradePrice: try decimal(values[4], scanner, "close"),
-                    accTradeVolume: try decimal(values[5], scanner, "volume"),
-                    accTradePrice: try decimal(values[7], scanner, "quoteVolume")))
+                    start: UnixTime(milliseconds: start), open: try decimal(values[1], scanner, "open"),
+                    high: try decimal(values[2], scanner, "high"), low: try decimal(values[3], scanner, "low"),
+                    close: try decimal(values[4], scanner, "close"), volume: try decimal(values[5], scanner, "volume"),
+                    quoteVolume: try decimal(values[7], scanner, "quoteVolume"), native: native))
         } while try scanner.consume(UInt8(ascii: ","))
         try scanner.expect(UInt8(ascii: "]"))
         return candles

@@ -43,40 +43,41 @@ public enum BinanceEventEncoder {
         switch (event.payload, stream.kind) {
         case (.ticker(let t), .ticker):
             header("24hrTicker")
-            decimal("p", t.signedChangePrice)
-            decimal("P", t.signedChangeRate * 100)
-            decimal("w", weightedAverage(t))
-            decimal("x", t.prevClosingPrice)
-            decimal("c", t.tradePrice)
-            decimal("Q", t.tradeVolume)
+            let native = t.native(as: BinanceTicker.self)
+            decimal("p", t.change ?? .zero)
+            decimal("P", (t.changeRate ?? .zero) * 100)
+            decimal("w", native?.weightedAveragePrice ?? weightedAverage(t))
+            decimal("x", t.previousClose ?? t.open ?? t.price)
+            decimal("c", t.price)
+            decimal("Q", t.lastSize ?? .zero)
             decimal("b", top?.bidPrice ?? .zero)
             decimal("B", top?.bidSize ?? .zero)
             decimal("a", top?.askPrice ?? .zero)
             decimal("A", top?.askSize ?? .zero)
-            decimal("o", t.openingPrice)
-            decimal("h", t.highPrice)
-            decimal("l", t.lowPrice)
-            decimal("v", t.accTradeVolume24h)
-            decimal("q", t.accTradePrice24h)
+            decimal("o", t.open ?? t.price)
+            decimal("h", t.high ?? t.price)
+            decimal("l", t.low ?? t.price)
+            decimal("v", t.volume24h)
+            decimal("q", t.quoteVolume24h ?? .zero)
             w.key("O")
-            w.integer(event.timestamp.milliseconds - 86_400_000)
+            w.integer(native?.openTime?.milliseconds ?? event.timestamp.milliseconds - 86_400_000)
             w.key("C")
-            w.integer(event.timestamp.milliseconds)
+            w.integer(native?.closeTime?.milliseconds ?? event.timestamp.milliseconds)
             w.key("F")
             w.integer(0)
             w.key("L")
             w.integer(0)
             w.key("n")
-            w.integer(0)
+            w.integer(native?.tradeCount ?? 0)
             w.endObject()
         case (.trade(let t), .trade):
             header("trade")
             w.key("t")
-            w.integer(t.sequentialID)
-            decimal("p", t.tradePrice)
-            decimal("q", t.tradeVolume)
+            w.integer(t.id)
+            decimal("p", t.price)
+            decimal("q", t.size)
             w.key("T")
-            w.integer(t.tradeTimestamp.milliseconds)
+            w.integer(t.time.milliseconds)
             // The buyer is the maker when the seller took the book: an ASK-side trade.
             w.key("m")
             w.bool(t.side == .ask)
@@ -87,7 +88,7 @@ public enum BinanceEventEncoder {
             writeBook(book, updateID: book.sequence ?? updateID, levels: levels, into: &w)
         case (.candle(let c), .kline(let interval)):
             header("kline")
-            let start = startMilliseconds(c.startUTC)
+            let start = c.start.milliseconds
             w.key("k")
             w.beginObject()
             w.key("t")
@@ -98,14 +99,16 @@ public enum BinanceEventEncoder {
             w.string(symbol)
             w.key("i")
             w.string(BinanceStream.klineName(interval) ?? interval.rawValue)
-            decimal("o", c.openingPrice)
-            decimal("c", c.tradePrice)
-            decimal("h", c.highPrice)
-            decimal("l", c.lowPrice)
-            decimal("v", c.accTradeVolume)
-            decimal("q", c.accTradePrice)
+            decimal("o", c.open)
+            decimal("c", c.close)
+            decimal("h", c.high)
+            decimal("l", c.low)
+            decimal("v", c.volume)
+            decimal("q", c.quoteVolume)
+            w.key("n")
+            w.integer(c.native(as: BinanceCandle.self)?.tradeCount ?? 0)
             w.key("x")
-            w.bool(false)
+            w.bool(c.native(as: BinanceCandle.self)?.isClosed ?? false)
             w.endObject()
             w.endObject()
         default:
@@ -214,16 +217,9 @@ public enum BinanceEventEncoder {
         w.endObject()
     }
 
-    private static func weightedAverage(_ t: Ticker) -> ExactDecimal {
-        guard !t.accTradeVolume24h.isZero else { return t.tradePrice }
-        return t.accTradePrice24h.divided(by: t.accTradeVolume24h, scale: 8) ?? t.tradePrice
-    }
-
-    /// Epoch milliseconds of a `yyyy-MM-ddTHH:mm:ss` UTC time.
-    static func startMilliseconds(_ text: String) -> Int64 {
-        let digits = text.split { !$0.isNumber }.compactMap { Int($0) }
-        guard digits.count >= 6 else { return 0 }
-        return CivilTime.epochMilliseconds(
-            year: digits[0], month: digits[1], day: digits[2], hour: digits[3], minute: digits[4], second: digits[5])
+    /// The quote volume over the base volume (the last price when nothing traded).
+    static func weightedAverage(_ t: Ticker) -> ExactDecimal {
+        guard !t.volume24h.isZero, let quote = t.quoteVolume24h else { return t.price }
+        return quote.divided(by: t.volume24h, scale: 8) ?? t.price
     }
 }

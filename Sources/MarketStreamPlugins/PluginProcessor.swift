@@ -57,17 +57,19 @@ final class PluginInstance {
         switch event.payload {
         case .trade(let t):
             var trade = ms_trade(
-                price: ms_decimal(t.tradePrice), volume: ms_decimal(t.tradeVolume),
-                side: t.side == .ask ? MS_SIDE_ASK : MS_SIDE_BID, reserved: 0,
-                trade_timestamp_ms: t.tradeTimestamp.milliseconds, sequential_id: t.sequentialID)
+                price: ms_decimal(t.price), volume: ms_decimal(t.size),
+                side: t.side == .ask ? MS_SIDE_ASK : MS_SIDE_BID,
+                reserved: 0, trade_timestamp_ms: t.time.milliseconds, sequential_id: t.id)
             rc = withUnsafePointer(to: &trade) { call(MS_KIND_TRADE, $0) }
         case .ticker(let t):
             var ticker = ms_ticker(
-                trade_price: ms_decimal(t.tradePrice), opening_price: ms_decimal(t.openingPrice),
-                high_price: ms_decimal(t.highPrice), low_price: ms_decimal(t.lowPrice),
-                prev_closing_price: ms_decimal(t.prevClosingPrice), signed_change_rate: ms_decimal(t.signedChangeRate),
-                trade_volume: ms_decimal(t.tradeVolume), acc_trade_volume_24h: ms_decimal(t.accTradeVolume24h),
-                acc_trade_price_24h: ms_decimal(t.accTradePrice24h), trade_timestamp_ms: t.tradeTimestamp.milliseconds)
+                trade_price: ms_decimal(t.price), opening_price: ms_decimal(t.open ?? t.price),
+                high_price: ms_decimal(t.high ?? t.price), low_price: ms_decimal(t.low ?? t.price),
+                prev_closing_price: ms_decimal(t.previousClose ?? t.open ?? t.price),
+                signed_change_rate: ms_decimal(t.changeRate ?? .zero), trade_volume: ms_decimal(t.lastSize ?? .zero),
+                acc_trade_volume_24h: ms_decimal(t.volume24h),
+                acc_trade_price_24h: ms_decimal(t.quoteVolume24h ?? .zero),
+                trade_timestamp_ms: t.time.milliseconds)
             rc = withUnsafePointer(to: &ticker) { call(MS_KIND_TICKER, $0) }
         case .orderbook(let book):
             rc = withUnsafeTemporaryAllocation(of: ms_orderbook_unit.self, capacity: max(book.units.count, 1)) {
@@ -85,9 +87,9 @@ final class PluginInstance {
             }
         case .candle(let c):
             var candle = ms_candle(
-                opening_price: ms_decimal(c.openingPrice), high_price: ms_decimal(c.highPrice),
-                low_price: ms_decimal(c.lowPrice), trade_price: ms_decimal(c.tradePrice),
-                acc_trade_volume: ms_decimal(c.accTradeVolume), acc_trade_price: ms_decimal(c.accTradePrice))
+                opening_price: ms_decimal(c.open), high_price: ms_decimal(c.high), low_price: ms_decimal(c.low),
+                trade_price: ms_decimal(c.close), acc_trade_volume: ms_decimal(c.volume),
+                acc_trade_price: ms_decimal(c.quoteVolume))
             rc = withUnsafePointer(to: &candle) { call(MS_KIND_CANDLE, $0) }
         case .myOrder, .myAsset, .custom:
             return []

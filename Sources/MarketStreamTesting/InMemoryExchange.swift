@@ -284,7 +284,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
 
     static func defaultPayload(for kind: DataKind) -> MarketPayload {
         switch kind.family {
-        case "trade": .trade(Trade(tradePrice: 1_000, tradeVolume: 1, side: .bid, sequentialID: 1))
+        case "trade": .trade(Trade(id: 1, price: 1_000, size: 1, side: .bid))
         case "orderbook":
             .orderbook(
                 Orderbook(
@@ -296,10 +296,10 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
             if kind.candleInterval != nil {
                 .candle(
                     Candle(
-                        startUTC: "2026-01-01T00:00:00", startKST: "2026-01-01T09:00:00", openingPrice: 1_000,
-                        highPrice: 1_000, lowPrice: 1_000, tradePrice: 1_000, accTradeVolume: 0, accTradePrice: 0))
+                        start: UnixTime(milliseconds: 1_767_225_600_000), open: 1_000, high: 1_000, low: 1_000,
+                        close: 1_000, volume: 0, quoteVolume: 0))
             } else {
-                .ticker(Ticker(tradePrice: 1_000))
+                .ticker(Ticker(price: 1_000))
             }
         }
     }
@@ -393,7 +393,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     /// Emits a ticker with `price`.
     @discardableResult
     public func emitTicker(_ market: MarketCode, price: ExactDecimal) -> Bool {
-        emit(.ticker(Ticker(tradePrice: price)), kind: .ticker, market: market)
+        emit(.ticker(Ticker(price: price)), kind: .ticker, market: market)
     }
 
     /// Sends raw bytes as a frame on a channel's open connection (to test malformed input).

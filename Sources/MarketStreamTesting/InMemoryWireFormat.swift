@@ -76,17 +76,17 @@ public enum InMemoryWireFormat {
         var fields = ["E", stream.rawValue, kind.description, market.rawValue, String(timestamp.milliseconds)]
         switch payload {
         case .ticker(let ticker):
-            fields += ["\(ticker.tradePrice)", "\(ticker.accTradeVolume24h)"]
+            fields += ["\(ticker.price)", "\(ticker.volume24h)"]
         case .trade(let trade):
-            fields += ["\(trade.tradePrice)", "\(trade.tradeVolume)", trade.side.rawValue, "\(trade.sequentialID)"]
+            fields += ["\(trade.price)", "\(trade.size)", trade.side.rawValue, "\(trade.id)"]
         case .orderbook(let book):
             for unit in book.units {
                 fields += ["\(unit.askPrice)", "\(unit.bidPrice)", "\(unit.askSize)", "\(unit.bidSize)"]
             }
         case .candle(let candle):
             fields += [
-                candle.startUTC, "\(candle.openingPrice)", "\(candle.highPrice)", "\(candle.lowPrice)",
-                "\(candle.tradePrice)", "\(candle.accTradeVolume)",
+                "\(candle.start.milliseconds)", "\(candle.open)", "\(candle.high)", "\(candle.low)",
+                "\(candle.close)", "\(candle.volume)",
             ]
         case .myOrder(let order):
             fields += [order.uuid, order.side.rawValue, order.state, order.price.map { "\($0)" } ?? "-"]
@@ -139,13 +139,13 @@ public enum InMemoryWireFormat {
         let payload: MarketPayload
         switch kind.family {
         case "ticker":
-            payload = .ticker(Ticker(tradePrice: try number(0), accTradeVolume24h: try number(1)))
+            payload = .ticker(Ticker(price: try number(0), volume24h: try number(1)))
         case "trade":
             guard values.count == 4, let side = TradeSide(rawValue: values[2]), let sequence = Int64(values[3]) else {
                 throw malformed(text, context)
             }
             payload = .trade(
-                Trade(tradePrice: try number(0), tradeVolume: try number(1), side: side, sequentialID: sequence))
+                Trade(id: sequence, price: try number(0), size: try number(1), side: side))
         case "orderbook":
             guard values.count % 4 == 0 else { throw malformed(text, context) }
             var units: [Orderbook.Unit] = []
@@ -179,12 +179,11 @@ public enum InMemoryWireFormat {
                 MyAsset(assetUUID: "in-memory", assets: balances, assetTimestamp: UnixTime(milliseconds: milliseconds)))
         default:
             if kind.candleInterval != nil {
-                guard values.count == 6 else { throw malformed(text, context) }
+                guard values.count == 6, let start = Int64(values[0]) else { throw malformed(text, context) }
                 payload = .candle(
                     Candle(
-                        startUTC: values[0], startKST: values[0], openingPrice: try number(1), highPrice: try number(2),
-                        lowPrice: try number(3), tradePrice: try number(4), accTradeVolume: try number(5),
-                        accTradePrice: .zero))
+                        start: UnixTime(milliseconds: start), open: try number(1), high: try number(2),
+                        low: try number(3), close: try number(4), volume: try number(5), quoteVolume: .zero))
             } else {
                 guard values.count % 2 == 0 else { throw malformed(text, context) }
                 var pairs: [(name: String, value: ExactDecimal)] = []

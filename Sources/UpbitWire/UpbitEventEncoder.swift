@@ -50,7 +50,8 @@ public enum UpbitEventEncoder {
             w.string(stream)
         }
         switch event.payload {
-        case .ticker(let t):
+        case .ticker(let ticker):
+            let t = UpbitTicker(ticker)
             code()
             k("opening_price", "op"); w.number(t.openingPrice)
             k("high_price", "hp"); w.number(t.highPrice)
@@ -82,7 +83,8 @@ public enum UpbitEventEncoder {
             k("delisting_date", "dd")
             if bithumb { w.string(t.delistingDate ?? "") } else { w.optional(t.delistingDate) }
             k("market_warning", "mw"); w.string(t.marketWarning ?? "NONE")
-        case .trade(let t):
+        case .trade(let trade):
+            let t = UpbitTrade(trade)
             code()
             timestamp()
             k("trade_date", bithumb ? "tdt" : "td")
@@ -122,7 +124,8 @@ public enum UpbitEventEncoder {
             // Bithumb writes level 1 on books that were not grouped.
             k("level", "lv"); w.number(bithumb && book.level.isZero ? 1 : book.level)
             return
-        case .candle(let c):
+        case .candle(let candle):
+            let c = UpbitCandle(candle)
             code()
             k("candle_date_time_utc", "cdttmu"); w.string(c.startUTC)
             k("candle_date_time_kst", "cdttmk"); w.string(c.startKST)

@@ -58,14 +58,14 @@ struct WatchTable {
         let price: ExactDecimal?
         switch payload {
         case .ticker(let ticker):
-            let percent = ticker.signedChangeRate * 100
-            return (ticker.tradePrice.description, ticker.tradePrice, "\(percent.isNegative ? "" : "+")\(percent)%")
+            let percent = (ticker.changeRate ?? .zero) * 100
+            return (ticker.price.description, ticker.price, "\(percent.isNegative ? "" : "+")\(percent)%")
         case .trade(let trade):
-            (value, price) = ("\(trade.tradePrice) × \(trade.tradeVolume)", trade.tradePrice)
+            (value, price) = ("\(trade.price) × \(trade.size)", trade.price)
         case .orderbook(let book):
             let bid = book.units.first?.bidPrice
             (value, price) = ("\(bid?.description ?? "-") / \(book.units.first?.askPrice.description ?? "-")", bid)
-        case .candle(let candle): (value, price) = (candle.tradePrice.description, candle.tradePrice)
+        case .candle(let candle): (value, price) = (candle.close.description, candle.close)
         case .myOrder(let order): (value, price) = ("\(order.state) \(order.volume?.description ?? "")", nil)
         case .myAsset(let asset):
             (value, price) = (asset.assets.map { "\($0.currency) \($0.balance)" }.joined(separator: " "), nil)

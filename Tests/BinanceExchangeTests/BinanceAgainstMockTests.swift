@@ -1,4 +1,5 @@
 import BinanceExchange
+import BinanceWire
 import MarketStreamCore
 import MarketStreamRouting
 import MockExchange
@@ -43,16 +44,16 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
         try await withBinanceAgainstMock { server, router in
             let trade = try await firstEvent(of: try router.subscribe(to: .trade, markets: [btc]))
             guard case .trade(let t) = trade?.payload else { Issue.record("no trade"); return }
-            #expect(trade?.exchange == "binance" && trade?.market == btc && t.tradePrice > 70_000)
+            #expect(trade?.exchange == "binance" && trade?.market == btc && t.price > 70_000)
             let ticker = try await firstEvent(of: try router.subscribe(to: .ticker, markets: [btc]))
             guard case .ticker(let k) = ticker?.payload else { Issue.record("no ticker"); return }
-            #expect(k.tradePrice > 70_000 && k.bestBidPrice != nil && k.bestAskPrice! > k.bestBidPrice!)
+            #expect(k.price > 70_000 && k.bestBidPrice != nil && k.bestAskPrice! > k.bestBidPrice!)
             let book = try await firstEvent(of: try router.subscribe(to: .orderbook(depth: .five), markets: [btc]))
             guard case .orderbook(let b) = book?.payload else { Issue.record("no book"); return }
             #expect(b.units.count == 5 && b.sequence != nil && book?.kind == .orderbook(depth: .five))
             let candle = try await firstEvent(of: try router.subscribe(to: .candle(.oneMinute), markets: [btc]))
             guard case .candle(let c) = candle?.payload else { Issue.record("no candle"); return }
-            #expect(c.tradePrice > 70_000 && candle?.kind == .candle(.oneMinute))
+            #expect(c.close > 70_000 && candle?.kind == .candle(.oneMinute))
             let health = try #require(router.health().channels.first)
             #expect(health.malformedFrames == 0 && health.upstreamMessages >= 1)
         }
@@ -115,7 +116,7 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
                 Issue.record("no trade")
                 return
             }
-            #expect(latest.count == 1 && trade.sequentialID >= seen.sequentialID && trade.tradePrice > 70_000)
+            #expect(latest.count == 1 && trade.id >= seen.id && trade.price > 70_000)
             // The ticker, once the market has traded.
             let tickers = try await router.snapshot(of: .ticker, markets: [btc])
             guard case .ticker(let ticker) = tickers.first?.payload else {
@@ -123,8 +124,8 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
                 return
             }
             #expect(tickers.first?.stream == .snapshot && tickers.first?.exchange == "binance")
-            #expect(ticker.tradePrice > 70_000 && ticker.bestAskPrice! > ticker.bestBidPrice!)
-            #expect(ticker.accTradeVolume24h > 0 && ticker.highPrice >= ticker.lowPrice)
+            #expect(ticker.price > 70_000 && ticker.bestAskPrice! > ticker.bestBidPrice!)
+            #expect(ticker.volume24h > 0 && ticker.high! >= ticker.low!)
             await #expect(throws: MarketStreamError.self) {
                 _ = try await router.snapshot(of: .ticker, markets: [MarketCode(validated: "USDT-NOPE")])
             }
@@ -144,7 +145,7 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
             }
             #expect(candles.count == 1 && candles.first?.kind == .candle(.oneMinute))
             #expect(
-                candle.startUTC >= seen.startUTC && candle.highPrice >= candle.lowPrice && candle.tradePrice > 70_000)
+                candle.start >= seen.start && candle.high >= candle.low && candle.close > 70_000)
             withExtendedLifetime(live) {}
         }
     }

@@ -39,19 +39,23 @@ func decodeFrame(_ text: String) throws(MarketStreamError) -> DecodedFrame {
         #expect(
             event.timestamp == UnixTime(milliseconds: 1_672_515_782_136) && event.generation == ConnectionGeneration(3))
         guard case .trade(let trade) = event.payload else { Issue.record("not a trade"); return }
-        #expect(trade.sequentialID == 12_345 && trade.tradePrice == ExactDecimal("0.001")! && trade.tradeVolume == 100)
+        #expect(trade.id == 12_345 && trade.price == ExactDecimal("0.001")! && trade.size == 100)
         #expect(trade.side == .ask, "the buyer was the maker: the seller took the book")
-        #expect(trade.tradeDate == "2022-12-31" && trade.tradeTime == "19:43:02")
+        #expect(CivilTime(milliseconds: trade.time.milliseconds).isoDateTime == "2022-12-31T19:43:02")
+        #expect(trade.native(as: BinanceTrade.self) == BinanceTrade(buyerIsMaker: true, eventTime: event.timestamp))
     }
 
     @Test func aTickerCarriesTheNormalisedFieldsAndTheBestBidAndAsk() throws {
         let event = try #require(try decodeFrame(try BinanceSamples.text("ticker.json")).events.first)
         guard case .ticker(let ticker) = event.payload else { Issue.record("not a ticker"); return }
-        #expect(ticker.tradePrice == ExactDecimal("0.0025")! && ticker.openingPrice == ExactDecimal("0.0010")!)
-        #expect(ticker.highPrice == ExactDecimal("0.0025")! && ticker.lowPrice == ExactDecimal("0.0010")!)
-        #expect(ticker.prevClosingPrice == ExactDecimal("0.0009")! && ticker.change == .rise)
-        #expect(ticker.signedChangePrice == ExactDecimal("0.0015")! && ticker.signedChangeRate == ExactDecimal("2.5")!)
-        #expect(ticker.accTradeVolume24h == 10_000 && ticker.accTradePrice24h == 18 && ticker.tradeVolume == 10)
+        #expect(ticker.price == ExactDecimal("0.0025")! && ticker.open == ExactDecimal("0.0010")!)
+        #expect(ticker.high == ExactDecimal("0.0025")! && ticker.low == ExactDecimal("0.0010")!)
+        #expect(ticker.previousClose == ExactDecimal("0.0009")!)
+        #expect(ticker.change == ExactDecimal("0.0015")! && ticker.changeRate == ExactDecimal("2.5")!)
+        #expect(ticker.volume24h == 10_000 && ticker.quoteVolume24h == 18 && ticker.lastSize == 10)
+        let native = try #require(ticker.native(as: BinanceTicker.self))
+        #expect(native.weightedAveragePrice == ExactDecimal("0.0018")! && native.tradeCount == 18_151)
+        #expect(native.openTime == UnixTime(milliseconds: 0) && native.closeTime == UnixTime(milliseconds: 86_400_000))
         #expect(ticker.bestBidPrice == ExactDecimal("0.0024")! && ticker.bestBidSize == 10)
         #expect(ticker.bestAskPrice == ExactDecimal("0.0026")! && ticker.bestAskSize == 100)
     }
@@ -72,9 +76,12 @@ func decodeFrame(_ text: String) throws(MarketStreamError) -> DecodedFrame {
         let event = try #require(try decodeFrame(try BinanceSamples.text("kline.json")).events.first)
         #expect(event.kind == .candle(.oneMinute))
         guard case .candle(let candle) = event.payload else { Issue.record("not a candle"); return }
-        #expect(candle.startUTC == "2022-12-31T19:43:00" && candle.startKST == "2023-01-01T04:43:00")
-        #expect(candle.openingPrice == ExactDecimal("0.0010")! && candle.tradePrice == ExactDecimal("0.0020")!)
-        #expect(candle.accTradeVolume == 1_000 && candle.accTradePrice == 1)
+        #expect(candle.startUTC == "2022-12-31T19:43:00" && candle.start == UnixTime(milliseconds: 1_672_515_780_000))
+        #expect(candle.open == ExactDecimal("0.0010")! && candle.close == ExactDecimal("0.0020")!)
+        #expect(candle.volume == 1_000 && candle.quoteVolume == 1)
+        let native = try #require(candle.native(as: BinanceCandle.self))
+        #expect(native.closeTime == UnixTime(milliseconds: 1_672_515_839_999) && native.tradeCount == 100)
+        #expect(native.isClosed == false)
     }
 
     @Test func aBookChangeWaitsForItsSnapshot() throws {

@@ -52,7 +52,7 @@ import Testing
             // The mock numbers each market's trades: id % 10 000 counts up by one per trade.
             let ids = tradeEvents.compactMap { event -> Int64? in
                 guard case .trade(let trade) = event.payload else { return nil }
-                return trade.sequentialID
+                return trade.id
             }
             #expect(ids.count > 20)
             let pairs = zip(ids, ids.dropFirst())
@@ -95,10 +95,11 @@ extension BinanceRotationTests {
             #expect(notices.isEmpty, "the failed replacements were never the subscribers' concern: \(notices)")
             let ids = events.compactMap { event -> Int64? in
                 guard case .trade(let trade) = event.payload else { return nil }
-                return trade.sequentialID
+                return trade.id
             }
-            // The current connection kept delivering while its replacements were refused.
-            #expect(ids.count > 20)
+            // The current connection kept delivering while its replacements were refused (at least
+            // six seconds at 100 updates a second; the bound leaves room for a starved machine).
+            #expect(ids.count >= 10)
             let pairs = zip(ids, ids.dropFirst())
             #expect(pairs.allSatisfy { $0 < $1 })
             #expect(pairs.allSatisfy { ($0 % 10_000 + 1) % 10_000 == $1 % 10_000 })

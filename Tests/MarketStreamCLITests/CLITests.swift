@@ -70,6 +70,13 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
             }
             #expect(["ticker", "trade"].contains(object["type"] as? String ?? ""))
             #expect(["KRW-BTC", "KRW-ETH"].contains(object["code"] as? String ?? ""))
+            if object["type"] as? String == "ticker" {
+                // Upbit's own fields come from the event's native payload (the mock's 52-week high
+                // is twice the day's high), not from the normalised ticker, which has none.
+                let high = try #require((object["highest_52_week_price"] as? NSNumber)?.doubleValue)
+                let price = try #require((object["trade_price"] as? NSNumber)?.doubleValue)
+                #expect(high > price && object["lowest_52_week_date"] as? String == "2026-06-02")
+            }
         }
         // Keys come in the contract's order.
         let first = String(lines[0])

@@ -72,7 +72,7 @@ import Testing
         let event = MarketEvent(
             exchange: "upbit", kind: .ticker, market: market, stream: .snapshot,
             timestamp: UnixTime(milliseconds: 1_790_134_742_106), receivedAt: UnixTime(nanoseconds: 5),
-            generation: ConnectionGeneration(3), payload: .ticker(Ticker(tradePrice: 116_539_000)))
+            generation: ConnectionGeneration(3), payload: .ticker(Ticker(price: 116_539_000)))
         #expect(event.topic == SubscriptionTopic(exchange: "upbit", kind: .ticker, market: market))
         #expect(event.timestamp.milliseconds == 1_790_134_742_106)
         #expect(event.stream == .snapshot && event.generation.rawValue == 3 && event.receivedAt.nanoseconds == 5)
@@ -89,7 +89,7 @@ import Testing
             totalAskSize: 1, totalBidSize: 2, units: [.init(askPrice: 11, bidPrice: 10, askSize: 1, bidSize: 2)])
         #expect(MarketPayload.orderbook(book).description == "levels=1 bid=10 ask=11")
         #expect(
-            MarketPayload.trade(Trade(tradePrice: 5, tradeVolume: 2, side: .ask, sequentialID: 17_901_347_420_510_000))
+            MarketPayload.trade(Trade(id: 17_901_347_420_510_000, price: 5, size: 2, side: .ask))
                 .description.contains("ask"))
         #expect(
             MarketPayload.myAsset(MyAsset(assetUUID: "a", assets: [], assetTimestamp: UnixTime(milliseconds: 1)))
@@ -98,9 +98,9 @@ import Testing
             MarketPayload.myOrder(MyOrder(uuid: "u", side: .bid, orderType: "limit", state: "wait")).description
                 == "order=u state=wait")
         let candle = Candle(
-            startUTC: "t", startKST: "k", openingPrice: 1, highPrice: 2, lowPrice: 1, tradePrice: 2, accTradeVolume: 3,
-            accTradePrice: 6)
-        #expect(MarketPayload.candle(candle).description == "close=2 start=t")
+            start: UnixTime(milliseconds: 1_790_134_740_000), open: 1, high: 2, low: 1, close: 2, volume: 3,
+            quoteVolume: 6)
+        #expect(MarketPayload.candle(candle).description == "close=2 start=2026-09-23T03:39:00")
         #expect(ConnectionGeneration.none.next == ConnectionGeneration(1))
         #expect(UnixTime(milliseconds: 2) > UnixTime(milliseconds: 1) && UnixTime(nanoseconds: 5_000).microseconds == 5)
     }

@@ -32,8 +32,8 @@ enum BuiltPlugins {
             .trade,
             .trade(
                 Trade(
-                    tradePrice: price, tradeVolume: volume, side: side, sequentialID: milliseconds,
-                    tradeTimestamp: UnixTime(milliseconds: milliseconds))), at: milliseconds)
+                    id: milliseconds, price: price, size: volume, side: side,
+                    time: UnixTime(milliseconds: milliseconds))), at: milliseconds)
     }
 }
 

@@ -60,7 +60,7 @@ import Testing
             await exchange.waitUntil { $0.live[.public] == [topic] }
             for volume: ExactDecimal in [500, 5] {
                 exchange.emit(
-                    .trade(Trade(tradePrice: 1, tradeVolume: volume, side: .bid, sequentialID: 1)), kind: .trade,
+                    .trade(Trade(id: 1, price: 1, size: volume, side: .bid)), kind: .trade,
                     market: btc)
             }
             var failingEvents = failing.makeAsyncIterator()
@@ -81,7 +81,7 @@ import Testing
             while volumes.count < 2, let event = try await tradeEvents.next() {
                 if case .market(let market) = event, market.stream == .realtime, case .trade(let trade) = market.payload
                 {
-                    volumes.append(trade.tradeVolume)
+                    volumes.append(trade.size)
                 }
             }
             #expect(volumes == [500, 5])  // other subscribers are unaffected

@@ -65,7 +65,7 @@ import Testing
             // Wait until the router routed the last tick (the lossless control sees everything).
             var controlIterator = control.makeAsyncIterator()
             while let event = try await controlIterator.nextMarketEvent() {
-                if event.market == eth, case .ticker(let t) = event.payload, t.tradePrice == 1_050 { break }
+                if event.market == eth, case .ticker(let t) = event.payload, t.price == 1_050 { break }
             }
             var iterator = ui.makeAsyncIterator()
             var latest: [MarketCode: ExactDecimal] = [:]
@@ -73,7 +73,7 @@ import Testing
                 guard let event = try await iterator.nextMarketEvent(), case .ticker(let t) = event.payload else {
                     break
                 }
-                latest[event.market] = t.tradePrice
+                latest[event.market] = t.price
             }
             #expect(latest == [btc: 50, eth: 1_050])
             #expect(ui.droppedCount > 0, "superseded states were coalesced away")

@@ -25,12 +25,12 @@ func tickerEvent(
     MarketEvent(
         exchange: "memory", kind: .ticker, market: market, stream: stream, timestamp: UnixTime(milliseconds: 0),
         receivedAt: UnixTime(milliseconds: receivedAtMilliseconds), generation: ConnectionGeneration(generation),
-        payload: .ticker(Ticker(tradePrice: price)))
+        payload: .ticker(Ticker(price: price)))
 }
 
 extension FeedEvent {
     var price: ExactDecimal? {
         guard case .market(let event) = self, case .ticker(let ticker) = event.payload else { return nil }
-        return ticker.tradePrice
+        return ticker.price
     }
 }

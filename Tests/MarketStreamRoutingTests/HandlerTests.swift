@@ -111,7 +111,7 @@ func book(bid: ExactDecimal, ask: ExactDecimal) -> MarketPayload {
             await h.exchange.waitUntil { $0.live[.public]?.count == 2 }
             for market in [btc, btc, eth, btc] {
                 h.exchange.emit(
-                    .trade(Trade(tradePrice: 1, tradeVolume: 1, side: .bid, sequentialID: 1)), kind: .trade,
+                    .trade(Trade(id: 1, price: 1, size: 1, side: .bid)), kind: .trade,
                     market: market)
             }
             var seen: [String] = []

@@ -12,13 +12,13 @@ import Testing
         MarketEvent(
             exchange: "memory", kind: .trade, market: market, stream: .realtime, timestamp: UnixTime(milliseconds: id),
             receivedAt: UnixTime(milliseconds: id), generation: ConnectionGeneration(1),
-            payload: .trade(Trade(tradePrice: 1, tradeVolume: 1, side: .bid, sequentialID: id)))
+            payload: .trade(Trade(id: id, price: 1, size: 1, side: .bid)))
     }
 
     func ids(_ events: [MarketEvent]) -> [Int64] {
         events.compactMap { event in
             guard case .trade(let trade) = event.payload else { return nil }
-            return trade.sequentialID
+            return trade.id
         }
     }
 

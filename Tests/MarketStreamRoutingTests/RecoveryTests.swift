@@ -113,7 +113,7 @@ import Testing
             var generations: [ConnectionGeneration] = []
             while let event = try await iterator.nextMarketEvent() {
                 generations.append(event.generation)
-                if case .ticker(let ticker) = event.payload, ticker.tradePrice == 100 { break }
+                if case .ticker(let ticker) = event.payload, ticker.price == 100 { break }
             }
             #expect(!generations.isEmpty)
             #expect(generations.allSatisfy { $0 == ConnectionGeneration(2) }, "got \(generations)")

@@ -113,7 +113,7 @@ enum UpbitSamples {
         for market in a.markets {
             #expect(market.book.count == 30)
             #expect(market.book[0].bidPrice < market.book[0].askPrice)
-            #expect(market.recentTrades.allSatisfy { $0.sequentialID > 1 << 53 })
+            #expect(market.recentTrades.allSatisfy { $0.id > 1 << 53 })
         }
     }
 }

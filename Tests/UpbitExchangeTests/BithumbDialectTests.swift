@@ -48,15 +48,17 @@ private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStream
     @Test(arguments: ["trade.default.json", "trade.simple.json"])
     func tradeDatesInKSTBecomeUTC(sample: String) throws {
         let event = try #require(try decode(try BithumbSamples.bytes(sample), dialect: .bithumb))
-        guard case .trade(let trade) = event.payload else { Issue.record("not a trade"); return }
+        guard case .trade(let normalised) = event.payload else { Issue.record("not a trade"); return }
+        let trade = try #require(normalised.native(as: UpbitTrade.self))
         #expect(trade.tradeDate == "2026-09-23" && trade.tradeTime == "03:39:02")
-        #expect(trade.sequentialID == 17_901_347_420_510_000 && trade.tradeVolume == ExactDecimal("0.00214535"))
+        #expect(normalised.id == 17_901_347_420_510_000 && normalised.size == ExactDecimal("0.00214535"))
         #expect(event.timestamp.milliseconds == 1_790_134_742_131)
     }
 
     @Test func tickerDatesBecomeUTCAndAnEmptyDelistingDateIsNone() throws {
         let event = try #require(try decode(try BithumbSamples.bytes("ticker.default.json"), dialect: .bithumb))
-        guard case .ticker(let ticker) = event.payload else { Issue.record("not a ticker"); return }
+        guard case .ticker(let normalised) = event.payload else { Issue.record("not a ticker"); return }
+        let ticker = try #require(normalised.native(as: UpbitTicker.self))
         // 01:10 KST on the 24th is 16:10 UTC on the 23rd.
         #expect(ticker.tradeDate == "20260923" && ticker.tradeTime == "161000")
         #expect(ticker.delistingDate == nil && ticker.accTradePrice24h == ExactDecimal("118900000000.75"))
@@ -228,7 +230,7 @@ private func decode(_ bytes: [UInt8], dialect: UpbitDialect) throws(MarketStream
             // Microseconds read as such: the book's time lies within a minute of the trades'.
             let spread = abs(books[0].timestamp.milliseconds - trades[0].timestamp.milliseconds)
             #expect(spread < 60_000, "book \(books[0].timestamp) vs trade \(trades[0].timestamp)")
-            if case .trade(let trade) = trades[0].payload {
+            if case .trade(let normalised) = trades[0].payload, let trade = normalised.native(as: UpbitTrade.self) {
                 let utc = CivilTime(milliseconds: trade.tradeTimestamp.milliseconds)
                 #expect(trade.tradeDate == utc.dashedDate && trade.tradeTime == utc.colonTime)
             }

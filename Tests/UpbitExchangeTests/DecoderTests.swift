@@ -2,6 +2,7 @@ import Foundation
 import MarketStreamCore
 import Testing
 import UpbitExchange
+import UpbitWire
 
 enum Samples {
     static let directory = URL(fileURLWithPath: #filePath)
@@ -33,7 +34,12 @@ func decode(_ text: String) throws(MarketStreamError) -> DecodedFrame { try deco
         #expect(frame.events.count == 1 && event.kind == .ticker && event.market.rawValue == "KRW-BTC")
         #expect(event.generation == ConnectionGeneration(4) && event.receivedAt == context.receivedAt)
         #expect(event.timestamp.milliseconds == 1_790_134_742_106 && event.stream == .realtime)
-        guard case .ticker(let ticker) = event.payload else { Issue.record("not a ticker"); return }
+        guard case .ticker(let normalised) = event.payload else { Issue.record("not a ticker"); return }
+        let ticker = try #require(normalised.native(as: UpbitTicker.self))
+        #expect(normalised.price == ExactDecimal("116539000") && normalised.lastSize == ticker.tradeVolume)
+        #expect(normalised.changeRate == ExactDecimal("0.0045426335") && normalised.change == ticker.signedChangePrice)
+        #expect(normalised.volume24h == ticker.accTradeVolume24h && normalised.bestBidPrice == nil)
+        #expect(normalised.time == ticker.tradeTimestamp && normalised.previousClose == ticker.prevClosingPrice)
         #expect(ticker.tradePrice == ExactDecimal("116539000"))
         #expect(ticker.changeRate == ExactDecimal("0.0045426335"))
         #expect(ticker.accTradePrice24h == ExactDecimal("266503719023.55716"))
@@ -45,8 +51,11 @@ func decode(_ text: String) throws(MarketStreamError) -> DecodedFrame { try deco
     @Test(arguments: ["trade.default.json", "trade.simple.json"])
     func trades(sample: String) throws {
         let event = try #require(try decode(try Samples.bytes(sample)).events.first)
-        guard case .trade(let trade) = event.payload else { Issue.record("not a trade"); return }
-        #expect(trade.sequentialID == 17_901_347_420_510_000, "sequential_id survives as Int64 above 2^53")
+        guard case .trade(let normalised) = event.payload else { Issue.record("not a trade"); return }
+        let trade = try #require(normalised.native(as: UpbitTrade.self))
+        #expect(normalised.id == 17_901_347_420_510_000, "sequential_id survives as Int64 above 2^53")
+        #expect(normalised.price == 116_539_000 && normalised.size == ExactDecimal("0.00214535"))
+        #expect(normalised.side == .bid && normalised.time == trade.tradeTimestamp)
         #expect(
             trade.tradePrice == 116_539_000 && trade.tradeVolume == ExactDecimal("0.00214535") && trade.side == .bid)
         #expect(trade.bestBidSize == ExactDecimal("0.08120946") && trade.tradeTime == "03:39:02")
@@ -65,7 +74,10 @@ func decode(_ text: String) throws(MarketStreamError) -> DecodedFrame { try deco
         let event = try #require(try decode(try Samples.bytes(sample)).events.first)
         guard case .candle(let candle) = event.payload else { Issue.record("not a candle"); return }
         #expect(event.kind == .candle(.oneMinute) && candle.startUTC == "2026-09-23T03:39:00")
-        #expect(candle.accTradePrice == ExactDecimal("56079321.33981"))
+        #expect(candle.start == UnixTime(milliseconds: 1_790_134_740_000))
+        #expect(candle.quoteVolume == ExactDecimal("56079321.33981"))
+        let upbit = try #require(candle.native(as: UpbitCandle.self))
+        #expect(upbit.startKST == "2026-09-23T12:39:00" && upbit.accTradePrice == candle.quoteVolume)
     }
 
     @Test(arguments: ["myOrder.default.json", "myOrder.simple.json"])
@@ -146,7 +158,7 @@ func decode(_ text: String) throws(MarketStreamError) -> DecodedFrame { try deco
             guard case .ticker(let t) = try decode(text).events.first?.payload else {
                 Issue.record("no ticker"); return
             }
-            #expect(t.delistingDate == expected)
+            #expect(t.native(as: UpbitTicker.self)?.delistingDate == expected)
         }
     }
 

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import UpbitExchange
+import UpbitWire
 
 /// Runs a mock exchange and hands its REST base to `body`.
 func withMockREST(
@@ -38,13 +39,13 @@ func withMockREST(
             let tickers = try await rest.tickers([btc, eth])
             #expect(tickers.map(\.market) == [btc, eth] && tickers.allSatisfy { $0.stream == .snapshot })
             guard case .ticker(let ticker)? = tickers.first?.payload else { Issue.record("not a ticker"); return }
-            #expect(ticker.tradePrice > .zero && ticker.tradeTimestamp.milliseconds > 0)
+            #expect(ticker.price > .zero && ticker.time.milliseconds > 0)
             let books = try await rest.orderbooks([btc], count: 15)
             guard case .orderbook(let book) = books.first?.payload else { Issue.record("no book"); return }
             #expect(book.units.count == 15 && book.units[0].askPrice > book.units[0].bidPrice)
             let trades = try await rest.trades(btc, count: 5)
             #expect(trades.count == 5 && trades.allSatisfy { $0.kind == .trade })
-            if case .trade(let trade)? = trades.first?.payload { #expect(trade.sequentialID > 1 << 53) }
+            if case .trade(let trade)? = trades.first?.payload { #expect(trade.id > 1 << 53) }
             let candles = try await rest.candles(btc, interval: .oneMinute, count: 1)
             #expect(candles.count == 1 && candles.first?.kind == .candle(.oneMinute))
         }

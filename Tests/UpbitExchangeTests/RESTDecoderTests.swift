@@ -1,5 +1,6 @@
 import MarketStreamCore
 import Testing
+import UpbitWire
 
 @testable import UpbitExchange
 
@@ -22,9 +23,9 @@ import Testing
         #expect(event.stream == .snapshot && event.market == btc && event.receivedAt == at)
         #expect(event.timestamp == UnixTime(milliseconds: 1_700_000_000_000))
         guard case .ticker(let ticker) = event.payload else { Issue.record("not a ticker"); return }
-        #expect(ticker.tradePrice == ExactDecimal("116000000.5"))
-        #expect(ticker.accTradeVolume24h == ExactDecimal("12.00000001"))
-        #expect(ticker.change == .rise)
+        #expect(ticker.price == ExactDecimal("116000000.5"))
+        #expect(ticker.volume24h == ExactDecimal("12.00000001"))
+        #expect(ticker.native(as: UpbitTicker.self)?.change == .rise)
     }
 
     @Test(arguments: [

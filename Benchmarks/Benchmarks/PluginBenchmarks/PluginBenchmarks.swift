@@ -61,8 +61,7 @@ func tradeEvent(_ index: Int, market: MarketCode) -> MarketEvent {
     let price = ExactDecimal(significand: 116_000_000 + Int128(index % 7) * 1_000)
     let volume = ExactDecimal(significand: Int128(index % 13 + 1) * 1_234_567, exponent: -8)
     let trade = Trade(
-        tradePrice: price, tradeVolume: volume, side: index % 3 == 0 ? .ask : .bid, sequentialID: Int64(index),
-        tradeTimestamp: time)
+        id: Int64(index), price: price, size: volume, side: index % 3 == 0 ? .ask : .bid, time: time)
     return MarketEvent(
         exchange: "upbit", kind: .trade, market: market, stream: .realtime, timestamp: time, receivedAt: time,
         generation: ConnectionGeneration(1), payload: .trade(trade))
@@ -77,10 +76,10 @@ struct SwiftImbalance {
 
     mutating func process(_ event: MarketEvent) -> [MarketPayload] {
         guard case .trade(let trade) = event.payload else { return [] }
-        let now = trade.tradeTimestamp.milliseconds
+        let now = trade.time.milliseconds
         let isBuy = trade.side == .bid
-        window.append((now, trade.tradeVolume, isBuy))
-        if isBuy { buy = buy + trade.tradeVolume } else { sell = sell + trade.tradeVolume }
+        window.append((now, trade.size, isBuy))
+        if isBuy { buy = buy + trade.size } else { sell = sell + trade.size }
         while head < window.count, window[head].time <= now - 60_000 {
             if window[head].isBuy { buy = buy - window[head].volume } else { sell = sell - window[head].volume }
             head += 1

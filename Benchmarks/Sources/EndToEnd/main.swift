@@ -10,7 +10,7 @@
 //
 // latency: a small NIO server (LatencyServer.swift) sends Upbit ticker frames (the shared DEFAULT
 // sample) at a steady rate from a timer on its event loop; each frame carries its send time in
-// nanoseconds in `acc_trade_volume` (an exact decimal, so it survives decoding unchanged), and the
+// nanoseconds in `acc_trade_volume_24h` (an exact decimal, so it survives decoding unchanged), and the
 // subscriber records `now − sent` and `now − receivedAt` in HdrHistograms.
 // throughput: the mock exchange in replay mode (frames encoded once) as fast as it can, every
 // market's ticker, trade and orderbook, counted as events delivered to the subscriber.
@@ -37,11 +37,13 @@ func secondsText(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-/// The shared ticker sample split around the value of `acc_trade_volume`.
+/// The shared ticker sample split around the value of `acc_trade_volume_24h`.
 func tickerTemplate() throws -> (prefix: [UInt8], suffix: [UInt8]) {
     let samples = ProcessInfo.processInfo.environment["MARKETSTREAM_SAMPLES"] ?? "../../shared/upbit/samples"
     let text = try String(contentsOfFile: samples + "/ticker.default.json", encoding: .utf8)
-    guard let key = text.range(of: "\"acc_trade_volume\":") else { fatalError("no acc_trade_volume in the sample") }
+    guard let key = text.range(of: "\"acc_trade_volume_24h\":") else {
+        fatalError("no acc_trade_volume_24h in the sample")
+    }
     let valueEnd = text[key.upperBound...].firstIndex { $0 == "," || $0 == "}" }!
     return (Array(text[..<key.upperBound].utf8), Array(text[valueEnd...].utf8))
 }
@@ -84,7 +86,7 @@ func recordLatency(_ ticks: Subscription, seconds: Double) async throws -> Laten
             measuring = true
             deadline = clock.now + .milliseconds(Int64(seconds * 1_000))
         }
-        guard let sent = Int64(ticker.accTradeVolume.description) else { continue }
+        guard let sent = Int64(ticker.volume24h.description) else { continue }
         _ = record.total.record(UInt64(max(0, now - sent)))
         _ = record.inLibrary.record(UInt64(max(0, now - market.receivedAt.nanoseconds)))
         record.count += 1

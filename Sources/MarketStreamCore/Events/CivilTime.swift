@@ -42,6 +42,35 @@ public struct CivilTime: Sendable, Hashable {
         return Int64(days * 86_400 + hour * 3_600 + minute * 60 + second) * 1_000
     }
 
+    /// Epoch milliseconds of `yyyy-MM-dd'T'HH:mm:ss` (a space for the `T` is accepted, and a
+    /// fraction or zone after the seconds is ignored) in a zone `offsetHours` ahead of UTC; `nil`
+    /// when the text is not such a time.
+    public static func epochMilliseconds(isoDateTime text: String, offsetHours: Int = 0) -> Int64? {
+        let bytes = Array(text.utf8.prefix(20))
+        guard bytes.count >= 19 else { return nil }
+        if bytes.count == 20, ![UInt8(ascii: "."), UInt8(ascii: "Z"), UInt8(ascii: "+")].contains(bytes[19]) {
+            return nil
+        }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let byte = bytes[index]
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":"),
+            bytes[16] == UInt8(ascii: ":"), let year = number(0..<4), let month = number(5..<7),
+            let day = number(8..<10), let hour = number(11..<13), let minute = number(14..<16),
+            let second = number(17..<19), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
+            second < 61
+        else { return nil }
+        return epochMilliseconds(
+            year: year, month: month, day: day, hour: hour - offsetHours, minute: minute, second: second)
+    }
+
     private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// `yyyy-MM-dd`

@@ -74,7 +74,7 @@ public struct MarketEvent: Sendable, CustomStringConvertible {
     /// connection only events ordered after the last one delivered from the old.
     public var orderingKey: Int64 {
         switch storage.payload {
-        case .trade(let trade): trade.sequentialID
+        case .trade(let trade): trade.id
         case .orderbook(let book): book.sequence ?? storage.timestamp.nanoseconds
         default: storage.timestamp.nanoseconds
         }
@@ -109,11 +109,11 @@ public enum MarketPayload: Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .ticker(let t): "price=\(t.tradePrice)"
-        case .trade(let t): "price=\(t.tradePrice) volume=\(t.tradeVolume) \(t.side)"
+        case .ticker(let t): "price=\(t.price)"
+        case .trade(let t): "price=\(t.price) size=\(t.size) \(t.side)"
         case .orderbook(let o):
             "levels=\(o.units.count) bid=\(o.units.first?.bidPrice.description ?? "-") ask=\(o.units.first?.askPrice.description ?? "-")"
-        case .candle(let c): "close=\(c.tradePrice) start=\(c.startUTC)"
+        case .candle(let c): "close=\(c.close) start=\(c.startUTC)"
         case .myOrder(let o): "order=\(o.uuid) state=\(o.state)"
         case .myAsset(let a): "assets=\(a.assets.count)"
         case .custom(let c): c.description

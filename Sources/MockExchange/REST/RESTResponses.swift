@@ -19,7 +19,8 @@ enum RESTResponses {
         json(Array(UpbitErrorFrame(name: name, message: message).json.utf8), status: status, remaining: remaining)
     }
 
-    static func ticker(_ t: Ticker, market: MarketCode, timestamp: Int64, into w: inout JSONWriter) {
+    static func ticker(_ ticker: Ticker, market: MarketCode, timestamp: Int64, into w: inout JSONWriter) {
+        let t = UpbitTicker(ticker)
         let kst = CivilTime(milliseconds: t.tradeTimestamp.milliseconds, offsetHours: 9)
         w.beginObject()
         w.key("market"); w.string(market.rawValue)

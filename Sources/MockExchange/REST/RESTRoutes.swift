@@ -75,7 +75,8 @@ extension MockExchangeCore {
                 guard (1...500).contains(count) else { throw RESTFailure.badRequest("count 는 1 이상 500 이하여야 합니다.") }
                 var w = JSONWriter()
                 w.beginArray()
-                for trade in simulator.market(code)!.recentTrades.suffix(count).reversed() {
+                for normalised in simulator.market(code)!.recentTrades.suffix(count).reversed() {
+                    let trade = UpbitTrade(normalised)
                     let utc = CivilTime(milliseconds: trade.tradeTimestamp.milliseconds)
                     w.beginObject()
                     w.key("market"); w.string(code.rawValue)
@@ -106,7 +107,8 @@ extension MockExchangeCore {
                 let candles = ((market.candleHistory[interval] ?? []) + [market.candle(interval)].compactMap { $0 })
                 var w = JSONWriter()
                 w.beginArray()
-                for candle in candles.suffix(count).reversed() {
+                for normalised in candles.suffix(count).reversed() {
+                    let candle = UpbitCandle(normalised)
                     w.beginObject()
                     w.key("market"); w.string(code.rawValue)
                     w.key("candle_date_time_utc"); w.string(candle.startUTC)

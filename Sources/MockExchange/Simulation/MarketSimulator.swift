@@ -1,5 +1,6 @@
 import DequeModule
 import MarketStreamCore
+import UpbitWire
 
 /// A deterministic simulated market: random-walk prices on valid ticks, 30-level books, trades
 /// with 64-bit sequential ids, tickers and candles of every interval.
@@ -170,12 +171,13 @@ public struct MarketSimulator: Sendable {
         let sequentialID = now &* 10_000 &+ market.sequence % 10_000
         let change = price > market.prevClose ? PriceChange.rise : price < market.prevClose ? .fall : .even
         let best = market.book[0]
-        let trade = Trade(
+        let trade = UpbitTrade(
             tradePrice: price, tradeVolume: volume, side: side, sequentialID: sequentialID,
             prevClosingPrice: market.prevClose, change: change, changePrice: abs(price - market.prevClose),
             tradeDate: utc.dashedDate, tradeTime: utc.colonTime, tradeTimestamp: UnixTime(milliseconds: now),
             bestAskPrice: best.askPrice, bestAskSize: best.askSize, bestBidPrice: best.bidPrice,
-            bestBidSize: best.bidSize)
+            bestBidSize: best.bidSize
+        ).normalised
         market.lastTrade = trade
         market.lastTradeTime = now
         market.recentTrades.append(trade)
@@ -190,11 +192,11 @@ public struct MarketSimulator: Sendable {
             var candle: Candle
             if let current = market.candles[interval], current.start == start {
                 candle = current.candle
-                candle.highPrice = max(candle.highPrice, price)
-                candle.lowPrice = min(candle.lowPrice, price)
-                candle.tradePrice = price
-                candle.accTradeVolume = candle.accTradeVolume + volume
-                candle.accTradePrice = candle.accTradePrice + price * volume
+                candle.high = max(candle.high, price)
+                candle.low = min(candle.low, price)
+                candle.close = price
+                candle.volume = candle.volume + volume
+                candle.quoteVolume = candle.quoteVolume + price * volume
             } else {
                 if let closed = market.candles[interval]?.candle {
                     market.candleHistory[interval, default: []].append(closed)
@@ -238,11 +240,11 @@ public struct MarketSimulator: Sendable {
         let utc = CivilTime(milliseconds: market.lastTradeTime == 0 ? now : market.lastTradeTime)
         let signed = market.price - market.prevClose
         let rate = signed.divided(by: market.prevClose, scale: 10) ?? .zero
-        return Ticker(
+        return UpbitTicker(
             tradePrice: market.price, openingPrice: market.open, highPrice: market.high, lowPrice: market.low,
             prevClosingPrice: market.prevClose, change: signed.isZero ? .even : signed.isNegative ? .fall : .rise,
             changePrice: abs(signed), signedChangePrice: signed, changeRate: abs(rate), signedChangeRate: rate,
-            tradeVolume: market.lastTrade?.tradeVolume ?? .zero, accTradeVolume: market.accVolume,
+            tradeVolume: market.lastTrade?.size ?? .zero, accTradeVolume: market.accVolume,
             accTradeVolume24h: market.accVolume, accTradePrice: market.accPrice, accTradePrice24h: market.accPrice,
             tradeDate: utc.compactDate, tradeTime: utc.compactTime,
             tradeTimestamp: UnixTime(milliseconds: market.lastTradeTime), askBid: market.lastTrade?.side ?? .bid,
@@ -251,7 +253,8 @@ public struct MarketSimulator: Sendable {
             lowest52WeekPrice: TickSize.round(
                 market.low.divided(by: 2, scale: 8) ?? market.low, quote: market.code.quote),
             lowest52WeekDate: "2026-06-02", marketState: "ACTIVE", isTradingSuspended: false, delistingDate: nil,
-            marketWarning: "NONE")
+            marketWarning: "NONE"
+        ).normalised
     }
 
     func orderbook(of market: Market, depth: Int? = nil) -> Orderbook {
@@ -286,9 +289,8 @@ public struct MarketSimulator: Sendable {
 
     private static func candle(start: Int64, price: ExactDecimal, volume: ExactDecimal) -> Candle {
         Candle(
-            startUTC: CivilTime(milliseconds: start).isoDateTime,
-            startKST: CivilTime(milliseconds: start, offsetHours: 9).isoDateTime, openingPrice: price, highPrice: price,
-            lowPrice: price, tradePrice: price, accTradeVolume: volume, accTradePrice: price * volume)
+            start: UnixTime(milliseconds: start), open: price, high: price, low: price, close: price, volume: volume,
+            quoteVolume: price * volume)
     }
 }
 

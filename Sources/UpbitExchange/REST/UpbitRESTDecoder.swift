@@ -1,4 +1,5 @@
 import MarketStreamCore
+import UpbitWire
 
 /// Turns the bodies of Upbit's REST answers into values and snapshot events: one place for every
 /// response shape the client reads, fed by the network and therefore fuzzed (`Fuzz/FuzzRESTResponses`).
@@ -91,13 +92,13 @@ struct UpbitRESTDecoder: Sendable {
         guard let price = item["trade_price"]?.decimal, let volume = item["trade_volume"]?.decimal,
             let id = item["sequential_id"]?.int64
         else { throw RESTJSON.Malformed() }
-        let trade = Trade(
+        let trade = UpbitTrade(
             tradePrice: price, tradeVolume: volume, side: item["ask_bid"]?.text == "ASK" ? .ask : .bid,
             sequentialID: id, prevClosingPrice: item["prev_closing_price"]?.decimal ?? .zero,
             changePrice: item["change_price"]?.decimal ?? .zero,
             tradeDate: item["trade_date_utc"]?.text ?? "", tradeTime: item["trade_time_utc"]?.text ?? "",
             tradeTimestamp: UnixTime(milliseconds: item["timestamp"]?.int64 ?? 0))
-        return try snapshot(.trade, item, receivedAt: receivedAt, payload: .trade(trade))
+        return try snapshot(.trade, item, receivedAt: receivedAt, payload: .trade(trade.normalised))
     }
 
     /// One entry of `GET /v1/candles/minutes/{unit}` as a snapshot event.
@@ -107,12 +108,13 @@ struct UpbitRESTDecoder: Sendable {
         guard let open = item["opening_price"]?.decimal, let high = item["high_price"]?.decimal,
             let low = item["low_price"]?.decimal, let close = item["trade_price"]?.decimal
         else { throw RESTJSON.Malformed() }
-        let candle = Candle(
+        let candle = UpbitCandle(
             startUTC: item["candle_date_time_utc"]?.text ?? "", startKST: item["candle_date_time_kst"]?.text ?? "",
             openingPrice: open, highPrice: high, lowPrice: low, tradePrice: close,
             accTradeVolume: item["candle_acc_trade_volume"]?.decimal ?? .zero,
             accTradePrice: item["candle_acc_trade_price"]?.decimal ?? .zero)
-        return try snapshot(.candle(interval), item, receivedAt: receivedAt, payload: .candle(candle))
+        guard let normalised = candle.normalised else { throw RESTJSON.Malformed() }
+        return try snapshot(.candle(interval), item, receivedAt: receivedAt, payload: .candle(normalised))
     }
 
     private func snapshot(_ kind: DataKind, _ item: RESTJSON, receivedAt: UnixTime, payload: MarketPayload)
@@ -127,7 +129,7 @@ struct UpbitRESTDecoder: Sendable {
 
     private static func ticker(_ item: RESTJSON) throws(RESTJSON.Malformed) -> Ticker {
         guard let price = item["trade_price"]?.decimal else { throw RESTJSON.Malformed() }
-        return Ticker(
+        return UpbitTicker(
             tradePrice: price, openingPrice: item["opening_price"]?.decimal ?? .zero,
             highPrice: item["high_price"]?.decimal ?? .zero, lowPrice: item["low_price"]?.decimal ?? .zero,
             prevClosingPrice: item["prev_closing_price"]?.decimal ?? .zero,
@@ -146,6 +148,7 @@ struct UpbitRESTDecoder: Sendable {
             highest52WeekPrice: item["highest_52_week_price"]?.decimal ?? .zero,
             highest52WeekDate: item["highest_52_week_date"]?.text ?? "",
             lowest52WeekPrice: item["lowest_52_week_price"]?.decimal ?? .zero,
-            lowest52WeekDate: item["lowest_52_week_date"]?.text ?? "")
+            lowest52WeekDate: item["lowest_52_week_date"]?.text ?? ""
+        ).normalised
     }
 }

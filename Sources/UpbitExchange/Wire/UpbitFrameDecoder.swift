@@ -1,4 +1,5 @@
 import MarketStreamCore
+import UpbitWire
 
 /// Decodes Upbit WebSocket frames — DEFAULT, SIMPLE, JSON_LIST and SIMPLE_LIST — into typed events
 /// with exact decimals, with a purpose-built byte scanner instead of a general JSON decoder.
@@ -345,14 +346,14 @@ public struct UpbitFrameDecoder: Sendable {
             if let utc = utcTime(of: ticker.tradeTimestamp) {
                 (ticker.tradeDate, ticker.tradeTime) = (utc.compactDate, utc.compactTime)
             }
-            payload = .ticker(ticker)
+            payload = .ticker(ticker.normalised)
         case .trade:
             var trade = try trade(slots)
             // Upbit's trade writes `yyyy-MM-dd` and `HH:mm:ss`.
             if let utc = utcTime(of: trade.tradeTimestamp) {
                 (trade.tradeDate, trade.tradeTime) = (utc.dashedDate, utc.colonTime)
             }
-            payload = .trade(trade)
+            payload = .trade(trade.normalised)
         case .orderbook: payload = .orderbook(try orderbook(slots, units: arrays.units))
         case .myOrder: payload = .myOrder(try myOrder(slots))
         case .myAsset: payload = .myAsset(try myAsset(slots, balances: arrays.balances))
@@ -387,8 +388,8 @@ public struct UpbitFrameDecoder: Sendable {
         throw .malformed("change is not RISE, EVEN or FALL")
     }
 
-    private func ticker(_ s: borrowing Slots) throws(DecodeFailure) -> Ticker {
-        Ticker(
+    private func ticker(_ s: borrowing Slots) throws(DecodeFailure) -> UpbitTicker {
+        UpbitTicker(
             tradePrice: try s.decimal(.tradePrice), openingPrice: try s.decimal(.openingPrice),
             highPrice: try s.decimal(.highPrice), lowPrice: try s.decimal(.lowPrice),
             prevClosingPrice: try s.decimal(.prevClosingPrice), change: try change(s),
@@ -438,8 +439,8 @@ public struct UpbitFrameDecoder: Sendable {
         }
     }
 
-    private func trade(_ s: borrowing Slots) throws(DecodeFailure) -> Trade {
-        Trade(
+    private func trade(_ s: borrowing Slots) throws(DecodeFailure) -> UpbitTrade {
+        UpbitTrade(
             tradePrice: try s.decimal(.tradePrice), tradeVolume: try s.decimal(.tradeVolume), side: try side(s),
             sequentialID: try s.int64(.sequentialID), prevClosingPrice: try s.decimal(.prevClosingPrice),
             change: try change(s), changePrice: try s.decimal(.changePrice), tradeDate: try s.string(.tradeDate),
@@ -472,11 +473,15 @@ public struct UpbitFrameDecoder: Sendable {
     }
 
     private func candle(_ s: borrowing Slots) throws(DecodeFailure) -> Candle {
-        Candle(
+        let candle = UpbitCandle(
             startUTC: try s.string(.candleDateTimeUTC), startKST: try s.string(.candleDateTimeKST),
             openingPrice: try s.decimal(.openingPrice), highPrice: try s.decimal(.highPrice),
             lowPrice: try s.decimal(.lowPrice), tradePrice: try s.decimal(.tradePrice),
             accTradeVolume: try s.decimal(.candleAccTradeVolume), accTradePrice: try s.decimal(.candleAccTradePrice))
+        guard let normalised = candle.normalised else {
+            throw .malformed("candle_date_time_utc is not a yyyy-MM-ddTHH:mm:ss time")
+        }
+        return normalised
     }
 
     private func myOrder(_ s: borrowing Slots) throws(DecodeFailure) -> MyOrder {

@@ -1,0 +1,85 @@
+/// A market's current price and 24-hour statistics, as every venue can state them.
+///
+/// Fields a venue does not send are `nil`; the venue's whole payload is ``native``
+/// (``native(as:)``): `UpbitTicker` on Upbit's family, `BinanceTicker` on Binance.
+public struct Ticker: Sendable, Hashable {
+    /// The last trade's price.
+    public var price: ExactDecimal
+    /// The last trade's size, where the venue's ticker carries it.
+    public var lastSize: ExactDecimal?
+    /// The price the statistics window opened at (Upbit: the day's open, UTC; Binance: 24 h ago).
+    public var open: ExactDecimal?
+    /// The window's highest price.
+    public var high: ExactDecimal?
+    /// The window's lowest price.
+    public var low: ExactDecimal?
+    /// The reference close the change is measured from.
+    public var previousClose: ExactDecimal?
+    /// The signed price change against ``previousClose`` (or ``open``).
+    public var change: ExactDecimal?
+    /// The signed change as a fraction (0.0123 is +1.23 %).
+    public var changeRate: ExactDecimal?
+    /// Base-asset volume over the last 24 hours.
+    public var volume24h: ExactDecimal
+    /// Quote-asset turnover over the last 24 hours.
+    public var quoteVolume24h: ExactDecimal?
+    /// The best bid's price, where the venue's ticker carries it (Binance; Upbit's does not).
+    public var bestBidPrice: ExactDecimal?
+    /// The best bid's size, where the venue's ticker carries it.
+    public var bestBidSize: ExactDecimal?
+    /// The best ask's price, where the venue's ticker carries it.
+    public var bestAskPrice: ExactDecimal?
+    /// The best ask's size, where the venue's ticker carries it.
+    public var bestAskSize: ExactDecimal?
+    /// When the last trade happened (the exchange's time).
+    public var time: UnixTime
+    /// The venue's own payload, with every field it sent.
+    public var native: (any NativePayload)?
+
+    /// Creates a ticker; statistics not given are unknown (`nil`), the volume zero.
+    public init(
+        price: ExactDecimal, lastSize: ExactDecimal? = nil, open: ExactDecimal? = nil, high: ExactDecimal? = nil,
+        low: ExactDecimal? = nil,
+        previousClose: ExactDecimal? = nil, change: ExactDecimal? = nil, changeRate: ExactDecimal? = nil,
+        volume24h: ExactDecimal = .zero, quoteVolume24h: ExactDecimal? = nil, bestBidPrice: ExactDecimal? = nil,
+        bestBidSize: ExactDecimal? = nil, bestAskPrice: ExactDecimal? = nil, bestAskSize: ExactDecimal? = nil,
+        time: UnixTime = UnixTime(nanoseconds: 0), native: (any NativePayload)? = nil
+    ) {
+        self.price = price
+        self.lastSize = lastSize
+        self.open = open
+        self.high = high
+        self.low = low
+        self.previousClose = previousClose
+        self.change = change
+        self.changeRate = changeRate
+        self.volume24h = volume24h
+        self.quoteVolume24h = quoteVolume24h
+        self.bestBidPrice = bestBidPrice
+        self.bestBidSize = bestBidSize
+        self.bestAskPrice = bestAskPrice
+        self.bestAskSize = bestAskSize
+        self.time = time
+        self.native = native
+    }
+
+    /// The venue's own payload, if it is a `T`.
+    public func native<T: NativePayload>(as type: T.Type) -> T? { native as? T }
+
+    public static func == (lhs: Ticker, rhs: Ticker) -> Bool {
+        lhs.price == rhs.price && lhs.lastSize == rhs.lastSize && lhs.open == rhs.open && lhs.high == rhs.high
+            && lhs.low == rhs.low
+            && lhs.previousClose == rhs.previousClose && lhs.change == rhs.change && lhs.changeRate == rhs.changeRate
+            && lhs.volume24h == rhs.volume24h && lhs.quoteVolume24h == rhs.quoteVolume24h
+            && lhs.bestBidPrice == rhs.bestBidPrice && lhs.bestBidSize == rhs.bestBidSize
+            && lhs.bestAskPrice == rhs.bestAskPrice && lhs.bestAskSize == rhs.bestAskSize && lhs.time == rhs.time
+            && nativePayloadsEqual(lhs.native, rhs.native)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(price)
+        hasher.combine(volume24h)
+        hasher.combine(time)
+        if let native { hasher.combine(native) }
+    }
+}

@@ -1,0 +1,47 @@
+/// One fill, as every venue can state it.
+///
+/// The venue's whole payload is ``native`` (``native(as:)``): `UpbitTrade` on Upbit's family
+/// (with the previous close and the best bid and ask), `BinanceTrade` on Binance.
+public struct Trade: Sendable, Hashable {
+    /// The venue's trade id, increasing per market; exceeds 2^53, so never pass it through a `Double`.
+    public var id: Int64
+    /// The fill price.
+    public var price: ExactDecimal
+    /// The filled size, in the base asset.
+    public var size: ExactDecimal
+    /// The aggressor: ``TradeSide/bid`` when a buyer took an ask, ``TradeSide/ask`` when a seller
+    /// hit a bid.
+    public var side: TradeSide
+    /// When the trade happened (the exchange's time).
+    public var time: UnixTime
+    /// The venue's own payload, with every field it sent.
+    public var native: (any NativePayload)?
+
+    /// Creates a trade.
+    public init(
+        id: Int64, price: ExactDecimal, size: ExactDecimal, side: TradeSide,
+        time: UnixTime = UnixTime(nanoseconds: 0), native: (any NativePayload)? = nil
+    ) {
+        self.id = id
+        self.price = price
+        self.size = size
+        self.side = side
+        self.time = time
+        self.native = native
+    }
+
+    /// The venue's own payload, if it is a `T`.
+    public func native<T: NativePayload>(as type: T.Type) -> T? { native as? T }
+
+    public static func == (lhs: Trade, rhs: Trade) -> Bool {
+        lhs.id == rhs.id && lhs.price == rhs.price && lhs.size == rhs.size && lhs.side == rhs.side
+            && lhs.time == rhs.time && nativePayloadsEqual(lhs.native, rhs.native)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(price)
+        hasher.combine(size)
+        if let native { hasher.combine(native) }
+    }
+}
