@@ -104,13 +104,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Faults at random under churn: nothing lost, nothing stale (`swift run -c release Chaos [SECONDS] [SEED]`).
+        // Faults at random under churn: nothing lost, nothing stale
+        // (`swift run -c release Chaos [SECONDS] [SEED] [upbit|binance]`).
         .executableTarget(
             name: "Chaos",
             dependencies: [
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
+                .product(name: "BinanceExchange", package: "MarketStream"),
+                .product(name: "BinanceWire", package: "MarketStream"),
                 .product(name: "MockExchange", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),
             ]

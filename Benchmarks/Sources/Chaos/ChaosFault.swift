@@ -14,20 +14,40 @@ enum ChaosFault: String, CaseIterable, Sendable {
     case refuse
     /// An Upbit error frame on every connection, which then closes.
     case errorFrame
+    /// One update missing from every market's Binance depth stream: whole books must resynchronise
+    /// from a new snapshot, on the same connection.
+    case sequenceGap
+
+    /// The faults the mock exchange can inflict on `venue`'s dialect (it freezes and sends error
+    /// frames on Upbit's connections only; Binance's books alone are numbered).
+    static func cases(for venue: ChaosVenue) -> [ChaosFault] {
+        switch venue {
+        case .upbit: [.drop, .freeze, .stall, .malformed, .refuse, .errorFrame]
+        case .binance: [.drop, .stall, .malformed, .refuse, .sequenceGap]
+        }
+    }
 
     /// How long the fault lasts before the exchange behaves again.
     var duration: Duration {
         switch self {
-        case .drop, .freeze, .errorFrame: .zero
+        case .drop, .freeze, .errorFrame, .sequenceGap: .zero
         case .stall: .seconds(3)
         case .malformed: .seconds(3)
         case .refuse: .milliseconds(1_500)
         }
     }
 
-    /// Whether the client must end up on a new connection (all but malformed frames, which it
-    /// counts and skips).
-    var replacesConnection: Bool { self != .malformed }
+    /// Whether the client must end up on a new connection on `venue`: not for malformed frames,
+    /// which it counts and skips, nor a sequence gap, which it repairs from a snapshot; nor for a
+    /// stall on Binance, whose acknowledgements of the churn's requests keep arriving (a connection
+    /// that answers is kept; data resumes on it).
+    func replacesConnection(on venue: ChaosVenue) -> Bool {
+        switch self {
+        case .malformed, .sequenceGap: false
+        case .stall: venue == .upbit
+        case .drop, .freeze, .refuse, .errorFrame: true
+        }
+    }
 
     /// Whether the exchange serves nobody while the fault lasts (so no client could deliver data).
     var isOutage: Bool { self == .stall || self == .refuse }
@@ -45,6 +65,7 @@ enum ChaosFault: String, CaseIterable, Sendable {
             server.setFaults(MockFaults(refuseConnections: true))
             server.dropConnections()
         case .errorFrame: server.sendErrorFrames()
+        case .sequenceGap: server.injectBinanceSequenceGap()
         }
     }
 
@@ -52,4 +73,9 @@ enum ChaosFault: String, CaseIterable, Sendable {
     func end(on server: MockExchangeServer) {
         server.setFaults(MockFaults())
     }
+}
+
+/// The venue dialect the chaos run's mock exchange speaks and its client module.
+enum ChaosVenue: String, Sendable {
+    case upbit, binance
 }

@@ -1,20 +1,26 @@
 // Chaos: the router against a mock exchange that misbehaves at random, under churn.
 //
-//   swift run -c release --package-path Benchmarks Chaos [SECONDS] [SEED]   (default 300 s, seed 1)
+//   swift run -c release --package-path Benchmarks Chaos [SECONDS] [SEED] [upbit|binance]
+//   (default 300 s, seed 1, Upbit)
 //
-// The mock exchange (in this process, 60 markets, 600 updates/s, Upbit's message limits) drops
+// The mock exchange (in this process, 60 markets, 600 updates/s, the venue's message limits) drops
 // connections, freezes them (open, answering pings, sending nothing), stalls all data (3 s), sends
 // malformed frames and error frames, and refuses upgrades; one fault every 8–16 s, chosen at random
-// from the seed. Meanwhile 200 subscribers want 1–3 markets each of tickers, trades and two book
+// from the seed. Against its Binance dialect (`binance`) the client is `BinanceExchange`, whole
+// books are kept from numbered changes on a REST snapshot, and the faults are drops, stalls,
+// malformed frames, refused upgrades and sequence gaps in every depth stream (the mock freezes and
+// sends error frames on Upbit's connections only). Meanwhile 200 subscribers want 1–3 markets each of tickers, trades and two book
 // depths, and one of them is replaced by a new one every half second.
 //
 // After every fault, once the exchange behaves again, the run waits (up to 20 s) until data flows,
 // the channel streams, the router's upstream set equals what the live subscribers want, and the
 // exchange's own view of the connection (what `LIST_SUBSCRIPTIONS` would report) holds exactly that
-// set. It fails (exit 1) when that does not happen, when any subscriber receives an event of a
+// set (on Binance: exactly the streams of that set). It fails (exit 1) when that does not happen, when any subscriber receives an event of a
 // generation older than one it has seen or been told of (a stale epoch), when resident memory grows
 // by more than 64 MB after the first fifth of the run, or when data flowed less than 95 % of the
 // time outside the windows in which the exchange served nobody (stall, refusal).
+import BinanceExchange
+import BinanceWire
 import Foundation
 import Logging
 import MarketStreamCore
@@ -28,10 +34,16 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 
 let seconds = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 300 : 300
 let seed = CommandLine.arguments.count > 2 ? UInt64(CommandLine.arguments[2]) ?? 1 : 1
+let venueName = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : "upbit"
 guard seconds >= 30 else {
     say("chaos: run at least 30 s")
     exit(2)
 }
+guard let venue = ChaosVenue(rawValue: venueName) else {
+    say("chaos: the venue is upbit or binance, not '\(venueName)'")
+    exit(2)
+}
+let faults = ChaosFault.cases(for: venue)
 var quiet = Logger(label: "chaos")
 quiet.logLevel = .critical
 let logger = quiet
@@ -79,19 +91,30 @@ try await withThrowingDiscardingTaskGroup { group in
     var failures: [String] = []
     group.addTask { try await server.run() }
     let base = try await server.endpoint().webSocketBase
-    let upbit = try UpbitExchange(
-        configuration: .init(
-            baseURL: base, keepaliveInterval: .milliseconds(500), silenceTolerance: .seconds(1),
-            connectTimeout: .seconds(2)),
-        logger: logger)
+    let manager: any AbstractWebSocketManager =
+        switch venue {
+        case .upbit:
+            try UpbitExchange(
+                configuration: .init(
+                    baseURL: base, keepaliveInterval: .milliseconds(500), silenceTolerance: .seconds(1),
+                    connectTimeout: .seconds(2)),
+                logger: logger)
+        case .binance:
+            try BinanceExchange(
+                configuration: .init(
+                    // Pings count against Binance's 5 incoming messages a second: one every 5 s.
+                    baseURL: base + "/binance", connectTimeout: .seconds(2), keepaliveInterval: .seconds(5),
+                    silenceTolerance: .seconds(1)),
+                logger: logger)
+        }
     let router = MarketDataRouter(
-        managers: [upbit],
+        managers: [manager],
         configuration: RouterConfiguration(
             reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(2))),
         logger: logger)
     group.addTask { try await router.run() }
-    let channel = ChannelKey(exchange: upbit.exchange, channel: .public)
-    let population = ChaosPopulation(router: router, exchange: upbit.exchange, markets: server.markets, seed: seed)
+    let channel = ChannelKey(exchange: manager.exchange, channel: .public)
+    let population = ChaosPopulation(router: router, exchange: manager.exchange, markets: server.markets, seed: seed)
     // Every new subscription gets its consumer task here; a cancelled one's task ends by itself.
     let (newSubscriptions, consumers) = AsyncStream.makeStream(of: Subscription.self)
     group.addTask {
@@ -120,12 +143,26 @@ try await withThrowingDiscardingTaskGroup { group in
             return "router upstream: \(wanted.subtracting(upstream).count) missing, "
                 + "\(upstream.subtracting(strict ? wanted : desired).count) extra"
         }
-        let serving = server.upbitConnections().filter { !$0.isPrivate && !$0.isFrozen }
-        guard let connection = serving.last else { return "no open connection at the exchange" }
-        let expected = exchangeSet(for: upstream)
-        guard connection.subscriptions == expected else {
-            return "exchange holds \(expected.subtracting(connection.subscriptions).count) fewer, "
-                + "\(connection.subscriptions.subtracting(expected).count) more entries than wanted"
+        switch venue {
+        case .upbit:
+            let serving = server.upbitConnections().filter { !$0.isPrivate && !$0.isFrozen }
+            guard let connection = serving.last else { return "no open connection at the exchange" }
+            let expected = exchangeSet(for: upstream)
+            guard connection.subscriptions == expected else {
+                return "exchange holds \(expected.subtracting(connection.subscriptions).count) fewer, "
+                    + "\(connection.subscriptions.subtracting(expected).count) more entries than wanted"
+            }
+        case .binance:
+            guard let streams = server.binanceConnections().last.map(Set.init) else {
+                return "no open connection at the exchange"
+            }
+            // Every book depth of a market is one stream (the whole book's when anyone wants it).
+            let requested = (manager as? BinanceExchange)?.requestedTopics(for: upstream) ?? upstream
+            let expected = Set(requested.compactMap { BinanceStream(topic: $0)?.name })
+            guard streams == expected else {
+                return "exchange holds \(expected.subtracting(streams).count) fewer, "
+                    + "\(streams.subtracting(expected).count) more streams than wanted"
+            }
         }
         return nil
     }
@@ -177,7 +214,9 @@ try await withThrowingDiscardingTaskGroup { group in
         return (nil, "not recovered 20 s after \(fault): \(reason ?? "")")
     }
 
-    say("chaos: \(seconds) s, seed \(seed), 200 subscribers, mock exchange with 60 markets at 600 updates/s")
+    say(
+        "chaos: \(seconds) s, seed \(seed), 200 subscribers, mock exchange (\(venue.rawValue)) with 60 markets "
+            + "at 600 updates/s")
     let started = try await recovery(after: "start")
     if let failure = started.failure { failures.append(failure) }
     let warmUpMemory = residentMegabytes()
@@ -188,8 +227,8 @@ try await withThrowingDiscardingTaskGroup { group in
     say("   time  fault        recovered in   events delivered   resident MB")
     while clock.now + .seconds(20) < end {
         try await churning(for: .milliseconds(population.random { Int64.random(in: 8_000...16_000, using: &$0) }))
-        let fault = population.random { ChaosFault.allCases.randomElement(using: &$0)! }
-        let before = fault.replacesConnection ? generation() : .none
+        let fault = population.random { faults.randomElement(using: &$0)! }
+        let before = fault.replacesConnection(on: venue) ? generation() : .none
         if fault.isOutage { outage.store(true, ordering: .relaxed) }
         fault.begin(on: server)
         try await churning(for: fault.duration)
@@ -218,7 +257,7 @@ try await withThrowingDiscardingTaskGroup { group in
     let growth = peakMemory - (memoryAfterWarmUp ?? warmUpMemory)
     let stale = observations.staleEvents
     say("")
-    for fault in ChaosFault.allCases {
+    for fault in faults {
         let times = recoveries[fault] ?? []
         guard !times.isEmpty else { continue }
         say(
