@@ -50,15 +50,20 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
         /// How long Binance keeps a connection open (24 hours). The router replaces each
         /// connection before then without a gap; a test against the mock exchange sets seconds.
         public var connectionLifetime: Duration
+        /// How many streams Binance lets one connection carry (1 024). The router spreads a larger
+        /// set over several connections; a test against the mock exchange sets a few.
+        public var streamsPerConnection: Int
 
         /// Creates a configuration.
         public init(
             baseURL: String = "wss://stream.binance.com:9443", restBaseURL: String? = nil, snapshotLevels: Int = 1_000,
             extraCAFile: String? = nil, connectTimeout: Duration = .seconds(10),
             keepaliveInterval: Duration = .seconds(20), silenceTolerance: Duration = .seconds(60),
-            maxFrameSize: Int = 4 << 20, connectionLifetime: Duration = .seconds(24 * 3_600)
+            maxFrameSize: Int = 4 << 20, connectionLifetime: Duration = .seconds(24 * 3_600),
+            streamsPerConnection: Int = 1_024
         ) {
             self.connectionLifetime = connectionLifetime
+            self.streamsPerConnection = streamsPerConnection
             self.baseURL = baseURL
             self.restBaseURL = restBaseURL
             self.snapshotLevels = snapshotLevels
@@ -111,6 +116,9 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
         guard (1...5_000).contains(configuration.snapshotLevels) else {
             throw MarketStreamError(.invalidArgument, "snapshotLevels must be 1 to 5000", exchange: exchange)
         }
+        guard configuration.streamsPerConnection >= 1 else {
+            throw MarketStreamError(.invalidArgument, "streamsPerConnection must be at least 1", exchange: exchange)
+        }
         guard configuration.connectionLifetime >= .seconds(1) else {
             throw MarketStreamError(.invalidArgument, "connectionLifetime must be at least 1 s", exchange: exchange)
         }
@@ -130,7 +138,8 @@ public struct BinanceExchange: IncrementalSubscriptionManager {
                 messageLimits: [RateLimit(4, per: .seconds(1))],
                 keepaliveInterval: configuration.keepaliveInterval, silenceTolerance: configuration.silenceTolerance,
                 staysWarm: true, orderbookDepths: [.five, .ten, .twenty], snapshotsOverSocket: false,
-                connectionLifetime: configuration.connectionLifetime)
+                connectionLifetime: configuration.connectionLifetime,
+                streamsPerConnection: configuration.streamsPerConnection)
         ]
     }
 

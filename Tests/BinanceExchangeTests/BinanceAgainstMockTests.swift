@@ -8,7 +8,7 @@ import Testing
 /// Runs a mock exchange and a router with the Binance module pointed at its Binance dialect.
 func withBinanceAgainstMock(
     _ configuration: MockExchangeConfiguration = MockExchangeConfiguration(),
-    connectionLifetime: Duration = .seconds(24 * 3_600),
+    connectionLifetime: Duration = .seconds(24 * 3_600), streamsPerConnection: Int = 1_024,
     _ body: @Sendable (MockExchangeServer, MarketDataRouter) async throws -> Void
 ) async throws {
     let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
@@ -17,7 +17,9 @@ func withBinanceAgainstMock(
         defer { group.cancelAll() }
         let endpoint = try await server.endpoint()
         let binance = try BinanceExchange(
-            configuration: .init(baseURL: endpoint.webSocketBase + "/binance", connectionLifetime: connectionLifetime),
+            configuration: .init(
+                baseURL: endpoint.webSocketBase + "/binance", connectionLifetime: connectionLifetime,
+                streamsPerConnection: streamsPerConnection),
             logger: quietLogger)
         let router = MarketDataRouter(
             managers: [binance], configuration: RouterConfiguration(debounce: .milliseconds(10), gracePeriod: .zero),
@@ -173,7 +175,7 @@ func firstEvent(of subscription: Subscription, where matches: (MarketEvent) -> B
             let trades = try router.subscribe(to: .trade, markets: [btc])
             let tickers = try router.subscribe(to: .ticker, markets: [btc])
             try await waitUntil { server.binanceConnections() == [["btcusdt@ticker", "btcusdt@trade"]] }
-            // A third stream is one past the limit (the router does not yet shard a channel).
+            // A third stream is one past the venue's limit, which this client was told is 1 024.
             let candles = try router.subscribe(to: .candle(.oneMinute), markets: [btc])
             var refusal: MarketStreamError?
             for try await item in candles {

@@ -54,6 +54,11 @@ public struct ExchangeChannel: Sendable {
     /// make-before-break: the replacement is opened and subscribed while the old one still
     /// delivers, and subscribers see neither a gap nor a duplicate (``MarketEvent/orderingKey``).
     public var connectionLifetime: Duration?
+    /// How many streams one connection may carry, if the venue limits that (Binance: 1 024),
+    /// counted as the module's `requestedTopics(for:)` counts them. The router spreads a larger
+    /// set over several connections (shards), balanced, each supervised, restored and audited on
+    /// its own; all of a market's topics share one connection.
+    public var streamsPerConnection: Int?
 
     /// Creates a channel description.
     /// - Parameters:
@@ -70,14 +75,16 @@ public struct ExchangeChannel: Sendable {
     ///     unless declared).
     ///   - snapshotsOverSocket: Whether the venue answers snapshot requests on the socket.
     ///   - connectionLifetime: How long the venue keeps a connection open, if it limits that.
+    ///   - streamsPerConnection: How many streams one connection may carry, if the venue limits that.
     public init(
         id: ChannelID, families: Set<String>, requiresAuthentication: Bool = false,
         messageLimits: [RateLimit],
         keepaliveInterval: Duration = .seconds(25), silenceTolerance: Duration = .seconds(60), staysWarm: Bool = false,
         subscribingBringsData: Bool = false, orderbookDepths: Set<OrderbookDepth> = [],
-        snapshotsOverSocket: Bool = true, connectionLifetime: Duration? = nil
+        snapshotsOverSocket: Bool = true, connectionLifetime: Duration? = nil, streamsPerConnection: Int? = nil
     ) {
         self.connectionLifetime = connectionLifetime
+        self.streamsPerConnection = streamsPerConnection.map { max(1, $0) }
         self.orderbookDepths = orderbookDepths
         self.snapshotsOverSocket = snapshotsOverSocket
         self.subscribingBringsData = subscribingBringsData

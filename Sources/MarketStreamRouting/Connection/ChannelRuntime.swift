@@ -8,32 +8,35 @@ final class ChannelRuntime: Sendable {
     let key: ChannelKey
     let descriptor: ExchangeChannel
     let manager: any AbstractWebSocketManager
-    /// Wakes the active connection's upstream sync (or the supervisor, while idle).
-    let signal = WakeSignal()
-    /// Wakes a planned rotation's replacement connection's upstream sync.
-    let standbySignal = WakeSignal()
     /// The read path's routes, replaced whole when the channel's subscriptions change.
     let routes = ChannelRoutes()
-    /// The channel's upstream set, pending snapshots, error history and rates.
+    /// The channel's pending snapshots, error history and departed subscribers' drops.
     let record = Mutex(ChannelRecord())
-    /// The channel's lifecycle: the only place its state is decided.
-    let machine: Mutex<ChannelStateMachine>
+    /// The channel's connections: shard 0, and more where the venue limits the streams per
+    /// connection and the set outgrew one.
+    private let shardList: Mutex<[ChannelShard]>
+    /// Which shard carries each market.
+    private let plan: Mutex<ShardPlan>
+    /// How many shards the plan has opened.
+    private let shardCount = Atomic<Int>(1)
+    /// Each market's shard, as last planned.
+    private let shardAssignment = Mutex<[MarketCode: Int]>([:])
+    /// Signalled when the plan opens a shard, so the supervisor starts running it.
+    let shardsOpened = WakeSignal()
+    /// Set when shard 0's supervision has ended (the router stopped): the others end with it.
+    let supervisionEnded = Atomic<Bool>(false)
+    private let configuration: RouterConfiguration
 
-    /// The generation of the connection whose events may be delivered.
+    /// The generation of the channel's connections: events of older ones are never delivered.
+    /// It advances whenever one of the channel's connections is replaced (not by a planned
+    /// rotation, which keeps it).
     let currentGeneration = Atomic<UInt64>(0)
-    /// The number of the connection whose events are delivered (``DecodeContext/connection``);
-    /// unlike the generation it changes when a planned rotation replaces the connection.
-    let activeConnection = Atomic<UInt64>(0)
     /// The last connection number handed out.
     let lastConnection = Atomic<UInt64>(0)
     /// Planned rotations completed (make-before-break replacements of a connection).
     let rotations = Atomic<Int>(0)
     /// Rotations that took over before every flowing topic overlapped (some events may be missing).
     let rotationsWithoutOverlap = Atomic<Int>(0)
-    /// Set by every inbound frame or pong; the silence watchdog clears it.
-    let sawActivity = Atomic<Bool>(false)
-    /// Set by every inbound frame that carried market or account data; the watchdog clears it.
-    let sawData = Atomic<Bool>(false)
     let messagesReceived = Atomic<Int>(0)
     let malformedFrames = Atomic<Int>(0)
     let upstreamMessages = Atomic<Int>(0)
@@ -67,9 +70,15 @@ final class ChannelRuntime: Sendable {
         self.manager = manager
         let hasFallback = (manager as? any RESTFallbackProvider)?.makeFallbackPoller(for: key.channel) != nil
         self.hasFallback = hasFallback
-        machine = Mutex(
-            ChannelStateMachine(
-                reconnect: configuration.reconnect, fallback: configuration.restFallback, hasFallback: hasFallback))
+        self.configuration = configuration
+        shardList = Mutex([
+            ChannelShard(
+                index: 0,
+                machine: ChannelStateMachine(
+                    reconnect: configuration.reconnect, fallback: configuration.restFallback,
+                    hasFallback: hasFallback))
+        ])
+        plan = Mutex(ShardPlan(capacity: descriptor.streamsPerConnection))
         let dimensions = [("exchange", key.exchange.rawValue), ("channel", key.channel.rawValue)]
         receivedCounter = Counter(
             label: "marketstream.messages.received", dimensions: dimensions, factory: metricsFactory)
@@ -87,8 +96,68 @@ final class ChannelRuntime: Sendable {
     /// Whether subscribers are served by the stream or by REST polling.
     var mode: ChannelDataMode { isPolling ? .restPolling : .stream }
 
-    /// Whether the channel is being served by REST polling.
-    var isPolling: Bool { machine.withLock { $0.isPolling } }
+    /// Whether the channel is being served by REST polling (decided by shard 0: the REST
+    /// fallback serves the whole channel).
+    var isPolling: Bool { primary.machine.withLock { $0.isPolling } }
+
+    /// Shard 0, which every channel has.
+    var primary: ChannelShard { shardList.withLock { $0[0] } }
+
+    /// The channel's shards, from 0.
+    var shards: [ChannelShard] { shardList.withLock { $0 } }
+
+    /// The set the exchange has on the channel's current connections.
+    var upstream: Set<SubscriptionTopic> {
+        shards.reduce(into: Set<SubscriptionTopic>()) { $0.formUnion($1.upstream) }
+    }
+
+    /// Brings the shard plan up to date with the channel's desired set, opening shards as needed.
+    /// - Returns: The topics of `desired` that `shard` carries.
+    func plannedTopics(_ desired: Set<SubscriptionTopic>, on shard: Int) -> Set<SubscriptionTopic> {
+        guard descriptor.streamsPerConnection != nil else { return shard == 0 ? desired : [] }
+        let requested = manager as? any IncrementalSubscriptionManager
+        let (topics, changed, count) = plan.withLock { plan in
+            let changed = plan.update(desired: desired) { topics in
+                requested?.requestedTopics(for: topics).count ?? topics.count
+            }
+            if changed { shardAssignment.withLock { $0 = plan.assignment } }
+            return (plan.topics(desired, on: shard), changed, plan.shardCount)
+        }
+        if changed {
+            shardCount.store(count, ordering: .releasing)
+            openShards(upTo: count)
+        }
+        return topics
+    }
+
+    /// The shard that carries `market`.
+    func shard(of market: MarketCode) -> Int { plan.withLock { $0.shard(of: market) } }
+
+    /// Whether the channel runs on more than one shard.
+    var isSharded: Bool { shardCount.load(ordering: .acquiring) > 1 }
+
+    /// Each market's shard, as last planned (read by the connections for every frame while the
+    /// channel is sharded, without taking the plan's lock); a market not in it is shard 0's.
+    var assignment: [MarketCode: Int] { shardAssignment.withLock { $0 } }
+
+    /// Makes sure shards `0..<count` exist and wakes them all (markets may have moved).
+    private func openShards(upTo count: Int) {
+        let opened = shardList.withLock { list -> Bool in
+            guard list.count < count else { return false }
+            for index in list.count..<count {
+                // Only shard 0 may start REST polling: it serves the whole channel.
+                list.append(
+                    ChannelShard(
+                        index: index,
+                        machine: ChannelStateMachine(
+                            reconnect: configuration.reconnect, fallback: configuration.restFallback,
+                            hasFallback: false)))
+            }
+            return true
+        }
+        if opened { shardsOpened.signal() }
+        wake()
+    }
 
     /// Whether snapshot requests wait to be sent.
     var snapshotsPending: Bool { record.withLock { !$0.pendingSnapshots.isEmpty } }
@@ -96,11 +165,9 @@ final class ChannelRuntime: Sendable {
     /// A new connection number.
     func nextConnectionNumber() -> UInt64 { lastConnection.add(1, ordering: .relaxed).newValue }
 
-    /// Tells the channel's upstream sync (both connections', during a rotation) that the desired
-    /// set changed.
+    /// Tells the upstream sync of every shard's connections that the desired set changed.
     func wake() {
-        signal.signal()
-        standbySignal.signal()
+        for shard in shards { shard.wake() }
     }
 
     /// Updates the channel's record.

@@ -25,8 +25,8 @@ extension MarketDataRouter {
     /// counts as one without overlap. A replacement that fails is retried while there is time;
     /// if none succeeds, the venue's close is an ordinary reconnect.
     /// - Returns: The connection whose end ended the run, and what ended it.
-    func runConnection(_ first: ConnectionSession, on runtime: ChannelRuntime, logger: Logger) async
-        -> (ConnectionSession, (any Error)?)
+    func runConnection(_ first: ConnectionSession, on runtime: ChannelRuntime, shard: ChannelShard, logger: Logger)
+        async -> (ConnectionSession, (any Error)?)
     {
         let manager = runtime.manager
         let channel = runtime.key.channel
@@ -92,7 +92,7 @@ extension MarketDataRouter {
                 case .rotationDue(let session):
                     guard finished == nil, standby == nil, session === active, !Task.isCancelled else { continue }
                     let replacement = ConnectionSession(
-                        router: self, runtime: runtime, generation: active.generation,
+                        router: self, runtime: runtime, shard: shard, generation: active.generation,
                         number: runtime.nextConnectionNumber(), replacing: active,
                         overlapWindow: Self.overlapWindow(for: lifetime), logger: logger)
                     standby = replacement

@@ -27,28 +27,49 @@ extension MarketDataRouter {
         channelLogger[metadataKey: "exchange"] = "\(runtime.key.exchange)"
         channelLogger[metadataKey: "channel"] = "\(runtime.key.channel)"
         let logger = channelLogger
-        guard runtime.hasFallback, let provider = runtime.manager as? any RESTFallbackProvider else {
-            await superviseConnection(runtime, logger: logger)
-            return
-        }
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.runFallback(runtime, provider: provider, logger: logger) }
-            await self.superviseConnection(runtime, logger: logger)
+            if runtime.hasFallback, let provider = runtime.manager as? any RESTFallbackProvider {
+                group.addTask { await self.runFallback(runtime, provider: provider, logger: logger) }
+            }
+            group.addTask {
+                await self.superviseConnection(runtime, shard: runtime.primary, logger: logger)
+                runtime.supervisionEnded.store(true, ordering: .releasing)
+                runtime.shardsOpened.signal()
+            }
+            // Shards the plan opens are supervised from then on, each on its own.
+            var running = 1
+            while !Task.isCancelled && !runtime.supervisionEnded.load(ordering: .acquiring) {
+                let shards = runtime.shards
+                for shard in shards.dropFirst(running) {
+                    var shardLogger = logger
+                    shardLogger[metadataKey: "shard"] = "\(shard.index)"
+                    group.addTask { [shardLogger] in
+                        await self.superviseConnection(runtime, shard: shard, logger: shardLogger)
+                    }
+                }
+                running = shards.count
+                await runtime.shardsOpened.wait()
+            }
             group.cancelAll()
         }
     }
 
-    /// Drives the channel's ``ChannelStateMachine``: performs each action it answers and tells it
+    /// Drives one shard's ``ChannelStateMachine``: performs each action it answers and tells it
     /// what came of it.
-    private func superviseConnection(_ runtime: ChannelRuntime, logger: Logger) async {
+    private func superviseConnection(_ runtime: ChannelRuntime, shard: ChannelShard, logger: Logger) async {
         let key = runtime.key
         let staysWarm =
             runtime.descriptor.staysWarm && configuration.keepsChannelsWarm
-            && runtime.manager.unavailability(of: key.channel) == nil
+            && runtime.manager.unavailability(of: key.channel) == nil && shard.index == 0
         let isNeeded = {
-            self.state.withLock {
-                $0.needsConnection(key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending)
+            let (needed, desired) = self.state.withLock { state -> (Bool, Set<SubscriptionTopic>?) in
+                let needed = state.needsConnection(
+                    key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending)
+                return (needed, needed && shard.index > 0 ? state.table.desired(for: key) : nil)
             }
+            // Shard 0 serves snapshots and a warm channel; the others, only the markets planned on them.
+            guard needed, let desired else { return needed }
+            return !runtime.plannedTopics(desired, on: shard.index).isEmpty
         }
         var action = ChannelStateMachine.Action.waitForDemand
         var lastGeneration = ConnectionGeneration.none
@@ -59,27 +80,28 @@ extension MarketDataRouter {
                 return
 
             case .waitForDemand:
-                while !Task.isCancelled && !isNeeded() { await runtime.signal.wait() }
+                while !Task.isCancelled && !isNeeded() { await shard.signal.wait() }
                 if Task.isCancelled { return }
-                action = runtime.machine.withLock { $0.demand(isNeeded: true) }
+                action = shard.machine.withLock { $0.demand(isNeeded: true) }
 
             case .connect(let attempt):
                 await waitForConnectPermit(key.exchange)
                 if Task.isCancelled { return }
-                let (generation, number) = beginConnection(runtime, attempt: attempt)
+                let (generation, number) = beginConnection(runtime, shard: shard, attempt: attempt)
                 lastGeneration = generation
                 let first = ConnectionSession(
-                    router: self, runtime: runtime, generation: generation, number: number, logger: logger)
+                    router: self, runtime: runtime, shard: shard, generation: generation, number: number,
+                    logger: logger)
                 logger.debug("connecting", metadata: ["generation": "\(generation)", "attempt": "\(attempt)"])
                 // Runs the connection, and its planned replacements where the venue limits a lifetime.
-                let (session, failure) = await runConnection(first, on: runtime, logger: logger)
-                runtime.update { record in
-                    record.connectedAt = nil
-                    record.upstream = []
+                let (session, failure) = await runConnection(first, on: runtime, shard: shard, logger: logger)
+                shard.link.withLock { link in
+                    link.connectedAt = nil
+                    link.upstream = []
                     // Nothing arrives while disconnected: the rate says so at once.
-                    record.messagesPerSecond = 0
+                    link.messagesPerSecond = 0
                 }
-                runtime.upstreamTopicsGauge.record(0)
+                runtime.upstreamTopicsGauge.record(runtime.upstream.count)
                 wakeUpstreamWaiters(on: key)
                 if Task.isCancelled { return }
                 let end = session.endReason
@@ -99,7 +121,7 @@ extension MarketDataRouter {
                 let now = now()
                 let sample = jitterSample()
                 let deliveredData = session.deliveredData || session !== first
-                action = runtime.machine.withLock {
+                action = shard.machine.withLock {
                     $0.ended(ending, at: now, jitterSample: sample, deliveredData: deliveredData)
                 }
 
@@ -113,7 +135,7 @@ extension MarketDataRouter {
                 try? await clock.sleep(for: delay)
                 if Task.isCancelled { return }
                 let needed = isNeeded()
-                action = runtime.machine.withLock { $0.demand(isNeeded: needed) }
+                action = shard.machine.withLock { $0.demand(isNeeded: needed) }
             }
         }
     }
@@ -152,12 +174,19 @@ extension MarketDataRouter {
         }
     }
 
-    private func beginConnection(_ runtime: ChannelRuntime, attempt: Int) -> (ConnectionGeneration, UInt64) {
+    private func beginConnection(_ runtime: ChannelRuntime, shard: ChannelShard, attempt: Int)
+        -> (ConnectionGeneration, UInt64)
+    {
         let number = runtime.nextConnectionNumber()
+        // A shard's first connection (past shard 0) joins the channel's generation: nothing of
+        // its can be stale, and the other shards' buffered events stay deliverable.
+        let joins =
+            shard.index > 0 && shard.activeConnection.load(ordering: .acquiring) == 0 && runtime.generation != .none
         let (generation, buffers) = state.withLock { state -> (ConnectionGeneration, [SubscriberBuffer]) in
+            shard.activeConnection.store(number, ordering: .releasing)
+            if joins { return (runtime.generation, []) }
             let generation = runtime.generation.next
             runtime.currentGeneration.store(generation.rawValue, ordering: .releasing)
-            runtime.activeConnection.store(number, ordering: .releasing)
             return (generation, state.buffers(on: runtime.key))
         }
         // Events still buffered from the previous connection must never be delivered.

@@ -25,7 +25,10 @@ final class ConnectionSession: ConnectionHandler {
 
     let router: MarketDataRouter
     let runtime: ChannelRuntime
-    let generation: ConnectionGeneration
+    /// The part of the channel this connection carries.
+    let shard: ChannelShard
+    /// The channel's generation when this connection was opened.
+    let openedIn: ConnectionGeneration
     /// This connection's number (``DecodeContext/connection``).
     let number: UInt64
     let logger: Logger
@@ -52,13 +55,15 @@ final class ConnectionSession: ConnectionHandler {
     ///   - overlapWindow: For a replacement, how long it watches which topics flow, once
     ///     restored, before it may take over.
     init(
-        router: MarketDataRouter, runtime: ChannelRuntime, generation: ConnectionGeneration, number: UInt64,
+        router: MarketDataRouter, runtime: ChannelRuntime, shard: ChannelShard, generation: ConnectionGeneration,
+        number: UInt64,
         replacing outgoing: ConnectionSession? = nil, overlapWindow: Duration = .zero, logger: Logger
     ) {
         self.overlapWindow = overlapWindow
         self.router = router
         self.runtime = runtime
-        self.generation = generation
+        self.shard = shard
+        self.openedIn = generation
         self.number = number
         self.outgoing = outgoing
         inbound = Mutex(
@@ -67,9 +72,14 @@ final class ConnectionSession: ConnectionHandler {
         isStandby = Atomic(outgoing != nil)
         var logger = logger
         logger[metadataKey: "generation"] = "\(generation)"
+        if shard.index > 0 { logger[metadataKey: "shard"] = "\(shard.index)" }
         logger[metadataKey: "connection"] = "\(number)"
         self.logger = logger
     }
+
+    /// The channel's current generation, which this connection's events carry: it advances when
+    /// any of the channel's connections is replaced, so events from before never reach anyone.
+    var generation: ConnectionGeneration { runtime.generation }
 
     /// Why the session ended, when the router ended it.
     var endReason: SessionEnd? { lifecycle.withLock { $0.end } }
@@ -86,11 +96,11 @@ final class ConnectionSession: ConnectionHandler {
     /// Whether this replacement has taken over.
     var tookOver: Bool { outgoing != nil && !isStandby.load(ordering: .acquiring) }
 
-    private var isCurrent: Bool { runtime.activeConnection.load(ordering: .relaxed) == number }
+    private var isCurrent: Bool { shard.activeConnection.load(ordering: .relaxed) == number }
 
     /// The signal that wakes this session's upstream sync.
     private var wakeSignal: WakeSignal {
-        isStandby.load(ordering: .relaxed) ? runtime.standbySignal : runtime.signal
+        isStandby.load(ordering: .relaxed) ? shard.standbySignal : shard.signal
     }
 
     // MARK: - Rotation
@@ -113,10 +123,10 @@ final class ConnectionSession: ConnectionHandler {
         guard takingOver.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { return }
         let inherited = outgoing.retire()
-        runtime.activeConnection.store(number, ordering: .releasing)
+        shard.activeConnection.store(number, ordering: .releasing)
         let (wallTime, established) = lifecycle.withLock { ($0.establishedWallTime, $0.establishedAt) }
-        runtime.update { $0.connectedAt = wallTime }
-        if let established { runtime.machine.withLock { $0.connected(at: established) } }
+        shard.link.withLock { $0.connectedAt = wallTime }
+        if let established { shard.machine.withLock { $0.connected(at: established) } }
         inbound.withLock { state in
             let events = state.promote(inheriting: inherited)
             isStandby.store(false, ordering: .releasing)
@@ -184,9 +194,9 @@ final class ConnectionSession: ConnectionHandler {
             $0.establishedWallTime = connectedAt
         }
         if outgoing == nil {
-            runtime.sawActivity.store(true, ordering: .relaxed)
-            runtime.machine.withLock { $0.connected(at: establishedAt) }
-            runtime.update { $0.connectedAt = connectedAt }
+            shard.sawActivity.store(true, ordering: .relaxed)
+            shard.machine.withLock { $0.connected(at: establishedAt) }
+            shard.link.withLock { $0.connectedAt = connectedAt }
         }
         logger.debug(outgoing == nil ? "connected" : "replacement connected")
         do {
@@ -225,7 +235,7 @@ final class ConnectionSession: ConnectionHandler {
         while true {
             try Task.checkCancellation()
             let now = router.now()
-            let (desired, snapshots, expiry, needed) = router.state.withLock { state in
+            let (channelDesired, channelSnapshots, expiry, channelNeeded) = router.state.withLock { state in
                 // This channel's lingering topics are expired by this channel, and only those.
                 if state.expireLingering(on: key, now: now) {
                     runtime.routes.publish(state.routeTable(for: key))
@@ -236,6 +246,12 @@ final class ConnectionSession: ConnectionHandler {
                     state.needsConnection(key, staysWarm: staysWarm, snapshotsPending: runtime.snapshotsPending)
                 )
             }
+            // This connection's part of the channel's set (all of it, unless the venue shards).
+            let desired = runtime.plannedTopics(channelDesired, on: shard.index)
+            let snapshots =
+                runtime.descriptor.streamsPerConnection == nil
+                ? channelSnapshots : channelSnapshots.filter { runtime.shard(of: $0.market) == shard.index }
+            let needed = channelNeeded && (shard.index == 0 || !desired.isEmpty)
             guard needed else { throw SessionEnd.notNeeded }
 
             if let reported = lifecycle.withLock({ state in
@@ -294,11 +310,9 @@ final class ConnectionSession: ConnectionHandler {
                     runtime.upstreamMessageCounter.increment()
                 }
                 sync.didApply(request)
-                runtime.update { record in
-                    record.pendingSnapshots.subtract(request.snapshots)
-                    record.upstream = request.desired
-                }
-                runtime.upstreamTopicsGauge.record(request.desired.count)
+                runtime.update { $0.pendingSnapshots.subtract(request.snapshots) }
+                shard.link.withLock { $0.upstream = request.desired }
+                runtime.upstreamTopicsGauge.record(runtime.upstream.count)
                 router.wakeUpstreamWaiters(on: key)
                 logger.debug(
                     "upstream request",
@@ -316,7 +330,7 @@ final class ConnectionSession: ConnectionHandler {
     private func endFallbackWhenStable(now: Duration) -> Duration? {
         // A connection whose credentials the exchange rejected is about to be closed: not a recovery.
         if exchangeError?.code == .authenticationUnavailable { return nil }
-        let (ended, next) = runtime.machine.withLock { machine in
+        let (ended, next) = shard.machine.withLock { machine in
             (machine.streamStayedUp(at: now), machine.pollingEndsAt)
         }
         if ended { router.endFallback(runtime, logger: logger) }
@@ -347,8 +361,8 @@ final class ConnectionSession: ConnectionHandler {
             // A replacement is watched once it has taken over.
             if isStandby.load(ordering: .relaxed) { continue }
             guard isCurrent else { return }
-            silentChecks = runtime.sawActivity.exchange(false, ordering: .relaxed) ? 0 : silentChecks + 1
-            datalessChecks = runtime.sawData.exchange(false, ordering: .relaxed) ? 0 : datalessChecks + 1
+            silentChecks = shard.sawActivity.exchange(false, ordering: .relaxed) ? 0 : silentChecks + 1
+            datalessChecks = shard.sawData.exchange(false, ordering: .relaxed) ? 0 : datalessChecks + 1
             if silentChecks >= checks {
                 logger.info("connection silent; replacing it")
                 throw SessionEnd.stalled
@@ -360,7 +374,7 @@ final class ConnectionSession: ConnectionHandler {
                 }
                 // Where subscribing brings snapshots, a whole tolerance without data while subscribed
                 // is replaced: a fresh connection either shows the feed alive (its snapshots) or not.
-                let subscribed = !runtime.record.withLock { $0.upstream.isEmpty }
+                let subscribed = !shard.upstream.isEmpty
                 if runtime.descriptor.subscribingBringsData && subscribed {
                     logger.info("no data while pings are answered; replacing the connection")
                     throw SessionEnd.dataStopped(staleTopics: stale.count)
@@ -376,14 +390,14 @@ final class ConnectionSession: ConnectionHandler {
     }
 
     private func measureRate() async throws {
-        var last = runtime.messagesReceived.load(ordering: .relaxed)
+        var last = shard.messagesReceived.load(ordering: .relaxed)
         while true {
             try await router.clock.sleep(for: .seconds(1))
             if isStandby.load(ordering: .relaxed) { continue }
-            let count = runtime.messagesReceived.load(ordering: .relaxed)
+            let count = shard.messagesReceived.load(ordering: .relaxed)
             let rate = Double(count - last)
             last = count
-            runtime.update { $0.messagesPerSecond = rate }
+            shard.link.withLock { $0.messagesPerSecond = rate }
         }
     }
 
@@ -394,7 +408,8 @@ final class ConnectionSession: ConnectionHandler {
         guard standby || isCurrent else { return }
         let receivedAt = router.wallClock()
         if !standby {
-            runtime.sawActivity.store(true, ordering: .relaxed)
+            shard.sawActivity.store(true, ordering: .relaxed)
+            shard.messagesReceived.add(1, ordering: .relaxed)
             runtime.messagesReceived.add(1, ordering: .relaxed)
             runtime.receivedCounter.increment()
             runtime.lastMessageAt.store(receivedAt.nanoseconds, ordering: .relaxed)
@@ -424,10 +439,17 @@ final class ConnectionSession: ConnectionHandler {
             }
             let routes = runtime.routes.table
             if !events.isEmpty {
-                runtime.sawData.store(true, ordering: .relaxed)
+                shard.sawData.store(true, ordering: .relaxed)
                 if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
             }
-            if state.keepsMarks {
+            if runtime.isSharded {
+                // A market moved to another shard is delivered from there only: no event twice.
+                let assignment = runtime.assignment
+                for event in events
+                where (assignment[event.market] ?? 0) == shard.index && (!state.keepsMarks || state.admit(event)) {
+                    runtime.route(event, with: routes, logger: logger)
+                }
+            } else if state.keepsMarks {
                 for event in events where state.admit(event) { runtime.route(event, with: routes, logger: logger) }
             } else {
                 for event in events { runtime.route(event, with: routes, logger: logger) }
@@ -438,7 +460,7 @@ final class ConnectionSession: ConnectionHandler {
 
     func receivedPong() {
         guard !isStandby.load(ordering: .relaxed), isCurrent else { return }
-        runtime.sawActivity.store(true, ordering: .relaxed)
+        shard.sawActivity.store(true, ordering: .relaxed)
     }
 
     /// A replacement's control messages concern only itself until it takes over.
@@ -448,7 +470,7 @@ final class ConnectionSession: ConnectionHandler {
             break
         case .subscriptionList(let topics):
             lifecycle.withLock { $0.reported = Set(topics) }
-            runtime.standbySignal.signal()
+            shard.standbySignal.signal()
         case .exchangeError(let error):
             logger.info("exchange error on the replacement connection", metadata: ["error": "\(error)"])
             lifecycle.withLock { $0.exchangeError = error }

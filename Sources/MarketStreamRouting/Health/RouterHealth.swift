@@ -98,6 +98,9 @@ public struct ChannelHealth: Sendable, Hashable {
     /// Rotations whose replacement took over before every flowing topic had overlapped, so some
     /// events may be missing (0 when every handover was seamless).
     public var rotationsWithoutOverlap = 0
+    /// Open connections: 1 while connected, more where the venue limits the streams per connection
+    /// (``ExchangeChannel/streamsPerConnection``) and the set needs several (shards).
+    public var connections = 0
 
     /// This channel's contribution to the overall status.
     public var status: HealthStatus {
@@ -133,6 +136,7 @@ public struct RouterHealth: Sendable, Hashable, CustomStringConvertible {
             line += ", \(channel.messagesReceived) frames (\(channel.messagesPerSecond)/s)"
             line += ", reconnects \(channel.reconnects), dropped \(channel.droppedEvents)"
             if channel.rotations > 0 { line += ", rotations \(channel.rotations)" }
+            if channel.connections > 1 { line += ", \(channel.connections) connections" }
             if channel.handlerFailures > 0 { line += ", handler failures \(channel.handlerFailures)" }
             if channel.mode == .restPolling { line += ", REST polling (\(channel.polledEvents) events)" }
             if let error = channel.lastError { line += ", last error: \(error)" }

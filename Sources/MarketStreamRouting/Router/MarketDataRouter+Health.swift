@@ -33,12 +33,14 @@ extension MarketDataRouter {
         let channels = runtimes.values.sorted { $0.key.description < $1.key.description }.map { runtime in
             let key = runtime.key
             let record = runtime.record.withLock { $0 }
+            let shards = runtime.shards
+            let links = shards.map { $0.link.withLock { $0 } }
             let lastMessage = runtime.lastMessageAt.load(ordering: .relaxed)
             return ChannelHealth(
-                channel: key, state: runtime.machine.withLock { $0.state }, generation: runtime.generation,
-                uptime: record.connectedAt.map { .nanoseconds(wallNow.nanoseconds - $0.nanoseconds) },
+                channel: key, state: Self.state(of: shards), generation: runtime.generation,
+                uptime: links[0].connectedAt.map { .nanoseconds(wallNow.nanoseconds - $0.nanoseconds) },
                 lastMessageAge: lastMessage == 0 ? nil : .nanoseconds(wallNow.nanoseconds - lastMessage),
-                messagesPerSecond: record.messagesPerSecond,
+                messagesPerSecond: links.reduce(0) { $0 + $1.messagesPerSecond },
                 messagesReceived: runtime.messagesReceived.load(ordering: .relaxed),
                 malformedFrames: runtime.malformedFrames.load(ordering: .relaxed),
                 handlerFailures: runtime.handlerFailures.load(ordering: .relaxed),
@@ -46,7 +48,7 @@ extension MarketDataRouter {
                 reconnects: record.reconnects,
                 droppedEvents: record.droppedByDeparted + (shared.live[key]?.dropped ?? 0),
                 subscribers: shared.live[key]?.subscribers ?? 0,
-                upstreamTopics: record.upstream.count,
+                upstreamTopics: links.reduce(into: Set<SubscriptionTopic>()) { $0.formUnion($1.upstream) }.count,
                 upstreamMessages: runtime.upstreamMessages.load(ordering: .relaxed),
                 lastError: record.lastError,
                 mode: runtime.mode,
@@ -56,10 +58,18 @@ extension MarketDataRouter {
                 staleTopics: shared.stale[key] ?? [],
                 isNeeded: shared.needed[key] ?? false,
                 rotations: runtime.rotations.load(ordering: .relaxed),
-                rotationsWithoutOverlap: runtime.rotationsWithoutOverlap.load(ordering: .relaxed)
+                rotationsWithoutOverlap: runtime.rotationsWithoutOverlap.load(ordering: .relaxed),
+                connections: links.filter { $0.connectedAt != nil }.count
             )
         }
         let status = channels.map(\.status).max() ?? .healthy
         return RouterHealth(status: status, channels: channels, subscribers: shared.subscribers)
+    }
+
+    /// A channel's state from its shards': shard 0's, unless another shard that is in use is not
+    /// streaming (reconnecting, or connecting), which the channel then is too.
+    static func state(of shards: [ChannelShard]) -> ChannelState {
+        let states = shards.map { $0.machine.withLock { $0.state } }
+        return states.dropFirst().first { $0 != .streaming && $0 != .idle } ?? states[0]
     }
 }

@@ -7,7 +7,7 @@ extension MarketDataRouter {
     /// - Parameter channel: The channel.
     /// - Returns: The upstream set.
     public func upstreamTopics(on channel: ChannelKey) -> Set<SubscriptionTopic> {
-        runtimes[channel]?.record.withLock { $0.upstream } ?? []
+        runtimes[channel]?.upstream ?? []
     }
 
     /// Waits until the set last sent upstream on a channel equals ``desiredTopics(on:)``: every

@@ -122,7 +122,7 @@ public final class MarketDataRouter: Service, Sendable {
             state.lifecycle = .shutDown
             return state.subscribers.values.map(\.buffer)
         }
-        for runtime in runtimes.values { runtime.machine.withLock { $0.stop() } }
+        for runtime in runtimes.values { for shard in runtime.shards { shard.machine.withLock { $0.stop() } } }
         for buffer in buffers {
             buffer.finish(throwing: MarketStreamError(.routerShutDown, "the router has shut down"))
         }

@@ -16,14 +16,10 @@ struct SubscriberRecord: Sendable {
 /// What one channel's owner (``ChannelRuntime``) tracks behind its own lock, each fact once.
 struct ChannelRecord: Sendable {
     var pendingSnapshots: Set<SubscriptionTopic> = []
-    var connectedAt: UnixTime?
     var reconnects = 0
     var lastError: String?
-    /// The set the exchange has on the current connection.
-    var upstream: Set<SubscriptionTopic> = []
     /// Whether subscribers were told of an outage that a restore has not yet answered.
     var outageAnnounced = false
-    var messagesPerSecond: Double = 0
     /// The last REST poll's failure, while polling.
     var lastPollError: String?
     /// Drops counted by subscribers that have since left.

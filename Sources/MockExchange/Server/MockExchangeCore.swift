@@ -287,6 +287,16 @@ final class MockExchangeCore: Sendable {
         for channel in channels { channel.close(promise: nil) }
     }
 
+    /// Drops the Binance connection at `position` (in connection order) without a close frame.
+    func dropBinanceConnection(at position: Int) {
+        let channel = state.withLock { state -> (any Channel)? in
+            let ids = state.binanceConnections.keys.sorted()
+            guard ids.indices.contains(position) else { return nil }
+            return state.channels[ids[position]]
+        }
+        channel?.close(promise: nil)
+    }
+
     /// Freezes every open Upbit connection: no more data, pings still answered; new connections
     /// are served normally.
     func freezeConnections() {

@@ -162,6 +162,10 @@ public final class MockExchangeServer: Service, Sendable {
     /// connection in the order they connected.
     public func binanceConnections() -> [[String]] { core.binanceConnectionStreams() }
 
+    /// Drops one Binance-dialect connection without a close frame: the one at `position` in
+    /// ``binanceConnections()``'s order. Does nothing when there is none there.
+    public func dropBinanceConnection(at position: Int) { core.dropBinanceConnection(at: position) }
+
     /// Silently forgets `fraction` (0…1) of every Upbit connection's subscriptions, as
     /// `LIST_SUBSCRIPTIONS` then reports.
     public func forgetSubscriptions(fraction: Double) { core.forgetSubscriptions(fraction: fraction) }

@@ -1,0 +1,115 @@
+import MarketStreamCore
+import Testing
+
+@testable import MarketStreamRouting
+
+@Suite struct ShardPlanTests {
+    private func topics(_ markets: [String], kinds: [DataKind] = [.ticker, .trade]) -> Set<SubscriptionTopic> {
+        Set(
+            markets.flatMap { market in
+                kinds.map { SubscriptionTopic(exchange: "x", kind: $0, market: MarketCode(validated: market)) }
+            })
+    }
+
+    private func loads(_ plan: ShardPlan, _ desired: Set<SubscriptionTopic>) -> [Int] {
+        (0..<plan.shardCount).map { plan.topics(desired, on: $0).count }
+    }
+
+    @Test func withoutALimitEverythingIsShardZero() {
+        var plan = ShardPlan(capacity: nil)
+        let desired = topics((0..<600).map { "KRW-C\($0)" })
+        #expect(!plan.update(desired: desired) { $0.count })
+        #expect(plan.shardCount == 1 && plan.topics(desired, on: 0) == desired && plan.topics(desired, on: 1).isEmpty)
+    }
+
+    @Test func aSetPastOneConnectionIsSpreadEvenlyAndEveryShardFits() {
+        var plan = ShardPlan(capacity: 8)
+        let desired = topics(["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E", "KRW-F"])
+        #expect(plan.update(desired: desired) { $0.count })
+        #expect(plan.shardCount == 2)
+        let counts = loads(plan, desired)
+        #expect(counts.reduce(0, +) == 12 && counts.allSatisfy { $0 <= 8 } && counts.max()! - counts.min()! <= 2)
+        // A market's topics share a shard.
+        for market in ["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E", "KRW-F"] {
+            let code = MarketCode(validated: market)
+            #expect(
+                desired.filter { $0.market == code }.allSatisfy { plan.shard(of: $0.market) == plan.shard(of: code) })
+        }
+        #expect(!plan.update(desired: desired) { $0.count }, "the same set changes nothing")
+    }
+
+    @Test func marketsKeepTheirShardAndNewOnesGoWhereThereIsLeastLoad() {
+        var plan = ShardPlan(capacity: 4)
+        var desired = topics(["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E"])
+        plan.update(desired: desired) { $0.count }
+        #expect(plan.shardCount == 3 && loads(plan, desired).sorted() == [2, 4, 4])
+        let before = plan.assignment
+        // One market leaves: the others stay where they are.
+        let leaving = MarketCode(validated: "KRW-A")
+        desired = desired.filter { $0.market != leaving }
+        plan.update(desired: desired) { $0.count }
+        #expect(plan.assignment == before.filter { $0.key != leaving } && plan.shardCount == 3)
+        // A new market goes to the least loaded shard with room, without opening one.
+        let emptiest = (0..<3).min { loads(plan, desired)[$0] < loads(plan, desired)[$1] }!
+        desired.formUnion(topics(["KRW-G"]))
+        plan.update(desired: desired) { $0.count }
+        #expect(plan.shard(of: MarketCode(validated: "KRW-G")) == emptiest && plan.shardCount == 3)
+    }
+
+    @Test func marketsWhoseTopicsOutgrowTheirShardMove() {
+        var plan = ShardPlan(capacity: 4)
+        let markets = ["KRW-A", "KRW-B", "KRW-C", "KRW-D"]
+        let trades = topics(markets, kinds: [.trade])
+        plan.update(desired: trades) { $0.count }
+        #expect(plan.shardCount == 1 && loads(plan, trades) == [4])
+        // Tickers too: every market now takes two streams, eight in all.
+        let both = topics(markets)
+        #expect(plan.update(desired: both) { $0.count })
+        #expect(plan.shardCount == 2 && loads(plan, both) == [4, 4])
+    }
+
+    /// Whatever the order of changes, every shard stays within its capacity (when no single market
+    /// exceeds it), every desired topic is on exactly one shard, and a shard is opened only when
+    /// none has room (shards emptied by departures take new markets before another opens).
+    @Test func anySequenceOfChangesKeepsEveryShardWithinItsCapacity() {
+        var seeded = SplitMix(seed: 7)
+        let universe = (0..<40).map { "KRW-M\($0)" }
+        var plan = ShardPlan(capacity: 10)
+        var wanted: Set<String> = []
+        var peak = 0
+        var withBooks: Set<String> = []
+        for _ in 0..<500 {
+            let market = universe[Int(seeded.next() % UInt64(universe.count))]
+            if seeded.next() % 4 == 0 {
+                // A market's set grows or shrinks (its book wanted or not).
+                if withBooks.contains(market) { withBooks.remove(market) } else { withBooks.insert(market) }
+            } else if wanted.contains(market) {
+                wanted.remove(market)
+            } else {
+                wanted.insert(market)
+            }
+            peak = max(peak, wanted.count)
+            let desired = topics(Array(wanted), kinds: [.ticker, .trade])
+                .union(topics(Array(wanted.intersection(withBooks)), kinds: [.orderbook]))
+            plan.update(desired: desired) { $0.count }
+            let counts = loads(plan, desired)
+            #expect(counts.allSatisfy { $0 <= 10 })
+            #expect(counts.reduce(0, +) == desired.count)
+            // At least three markets of at most three streams fit a shard of ten.
+            #expect(plan.shardCount <= (peak + 2) / 3 + 1)
+        }
+    }
+}
+
+/// A small deterministic generator for the tests.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
