@@ -1,7 +1,8 @@
 // Chaos: the router against a mock exchange that misbehaves at random, under churn.
 //
-//   swift run -c release --package-path Benchmarks Chaos [SECONDS] [SEED] [upbit|binance]
-//   (default 300 s, seed 1, Upbit)
+//   swift run -c release --package-path Benchmarks Chaos [SECONDS] [SEED] [upbit|binance] [STREAMS]
+//   (default 300 s, seed 1, Upbit; STREAMS: Binance's streams per connection, 1 024 by default —
+//   a few dozen make the router shard the channel over several connections)
 //
 // The mock exchange (in this process, 60 markets, 600 updates/s, the venue's message limits) drops
 // connections, freezes them (open, answering pings, sending nothing), stalls all data (3 s), sends
@@ -35,6 +36,7 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 let seconds = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 300 : 300
 let seed = CommandLine.arguments.count > 2 ? UInt64(CommandLine.arguments[2]) ?? 1 : 1
 let venueName = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : "upbit"
+let streamsPerConnection = CommandLine.arguments.count > 4 ? Int(CommandLine.arguments[4]) ?? 1_024 : 1_024
 guard seconds >= 30 else {
     say("chaos: run at least 30 s")
     exit(2)
@@ -48,8 +50,9 @@ var quiet = Logger(label: "chaos")
 quiet.logLevel = .critical
 let logger = quiet
 
-let server = MockExchangeServer(
-    configuration: MockExchangeConfiguration(seed: seed, marketCount: 60, updatesPerSecond: 600), logger: logger)
+var mockConfiguration = MockExchangeConfiguration(seed: seed, marketCount: 60, updatesPerSecond: 600)
+mockConfiguration.binance.streamsPerConnection = streamsPerConnection
+let server = MockExchangeServer(configuration: mockConfiguration, logger: logger)
 let observations = ChaosObservations()
 /// Sampled every 50 ms: whether data flowed in the last 250 ms, and whether an outage fault was on.
 let availability = Mutex((samples: 0, flowing: 0, outageSamples: 0, outageFlowing: 0))
@@ -104,7 +107,7 @@ try await withThrowingDiscardingTaskGroup { group in
                 configuration: .init(
                     // Pings count against Binance's 5 incoming messages a second: one every 5 s.
                     baseURL: base + "/binance", connectTimeout: .seconds(2), keepaliveInterval: .seconds(5),
-                    silenceTolerance: .seconds(1)),
+                    silenceTolerance: .seconds(1), streamsPerConnection: streamsPerConnection),
                 logger: logger)
         }
     let router = MarketDataRouter(
@@ -153,8 +156,16 @@ try await withThrowingDiscardingTaskGroup { group in
                     + "\(connection.subscriptions.subtracting(expected).count) more entries than wanted"
             }
         case .binance:
-            guard let streams = server.binanceConnections().last.map(Set.init) else {
-                return "no open connection at the exchange"
+            // The channel's connections (several when it is sharded), each within the limit, hold
+            // the set between them, each stream once.
+            let connections = server.binanceConnections()
+            guard !connections.isEmpty else { return "no open connection at the exchange" }
+            guard connections.allSatisfy({ $0.count <= streamsPerConnection }) else {
+                return "a connection carries more than \(streamsPerConnection) streams"
+            }
+            let streams = Set(connections.joined())
+            guard streams.count == connections.map(\.count).reduce(0, +) else {
+                return "a stream is on two connections"
             }
             // Every book depth of a market is one stream (the whole book's when anyone wants it).
             let requested = (manager as? BinanceExchange)?.requestedTopics(for: upstream) ?? upstream
@@ -216,7 +227,8 @@ try await withThrowingDiscardingTaskGroup { group in
 
     say(
         "chaos: \(seconds) s, seed \(seed), 200 subscribers, mock exchange (\(venue.rawValue)) with 60 markets "
-            + "at 600 updates/s")
+            + "at 600 updates/s"
+            + (venue == .binance ? ", \(streamsPerConnection) streams per connection" : ""))
     let started = try await recovery(after: "start")
     if let failure = started.failure { failures.append(failure) }
     let warmUpMemory = residentMegabytes()
@@ -270,9 +282,11 @@ try await withThrowingDiscardingTaskGroup { group in
         String(
             format: "data flowed %.1f %% of the time (%.1f %% outside exchange-wide outages); %d events delivered",
             overall * 100, outside * 100, observations.events))
+    let final = router.health().channels.first { $0.channel == channel }
     say(
         "\(population.churned) subscriptions churned; \(observations.restoredEvents) restore notices; "
-            + "\(stale.count) stale-epoch events")
+            + "\(stale.count) stale-epoch events; \(final?.connections ?? 0) connection(s) at the end, "
+            + "\(final?.upstreamTopics ?? 0) topics upstream")
     say(
         String(
             format: "resident memory after warm-up %.1f MB, peak %.1f MB (+%.1f MB)",
