@@ -44,6 +44,24 @@ import Testing
         }
     }
 
+    @Test func moreThanBinancesOwnLimitOfStreamsRunsOnTwoConnections() async throws {
+        // Binance's 1 024 streams a connection, on the mock and the client alike.
+        try await withBinanceAgainstMock(MockExchangeConfiguration(marketCount: 600, updatesPerSecond: 50)) {
+            server, router in
+            let markets = server.markets
+            #expect(markets.count > 512)
+            let trades = try router.subscribe(to: .trade, markets: markets)
+            let tickers = try router.subscribe(to: .ticker, markets: markets)
+            let streams = markets.count * 2
+            try await waitUntil { server.binanceConnections().joined().count == streams }
+            let counts = server.binanceConnections().map(\.count)
+            #expect(counts.count == 2 && counts.allSatisfy { $0 <= 1_024 } && abs(counts[0] - counts[1]) <= 2)
+            let health = try #require(router.health().channels.first)
+            #expect(health.connections == 2 && health.upstreamTopics == streams)
+            withExtendedLifetime((trades, tickers)) {}
+        }
+    }
+
     @Test func aDroppedShardReconnectsAloneAndTheOthersKeepTheirConnections() async throws {
         try await withBinanceAgainstMock(Self.mock, streamsPerConnection: Self.limit) { server, router in
             let markets = Array(server.markets.prefix(5))
