@@ -88,7 +88,11 @@ import Testing
             while seenAfter.count < markets.count, let item = try await iterator.next() {
                 switch item {
                 case .connection(let change):
-                    if case .restored = change.kind { restored = change.generation }
+                    if case .restored = change.kind {
+                        restored = change.generation
+                        // Told once the dropped connection's streams are up again too.
+                        #expect(Set(server.binanceConnections().joined()).count == 10)
+                    }
                 case .market(let event):
                     guard let restored else { continue }
                     #expect(event.generation >= restored)

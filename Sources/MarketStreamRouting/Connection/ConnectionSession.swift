@@ -285,7 +285,11 @@ final class ConnectionSession: ConnectionHandler {
                     // A replacement restored: it takes over once it overlaps the outgoing connection.
                     recovery = takeOverWhenOverlapped(now: now)
                     if !isStandby.load(ordering: .relaxed) {
-                        router.announceRestore(runtime, generation: generation)
+                        // Restored once the channel's whole set is up again: on a sharded channel,
+                        // on every connection, whichever finishes last.
+                        if shard.index == 0 && !runtime.isSharded || runtime.upstream == channelDesired {
+                            router.announceRestore(runtime, generation: generation)
+                        }
                         recovery = endFallbackWhenStable(now: now)
                     }
                 }
