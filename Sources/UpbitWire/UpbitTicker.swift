@@ -89,13 +89,12 @@ public struct UpbitTicker: NativePayload {
         }
         let change = ticker.change ?? .zero
         let rate = ticker.changeRate ?? .zero
-        func magnitude(_ value: ExactDecimal) -> ExactDecimal { value.isNegative ? .zero - value : value }
         let time = CivilTime(milliseconds: ticker.time.milliseconds)
         self.init(
             tradePrice: ticker.price, openingPrice: ticker.open ?? ticker.price, highPrice: ticker.high ?? ticker.price,
             lowPrice: ticker.low ?? ticker.price, prevClosingPrice: ticker.previousClose ?? ticker.open ?? ticker.price,
-            change: change.isZero ? .even : change.isNegative ? .fall : .rise, changePrice: magnitude(change),
-            signedChangePrice: change, changeRate: magnitude(rate), signedChangeRate: rate,
+            change: PriceChange(signed: change), changePrice: change.magnitude,
+            signedChangePrice: change, changeRate: rate.magnitude, signedChangeRate: rate,
             tradeVolume: ticker.lastSize ?? .zero, accTradeVolume: ticker.volume24h,
             accTradeVolume24h: ticker.volume24h, accTradePrice: ticker.quoteVolume24h ?? .zero,
             accTradePrice24h: ticker.quoteVolume24h ?? .zero, tradeDate: time.compactDate,

@@ -3,7 +3,7 @@
 ///
 /// The venue's whole payload is ``native`` (``native(as:)``): `UpbitCandle` on Upbit (with its
 /// KST start), `BinanceCandle` on Binance.
-public struct Candle: Sendable, Hashable {
+public struct Candle: Sendable, Hashable, CarriesNativePayload {
     /// When the interval started.
     public var start: UnixTime
     public var open: ExactDecimal
@@ -16,7 +16,11 @@ public struct Candle: Sendable, Hashable {
     /// Quote-asset turnover in the interval.
     public var quoteVolume: ExactDecimal
     /// The venue's own payload, with every field it sent.
-    public var native: (any NativePayload)?
+    public var native: (any NativePayload)? {
+        get { nativeBox?.value }
+        set { nativeBox = newValue.map(NativePayloadBox.init) }
+    }
+    private var nativeBox: NativePayloadBox?
 
     /// Creates a candle.
     public init(
@@ -30,25 +34,9 @@ public struct Candle: Sendable, Hashable {
         self.close = close
         self.volume = volume
         self.quoteVolume = quoteVolume
-        self.native = native
+        self.nativeBox = native.map(NativePayloadBox.init)
     }
 
     /// The start as `yyyy-MM-dd'T'HH:mm:ss`, UTC.
     public var startUTC: String { CivilTime(milliseconds: start.milliseconds).isoDateTime }
-
-    /// The venue's own payload, if it is a `T`.
-    public func native<T: NativePayload>(as type: T.Type) -> T? { native as? T }
-
-    public static func == (lhs: Candle, rhs: Candle) -> Bool {
-        lhs.start == rhs.start && lhs.open == rhs.open && lhs.high == rhs.high && lhs.low == rhs.low
-            && lhs.close == rhs.close && lhs.volume == rhs.volume && lhs.quoteVolume == rhs.quoteVolume
-            && nativePayloadsEqual(lhs.native, rhs.native)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(start)
-        hasher.combine(close)
-        hasher.combine(volume)
-        if let native { hasher.combine(native) }
-    }
 }

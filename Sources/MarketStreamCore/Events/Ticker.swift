@@ -2,7 +2,7 @@
 ///
 /// Fields a venue does not send are `nil`; the venue's whole payload is ``native``
 /// (``native(as:)``): `UpbitTicker` on Upbit's family, `BinanceTicker` on Binance.
-public struct Ticker: Sendable, Hashable {
+public struct Ticker: Sendable, Hashable, CarriesNativePayload {
     /// The last trade's price.
     public var price: ExactDecimal
     /// The last trade's size, where the venue's ticker carries it.
@@ -34,7 +34,11 @@ public struct Ticker: Sendable, Hashable {
     /// When the last trade happened (the exchange's time).
     public var time: UnixTime
     /// The venue's own payload, with every field it sent.
-    public var native: (any NativePayload)?
+    public var native: (any NativePayload)? {
+        get { nativeBox?.value }
+        set { nativeBox = newValue.map(NativePayloadBox.init) }
+    }
+    private var nativeBox: NativePayloadBox?
 
     /// Creates a ticker; statistics not given are unknown (`nil`), the volume zero.
     public init(
@@ -60,26 +64,6 @@ public struct Ticker: Sendable, Hashable {
         self.bestAskPrice = bestAskPrice
         self.bestAskSize = bestAskSize
         self.time = time
-        self.native = native
-    }
-
-    /// The venue's own payload, if it is a `T`.
-    public func native<T: NativePayload>(as type: T.Type) -> T? { native as? T }
-
-    public static func == (lhs: Ticker, rhs: Ticker) -> Bool {
-        lhs.price == rhs.price && lhs.lastSize == rhs.lastSize && lhs.open == rhs.open && lhs.high == rhs.high
-            && lhs.low == rhs.low
-            && lhs.previousClose == rhs.previousClose && lhs.change == rhs.change && lhs.changeRate == rhs.changeRate
-            && lhs.volume24h == rhs.volume24h && lhs.quoteVolume24h == rhs.quoteVolume24h
-            && lhs.bestBidPrice == rhs.bestBidPrice && lhs.bestBidSize == rhs.bestBidSize
-            && lhs.bestAskPrice == rhs.bestAskPrice && lhs.bestAskSize == rhs.bestAskSize && lhs.time == rhs.time
-            && nativePayloadsEqual(lhs.native, rhs.native)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(price)
-        hasher.combine(volume24h)
-        hasher.combine(time)
-        if let native { hasher.combine(native) }
+        self.nativeBox = native.map(NativePayloadBox.init)
     }
 }

@@ -2,7 +2,7 @@
 ///
 /// The venue's whole payload is ``native`` (``native(as:)``): `UpbitTrade` on Upbit's family
 /// (with the previous close and the best bid and ask), `BinanceTrade` on Binance.
-public struct Trade: Sendable, Hashable {
+public struct Trade: Sendable, Hashable, CarriesNativePayload {
     /// The venue's trade id, increasing per market; exceeds 2^53, so never pass it through a `Double`.
     public var id: Int64
     /// The fill price.
@@ -15,7 +15,11 @@ public struct Trade: Sendable, Hashable {
     /// When the trade happened (the exchange's time).
     public var time: UnixTime
     /// The venue's own payload, with every field it sent.
-    public var native: (any NativePayload)?
+    public var native: (any NativePayload)? {
+        get { nativeBox?.value }
+        set { nativeBox = newValue.map(NativePayloadBox.init) }
+    }
+    private var nativeBox: NativePayloadBox?
 
     /// Creates a trade.
     public init(
@@ -27,21 +31,6 @@ public struct Trade: Sendable, Hashable {
         self.size = size
         self.side = side
         self.time = time
-        self.native = native
-    }
-
-    /// The venue's own payload, if it is a `T`.
-    public func native<T: NativePayload>(as type: T.Type) -> T? { native as? T }
-
-    public static func == (lhs: Trade, rhs: Trade) -> Bool {
-        lhs.id == rhs.id && lhs.price == rhs.price && lhs.size == rhs.size && lhs.side == rhs.side
-            && lhs.time == rhs.time && nativePayloadsEqual(lhs.native, rhs.native)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(id)
-        hasher.combine(price)
-        hasher.combine(size)
-        if let native { hasher.combine(native) }
+        self.nativeBox = native.map(NativePayloadBox.init)
     }
 }

@@ -9,4 +9,9 @@ public enum TradeSide: String, Sendable, Hashable {
 /// Direction of the price against the previous close.
 public enum PriceChange: String, Sendable, Hashable {
     case rise = "RISE", even = "EVEN", fall = "FALL"
+
+    /// The direction of a signed change.
+    public init(signed change: ExactDecimal) {
+        self = change.isZero ? .even : change.isNegative ? .fall : .rise
+    }
 }

@@ -251,6 +251,9 @@ public struct ExactDecimal: Sendable, Hashable {
     /// Whether the value is zero.
     public var isZero: Bool { high == 0 && low == 0 }
 
+    /// The value without its sign.
+    public var magnitude: ExactDecimal { isNegative ? .zero - self : self }
+
     /// An approximation for display and statistics. Never use it for money.
     public var approximateDouble: Double {
         var value = Double(significand)

@@ -169,11 +169,11 @@ public struct MarketSimulator: Sendable {
         market.book = Self.makeBook(around: price, quote: market.code.quote, depth: depth, random: &random)
         let utc = CivilTime(milliseconds: now)
         let sequentialID = now &* 10_000 &+ market.sequence % 10_000
-        let change = price > market.prevClose ? PriceChange.rise : price < market.prevClose ? .fall : .even
         let best = market.book[0]
         let trade = UpbitTrade(
             tradePrice: price, tradeVolume: volume, side: side, sequentialID: sequentialID,
-            prevClosingPrice: market.prevClose, change: change, changePrice: abs(price - market.prevClose),
+            prevClosingPrice: market.prevClose, change: PriceChange(signed: price - market.prevClose),
+            changePrice: (price - market.prevClose).magnitude,
             tradeDate: utc.dashedDate, tradeTime: utc.colonTime, tradeTimestamp: UnixTime(milliseconds: now),
             bestAskPrice: best.askPrice, bestAskSize: best.askSize, bestBidPrice: best.bidPrice,
             bestBidSize: best.bidSize
@@ -242,8 +242,9 @@ public struct MarketSimulator: Sendable {
         let rate = signed.divided(by: market.prevClose, scale: 10) ?? .zero
         return UpbitTicker(
             tradePrice: market.price, openingPrice: market.open, highPrice: market.high, lowPrice: market.low,
-            prevClosingPrice: market.prevClose, change: signed.isZero ? .even : signed.isNegative ? .fall : .rise,
-            changePrice: abs(signed), signedChangePrice: signed, changeRate: abs(rate), signedChangeRate: rate,
+            prevClosingPrice: market.prevClose, change: PriceChange(signed: signed),
+            changePrice: signed.magnitude, signedChangePrice: signed, changeRate: rate.magnitude,
+            signedChangeRate: rate,
             tradeVolume: market.lastTrade?.size ?? .zero, accTradeVolume: market.accVolume,
             accTradeVolume24h: market.accVolume, accTradePrice: market.accPrice, accTradePrice24h: market.accPrice,
             tradeDate: utc.compactDate, tradeTime: utc.compactTime,
@@ -293,5 +294,3 @@ public struct MarketSimulator: Sendable {
             quoteVolume: price * volume)
     }
 }
-
-func abs(_ value: ExactDecimal) -> ExactDecimal { value.isNegative ? .zero - value : value }
