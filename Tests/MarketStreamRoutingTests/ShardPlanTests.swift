@@ -66,6 +66,13 @@ import Testing
         let both = topics(markets)
         #expect(plan.update(desired: both) { $0.count })
         #expect(plan.shardCount == 2 && loads(plan, both) == [4, 4])
+        // The read path's map follows: a moved market is carried by its new shard only.
+        let map = plan.map
+        #expect(map.isSharded && ShardMap.unsharded.shardCount == 1)
+        for market in markets.map(MarketCode.init(validated:)) {
+            #expect(map.shard(of: market) == plan.shard(of: market))
+        }
+        #expect(Set(markets.map { map.shard(of: MarketCode(validated: $0)) }) == [0, 1])
     }
 
     /// Whatever the order of changes, every shard stays within its capacity (when no single market

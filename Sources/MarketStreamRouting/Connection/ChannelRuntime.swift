@@ -1,3 +1,4 @@
+import Atomics
 import CoreMetrics
 import MarketStreamCore
 import Metrics
@@ -17,10 +18,8 @@ final class ChannelRuntime: Sendable {
     private let shardList: Mutex<[ChannelShard]>
     /// Which shard carries each market.
     private let plan: Mutex<ShardPlan>
-    /// How many shards the plan has opened.
-    private let shardCount = Atomic<Int>(1)
-    /// Each market's shard, as last planned.
-    private let shardAssignment = Mutex<[MarketCode: Int]>([:])
+    /// The plan as the read path sees it, published whenever it changes.
+    private let publishedMap = ManagedAtomic(ShardMap.unsharded)
     /// Signalled when the plan opens a shard, so the supervisor starts running it.
     let shardsOpened = WakeSignal()
     /// Set when shard 0's supervision has ended (the router stopped): the others end with it.
@@ -71,13 +70,7 @@ final class ChannelRuntime: Sendable {
         let hasFallback = (manager as? any RESTFallbackProvider)?.makeFallbackPoller(for: key.channel) != nil
         self.hasFallback = hasFallback
         self.configuration = configuration
-        shardList = Mutex([
-            ChannelShard(
-                index: 0,
-                machine: ChannelStateMachine(
-                    reconnect: configuration.reconnect, fallback: configuration.restFallback,
-                    hasFallback: hasFallback))
-        ])
+        shardList = Mutex([ChannelShard(index: 0, configuration: configuration, hasFallback: hasFallback)])
         plan = Mutex(ShardPlan(capacity: descriptor.streamsPerConnection))
         let dimensions = [("exchange", key.exchange.rawValue), ("channel", key.channel.rawValue)]
         receivedCounter = Counter(
@@ -120,25 +113,15 @@ final class ChannelRuntime: Sendable {
             let changed = plan.update(desired: desired) { topics in
                 requested?.requestedTopics(for: topics).count ?? topics.count
             }
-            if changed { shardAssignment.withLock { $0 = plan.assignment } }
+            if changed { publishedMap.store(plan.map, ordering: .releasing) }
             return (plan.topics(desired, on: shard), changed, plan.shardCount)
         }
-        if changed {
-            shardCount.store(count, ordering: .releasing)
-            openShards(upTo: count)
-        }
+        if changed { openShards(upTo: count) }
         return topics
     }
 
-    /// The shard that carries `market`.
-    func shard(of market: MarketCode) -> Int { plan.withLock { $0.shard(of: market) } }
-
-    /// Whether the channel runs on more than one shard.
-    var isSharded: Bool { shardCount.load(ordering: .acquiring) > 1 }
-
-    /// Each market's shard, as last planned (read by the connections for every frame while the
-    /// channel is sharded, without taking the plan's lock); a market not in it is shard 0's.
-    var assignment: [MarketCode: Int] { shardAssignment.withLock { $0 } }
+    /// Which shard carries each market, as last planned (without a lock: read for every frame).
+    var shardMap: ShardMap { publishedMap.load(ordering: .acquiring) }
 
     /// Makes sure shards `0..<count` exist and wakes them all (markets may have moved).
     private func openShards(upTo count: Int) {
@@ -146,12 +129,7 @@ final class ChannelRuntime: Sendable {
             guard list.count < count else { return false }
             for index in list.count..<count {
                 // Only shard 0 may start REST polling: it serves the whole channel.
-                list.append(
-                    ChannelShard(
-                        index: index,
-                        machine: ChannelStateMachine(
-                            reconnect: configuration.reconnect, fallback: configuration.restFallback,
-                            hasFallback: false)))
+                list.append(ChannelShard(index: index, configuration: configuration, hasFallback: false))
             }
             return true
         }

@@ -34,9 +34,13 @@ final class ChannelShard: Sendable {
     let messagesReceived = Atomic<Int>(0)
     let link = Mutex(Link())
 
-    init(index: Int, machine: ChannelStateMachine) {
+    /// Creates shard `index`, idle.
+    /// - Parameter hasFallback: Whether its state machine may start REST polling (shard 0's only).
+    init(index: Int, configuration: RouterConfiguration, hasFallback: Bool) {
         self.index = index
-        self.machine = Mutex(machine)
+        machine = Mutex(
+            ChannelStateMachine(
+                reconnect: configuration.reconnect, fallback: configuration.restFallback, hasFallback: hasFallback))
     }
 
     /// Tells the shard's upstream sync (both connections', during a rotation) that its set changed.

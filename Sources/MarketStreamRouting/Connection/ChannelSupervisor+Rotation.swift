@@ -92,7 +92,7 @@ extension MarketDataRouter {
                 case .rotationDue(let session):
                     guard finished == nil, standby == nil, session === active, !Task.isCancelled else { continue }
                     let replacement = ConnectionSession(
-                        router: self, runtime: runtime, shard: shard, generation: active.generation,
+                        router: self, runtime: runtime, shard: shard,
                         number: runtime.nextConnectionNumber(), replacing: active,
                         overlapWindow: Self.overlapWindow(for: lifetime), logger: logger)
                     standby = replacement

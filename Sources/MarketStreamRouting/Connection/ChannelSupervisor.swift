@@ -90,7 +90,7 @@ extension MarketDataRouter {
                 let (generation, number) = beginConnection(runtime, shard: shard, attempt: attempt)
                 lastGeneration = generation
                 let first = ConnectionSession(
-                    router: self, runtime: runtime, shard: shard, generation: generation, number: number,
+                    router: self, runtime: runtime, shard: shard, number: number,
                     logger: logger)
                 logger.debug("connecting", metadata: ["generation": "\(generation)", "attempt": "\(attempt)"])
                 // Runs the connection, and its planned replacements where the venue limits a lifetime.

@@ -27,8 +27,6 @@ final class ConnectionSession: ConnectionHandler {
     let runtime: ChannelRuntime
     /// The part of the channel this connection carries.
     let shard: ChannelShard
-    /// The channel's generation when this connection was opened.
-    let openedIn: ConnectionGeneration
     /// This connection's number (``DecodeContext/connection``).
     let number: UInt64
     let logger: Logger
@@ -55,15 +53,13 @@ final class ConnectionSession: ConnectionHandler {
     ///   - overlapWindow: For a replacement, how long it watches which topics flow, once
     ///     restored, before it may take over.
     init(
-        router: MarketDataRouter, runtime: ChannelRuntime, shard: ChannelShard, generation: ConnectionGeneration,
-        number: UInt64,
+        router: MarketDataRouter, runtime: ChannelRuntime, shard: ChannelShard, number: UInt64,
         replacing outgoing: ConnectionSession? = nil, overlapWindow: Duration = .zero, logger: Logger
     ) {
         self.overlapWindow = overlapWindow
         self.router = router
         self.runtime = runtime
         self.shard = shard
-        self.openedIn = generation
         self.number = number
         self.outgoing = outgoing
         inbound = Mutex(
@@ -71,7 +67,7 @@ final class ConnectionSession: ConnectionHandler {
                 role: outgoing == nil ? .active : .standby, keepsMarks: runtime.descriptor.connectionLifetime != nil))
         isStandby = Atomic(outgoing != nil)
         var logger = logger
-        logger[metadataKey: "generation"] = "\(generation)"
+        logger[metadataKey: "generation"] = "\(runtime.generation)"
         if shard.index > 0 { logger[metadataKey: "shard"] = "\(shard.index)" }
         logger[metadataKey: "connection"] = "\(number)"
         self.logger = logger
@@ -248,9 +244,9 @@ final class ConnectionSession: ConnectionHandler {
             }
             // This connection's part of the channel's set (all of it, unless the venue shards).
             let desired = runtime.plannedTopics(channelDesired, on: shard.index)
+            let map = runtime.shardMap
             let snapshots =
-                runtime.descriptor.streamsPerConnection == nil
-                ? channelSnapshots : channelSnapshots.filter { runtime.shard(of: $0.market) == shard.index }
+                map.isSharded ? channelSnapshots.filter { map.shard(of: $0.market) == shard.index } : channelSnapshots
             let needed = channelNeeded && (shard.index == 0 || !desired.isEmpty)
             guard needed else { throw SessionEnd.notNeeded }
 
@@ -285,9 +281,9 @@ final class ConnectionSession: ConnectionHandler {
                     // A replacement restored: it takes over once it overlaps the outgoing connection.
                     recovery = takeOverWhenOverlapped(now: now)
                     if !isStandby.load(ordering: .relaxed) {
-                        // Restored once the channel's whole set is up again: on a sharded channel,
-                        // on every connection, whichever finishes last.
-                        if shard.index == 0 && !runtime.isSharded || runtime.upstream == channelDesired {
+                        // Restored once the channel's whole set is up again (on a sharded channel,
+                        // on every connection: whichever finishes last tells).
+                        if runtime.upstream == channelDesired {
                             router.announceRestore(runtime, generation: generation)
                         }
                         recovery = endFallbackWhenStable(now: now)
@@ -446,11 +442,11 @@ final class ConnectionSession: ConnectionHandler {
                 shard.sawData.store(true, ordering: .relaxed)
                 if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
             }
-            if runtime.isSharded {
+            let map = runtime.shardMap
+            if map.isSharded {
                 // A market moved to another shard is delivered from there only: no event twice.
-                let assignment = runtime.assignment
                 for event in events
-                where (assignment[event.market] ?? 0) == shard.index && (!state.keepsMarks || state.admit(event)) {
+                where map.shard(of: event.market) == shard.index && (!state.keepsMarks || state.admit(event)) {
                     runtime.route(event, with: routes, logger: logger)
                 }
             } else if state.keepsMarks {

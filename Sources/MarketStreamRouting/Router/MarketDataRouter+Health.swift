@@ -48,7 +48,7 @@ extension MarketDataRouter {
                 reconnects: record.reconnects,
                 droppedEvents: record.droppedByDeparted + (shared.live[key]?.dropped ?? 0),
                 subscribers: shared.live[key]?.subscribers ?? 0,
-                upstreamTopics: links.reduce(into: Set<SubscriptionTopic>()) { $0.formUnion($1.upstream) }.count,
+                upstreamTopics: runtime.upstream.count,
                 upstreamMessages: runtime.upstreamMessages.load(ordering: .relaxed),
                 lastError: record.lastError,
                 mode: runtime.mode,
