@@ -1,33 +1,34 @@
 import MarketStreamCore
+import PropertyBased
 import Testing
 
 @testable import MarketStreamRouting
 
 @Suite struct ShardPlanTests {
-    private func topics(_ markets: [String], kinds: [DataKind] = [.ticker, .trade]) -> Set<SubscriptionTopic> {
+    private static func topics(_ markets: [String], kinds: [DataKind] = [.ticker, .trade]) -> Set<SubscriptionTopic> {
         Set(
             markets.flatMap { market in
                 kinds.map { SubscriptionTopic(exchange: "x", kind: $0, market: MarketCode(validated: market)) }
             })
     }
 
-    private func loads(_ plan: ShardPlan, _ desired: Set<SubscriptionTopic>) -> [Int] {
+    private static func loads(_ plan: ShardPlan, _ desired: Set<SubscriptionTopic>) -> [Int] {
         (0..<plan.shardCount).map { plan.topics(desired, on: $0).count }
     }
 
     @Test func withoutALimitEverythingIsShardZero() {
         var plan = ShardPlan(capacity: nil)
-        let desired = topics((0..<600).map { "KRW-C\($0)" })
+        let desired = Self.topics((0..<600).map { "KRW-C\($0)" })
         #expect(!plan.update(desired: desired) { $0.count })
         #expect(plan.shardCount == 1 && plan.topics(desired, on: 0) == desired && plan.topics(desired, on: 1).isEmpty)
     }
 
     @Test func aSetPastOneConnectionIsSpreadEvenlyAndEveryShardFits() {
         var plan = ShardPlan(capacity: 8)
-        let desired = topics(["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E", "KRW-F"])
+        let desired = Self.topics(["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E", "KRW-F"])
         #expect(plan.update(desired: desired) { $0.count })
         #expect(plan.shardCount == 2)
-        let counts = loads(plan, desired)
+        let counts = Self.loads(plan, desired)
         #expect(counts.reduce(0, +) == 12 && counts.allSatisfy { $0 <= 8 } && counts.max()! - counts.min()! <= 2)
         // A market's topics share a shard.
         for market in ["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E", "KRW-F"] {
@@ -40,9 +41,9 @@ import Testing
 
     @Test func marketsKeepTheirShardAndNewOnesGoWhereThereIsLeastLoad() {
         var plan = ShardPlan(capacity: 4)
-        var desired = topics(["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E"])
+        var desired = Self.topics(["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E"])
         plan.update(desired: desired) { $0.count }
-        #expect(plan.shardCount == 3 && loads(plan, desired).sorted() == [2, 4, 4])
+        #expect(plan.shardCount == 3 && Self.loads(plan, desired).sorted() == [2, 4, 4])
         let before = plan.assignment
         // One market leaves: the others stay where they are.
         let leaving = MarketCode(validated: "KRW-A")
@@ -50,8 +51,8 @@ import Testing
         plan.update(desired: desired) { $0.count }
         #expect(plan.assignment == before.filter { $0.key != leaving } && plan.shardCount == 3)
         // A new market goes to the least loaded shard with room, without opening one.
-        let emptiest = (0..<3).min { loads(plan, desired)[$0] < loads(plan, desired)[$1] }!
-        desired.formUnion(topics(["KRW-G"]))
+        let emptiest = (0..<3).min { Self.loads(plan, desired)[$0] < Self.loads(plan, desired)[$1] }!
+        desired.formUnion(Self.topics(["KRW-G"]))
         plan.update(desired: desired) { $0.count }
         #expect(plan.shard(of: MarketCode(validated: "KRW-G")) == emptiest && plan.shardCount == 3)
     }
@@ -59,13 +60,13 @@ import Testing
     @Test func marketsWhoseTopicsOutgrowTheirShardMove() {
         var plan = ShardPlan(capacity: 4)
         let markets = ["KRW-A", "KRW-B", "KRW-C", "KRW-D"]
-        let trades = topics(markets, kinds: [.trade])
+        let trades = Self.topics(markets, kinds: [.trade])
         plan.update(desired: trades) { $0.count }
-        #expect(plan.shardCount == 1 && loads(plan, trades) == [4])
+        #expect(plan.shardCount == 1 && Self.loads(plan, trades) == [4])
         // Tickers too: every market now takes two streams, eight in all.
-        let both = topics(markets)
+        let both = Self.topics(markets)
         #expect(plan.update(desired: both) { $0.count })
-        #expect(plan.shardCount == 2 && loads(plan, both) == [4, 4])
+        #expect(plan.shardCount == 2 && Self.loads(plan, both) == [4, 4])
         // The read path's map follows: a moved market is carried by its new shard only.
         let map = plan.map
         #expect(map.isSharded && ShardMap.unsharded.shardCount == 1)
@@ -78,17 +79,23 @@ import Testing
     /// Whatever the order of changes, every shard stays within its capacity (when no single market
     /// exceeds it), every desired topic is on exactly one shard, and a shard is opened only when
     /// none has room (shards emptied by departures take new markets before another opens).
-    @Test func anySequenceOfChangesKeepsEveryShardWithinItsCapacity() {
-        var seeded = SplitMix(seed: 7)
+    @Test func anySequenceOfChangesKeepsEveryShardWithinItsCapacity() async {
+        // Each operation names one of 40 markets (operation % 40) and toggles it wanted, or, one
+        // time in four, toggles its book (its set grows or shrinks).
+        await propertyCheck(count: 50, input: Gen.int(in: 0...9_999).array(of: 50...300)) { operations in
+            Self.check(operations)
+        }
+    }
+
+    static func check(_ operations: [Int]) {
         let universe = (0..<40).map { "KRW-M\($0)" }
         var plan = ShardPlan(capacity: 10)
         var wanted: Set<String> = []
-        var peak = 0
         var withBooks: Set<String> = []
-        for _ in 0..<500 {
-            let market = universe[Int(seeded.next() % UInt64(universe.count))]
-            if seeded.next() % 4 == 0 {
-                // A market's set grows or shrinks (its book wanted or not).
+        var peak = 0
+        for operation in operations {
+            let market = universe[operation % universe.count]
+            if operation / universe.count % 4 == 0 {
                 if withBooks.contains(market) { withBooks.remove(market) } else { withBooks.insert(market) }
             } else if wanted.contains(market) {
                 wanted.remove(market)
@@ -96,27 +103,14 @@ import Testing
                 wanted.insert(market)
             }
             peak = max(peak, wanted.count)
-            let desired = topics(Array(wanted), kinds: [.ticker, .trade])
-                .union(topics(Array(wanted.intersection(withBooks)), kinds: [.orderbook]))
+            let desired = Self.topics(Array(wanted), kinds: [.ticker, .trade])
+                .union(Self.topics(Array(wanted.intersection(withBooks)), kinds: [.orderbook]))
             plan.update(desired: desired) { $0.count }
-            let counts = loads(plan, desired)
+            let counts = Self.loads(plan, desired)
             #expect(counts.allSatisfy { $0 <= 10 })
             #expect(counts.reduce(0, +) == desired.count)
             // At least three markets of at most three streams fit a shard of ten.
             #expect(plan.shardCount <= (peak + 2) / 3 + 1)
         }
-    }
-}
-
-/// A small deterministic generator for the tests.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
