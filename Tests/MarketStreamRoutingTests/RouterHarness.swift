@@ -18,7 +18,8 @@ struct RouterHarness: Sendable {
         handlers: HandlerRegistry = .empty,
         style: InMemoryExchange.Style = .overwrite, hasCredentials: Bool = false,
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
-        wallClock: (@Sendable () -> UnixTime)? = nil, wallClockFollowsTestClock: Bool = false
+        wallClock: (@Sendable () -> UnixTime)? = nil, wallClockFollowsTestClock: Bool = false,
+        frameTap: (any FrameTap)? = nil
     ) {
         let clock = TestClock<Duration>()
         let start = clock.now
@@ -34,7 +35,7 @@ struct RouterHarness: Sendable {
         router = MarketDataRouter(
             managers: [exchange], handlers: handlers, configuration: configuration, clock: AnyClock(clock),
             wallClock: wallClock ?? (wallClockFollowsTestClock ? testWallClock : MarketDataRouter.systemWallClock),
-            random: ZeroRandom(),
+            random: ZeroRandom(), frameTap: frameTap,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metricsFactory: metrics)
     }
 

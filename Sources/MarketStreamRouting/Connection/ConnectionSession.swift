@@ -455,6 +455,7 @@ final class ConnectionSession: ConnectionHandler {
                 for event in events { runtime.route(event, with: routes, logger: logger) }
             }
             for control in controls { handle(control) }
+            router.frameTap?.frameReceived(frame, events: events, context: context)
         }
     }
 

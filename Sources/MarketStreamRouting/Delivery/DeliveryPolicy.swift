@@ -7,7 +7,7 @@ import MarketStreamCore
 /// (``Subscription/droppedCount`` and the `marketstream.subscriber.dropped` metric).
 public struct DeliveryPolicy: Sendable, Hashable, CustomStringConvertible {
     enum Base: Sendable, Hashable {
-        case dropOldest, coalesceByKey, throttle(Duration), lossless
+        case dropOldest, coalesceByKey, throttle(Duration), lossless, connectionEventsOnly
     }
 
     let base: Base
@@ -28,12 +28,19 @@ public struct DeliveryPolicy: Sendable, Hashable, CustomStringConvertible {
     /// and balance events, where a silent gap would be worse than a loud failure.
     public static var lossless: Self { .init(base: .lossless) }
 
+    /// Hold the subscription's topics upstream but deliver only connection events (reconnecting,
+    /// restored, errors), never market events. For a process that takes the frames themselves
+    /// from a ``FrameTap`` — a gateway that passes them on, a recorder — and needs the router only
+    /// to keep the exchange subscribed: nothing is buffered, so nothing is dropped.
+    public static var connectionEventsOnly: Self { .init(base: .connectionEventsOnly) }
+
     public var description: String {
         switch base {
         case .dropOldest: "dropOldest"
         case .coalesceByKey: "coalesceByKey"
         case .throttle(let interval): "throttle(\(interval))"
         case .lossless: "lossless"
+        case .connectionEventsOnly: "connectionEventsOnly"
         }
     }
 

@@ -44,7 +44,7 @@ struct DeliveryQueue: Sendable {
     mutating func offer(_ event: FeedEvent) -> Offer {
         if isStale(event) { return .stale }
         switch policy.base {
-        case .dropOldest:
+        case .dropOldest, .connectionEventsOnly:
             return appendDroppingOldest(event)
         case .throttle(let interval):
             if case .market(let market) = event {

@@ -88,6 +88,7 @@ final class SubscriberBuffer: Sendable {
             return
         }
         if acceptsOnlySnapshots, event.marketEvent?.stream != .snapshot { return }
+        if policy == .connectionEventsOnly, event.marketEvent != nil { return }
         var dropped = 0
         var overflowed = false
         let resume: (CheckedContinuation<FeedEvent?, any Error>, FeedEvent)? = state.withLock { state in

@@ -47,6 +47,8 @@ public final class MarketDataRouter: Service, Sendable {
     let subscriberGauge: Gauge
     let state: Mutex<RouterState>
     let random: Mutex<any RandomNumberGenerator & Sendable>
+    /// Sees every decoded frame of every active connection, if given.
+    let frameTap: (any FrameTap)?
 
     /// Creates a router; starts nothing until ``run()``.
     /// - Parameters:
@@ -57,6 +59,8 @@ public final class MarketDataRouter: Service, Sendable {
     ///     in tests).
     ///   - wallClock: Stamps events' receive time (defaults to the system's real-time clock).
     ///   - random: Randomness for backoff jitter.
+    ///   - frameTap: Sees every frame the active connections decode, as received (a gateway's
+    ///     publisher, a recorder); `nil` for none.
     ///   - logger: Where the router logs (it never creates a logger of its own).
     ///   - metricsFactory: Where counters and gauges go (defaults to the bootstrapped system).
     public init(
@@ -66,6 +70,7 @@ public final class MarketDataRouter: Service, Sendable {
         clock: AnyClock<Duration> = AnyClock(ContinuousClock()),
         wallClock: @escaping @Sendable () -> UnixTime = MarketDataRouter.systemWallClock,
         random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        frameTap: (any FrameTap)? = nil,
         logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
@@ -76,6 +81,7 @@ public final class MarketDataRouter: Service, Sendable {
         self.wallClock = wallClock
         self.metricsFactory = metricsFactory
         self.random = Mutex(random)
+        self.frameTap = frameTap
         var managersByID: [ExchangeID: any AbstractWebSocketManager] = [:]
         var runtimes: [ChannelKey: ChannelRuntime] = [:]
         var state = RouterState(handlers: handlers)
