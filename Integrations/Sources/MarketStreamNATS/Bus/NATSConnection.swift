@@ -1,0 +1,253 @@
+import CNATS
+import NIOPosix
+import Synchronization
+
+/// One connection to a NATS server, through the official C client nats.c.
+///
+/// Subscriptions share nats.c's global delivery pool (one thread per subscription otherwise), and
+/// their handlers run on its threads: call a synchronous, non-blocking path from them (the
+/// router's `ConnectionHandler.receive`), never start a task per message. Calls that wait for the
+/// server (connect, request, flush, close) run on a thread pool, never on Swift's cooperative pool.
+public final class NATSConnection: Sendable {
+    /// What happened to the connection.
+    public enum Event: Sendable, Hashable {
+        /// The socket to the server was lost.
+        case disconnected
+        /// nats.c reconnected on its own (only when reconnecting is allowed).
+        case reconnected
+        /// The connection is closed for good.
+        case closed
+        /// A subscription fell behind and nats.c dropped messages for it.
+        case slowConsumer
+        /// Any other asynchronous error nats.c reported.
+        case error(String)
+    }
+
+    /// How to connect.
+    public struct Options: Sendable {
+        /// The server, `nats://host:port`.
+        public var url: String
+        /// The name the server shows for this client.
+        public var name: String
+        /// Whether nats.c reconnects (and resubscribes) by itself. Off for a client whose owner
+        /// supervises reconnects (the router); on for a publisher.
+        public var reconnects: Bool
+        /// Bytes nats.c buffers while reconnecting (stale market data is worse than a gap).
+        public var reconnectBufferBytes: Int
+        /// How long connecting may take.
+        public var connectTimeout: Duration
+
+        /// Creates options.
+        public init(
+            url: String, name: String, reconnects: Bool = false, reconnectBufferBytes: Int = 256 * 1024,
+            connectTimeout: Duration = .seconds(2)
+        ) {
+            self.url = url
+            self.name = name
+            self.reconnects = reconnects
+            self.reconnectBufferBytes = reconnectBufferBytes
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    private let handle: Handle
+    private let threadPool: NIOThreadPool
+    private let isClosed = Atomic<Bool>(false)
+
+    private init(handle: OpaquePointer, threadPool: NIOThreadPool) {
+        self.handle = Handle(pointer: handle)
+        self.threadPool = threadPool
+    }
+
+    /// Connects.
+    /// - Parameters:
+    ///   - options: Where and how.
+    ///   - threadPool: Where the blocking connect runs.
+    ///   - onEvent: Called (on a nats.c thread) when the connection is lost, regained or closed, or
+    ///     a subscription is a slow consumer.
+    /// - Throws: ``NATSError`` when no server answers.
+    public static func connect(
+        _ options: Options, threadPool: NIOThreadPool = .singleton,
+        onEvent: @escaping @Sendable (Event) -> Void = { _ in }
+    ) async throws -> NATSConnection {
+        NATSLibrary.configureOnce()
+        let events = Unmanaged.passRetained(EventHandlerBox(onEvent))
+        let handle: Handle
+        do {
+            handle = try await threadPool.runIfActive { () throws -> Handle in
+                try connectBlocking(options, events: events.toOpaque())
+            }
+        } catch {
+            events.release()
+            throw error
+        }
+        return NATSConnection(handle: handle.pointer, threadPool: threadPool)
+    }
+
+    private static func connectBlocking(_ options: Options, events: UnsafeMutableRawPointer) throws(NATSError)
+        -> Handle
+    {
+        var opts: OpaquePointer?
+        try check(natsOptions_Create(&opts), "creating NATS options")
+        guard let opts else { throw NATSError(.failed, "creating NATS options") }
+        defer { natsOptions_Destroy(opts) }
+        try check(natsOptions_SetURL(opts, options.url), "the NATS URL '\(options.url)'")
+        try check(natsOptions_SetName(opts, options.name), "the client name")
+        try check(natsOptions_SetAllowReconnect(opts, options.reconnects), "the reconnect option")
+        try check(natsOptions_SetMaxReconnect(opts, -1), "the reconnect option")
+        try check(natsOptions_SetReconnectWait(opts, 250), "the reconnect wait")
+        try check(natsOptions_SetReconnectBufSize(opts, Int32(options.reconnectBufferBytes)), "the reconnect buffer")
+        try check(natsOptions_SetTimeout(opts, options.connectTimeout.milliseconds), "the connect timeout")
+        try check(natsOptions_SetNoEcho(opts, true), "the no-echo option")
+        try check(natsOptions_UseGlobalMessageDelivery(opts, true), "the global delivery pool")
+        try check(
+            natsOptions_SetDisconnectedCB(opts, { _, box in EventHandlerBox.send(.disconnected, box) }, events),
+            "the disconnect callback")
+        try check(
+            natsOptions_SetReconnectedCB(opts, { _, box in EventHandlerBox.send(.reconnected, box) }, events),
+            "the reconnect callback")
+        try check(
+            natsOptions_SetClosedCB(
+                opts,
+                { _, box in
+                    EventHandlerBox.send(.closed, box)
+                    if let box { Unmanaged<EventHandlerBox>.fromOpaque(box).release() }
+                }, events), "the close callback")
+        try check(
+            natsOptions_SetErrorHandler(
+                opts,
+                { _, _, status, box in
+                    let event: Event =
+                        status == NATS_SLOW_CONSUMER
+                        ? .slowConsumer : .error(String(cString: natsStatus_GetText(status)))
+                    EventHandlerBox.send(event, box)
+                }, events), "the error callback")
+        var connection: OpaquePointer?
+        try check(natsConnection_Connect(&connection, opts), "connecting to \(options.url)")
+        guard let connection else { throw NATSError(.connectionClosed, "connecting to \(options.url)") }
+        return Handle(pointer: connection)
+    }
+
+    /// Publishes `bytes` on `subject`; buffered, so it returns without waiting for the server.
+    /// - Throws: ``NATSError`` when the connection is closed.
+    public func publish(_ subject: String, bytes: UnsafeRawBufferPointer, reply: String? = nil) throws(NATSError) {
+        let status =
+            if let reply {
+                natsConnection_PublishRequest(handle.pointer, subject, reply, bytes.baseAddress, Int32(bytes.count))
+            } else {
+                natsConnection_Publish(handle.pointer, subject, bytes.baseAddress, Int32(bytes.count))
+            }
+        try check(status, "publishing on \(subject)")
+    }
+
+    /// Publishes `bytes` on `subject`.
+    public func publish(_ subject: String, _ bytes: [UInt8]) throws(NATSError) {
+        let status = bytes.withUnsafeBytes { raw in
+            natsConnection_Publish(handle.pointer, subject, raw.baseAddress, Int32(raw.count))
+        }
+        try check(status, "publishing on \(subject)")
+    }
+
+    /// Subscribes to `subject` (wildcards allowed).
+    /// - Parameters:
+    ///   - subject: The subject.
+    ///   - pendingLimit: Messages nats.c queues for the handler before it drops (slow consumer).
+    ///   - handler: Runs on a nats.c delivery thread for each message, in order; must not block.
+    /// - Returns: The subscription; it lasts until unsubscribed or the connection closes.
+    public func subscribe(
+        _ subject: String, pendingLimit: Int = 65_536, handler: @escaping @Sendable (borrowing NATSMessage) -> Void
+    ) throws(NATSError) -> NATSSubscription {
+        let box = Unmanaged.passRetained(MessageHandlerBox(handler))
+        var subscription: OpaquePointer?
+        let status = natsConnection_Subscribe(
+            &subscription, handle.pointer, subject,
+            { _, _, message, closure in
+                guard let message else { return }
+                if let closure {
+                    Unmanaged<MessageHandlerBox>.fromOpaque(closure).takeUnretainedValue().handler(
+                        NATSMessage(message: message))
+                }
+                natsMsg_Destroy(message)
+            }, box.toOpaque())
+        guard status == NATS_OK, let subscription else {
+            box.release()
+            throw NATSError(status: status, "subscribing to \(subject)")
+        }
+        // Released once no handler can run any more.
+        let completion = natsSubscription_SetOnCompleteCB(
+            subscription, { closure in closure.map { Unmanaged<MessageHandlerBox>.fromOpaque($0).release() } },
+            box.toOpaque())
+        if completion != NATS_OK { box.release() }
+        _ = natsSubscription_SetPendingLimits(subscription, Int32(pendingLimit), 256 * 1024 * 1024)
+        return NATSSubscription(handle: subscription)
+    }
+
+    /// Sends a request and waits for its reply, on the thread pool.
+    /// - Returns: The reply's payload.
+    /// - Throws: ``NATSError``: `.noResponders` when nobody serves `subject`, `.timeout`.
+    public func request(_ subject: String, _ bytes: [UInt8], timeout: Duration) async throws -> [UInt8] {
+        let handle = self.handle
+        return try await threadPool.runIfActive { () throws -> [UInt8] in
+            var reply: OpaquePointer?
+            let status = bytes.withUnsafeBytes { raw in
+                natsConnection_Request(
+                    &reply, handle.pointer, subject, raw.baseAddress, Int32(raw.count), timeout.milliseconds)
+            }
+            try check(status, "requesting on \(subject)")
+            guard let reply else { throw NATSError(.failed, "an empty reply on \(subject)") }
+            defer { natsMsg_Destroy(reply) }
+            return Array(NATSMessage(message: reply).data)
+        }
+    }
+
+    /// Waits until the server has processed everything published so far.
+    public func flush(timeout: Duration = .seconds(2)) async throws {
+        let handle = self.handle
+        try await threadPool.runIfActive { () throws in
+            try check(natsConnection_FlushTimeout(handle.pointer, timeout.milliseconds), "flushing")
+        }
+    }
+
+    /// Closes the connection: subscriptions end after their running handlers return.
+    public func close() async {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let handle = self.handle
+        try? await threadPool.runIfActive { natsConnection_Close(handle.pointer) }
+    }
+
+    deinit {
+        if !isClosed.load(ordering: .acquiring) { natsConnection_Close(handle.pointer) }
+        natsConnection_Destroy(handle.pointer)
+    }
+}
+
+/// The connection's event closure, retained until nats.c reports the connection closed.
+final class EventHandlerBox: Sendable {
+    let onEvent: @Sendable (NATSConnection.Event) -> Void
+
+    init(_ onEvent: @escaping @Sendable (NATSConnection.Event) -> Void) { self.onEvent = onEvent }
+
+    static func send(_ event: NATSConnection.Event, _ box: UnsafeMutableRawPointer?) {
+        guard let box else { return }
+        Unmanaged<EventHandlerBox>.fromOpaque(box).takeUnretainedValue().onEvent(event)
+    }
+}
+
+/// nats.c's process-wide settings, applied before the first connection.
+enum NATSLibrary {
+    private static let configured = Atomic<Bool>(false)
+
+    /// Sizes the global delivery pool (nats.c starts a thread per subscription without it).
+    static func configureOnce() {
+        guard !configured.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        _ = nats_SetMessageDeliveryPoolSize(2)
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, at least 1.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

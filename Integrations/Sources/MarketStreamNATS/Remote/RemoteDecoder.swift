@@ -1,0 +1,110 @@
+import Foundation
+import MarketStreamCore
+import NIOCore
+
+/// Turns what a ``RemoteLink`` handed the router back into the venue's events: strips the
+/// envelope, decodes the venue's frame with the venue's own decoder, stamped with the gateway's
+/// receive time, and keeps only the events of the subject the frame came on.
+struct RemoteDecoder {
+    let module: RemoteExchange
+
+    func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
+        throws(MarketStreamError)
+    {
+        let exchange = module.exchange
+        let bytes = frame.bytes
+        guard let type = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) else {
+            throw MarketStreamError(.malformedFrame, "an empty bus frame", exchange: exchange)
+        }
+        switch type {
+        case RemoteFrame.heartbeat:
+            output.controls.append(.status("gateway"))
+        case RemoteFrame.refusal:
+            let body = Data(bytes.readableBytesView.dropFirst())
+            guard let reply = try? JSONDecoder().decode(DemandReply.self, from: body) else {
+                throw MarketStreamError(.malformedFrame, "an unreadable gateway reply", exchange: exchange)
+            }
+            if let error = reply.error {
+                output.controls.append(
+                    .exchangeError(
+                        MarketStreamError(
+                            .requestRejected, "the gateway refused the lease: \(error.message)", exchange: exchange)))
+            }
+            for rejection in reply.rejected {
+                output.controls.append(
+                    .exchangeError(
+                        MarketStreamError(
+                            .requestRejected, "the gateway refused \(rejection.topic): \(rejection.message)",
+                            exchange: exchange)))
+            }
+        case RemoteFrame.data:
+            try decodeData(bytes, context: context, into: &output)
+        default:
+            throw MarketStreamError(.malformedFrame, "unknown bus frame type \(type)", exchange: exchange)
+        }
+    }
+
+    private func decodeData(_ bytes: ByteBuffer, context: DecodeContext, into output: inout DecodedFrame)
+        throws(MarketStreamError)
+    {
+        let exchange = module.exchange
+        let start = bytes.readerIndex
+        guard let subjectLength = bytes.getInteger(at: start + 1, as: UInt8.self).map(Int.init),
+            bytes.readableBytes >= 2 + subjectLength + BusEnvelope.size
+        else { throw MarketStreamError(.malformedFrame, "a truncated bus frame", exchange: exchange) }
+        let envelopeAt = start + 2 + subjectLength
+        let envelope: BusEnvelope
+        do {
+            envelope = try bytes.withUnsafeReadableBytes { raw throws(BusProtocolError) in
+                try BusEnvelope(reading: UnsafeRawBufferPointer(rebasing: raw[(envelopeAt - start)...]))
+            }
+        } catch {
+            throw MarketStreamError(.malformedFrame, error.description, exchange: exchange)
+        }
+        let payloadAt = envelopeAt + BusEnvelope.size
+        let payload = bytes.getSlice(at: payloadAt, length: bytes.writerIndex - payloadAt) ?? ByteBuffer()
+        var venueContext = context
+        venueContext.receivedAt = envelope.receivedAt
+        let first = output.events.count
+        try module.venue.decode(
+            WebSocketMessage(opcode: envelope.flags.contains(.binary) ? .binary : .text, bytes: payload),
+            context: venueContext, into: &output)
+        // Keep only what the subject carries (a frame of several topics is published on each).
+        let (kindToken, market) = bytes.withUnsafeReadableBytes { raw in
+            Self.split(subject: UnsafeRawBufferPointer(rebasing: raw[2..<(2 + subjectLength)]))
+        }
+        let replay = envelope.flags.contains(.snapshotReplay)
+        var index = first
+        while index < output.events.count {
+            let event = output.events[index]
+            guard Self.matches(event, kindToken: kindToken, market: market) else {
+                output.events.remove(at: index)
+                continue
+            }
+            if replay && event.stream != .snapshot {
+                output.events[index] = MarketEvent(
+                    exchange: event.exchange, kind: event.kind, market: event.market, stream: .snapshot,
+                    timestamp: event.timestamp, receivedAt: event.receivedAt, generation: event.generation,
+                    payload: event.payload)
+            }
+            index += 1
+        }
+    }
+
+    /// The kind token and market of `ms.v1.<venue>.<kind>.<market>`.
+    private static func split(subject: UnsafeRawBufferPointer) -> (Substring, Substring) {
+        let text = String(decoding: subject, as: UTF8.self)
+        let parts = text.split(separator: ".", maxSplits: 4)
+        guard parts.count == 5 else { return ("", "") }
+        return (parts[3], parts[4])
+    }
+
+    private static func matches(_ event: MarketEvent, kindToken: Substring, market: Substring) -> Bool {
+        guard event.market.rawValue.utf8.elementsEqual(market.utf8) else { return false }
+        let family = event.kind.family.utf8
+        return family.count == kindToken.utf8.count
+            && zip(family, kindToken.utf8).allSatisfy { a, b in
+                a == b || (a == UInt8(ascii: ".") && b == UInt8(ascii: "_"))
+            }
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import Logging
+import MarketStreamCore
+import Synchronization
+
+/// One connection of a ``RemoteExchange`` to the bus: its NATS connection, the subscriptions of
+/// its set's subjects, its lease, and the checks on what arrives (epoch, per-topic sequence).
+final class RemoteLink: WebSocketOutbound, Sendable {
+    private struct State: Sendable {
+        var connection: NATSConnection?
+        var subscriptions: [String: NATSSubscription] = [:]
+        var lease: DemandLease?
+        /// The gateway epoch this connection follows (0 until the first frame or reply).
+        var epoch: UInt32 = 0
+        /// The last sequence number seen per subject.
+        var sequences: [String: UInt32] = [:]
+        var dropped: Int64 = 0
+    }
+
+    private let module: RemoteExchange
+    private let clientID: String
+    private let handler: any ConnectionHandler
+    private let state = Mutex(State())
+    private let ends: AsyncStream<String>
+    private let endContinuation: AsyncStream<String>.Continuation
+    private let logger: Logger
+
+    init(module: RemoteExchange, clientID: String, handler: any ConnectionHandler) {
+        self.module = module
+        self.clientID = clientID
+        self.handler = handler
+        (ends, endContinuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1))
+        var logger = module.logger
+        logger[metadataKey: "client"] = "\(clientID)"
+        self.logger = logger
+    }
+
+    /// Connects, runs the router's side of the connection, and closes when either ends.
+    func run() async throws {
+        let statistics = module.statistics
+        let connection: NATSConnection
+        do {
+            connection = try await NATSConnection.connect(
+                .init(url: module.configuration.url, name: clientID, reconnects: false),
+                threadPool: module.threadPool
+            ) { [endContinuation] event in
+                switch event {
+                case .disconnected, .closed: endContinuation.yield("lost the NATS server")
+                case .slowConsumer: statistics.slowConsumerCounter.add(1, ordering: .relaxed)
+                case .reconnected, .error: break
+                }
+            }
+        } catch let error as NATSError {
+            throw MarketStreamError(.connectionRefused, "NATS: \(error)", exchange: module.exchange)
+        }
+        state.withLock { $0.connection = connection }
+        do {
+            let status = try connection.subscribe(module.subjects.status) { [self] message in
+                heartbeat(message.data)
+            }
+            let inbox = try connection.subscribe(module.subjects.inbox(of: clientID)) { [self] message in
+                replay(message.data)
+            }
+            defer {
+                status.unsubscribe()
+                inbox.unsubscribe()
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.handler.run(outbound: self) }
+                group.addTask {
+                    for await reason in self.ends {
+                        throw MarketStreamError(.connectionClosed, reason, exchange: self.module.exchange)
+                    }
+                }
+                group.addTask { try await self.renewLeases() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            await close(connection)
+            throw error
+        }
+        await close(connection)
+    }
+
+    /// Lets go of the lease at once (not after its expiry) and closes.
+    private func close(_ connection: NATSConnection) async {
+        let (lease, subscriptions) = state.withLock { state in
+            defer {
+                state.subscriptions.removeAll()
+                state.connection = nil
+            }
+            return (state.lease, Array(state.subscriptions.values))
+        }
+        var dropped: Int64 = 0
+        for subscription in subscriptions {
+            dropped += subscription.droppedMessages
+            subscription.unsubscribe()
+        }
+        module.statistics.droppedCounter.add(dropped, ordering: .relaxed)
+        if var lease {
+            lease.topics = []
+            lease.snapshots = []
+            lease.sequence += 1
+            if let body = try? JSONEncoder().encode(lease) {
+                try? connection.publish(module.subjects.demand, Array(body))
+            }
+            try? await connection.flush(timeout: .milliseconds(500))
+        }
+        await connection.close()
+        endContinuation.finish()
+    }
+
+    // MARK: - Outbound (leases)
+
+    func send(_ message: OutboundMessage) async throws {
+        guard case .text(let text) = message,
+            var lease = try? JSONDecoder().decode(DemandLease.self, from: Data(text.utf8))
+        else {
+            throw MarketStreamError(.requestRejected, "not a lease: \(message)", exchange: module.exchange)
+        }
+        lease.client = clientID
+        try follow(lease)
+        try await request(lease)
+    }
+
+    /// Nothing to ping: the gateway's heartbeat is the sign of life.
+    func sendPing() async throws {}
+
+    /// Subscribes to the subjects of the lease's topics and unsubscribes from the others.
+    private func follow(_ lease: DemandLease) throws {
+        var wanted: Set<String> = []
+        for text in lease.topics {
+            guard let slash = text.lastIndex(of: "/"), let kind = try? DataKind(parsing: String(text[..<slash])),
+                let market = try? MarketCode(String(text[text.index(after: slash)...])),
+                let subject = module.subjects.data(
+                    for: SubscriptionTopic(exchange: module.exchange, kind: kind, market: market))
+            else { continue }
+            wanted.insert(subject)
+        }
+        let pendingLimit = module.configuration.pendingLimit
+        try state.withLock { state in
+            guard let connection = state.connection else {
+                throw MarketStreamError(.connectionClosed, "the bus connection is closed", exchange: module.exchange)
+            }
+            for (subject, subscription) in state.subscriptions where !wanted.contains(subject) {
+                state.dropped += subscription.droppedMessages
+                subscription.unsubscribe()
+                state.subscriptions[subject] = nil
+                state.sequences[subject] = nil
+            }
+            for subject in wanted where state.subscriptions[subject] == nil {
+                state.subscriptions[subject] = try connection.subscribe(subject, pendingLimit: pendingLimit) {
+                    [self] message in
+                    deliver(subject: message.subjectBytes, payload: message.data, replay: false)
+                }
+            }
+        }
+    }
+
+    /// Sends `lease` and waits for the gateway's answer.
+    private func request(_ lease: DemandLease) async throws {
+        guard let connection = state.withLock({ $0.connection }) else {
+            throw MarketStreamError(.connectionClosed, "the bus connection is closed", exchange: module.exchange)
+        }
+        let body = try JSONEncoder().encode(lease)
+        let answer: [UInt8]
+        do {
+            answer = try await connection.request(
+                module.subjects.demand, Array(body), timeout: module.configuration.requestTimeout)
+        } catch let error as NATSError {
+            let reason = error.code == .noResponders ? "no gateway serves \(module.exchange)" : "the gateway: \(error)"
+            throw MarketStreamError(.connectionClosed, reason, exchange: module.exchange)
+        }
+        state.withLock { $0.lease = lease }
+        guard let reply = try? JSONDecoder().decode(DemandReply.self, from: Data(answer)) else {
+            throw MarketStreamError(.malformedFrame, "an unreadable gateway reply", exchange: module.exchange)
+        }
+        if !follow(epoch: reply.epoch) { return }
+        if reply.error != nil || !reply.rejected.isEmpty {
+            module.statistics.rejectionsCounter.add(
+                reply.rejected.count + (reply.error == nil ? 0 : 1), ordering: .relaxed)
+            handler.receive(RemoteFrame.refusal(answer))
+        }
+    }
+
+    /// Sends the lease again every third of its lifetime.
+    private func renewLeases() async throws {
+        let interval = module.configuration.leaseTTL / 3
+        while true {
+            try await Task.sleep(for: interval)
+            guard var lease = state.withLock({ $0.lease }) else { continue }
+            lease.sequence += 1
+            try await request(lease)
+        }
+    }
+
+    // MARK: - Inbound
+
+    /// Follows the gateway's epoch: adopts the first, ends the connection on a newer one (a
+    /// restarted gateway or a standby that took over), and refuses an older one.
+    /// - Returns: Whether what carried `epoch` is of the epoch followed.
+    private func follow(epoch: UInt32) -> Bool {
+        guard module.statistics.admit(epoch: epoch) else {
+            module.statistics.fencedCounter.add(1, ordering: .relaxed)
+            return false
+        }
+        let current = state.withLock { state in
+            if state.epoch == 0 { state.epoch = epoch }
+            return state.epoch
+        }
+        if epoch > current {
+            logger.info("the gateway changed", metadata: ["epoch": "\(epoch)", "was": "\(current)"])
+            endContinuation.yield("the gateway changed (epoch \(current) to \(epoch))")
+            return false
+        }
+        return true
+    }
+
+    private func heartbeat(_ body: UnsafeRawBufferPointer) {
+        guard let status = try? JSONDecoder().decode(GatewayStatus.self, from: Data(body)),
+            follow(epoch: status.epoch)
+        else { return }
+        handler.receive(RemoteFrame.beat)
+    }
+
+    /// A late joiner's snapshot from the inbox: `u8 subject length | subject | envelope | frame`.
+    private func replay(_ message: UnsafeRawBufferPointer) {
+        guard let length = message.first.map(Int.init), message.count > 1 + length else { return }
+        deliver(
+            subject: UnsafeRawBufferPointer(rebasing: message[1..<(1 + length)]),
+            payload: UnsafeRawBufferPointer(rebasing: message[(1 + length)...]), replay: true)
+    }
+
+    /// Checks a data message's epoch and sequence and hands it to the router.
+    private func deliver(subject: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, replay: Bool) {
+        guard let envelope = try? BusEnvelope(reading: payload), follow(epoch: envelope.epoch) else { return }
+        let key = String(decoding: subject, as: UTF8.self)
+        enum Verdict { case deliver, old, gap }
+        let verdict: Verdict = state.withLock { state in
+            let last = state.sequences[key]
+            if let last, envelope.sequence <= last { return .old }
+            state.sequences[key] = envelope.sequence
+            if let last, envelope.sequence > last &+ 1, !replay { return .gap }
+            return .deliver
+        }
+        switch verdict {
+        case .old: return
+        case .gap:
+            module.statistics.gapsCounter.add(1, ordering: .relaxed)
+            askAgain(for: key)
+        case .deliver: break
+        }
+        if replay { module.statistics.snapshotsCounter.add(1, ordering: .relaxed) }
+        module.statistics.framesCounter.add(1, ordering: .relaxed)
+        handler.receive(RemoteFrame.data(subject: subject, payload: payload))
+    }
+
+    /// Asks the gateway for a subject's last frame again, after a gap (frames the bus lost).
+    private func askAgain(for subject: String) {
+        let parts = subject.split(separator: ".")
+        guard parts.count == 5, let connection = state.withLock({ $0.connection }) else { return }
+        let kind = parts[3].replacingOccurrences(of: "_", with: ".")
+        let request = SnapshotRequest(client: clientID, topics: ["\(kind)/\(parts[4])"])
+        if let body = try? JSONEncoder().encode(request) {
+            try? connection.publish(module.subjects.snapshot, Array(body))
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `marketstream-gateway`: one venue's live data for processes on other machines, over NATS.
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "marketstream-gateway",
+        abstract: "Serves one venue's live data over NATS, with every remote process's demand consolidated.",
+        subcommands: [ServeCommand.self, RemoteWatchCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MarketStreamCore
+import MarketStreamNATS
+import MarketStreamRouting
+
+/// A strategy process in miniature: subscribes through a gateway and prints what arrives.
+struct RemoteWatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch", abstract: "Subscribe through a gateway (as a strategy process would) and print events.")
+
+    @Option(help: "The venue the gateway serves: \(VenueChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var exchange: VenueChoice = .mock
+
+    @Option(help: "The NATS server.")
+    var nats = "nats://127.0.0.1:4222"
+
+    @Option(help: "Comma-separated kinds: ticker, trade, orderbook, orderbook.15, candle.1m, …")
+    var types = "ticker"
+
+    @Option(help: "Comma-separated markets, e.g. KRW-BTC,KRW-ETH.")
+    var codes = "KRW-BTC"
+
+    @Option(help: "Stop after this many seconds (default: run until interrupted).")
+    var seconds: Double?
+
+    @Option(help: "Log level.")
+    var logLevel: String = "warning"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level '\(logLevel)' is unknown")
+        }
+        if let seconds, !(seconds.isFinite && seconds > 0) {
+            throw ValidationError("--seconds must be a positive number of seconds")
+        }
+        guard nats.hasPrefix("nats://") else { throw ValidationError("--nats '\(nats)' is not a nats:// URL") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "marketstream.remote")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        let kinds = try types.split(separator: ",").map { try DataKind(parsing: String($0)) }
+        let markets = try MarketCode.parseList(codes)
+        let venue = try exchange.module(baseURL: "ws://127.0.0.1:1", logger: logger)
+        let remote = try RemoteExchange(venue: venue, configuration: .init(url: nats), logger: logger)
+        let router = MarketDataRouter(managers: [remote], logger: logger)
+        let seconds = self.seconds
+        let outcome = try await ServiceProgram.run(services: [router], logger: logger) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for kind in kinds {
+                    let subscription = try router.subscribe(to: kind, markets: markets)
+                    group.addTask {
+                        for try await event in subscription {
+                            switch event {
+                            case .market(let event):
+                                Self.write(
+                                    "\(event.kind) \(event.market) \(event.stream.rawValue) gen=\(event.generation)")
+                            case .connection(let event):
+                                Self.write("connection \(event.kind)")
+                            }
+                        }
+                    }
+                }
+                if let seconds {
+                    group.addTask { try await Task.sleep(for: .seconds(seconds)) }
+                    try await group.next()
+                    group.cancelAll()
+                } else {
+                    try await group.waitForAll()
+                }
+            }
+        }
+        if outcome != .completed { throw ExitCode(outcome.exitStatus) }
+    }
+
+    /// Writes a line; a closed stdout (`| head`) ends the program quietly with status 0.
+    private static func write(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        let complete = bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    return false
+                }
+                offset += written
+            }
+            return true
+        }
+        if !complete { Glibc.exit(0) }
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MarketStreamCore
+import MarketStreamNATS
+import MarketStreamRouting
+import MockExchange
+import ServiceLifecycle
+
+/// Runs the gateway: against the embedded mock exchange unless another venue is named.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the gateway (the default command).")
+
+    @Option(
+        help:
+            "The venue: \(VenueChoice.allCases.map(\.rawValue).joined(separator: ", ")) (mock: an embedded mock exchange)."
+    )
+    var exchange: VenueChoice = .mock
+
+    @Option(help: "The NATS server.")
+    var nats = "nats://127.0.0.1:4222"
+
+    @Option(help: "The gateway's name on the bus.")
+    var id = "gateway-\(ProcessInfo.processInfo.processIdentifier)"
+
+    @Option(
+        help: "The gateway's epoch (fencing token): higher than any earlier gateway's. Default: the time in seconds.")
+    var epoch: UInt32?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError(
+                "--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard nats.hasPrefix("nats://") else { throw ValidationError("--nats '\(nats)' is not a nats:// URL") }
+        guard BusSubjects.isToken(id) else {
+            throw ValidationError("--id '\(id)' may hold only letters, digits, - and _")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "marketstream.gateway")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        var quiet = logger
+        quiet.logLevel = logger.logLevel <= .debug ? logger.logLevel : .critical
+        let mock =
+            exchange == .mock ? MockExchangeServer(configuration: MockExchangeConfiguration(), logger: quiet) : nil
+        let bus: NATSConnection
+        do {
+            bus = try await NATSConnection.connect(.init(url: nats, name: id, reconnects: true))
+        } catch {
+            throw ValidationError("cannot reach the NATS server at \(nats): \(error)")
+        }
+        let epoch = self.epoch ?? UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970))
+        let exchange = self.exchange
+        let id = self.id
+        let services: [any Service] = mock.map { [$0] } ?? []
+        let jobLogger = logger
+        let outcome = try await ServiceProgram.run(services: services, logger: logger) {
+            let base = try await mock?.endpoint().webSocketBase
+            let gateway = try MarketDataGateway(
+                manager: exchange.module(baseURL: base, logger: jobLogger), bus: bus,
+                configuration: GatewayConfiguration(id: id, epoch: epoch), logger: jobLogger)
+            try await gateway.run()
+        }
+        await bus.close()
+        if outcome != .completed { throw ExitCode(outcome.exitStatus) }
+    }
+}

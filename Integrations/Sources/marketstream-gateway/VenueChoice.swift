@@ -1,0 +1,27 @@
+import ArgumentParser
+import BinanceExchange
+import Logging
+import MarketStreamCore
+import UpbitExchange
+
+/// The venues the gateway can serve; `mock` is the embedded mock exchange (no network, no keys).
+enum VenueChoice: String, CaseIterable, ExpressibleByArgument {
+    case mock, upbit, bithumb, binance
+
+    /// The venue's module, reaching `baseURL` (`nil`: the real venue).
+    func module(baseURL: String?, logger: Logger) throws(MarketStreamError) -> any AbstractWebSocketManager {
+        switch self {
+        case .binance:
+            var configuration = BinanceExchange.Configuration()
+            if let baseURL { configuration.baseURL = baseURL + "/binance" }
+            return try BinanceExchange(configuration: configuration, logger: logger)
+        case .mock, .upbit, .bithumb:
+            let dialect = self == .bithumb ? UpbitDialect.bithumb : .upbit
+            let exchange: ExchangeID = self == .mock ? "mock" : dialect.exchange
+            let path = self == .bithumb && baseURL != nil ? "/bithumb" : ""
+            return try UpbitExchange(
+                exchange: exchange, dialect: dialect,
+                configuration: .init(baseURL: baseURL.map { $0 + path }), logger: logger)
+        }
+    }
+}
