@@ -1,0 +1,112 @@
+import Foundation
+import MarketStreamCore
+import MarketStreamNATS
+import MarketStreamRouting
+import MockExchange
+import Testing
+
+/// Remote processes' demand, consolidated by a real gateway over a real nats-server, with the mock
+/// exchange upstream.
+@Suite(.timeLimit(.minutes(2))) struct GatewayDemandTests {
+    @Test func theUpstreamSetIsTheUnionOfEveryProcesssLeaseAfterEveryChange() async throws {
+        try await GatewayHarness.run { h in
+            let gateway = try await h.gateway()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await gateway.run() }
+                defer { group.cancelAll() }
+                let processes = try (1...3).map { try h.remoteRouter(client: "strategy\($0)") }
+                for (router, _) in processes { group.addTask { try await router.run() } }
+
+                let chart = try processes[0].0.subscribe(to: .ticker, markets: [btc, eth])
+                let book = try processes[1].0.subscribe(to: .ticker, markets: [eth])
+                let tape = try processes[2].0.subscribe(to: .trade, markets: [xrp])
+                let union: Set<String> = ["ticker/KRW-BTC", "ticker/KRW-ETH", "trade/KRW-XRP"]
+                #expect(try await h.eventually { h.upstream == union }, "upstream: \(h.upstream)")
+                #expect(Set(gateway.demand.map { "\($0.kind)/\($0.market)" }) == union)
+                #expect(gateway.clients.map(\.id) == ["strategy1-public", "strategy2-public", "strategy3-public"])
+
+                // Data flows to a process through the bus, decoded by the venue's own decoder.
+                var events = book.makeAsyncIterator()
+                let event = try #require(try await events.nextMarketEvent())
+                #expect(event.market == eth && event.kind == .ticker && event.exchange == "mock")
+
+                chart.cancel()
+                #expect(try await h.eventually { h.upstream == ["ticker/KRW-ETH", "trade/KRW-XRP"] }, "\(h.upstream)")
+                tape.cancel()
+                #expect(try await h.eventually { h.upstream == ["ticker/KRW-ETH"] }, "\(h.upstream)")
+                let more = try processes[2].0.subscribe(to: .ticker, markets: [btc])
+                #expect(try await h.eventually { h.upstream == ["ticker/KRW-ETH", "ticker/KRW-BTC"] }, "\(h.upstream)")
+                withExtendedLifetime((book, more)) {}
+            }
+        }
+    }
+
+    @Test func aBurstOfAThousandChangesAcrossProcessesIsOneUpstreamMessage() async throws {
+        try await GatewayHarness.run { h in
+            let gateway = try await h.gateway(
+                router: RouterConfiguration(debounce: .milliseconds(400), gracePeriod: .zero))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await gateway.run() }
+                defer { group.cancelAll() }
+                let processes = try (1...3).map { try h.remoteRouter(client: "burst\($0)") }
+                for (router, _) in processes { group.addTask { try await router.run() } }
+                let anchors = try processes.map { try $0.0.subscribe(to: .ticker, markets: [btc]) }
+                #expect(try await h.eventually { h.upstream == ["ticker/KRW-BTC"] })
+                try await Task.sleep(for: .seconds(1.5))
+                let before = try #require(gateway.router.health().channels.first { $0.channel.channel == .public })
+                    .upstreamMessages
+
+                // 1 000 subscribes and cancels across the three processes, ending with one more
+                // market each.
+                let markets = Array(h.mock.markets.prefix(10))
+                var kept: [Subscription] = []
+                for step in 0..<1_000 {
+                    let router = processes[step % 3].0
+                    let subscription = try router.subscribe(to: .trade, markets: [markets[step % markets.count]])
+                    if step >= 997 { kept.append(subscription) } else { subscription.cancel() }
+                }
+                let expected = Set(["ticker/KRW-BTC"] + kept.indices.map { "trade/\(markets[(997 + $0) % 10])" })
+                #expect(try await h.eventually { h.upstream == expected }, "\(h.upstream)")
+                try await Task.sleep(for: .seconds(1))
+                let after = try #require(gateway.router.health().channels.first { $0.channel.channel == .public })
+                    .upstreamMessages
+                #expect(after - before == 1, "the burst became \(after - before) upstream messages")
+                withExtendedLifetime((anchors, kept)) {}
+            }
+        }
+    }
+
+    @Test func aProcessThatDiesWithoutAWordIsReleasedWhenItsLeaseExpires() async throws {
+        try await GatewayHarness.run { h in
+            let gateway = try await h.gateway()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await gateway.run() }
+                defer { group.cancelAll() }
+                // A process that leases once and then goes silent, as a killed one does.
+                let bus = try await NATSConnection.connect(.init(url: h.nats.url, name: "doomed"))
+                let lease = DemandLease(client: "doomed", sequence: 1, ttlMilliseconds: 800, topics: ["ticker/KRW-XRP"])
+                let reply = try await bus.request(
+                    "ms.v1.ctl.mock.demand", Array(JSONEncoder().encode(lease)), timeout: .seconds(2))
+                let answer = try JSONDecoder().decode(DemandReply.self, from: Data(reply))
+                #expect(answer.accepted == 1 && answer.rejected.isEmpty && answer.error == nil)
+                #expect(try await h.eventually { h.upstream == ["ticker/KRW-XRP"] })
+                let granted = ContinuousClock.now
+                #expect(try await h.eventually { h.upstream.isEmpty }, "\(h.upstream)")
+                let released = ContinuousClock.now - granted
+                #expect(released < .seconds(3), "released after \(released)")
+                #expect(gateway.clients.isEmpty)
+                await bus.close()
+            }
+        }
+    }
+}
+
+extension Subscription.Iterator {
+    /// The next market event, skipping connection events.
+    mutating func nextMarketEvent() async throws -> MarketEvent? {
+        while let event = try await next() {
+            if case .market(let market) = event { return market }
+        }
+        return nil
+    }
+}
