@@ -22,6 +22,7 @@ import Testing
             let gateway = try await h.gateway(maxClients: 4)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await gateway.run() }
+                await gateway.waitUntilServing()
                 defer { group.cancelAll() }
                 let bus = try await NATSConnection.connect(.init(url: h.nats.url, name: "tester"))
 
@@ -73,6 +74,7 @@ import Testing
             let gateway = try await h.gateway(maxClients: 1)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await gateway.run() }
+                await gateway.waitUntilServing()
                 defer { group.cancelAll() }
                 // The one process the gateway serves.
                 let bus = try await NATSConnection.connect(.init(url: h.nats.url, name: "first"))

@@ -13,6 +13,7 @@ import Testing
             let gateway = try await h.gateway()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await gateway.run() }
+                await gateway.waitUntilServing()
                 defer { group.cancelAll() }
                 let processes = try (1...3).map { try h.remoteRouter(client: "strategy\($0)") }
                 for (router, _) in processes { group.addTask { try await router.run() } }
@@ -47,6 +48,7 @@ import Testing
                 router: RouterConfiguration(debounce: .milliseconds(400), gracePeriod: .zero))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await gateway.run() }
+                await gateway.waitUntilServing()
                 defer { group.cancelAll() }
                 let processes = try (1...3).map { try h.remoteRouter(client: "burst\($0)") }
                 for (router, _) in processes { group.addTask { try await router.run() } }
@@ -81,6 +83,7 @@ import Testing
             let gateway = try await h.gateway()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await gateway.run() }
+                await gateway.waitUntilServing()
                 defer { group.cancelAll() }
                 // A process that leases once and then goes silent, as a killed one does.
                 let bus = try await NATSConnection.connect(.init(url: h.nats.url, name: "doomed"))

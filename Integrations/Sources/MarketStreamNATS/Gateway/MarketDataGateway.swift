@@ -54,6 +54,7 @@ public final class MarketDataGateway: Service, Sendable {
     private let clock: AnyClock<Duration>
     private let origin: AnyClock<Duration>.Instant
     private let state = Mutex(State())
+    private let serving = Mutex<(isServing: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     private let logger: Logger
 
     /// Creates a gateway; starts nothing until ``run()``.
@@ -118,6 +119,15 @@ public final class MarketDataGateway: Service, Sendable {
             demand.unsubscribe()
             snapshots.unsubscribe()
         }
+        // The server has the subscriptions once the flush returns: requests reach the gateway from now on.
+        try await bus.flush()
+        for waiter in serving.withLock({ serving in
+            serving.isServing = true
+            defer { serving.waiters.removeAll() }
+            return serving.waiters
+        }) {
+            waiter.resume()
+        }
         logger.info(
             "gateway serving",
             metadata: ["venue": "\(subjects.venue)", "epoch": "\(configuration.epoch)", "id": "\(configuration.id)"])
@@ -141,6 +151,17 @@ public final class MarketDataGateway: Service, Sendable {
         state.withLock { state in
             for subscription in state.held.values { subscription.cancel() }
             state.held.removeAll()
+        }
+    }
+
+    /// Returns once the gateway answers leases (its control subscriptions are in place).
+    public func waitUntilServing() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let isServing = serving.withLock { serving in
+                if !serving.isServing { serving.waiters.append(waiter) }
+                return serving.isServing
+            }
+            if isServing { waiter.resume() }
         }
     }
 
