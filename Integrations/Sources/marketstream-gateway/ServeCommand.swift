@@ -28,6 +28,18 @@ struct ServeCommand: AsyncParsableCommand {
         help: "The gateway's epoch (fencing token): higher than any earlier gateway's. Default: the time in seconds.")
     var epoch: UInt32?
 
+    @Flag(
+        help:
+            "Take part in leader election (a JetStream key-value lease; the server needs -js): one gateway of the venue serves, the others stand by warm and take over within about 2 s of its death."
+    )
+    var failover = false
+
+    @Option(
+        help:
+            "Reach the venue at this WebSocket base URL instead (for --exchange mock: a mock exchange already running)."
+    )
+    var upstream: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -37,6 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
                 "--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         guard nats.hasPrefix("nats://") else { throw ValidationError("--nats '\(nats)' is not a nats:// URL") }
+        if let upstream, !(upstream.hasPrefix("ws://") || upstream.hasPrefix("wss://")) {
+            throw ValidationError("--upstream '\(upstream)' is not a ws:// or wss:// URL")
+        }
         guard BusSubjects.isToken(id) else {
             throw ValidationError("--id '\(id)' may hold only letters, digits, - and _")
         }
@@ -58,13 +73,24 @@ struct ServeCommand: AsyncParsableCommand {
         let epoch = self.epoch ?? UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970))
         let exchange = self.exchange
         let id = self.id
+        let upstream = self.upstream
+        let leadership: GatewayLeadership?
+        do {
+            leadership =
+                failover
+                ? try await GatewayLeadership(bus: bus, venue: exchange.exchangeID.rawValue, id: id) : nil
+        } catch {
+            await bus.close()
+            throw ValidationError("--failover needs JetStream on the NATS server (nats-server -js): \(error)")
+        }
         let services: [any Service] = mock.map { [$0] } ?? []
         let jobLogger = logger
         let outcome = try await ServiceProgram.run(services: services, logger: logger) {
-            let base = try await mock?.endpoint().webSocketBase
+            var base = upstream
+            if base == nil, let mock { base = try await mock.endpoint().webSocketBase }
             let gateway = try MarketDataGateway(
                 manager: exchange.module(baseURL: base, logger: jobLogger), bus: bus,
-                configuration: GatewayConfiguration(id: id, epoch: epoch), logger: jobLogger)
+                configuration: GatewayConfiguration(id: id, epoch: epoch), leadership: leadership, logger: jobLogger)
             try await gateway.run()
         }
         await bus.close()

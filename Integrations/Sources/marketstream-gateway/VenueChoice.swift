@@ -8,6 +8,16 @@ import UpbitExchange
 enum VenueChoice: String, CaseIterable, ExpressibleByArgument {
     case mock, upbit, bithumb, binance
 
+    /// The exchange id the venue's module uses (and its subjects carry).
+    var exchangeID: ExchangeID {
+        switch self {
+        case .mock: "mock"
+        case .upbit: "upbit"
+        case .bithumb: UpbitDialect.bithumb.exchange
+        case .binance: "binance"
+        }
+    }
+
     /// The venue's module, reaching `baseURL` (`nil`: the real venue).
     func module(baseURL: String?, logger: Logger) throws(MarketStreamError) -> any AbstractWebSocketManager {
         switch self {

@@ -17,10 +17,10 @@ struct GatewayHarness: Sendable {
 
     /// Runs `body` with a mock exchange and a NATS server; stops both afterwards.
     static func run<Value: Sendable>(
-        mock configuration: MockExchangeConfiguration = MockExchangeConfiguration(),
+        mock configuration: MockExchangeConfiguration = MockExchangeConfiguration(), jetStream: Bool = false,
         _ body: @Sendable (GatewayHarness) async throws -> Value
     ) async throws -> Value {
-        let nats = try await NATSServerProcess.start()
+        let nats = try await NATSServerProcess.start(jetStream: jetStream)
         let mock = MockExchangeServer(configuration: configuration, logger: quietLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await mock.run() }

@@ -5,17 +5,22 @@ import MarketStreamNATS
 /// parallel and a test can stop and restart its server.
 final class NATSServerProcess: @unchecked Sendable {
     let port: Int
+    /// Where JetStream keeps its files, when it is on.
+    let storeDirectory: String?
     private let lock = NSLock()
     private var process: Process?
 
     var url: String { "nats://127.0.0.1:\(port)" }
 
-    private init(port: Int) { self.port = port }
+    private init(port: Int, jetStream: Bool) {
+        self.port = port
+        storeDirectory = jetStream ? NSTemporaryDirectory() + "nats-js-\(port)-\(UInt32.random(in: 0 ... .max))" : nil
+    }
 
-    /// Starts a server on a free port.
-    static func start() async throws -> NATSServerProcess {
+    /// Starts a server on a free port, with JetStream if asked.
+    static func start(jetStream: Bool = false) async throws -> NATSServerProcess {
         for _ in 0..<20 {
-            let server = NATSServerProcess(port: Int.random(in: 20_000...60_000))
+            let server = NATSServerProcess(port: Int.random(in: 20_000...60_000), jetStream: jetStream)
             if try await server.launch() { return server }
         }
         throw NATSError(.failed, "no free port for nats-server")
@@ -26,7 +31,7 @@ final class NATSServerProcess: @unchecked Sendable {
     func launch() async throws -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["-a", "127.0.0.1", "-p", "\(port)"]
+        process.arguments = ["-a", "127.0.0.1", "-p", "\(port)"] + (storeDirectory.map { ["-js", "-sd", $0] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -49,7 +54,10 @@ final class NATSServerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    deinit { kill() }
+    deinit {
+        kill()
+        if let storeDirectory { try? FileManager.default.removeItem(atPath: storeDirectory) }
+    }
 
     private static var binary: String {
         for path in ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]

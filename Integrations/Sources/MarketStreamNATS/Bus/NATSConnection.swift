@@ -50,8 +50,8 @@ public final class NATSConnection: Sendable {
         }
     }
 
-    private let handle: Handle
-    private let threadPool: NIOThreadPool
+    let handle: Handle
+    let threadPool: NIOThreadPool
     private let isClosed = Atomic<Bool>(false)
 
     private init(handle: OpaquePointer, threadPool: NIOThreadPool) {

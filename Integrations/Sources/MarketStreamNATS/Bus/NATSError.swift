@@ -27,7 +27,9 @@ public struct NATSError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The error for a nats.c status, while doing `action`.
     init(status: natsStatus, _ action: String) {
-        let text = String(cString: natsStatus_GetText(status))
+        var last = NATS_OK
+        let detail = nats_GetLastError(&last).map { String(cString: $0) } ?? ""
+        let text = detail.isEmpty ? String(cString: natsStatus_GetText(status)) : detail
         let code: Code =
             switch status {
             case NATS_NO_RESPONDERS: .noResponders

@@ -16,7 +16,9 @@ final class FramePublisher: FrameTap {
 
     private let bus: NATSConnection
     private let subjects: BusSubjects
-    private let epoch: UInt32
+    /// The epoch frames are published under; 0 while the gateway does not serve (a standby),
+    /// when nothing is published.
+    let epoch = Atomic<UInt32>(0)
     private let topics = Mutex<[SubscriptionTopic: Topic]>([:])
     private let logger: Logger
     /// Frames published.
@@ -24,10 +26,9 @@ final class FramePublisher: FrameTap {
     /// Frames that could not be published (the bus connection was down).
     let failed = Atomic<Int>(0)
 
-    init(bus: NATSConnection, subjects: BusSubjects, epoch: UInt32, logger: Logger) {
+    init(bus: NATSConnection, subjects: BusSubjects, logger: Logger) {
         self.bus = bus
         self.subjects = subjects
-        self.epoch = epoch
         self.logger = logger
     }
 
@@ -38,20 +39,21 @@ final class FramePublisher: FrameTap {
     }
 
     func frameReceived(_ frame: WebSocketMessage, events: [MarketEvent], context: DecodeContext) {
-        guard let first = events.first else { return }
+        let epoch = self.epoch.load(ordering: .relaxed)
+        guard epoch != 0, let first = events.first else { return }
         let firstKey = Self.subjectKey(first.topic)
-        publish(frame, key: firstKey, context: context)
+        publish(frame, key: firstKey, epoch: epoch, context: context)
         // A frame of several events (a venue's list format) goes to each topic it carries.
         if events.count > 1 {
             var seen: Set<SubscriptionTopic> = [firstKey]
             for event in events.dropFirst() {
                 let key = Self.subjectKey(event.topic)
-                if seen.insert(key).inserted { publish(frame, key: key, context: context) }
+                if seen.insert(key).inserted { publish(frame, key: key, epoch: epoch, context: context) }
             }
         }
     }
 
-    private func publish(_ frame: WebSocketMessage, key: SubscriptionTopic, context: DecodeContext) {
+    private func publish(_ frame: WebSocketMessage, key: SubscriptionTopic, epoch: UInt32, context: DecodeContext) {
         let length = frame.bytes.readableBytes
         var message = [UInt8](repeating: 0, count: BusEnvelope.size + length)
         message.withUnsafeMutableBytes { buffer in

@@ -50,6 +50,7 @@ public final class MarketDataGateway: Service, Sendable {
     private let subjects: BusSubjects
     private let configuration: GatewayConfiguration
     private let publisher: FramePublisher
+    private let leadership: GatewayLeadership?
     private let parsing: DemandParsing
     private let clock: AnyClock<Duration>
     private let origin: AnyClock<Duration>.Instant
@@ -64,16 +65,19 @@ public final class MarketDataGateway: Service, Sendable {
     ///     reconnects on for it (``NATSConnection/Options/reconnects``).
     ///   - configuration: Lease limits and the gateway's epoch.
     ///   - routerConfiguration: The router's batching, grace period and reconnect settings.
+    ///   - leadership: With another gateway of the venue as a warm standby: the election that
+    ///     decides which serves (the epoch is then the leader's revision, not the configuration's).
     ///   - clock: The clock for lease expiry and heartbeats (and the router's).
     ///   - logger: Where the gateway and its router log.
     /// - Throws: ``BusProtocolError`` when the venue's id cannot be a subject token.
     public init(
         manager: any AbstractWebSocketManager, bus: NATSConnection, configuration: GatewayConfiguration,
-        routerConfiguration: RouterConfiguration = RouterConfiguration(),
+        routerConfiguration: RouterConfiguration = RouterConfiguration(), leadership: GatewayLeadership? = nil,
         clock: AnyClock<Duration> = AnyClock(ContinuousClock()), logger: Logger
     ) throws(BusProtocolError) {
+        self.leadership = leadership
         let subjects = try BusSubjects(exchange: manager.exchange)
-        let publisher = FramePublisher(bus: bus, subjects: subjects, epoch: configuration.epoch, logger: logger)
+        let publisher = FramePublisher(bus: bus, subjects: subjects, logger: logger)
         self.manager = manager
         self.bus = bus
         self.subjects = subjects
@@ -107,6 +111,37 @@ public final class MarketDataGateway: Service, Sendable {
 
     /// Runs the router and serves leases until cancelled or a graceful shutdown begins.
     public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                // The router runs from the start: a standby keeps its venue connection warm.
+                group.addTask {
+                    do { try await self.router.run() } catch { self.logger.error("router failed: \(error)") }
+                }
+                try await self.serve()
+                group.cancelAll()
+            }
+        }
+        state.withLock { state in
+            for subscription in state.held.values { subscription.cancel() }
+            state.held.removeAll()
+        }
+    }
+
+    /// The gateway's epoch while it serves; 0 before (a standby waiting for the lead).
+    public var epoch: UInt32 { publisher.epoch.load(ordering: .relaxed) }
+
+    /// Waits for the lead (with a standby), then serves leases and publishes until cancelled.
+    private func serve() async throws {
+        let epoch: UInt32
+        let revision: UInt64
+        if let leadership {
+            logger.info("standing by", metadata: ["id": "\(configuration.id)"])
+            revision = try await leadership.acquire()
+            epoch = UInt32(truncatingIfNeeded: revision)
+        } else {
+            revision = 0
+            epoch = configuration.epoch
+        }
         let (requests, continuation) = AsyncStream.makeStream(
             of: ControlRequest.self, bufferingPolicy: .bufferingNewest(10_000))
         let demand = try bus.subscribe(subjects.demand) { message in
@@ -118,7 +153,10 @@ public final class MarketDataGateway: Service, Sendable {
         defer {
             demand.unsubscribe()
             snapshots.unsubscribe()
+            continuation.finish()
+            publisher.epoch.store(0, ordering: .relaxed)
         }
+        publisher.epoch.store(epoch, ordering: .relaxed)
         // The server has the subscriptions once the flush returns: requests reach the gateway from now on.
         try await bus.flush()
         for waiter in serving.withLock({ serving in
@@ -130,27 +168,23 @@ public final class MarketDataGateway: Service, Sendable {
         }
         logger.info(
             "gateway serving",
-            metadata: ["venue": "\(subjects.venue)", "epoch": "\(configuration.epoch)", "id": "\(configuration.id)"])
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
+            metadata: ["venue": "\(subjects.venue)", "epoch": "\(epoch)", "id": "\(configuration.id)"])
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.beat() }
+            group.addTask { await self.expireLeases() }
+            if let leadership {
                 group.addTask {
-                    do { try await self.router.run() } catch { self.logger.error("router failed: \(error)") }
+                    // Losing the lead ends serving: another gateway publishes with a higher epoch.
+                    try await leadership.hold(from: revision)
                 }
-                group.addTask { await self.beat() }
-                group.addTask { await self.expireLeases() }
-                for await request in requests {
-                    switch request.kind {
-                    case .demand: self.serveDemand(request)
-                    case .snapshot: self.serveSnapshot(request)
-                    }
-                }
-                group.cancelAll()
             }
-        }
-        continuation.finish()
-        state.withLock { state in
-            for subscription in state.held.values { subscription.cancel() }
-            state.held.removeAll()
+            for await request in requests {
+                switch request.kind {
+                case .demand: self.serveDemand(request)
+                case .snapshot: self.serveSnapshot(request)
+                }
+            }
+            group.cancelAll()
         }
     }
 
@@ -235,7 +269,7 @@ public final class MarketDataGateway: Service, Sendable {
         reply(
             request,
             DemandReply(
-                gateway: configuration.id, epoch: configuration.epoch, accepted: topics.count, rejected: rejected))
+                gateway: configuration.id, epoch: epoch, accepted: topics.count, rejected: rejected))
     }
 
     /// Holds the union's new topics upstream and lets go of those nobody wants.
@@ -292,7 +326,7 @@ public final class MarketDataGateway: Service, Sendable {
         while !Task.isCancelled {
             let (clients, topics) = state.withLock { ($0.table.leases.count, $0.table.holders.count) }
             let status = GatewayStatus(
-                gateway: configuration.id, epoch: configuration.epoch, health: router.health().status.rawValue,
+                gateway: configuration.id, epoch: epoch, health: router.health().status.rawValue,
                 clients: clients, topics: topics)
             if let body = try? encoder.encode(status) { try? bus.publish(subjects.status, Array(body)) }
             try? await clock.sleep(for: configuration.statusInterval)
@@ -307,7 +341,7 @@ public final class MarketDataGateway: Service, Sendable {
         reply(
             request,
             DemandReply(
-                gateway: configuration.id, epoch: configuration.epoch, accepted: 0, rejected: [],
+                gateway: configuration.id, epoch: epoch, accepted: 0, rejected: [],
                 error: DemandReply.Rejection(topic: "", code: "\(code)", message: message)))
     }
 
