@@ -5,6 +5,7 @@ import MarketStreamCore
 import MarketStreamNATS
 import MarketStreamRouting
 import MockExchange
+import Prometheus
 import ServiceLifecycle
 
 /// Runs the gateway: against the embedded mock exchange unless another venue is named.
@@ -40,6 +41,12 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var upstream: String?
 
+    @Option(help: "The dashboard's and /metrics' port on 127.0.0.1 (0: any free port).")
+    var dashboardPort = 8090
+
+    @Flag(help: "Serve no dashboard.")
+    var noDashboard = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -51,6 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard nats.hasPrefix("nats://") else { throw ValidationError("--nats '\(nats)' is not a nats:// URL") }
         if let upstream, !(upstream.hasPrefix("ws://") || upstream.hasPrefix("wss://")) {
             throw ValidationError("--upstream '\(upstream)' is not a ws:// or wss:// URL")
+        }
+        guard (0...65_535).contains(dashboardPort) else {
+            throw ValidationError("--dashboard-port \(dashboardPort) is not a port (0–65535)")
         }
         guard BusSubjects.isToken(id) else {
             throw ValidationError("--id '\(id)' may hold only letters, digits, - and _")
@@ -84,14 +94,41 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--failover needs JetStream on the NATS server (nats-server -js): \(error)")
         }
         let services: [any Service] = mock.map { [$0] } ?? []
+        let registry = PrometheusCollectorRegistry()
+        let dashboardPort = noDashboard ? nil : self.dashboardPort
         let jobLogger = logger
         let outcome = try await ServiceProgram.run(services: services, logger: logger) {
             var base = upstream
             if base == nil, let mock { base = try await mock.endpoint().webSocketBase }
             let gateway = try MarketDataGateway(
                 manager: exchange.module(baseURL: base, logger: jobLogger), bus: bus,
-                configuration: GatewayConfiguration(id: id, epoch: epoch), leadership: leadership, logger: jobLogger)
-            try await gateway.run()
+                configuration: GatewayConfiguration(id: id, epoch: epoch), leadership: leadership, logger: jobLogger,
+                metricsFactory: GatewayDashboard.makeMetricsFactory(registry: registry))
+            guard let dashboardPort else { return try await gateway.run() }
+            let dashboard = GatewayDashboard(
+                gateway: gateway, id: id, registry: registry, port: dashboardPort, logger: jobLogger)
+            // Whichever of the gateway and the dashboard ends first ends both.
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await gateway.run()
+                    return true
+                }
+                group.addTask {
+                    try await dashboard.run()
+                    return true
+                }
+                group.addTask {
+                    let port = try await dashboard.listeningPort()
+                    jobLogger.notice("dashboard on http://127.0.0.1:\(port)/ (Prometheus: /metrics)")
+                    return false
+                }
+                while let ended = try await group.next() {
+                    if ended {
+                        group.cancelAll()
+                        break
+                    }
+                }
+            }
         }
         await bus.close()
         if outcome != .completed { throw ExitCode(outcome.exitStatus) }

@@ -19,7 +19,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: gatewayBinary)
         process.arguments = [
-            "serve", "--failover", "--id", id, "--nats", nats, "--upstream", upstream, "--log-level", "error",
+            "serve", "--failover", "--dashboard-port", "0", "--id", id, "--nats", nats, "--upstream", upstream,
+            "--log-level", "error",
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

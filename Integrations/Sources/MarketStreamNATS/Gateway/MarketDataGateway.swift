@@ -1,4 +1,5 @@
 import Clocks
+import CoreMetrics
 import Foundation
 import Logging
 import MarketStreamCore
@@ -69,11 +70,13 @@ public final class MarketDataGateway: Service, Sendable {
     ///     decides which serves (the epoch is then the leader's revision, not the configuration's).
     ///   - clock: The clock for lease expiry and heartbeats (and the router's).
     ///   - logger: Where the gateway and its router log.
+    ///   - metricsFactory: Where its router's counters and gauges go (``GatewayDashboard`` serves them).
     /// - Throws: ``BusProtocolError`` when the venue's id cannot be a subject token.
     public init(
         manager: any AbstractWebSocketManager, bus: NATSConnection, configuration: GatewayConfiguration,
         routerConfiguration: RouterConfiguration = RouterConfiguration(), leadership: GatewayLeadership? = nil,
-        clock: AnyClock<Duration> = AnyClock(ContinuousClock()), logger: Logger
+        clock: AnyClock<Duration> = AnyClock(ContinuousClock()), logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws(BusProtocolError) {
         self.leadership = leadership
         let subjects = try BusSubjects(exchange: manager.exchange)
@@ -88,7 +91,8 @@ public final class MarketDataGateway: Service, Sendable {
         self.origin = clock.now
         self.logger = logger
         router = MarketDataRouter(
-            managers: [manager], configuration: routerConfiguration, clock: clock, frameTap: publisher, logger: logger)
+            managers: [manager], configuration: routerConfiguration, clock: clock, frameTap: publisher, logger: logger,
+            metricsFactory: metricsFactory)
     }
 
     /// Frames published so far.

@@ -1,0 +1,122 @@
+import CoreMetrics
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// The gateway's live dashboard and its Prometheus endpoint (Hummingbird), on loopback:
+///
+/// - `/`: a page that updates itself every second over server-sent events: per venue channel its
+///   state, mode, generation, messages/s, reconnects, drops and upstream set; per remote process
+///   its demand, lease age and renewals;
+/// - `/events`: those updates, as `text/event-stream`;
+/// - `/status.json`: the current one;
+/// - `/metrics`: the router's swift-metrics figures in Prometheus text.
+public final class GatewayDashboard: Service, Sendable {
+    let gateway: MarketDataGateway
+    let id: String
+    let registry: PrometheusCollectorRegistry
+    let host: String
+    let port: Int
+    let logger: Logger
+    /// The port it listens on, once it does (useful with port 0).
+    public let boundPort = Mutex<Int?>(nil)
+
+    /// Creates the dashboard.
+    /// - Parameters:
+    ///   - gateway: The gateway it shows.
+    ///   - id: The gateway's name.
+    ///   - registry: Where the gateway's router records its metrics (``makeMetricsFactory(registry:)``).
+    ///   - host: The address to listen on (default loopback).
+    ///   - port: The port (0: any free one, see ``listeningPort()``).
+    ///   - logger: Where the server logs.
+    public init(
+        gateway: MarketDataGateway, id: String, registry: PrometheusCollectorRegistry, host: String = "127.0.0.1",
+        port: Int, logger: Logger
+    ) {
+        self.gateway = gateway
+        self.id = id
+        self.registry = registry
+        self.host = host
+        self.port = port
+        self.logger = logger
+    }
+
+    /// A metrics factory whose figures `/metrics` serves, with Prometheus-safe names.
+    public static func makeMetricsFactory(registry: PrometheusCollectorRegistry) -> any MetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.nameAndLabelSanitizer = { name, labels in
+            (sanitize(name), labels.map { (sanitize($0.0), $0.1) })
+        }
+        return factory
+    }
+
+    private static func sanitize(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+    }
+
+    /// Waits until the dashboard listens; returns its port.
+    public func listeningPort() async throws -> Int {
+        while true {
+            if let port = boundPort.withLock({ $0 }) { return port }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    public func run() async throws {
+        let router = Router()
+        let gateway = self.gateway
+        let id = self.id
+        let registry = self.registry
+        router.get("/") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: dashboardPage)))
+        }
+        router.get("/status.json") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            let body = try JSONEncoder().encode(DashboardSnapshot.of(gateway, id: id, sequence: 0))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("/events") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream"
+            headers[.cacheControl] = "no-cache"
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    let encoder = JSONEncoder()
+                    var sequence = 0
+                    while !Task.isCancelled {
+                        sequence += 1
+                        let body = try encoder.encode(DashboardSnapshot.of(gateway, id: id, sequence: sequence))
+                        var buffer = ByteBuffer(string: "data: ")
+                        buffer.writeBytes(body)
+                        buffer.writeString("\n\n")
+                        try await writer.write(buffer)
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+        router.get("/metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let application = Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "marketstream-gateway"),
+            onServerRunning: { [self] channel in boundPort.withLock { $0 = channel.localAddress?.port } },
+            logger: quiet)
+        try await application.run()
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import MarketStreamCore
+import MarketStreamNATS
+import MarketStreamRouting
+import Prometheus
+import Testing
+
+/// The dashboard in a real headless browser (Debian's chromium), and its Prometheus endpoint.
+@Suite(.timeLimit(.minutes(2))) struct GatewayDashboardTests {
+    @Test func thePageLoadsShowsTheChannelsAndProcessesAndUpdatesItself() async throws {
+        try await GatewayHarness.run { h in
+            let registry = PrometheusCollectorRegistry()
+            let bus = try await NATSConnection.connect(.init(url: h.nats.url, name: "gw", reconnects: true))
+            let gateway = try MarketDataGateway(
+                manager: h.venue(), bus: bus, configuration: GatewayConfiguration(id: "dash", epoch: 3),
+                logger: quietLogger, metricsFactory: GatewayDashboard.makeMetricsFactory(registry: registry))
+            let dashboard = GatewayDashboard(
+                gateway: gateway, id: "dash", registry: registry, port: 0, logger: quietLogger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await gateway.run() }
+                group.addTask { try await dashboard.run() }
+                defer { group.cancelAll() }
+                await gateway.waitUntilServing()
+                let port = try await dashboard.listeningPort()
+                let (router, _) = try h.remoteRouter(client: "viewer")
+                group.addTask { try await router.run() }
+                var events = try router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+                _ = try await events.nextMarketEvent()
+
+                // Prometheus text, with the router's figures.
+                let metrics = try await httpGet("http://127.0.0.1:\(port)/metrics")
+                let text = String(decoding: metrics, as: UTF8.self)
+                #expect(
+                    text.contains("marketstream_messages_received{exchange=\"mock\",channel=\"public\"}"),
+                    "\(text.prefix(400))")
+
+                let browser = try HeadlessBrowser(opening: "http://127.0.0.1:\(port)/")
+                try await browser.withPage { page in
+                    var first: Int?
+                    var latest = 0
+                    for _ in 0..<60 {
+                        let state = try await page.evaluate("document.getElementById('state').textContent")
+                        if let range = state.range(of: "update "), let number = Int(state[range.upperBound...]) {
+                            if first == nil { first = number }
+                            latest = number
+                            if latest >= (first ?? 0) + 2 { break }
+                        }
+                        try await Task.sleep(for: .milliseconds(250))
+                    }
+                    #expect(first != nil, "the page drew a snapshot")
+                    #expect(latest >= (first ?? .max) + 2, "the page updated itself (\(first ?? -1) → \(latest))")
+                    let channel = try await page.evaluate(
+                        "document.querySelector('tr[data-channel=\"mock/public\"]').cells[1].textContent")
+                    #expect(channel == "streaming")
+                    let upstream = try await page.evaluate(
+                        "document.querySelector('tr[data-channel=\"mock/public\"]').cells[7].textContent")
+                    #expect(upstream.contains("ticker/KRW-BTC"), "\(upstream)")
+                    let process = try await page.evaluate(
+                        "document.querySelector('tr[data-process=\"viewer-public\"]').cells[5].textContent")
+                    #expect(process == "ticker/KRW-BTC")
+                    let title = try await page.evaluate("document.getElementById('gateway').textContent")
+                    #expect(title == "dash (epoch 3)")
+                }
+            }
+            await bus.close()
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MarketStreamCore
+import MarketStreamTransport
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Debian's `chromium`, headless, driven over the Chrome DevTools Protocol: it loads a page,
+/// runs its scripts, and answers `Runtime.evaluate`.
+final class HeadlessBrowser: @unchecked Sendable {
+    private let process: Process
+    private let profile: String
+    let debuggingPort: Int
+
+    /// Opens `url` in a new headless chromium.
+    init(opening url: String) throws {
+        debuggingPort = Int.random(in: 20_000...60_000)
+        profile = NSTemporaryDirectory() + "chromium-\(debuggingPort)-\(UInt32.random(in: 0 ... .max))"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+        process.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-allow-origins=*",
+            "--remote-debugging-port=\(debuggingPort)", "--user-data-dir=\(profile)", url,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: profile)
+    }
+
+    /// The page's DevTools WebSocket address, once chromium serves it.
+    func pageDebuggerURL() async throws -> String {
+        struct Target: Decodable {
+            var type: String
+            var webSocketDebuggerUrl: String?
+        }
+        var lastError = "nothing"
+        for _ in 0..<100 {
+            do {
+                let data = try await httpGet("http://127.0.0.1:\(debuggingPort)/json/list")
+                let targets = try JSONDecoder().decode([Target].self, from: data)
+                if let page = targets.first(where: { $0.type == "page" })?.webSocketDebuggerUrl { return page }
+                lastError = "no page among \(targets.count) targets"
+            } catch {
+                lastError = "\(error)"
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw DevToolsError(message: "chromium did not open its debugging port: \(lastError)")
+    }
+
+    /// Connects to the page and runs `body` with a way to evaluate JavaScript in it.
+    func withPage<Value: Sendable>(_ body: @Sendable (DevToolsSession) async throws -> Value) async throws -> Value {
+        let url = try WebSocketURL(try await pageDebuggerURL())
+        let session = DevToolsSession()
+        return try await withThrowingTaskGroup(of: Value?.self) { group in
+            group.addTask {
+                try await WebSocketTransport.run(
+                    url: url, configuration: WebSocketTransportConfiguration(),
+                    eventLoop: MultiThreadedEventLoopGroup.singleton.next(), handler: session,
+                    logger: Logger(label: "cdp", factory: { _ in SwiftLogNoOpLogHandler() }))
+                return nil
+            }
+            try await session.waitUntilOpen()
+            let value = try await body(session)
+            session.finish()
+            group.cancelAll()
+            return value
+        }
+    }
+}
+
+/// The body of a GET.
+func httpGet(_ url: String) async throws -> Data {
+    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+    let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
+    return Data(body.readableBytesView)
+}
+
+struct DevToolsError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// One DevTools connection: sends commands with ids and matches the answers.
+final class DevToolsSession: ConnectionHandler, Sendable {
+    private struct State: Sendable {
+        var outbound: (any WebSocketOutbound)?
+        var nextID = 1
+        var waiting: [Int: CheckedContinuation<[String: any Sendable], any Error>] = [:]
+        var opened: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+    private let done = AsyncStream<Void>.makeStream()
+
+    func run(outbound: any WebSocketOutbound) async throws {
+        let waiters = state.withLock { state in
+            state.outbound = outbound
+            defer { state.opened.removeAll() }
+            return state.opened
+        }
+        for waiter in waiters { waiter.resume() }
+        for await _ in done.stream {}
+    }
+
+    func finish() { done.continuation.finish() }
+
+    func waitUntilOpen() async throws {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let open = state.withLock { state in
+                if state.outbound == nil { state.opened.append(waiter) }
+                return state.outbound != nil
+            }
+            if open { waiter.resume() }
+        }
+    }
+
+    /// Evaluates `expression` in the page; returns its value as a string.
+    func evaluate(_ expression: String) async throws -> String {
+        let (id, outbound) = state.withLock { state -> (Int, (any WebSocketOutbound)?) in
+            defer { state.nextID += 1 }
+            return (state.nextID, state.outbound)
+        }
+        guard let outbound else { throw DevToolsError(message: "not connected") }
+        let command: [String: Any] = [
+            "id": id, "method": "Runtime.evaluate",
+            "params": ["expression": "String(\(expression))", "returnByValue": true],
+        ]
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: command), as: UTF8.self)
+        let answer = try await withCheckedThrowingContinuation { continuation in
+            state.withLock { $0.waiting[id] = continuation }
+            Task {
+                do { try await outbound.send(.text(text)) } catch {
+                    state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(throwing: error)
+                }
+            }
+        }
+        guard let result = answer["result"] as? [String: any Sendable], let value = result["value"] as? String else {
+            throw DevToolsError(message: "no value for \(expression): \(answer)")
+        }
+        return value
+    }
+
+    func receive(_ frame: WebSocketMessage) {
+        let data = Data(frame.bytes.readableBytesView)
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let id = object["id"] as? Int
+        else { return }
+        let result = (object["result"] as? [String: Any])?["result"] as? [String: Any]
+        let value = result?["value"].map { "\($0)" }
+        let answer: [String: any Sendable] = ["result": ["value": value ?? ""] as [String: any Sendable]]
+        state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(returning: answer)
+    }
+
+    func receivedPong() {}
+}
