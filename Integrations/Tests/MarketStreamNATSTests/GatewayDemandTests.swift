@@ -113,3 +113,28 @@ extension Subscription.Iterator {
         return nil
     }
 }
+
+/// A process that ends lets go of its lease at once, not when it expires.
+@Suite(.timeLimit(.minutes(2))) struct GatewayReleaseTests {
+    @Test func aProcessThatEndsLetsGoAtOnce() async throws {
+        try await GatewayHarness.run { h in
+            let gateway = try await h.gateway()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await gateway.run() }
+                await gateway.waitUntilServing()
+                defer { group.cancelAll() }
+                let (router, _) = try h.remoteRouter(client: "leaving", leaseTTL: .seconds(60))
+                let running = Task { try await router.run() }
+                var events = try router.subscribe(to: .ticker, markets: [xrp]).makeAsyncIterator()
+                _ = try await events.nextMarketEvent()
+                #expect(gateway.clients.map(\.id) == ["leaving-public"])
+
+                running.cancel()
+                _ = await running.result
+                let ended = ContinuousClock.now
+                #expect(try await h.eventually(.seconds(5)) { gateway.clients.isEmpty && h.upstream.isEmpty })
+                #expect(ContinuousClock.now - ended < .seconds(5), "released long before its 60 s lease")
+            }
+        }
+    }
+}

@@ -245,6 +245,12 @@ public final class MarketDataGateway: Service, Sendable {
             configuration.leaseTTL.upperBound)
         let now = self.now()
         let outcome: Result<DemandTable.Change, MarketStreamError> = state.withLock { state in
+            if lease.topics.isEmpty {
+                // An empty lease is a process letting go (it sends one when it closes).
+                let change = state.table.remove(client: lease.client)
+                apply(change, to: &state)
+                return .success(change)
+            }
             if state.table.leases[lease.client] == nil, state.table.leases.count >= configuration.maxClients {
                 state.rejectedLeases += 1
                 return .failure(
