@@ -108,26 +108,11 @@ struct ServeCommand: AsyncParsableCommand {
             let dashboard = GatewayDashboard(
                 gateway: gateway, id: id, registry: registry, port: dashboardPort, logger: jobLogger)
             // Whichever of the gateway and the dashboard ends first ends both.
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    try await gateway.run()
-                    return true
-                }
-                group.addTask {
-                    try await dashboard.run()
-                    return true
-                }
-                group.addTask {
-                    let port = try await dashboard.listeningPort()
-                    jobLogger.notice("dashboard on http://127.0.0.1:\(port)/ (Prometheus: /metrics)")
-                    return false
-                }
-                while let ended = try await group.next() {
-                    if ended {
-                        group.cancelAll()
-                        break
-                    }
-                }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await gateway.run() }
+                group.addTask { try await dashboard.run() }
+                try await group.next()
+                group.cancelAll()
             }
         }
         await bus.close()

@@ -21,7 +21,7 @@ import Testing
                 group.addTask { try await dashboard.run() }
                 defer { group.cancelAll() }
                 await gateway.waitUntilServing()
-                let port = try await dashboard.listeningPort()
+                let port = await dashboard.listeningPort()
                 let (router, _) = try h.remoteRouter(client: "viewer")
                 group.addTask { try await router.run() }
                 var events = try router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
@@ -39,7 +39,8 @@ import Testing
                     var first: Int?
                     var latest = 0
                     for _ in 0..<60 {
-                        let state = try await page.evaluate("document.getElementById('state').textContent")
+                        let state = try await page.evaluate(
+                            "(document.getElementById('state') || {}).textContent || ''")
                         if let range = state.range(of: "update "), let number = Int(state[range.upperBound...]) {
                             if first == nil { first = number }
                             latest = number

@@ -33,7 +33,6 @@ import Testing
         try await GatewayHarness.run(jetStream: true) { h in
             let first = try Self.launchGateway(id: "alpha", nats: h.nats.url, upstream: h.mockBase)
             defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
-            try await Task.sleep(for: .milliseconds(300))
             let second = try Self.launchGateway(id: "beta", nats: h.nats.url, upstream: h.mockBase)
             defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
 

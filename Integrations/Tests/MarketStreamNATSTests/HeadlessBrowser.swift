@@ -94,7 +94,8 @@ final class DevToolsSession: ConnectionHandler, Sendable {
     private struct State: Sendable {
         var outbound: (any WebSocketOutbound)?
         var nextID = 1
-        var waiting: [Int: CheckedContinuation<[String: any Sendable], any Error>] = [:]
+        /// Commands sent, waiting for the value their answer carries.
+        var waiting: [Int: CheckedContinuation<String, any Error>] = [:]
         var opened: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -135,7 +136,7 @@ final class DevToolsSession: ConnectionHandler, Sendable {
             "params": ["expression": "String(\(expression))", "returnByValue": true],
         ]
         let text = String(decoding: try JSONSerialization.data(withJSONObject: command), as: UTF8.self)
-        let answer = try await withCheckedThrowingContinuation { continuation in
+        return try await withCheckedThrowingContinuation { continuation in
             state.withLock { $0.waiting[id] = continuation }
             Task {
                 do { try await outbound.send(.text(text)) } catch {
@@ -143,10 +144,6 @@ final class DevToolsSession: ConnectionHandler, Sendable {
                 }
             }
         }
-        guard let result = answer["result"] as? [String: any Sendable], let value = result["value"] as? String else {
-            throw DevToolsError(message: "no value for \(expression): \(answer)")
-        }
-        return value
     }
 
     func receive(_ frame: WebSocketMessage) {
@@ -154,10 +151,14 @@ final class DevToolsSession: ConnectionHandler, Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let id = object["id"] as? Int
         else { return }
+        // Runtime.evaluate answers {"id":…,"result":{"result":{"type":"string","value":…}}}.
         let result = (object["result"] as? [String: Any])?["result"] as? [String: Any]
-        let value = result?["value"].map { "\($0)" }
-        let answer: [String: any Sendable] = ["result": ["value": value ?? ""] as [String: any Sendable]]
-        state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(returning: answer)
+        let waiter = state.withLock { $0.waiting.removeValue(forKey: id) }
+        if let value = result?["value"] as? String {
+            waiter?.resume(returning: value)
+        } else {
+            waiter?.resume(throwing: DevToolsError(message: "no value in \(object)"))
+        }
     }
 
     func receivedPong() {}

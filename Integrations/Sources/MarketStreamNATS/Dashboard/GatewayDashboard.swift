@@ -22,8 +22,8 @@ public final class GatewayDashboard: Service, Sendable {
     let host: String
     let port: Int
     let logger: Logger
-    /// The port it listens on, once it does (useful with port 0).
-    public let boundPort = Mutex<Int?>(nil)
+    /// The port it listens on, once it does.
+    private let boundPort = ReadySignal<Int>()
 
     /// Creates the dashboard.
     /// - Parameters:
@@ -59,12 +59,7 @@ public final class GatewayDashboard: Service, Sendable {
     }
 
     /// Waits until the dashboard listens; returns its port.
-    public func listeningPort() async throws -> Int {
-        while true {
-            if let port = boundPort.withLock({ $0 }) { return port }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
+    public func listeningPort() async -> Int { await boundPort.wait() }
 
     public func run() async throws {
         let router = Router()
@@ -115,7 +110,11 @@ public final class GatewayDashboard: Service, Sendable {
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "marketstream-gateway"),
-            onServerRunning: { [self] channel in boundPort.withLock { $0 = channel.localAddress?.port } },
+            onServerRunning: { [self] channel in
+                guard let port = channel.localAddress?.port else { return }
+                logger.notice("dashboard on http://\(host):\(port)/ (Prometheus: /metrics)")
+                boundPort.resolve(port)
+            },
             logger: quiet)
         try await application.run()
     }

@@ -56,7 +56,7 @@ public final class MarketDataGateway: Service, Sendable {
     private let clock: AnyClock<Duration>
     private let origin: AnyClock<Duration>.Instant
     private let state = Mutex(State())
-    private let serving = Mutex<(isServing: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let serving = ReadySignal<Void>()
     private let logger: Logger
 
     /// Creates a gateway; starts nothing until ``run()``.
@@ -163,13 +163,7 @@ public final class MarketDataGateway: Service, Sendable {
         publisher.epoch.store(epoch, ordering: .relaxed)
         // The server has the subscriptions once the flush returns: requests reach the gateway from now on.
         try await bus.flush()
-        for waiter in serving.withLock({ serving in
-            serving.isServing = true
-            defer { serving.waiters.removeAll() }
-            return serving.waiters
-        }) {
-            waiter.resume()
-        }
+        serving.resolve(())
         logger.info(
             "gateway serving",
             metadata: ["venue": "\(subjects.venue)", "epoch": "\(epoch)", "id": "\(configuration.id)"])
@@ -193,15 +187,7 @@ public final class MarketDataGateway: Service, Sendable {
     }
 
     /// Returns once the gateway answers leases (its control subscriptions are in place).
-    public func waitUntilServing() async {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let isServing = serving.withLock { serving in
-                if !serving.isServing { serving.waiters.append(waiter) }
-                return serving.isServing
-            }
-            if isServing { waiter.resume() }
-        }
-    }
+    public func waitUntilServing() async { await serving.wait() }
 
     // MARK: - Leases
 

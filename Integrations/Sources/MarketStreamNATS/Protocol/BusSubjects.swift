@@ -1,3 +1,4 @@
+import Foundation
 import MarketStreamCore
 
 /// The subjects of one venue on the bus.
@@ -44,7 +45,7 @@ public struct BusSubjects: Sendable, Hashable {
     /// book depth shares `orderbook`.
     public static func kindToken(_ kind: DataKind) -> String? {
         guard kind.orderbookLevel == nil else { return nil }
-        let token = kind.family.replacingOccurrences(".", with: "_")
+        let token = kind.family.replacingOccurrences(of: ".", with: "_")
         return isToken(token) ? token : nil
     }
 
@@ -59,11 +60,5 @@ public struct BusSubjects: Sendable, Hashable {
                 default: false
                 }
             }
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(_ target: Character, with replacement: Character) -> String {
-        String(map { $0 == target ? replacement : $0 })
     }
 }

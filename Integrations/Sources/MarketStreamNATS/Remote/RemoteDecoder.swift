@@ -69,41 +69,50 @@ struct RemoteDecoder {
         try module.venue.decode(
             WebSocketMessage(opcode: envelope.flags.contains(.binary) ? .binary : .text, bytes: payload),
             context: venueContext, into: &output)
-        // Keep only what the subject carries (a frame of several topics is published on each).
-        let (kindToken, market) = bytes.withUnsafeReadableBytes { raw in
-            Self.split(subject: UnsafeRawBufferPointer(rebasing: raw[2..<(2 + subjectLength)]))
-        }
+        // Keep only what the subject carries (a frame of several topics is published on each),
+        // compared as bytes: no string is made per frame.
         let replay = envelope.flags.contains(.snapshotReplay)
-        var index = first
-        while index < output.events.count {
-            let event = output.events[index]
-            guard Self.matches(event, kindToken: kindToken, market: market) else {
-                output.events.remove(at: index)
-                continue
+        bytes.withUnsafeReadableBytes { raw in
+            let (kindToken, market) = Self.tokens(of: UnsafeRawBufferPointer(rebasing: raw[2..<(2 + subjectLength)]))
+            var index = first
+            while index < output.events.count {
+                let event = output.events[index]
+                guard Self.matches(event, kindToken: kindToken, market: market) else {
+                    output.events.remove(at: index)
+                    continue
+                }
+                if replay && event.stream != .snapshot {
+                    output.events[index] = MarketEvent(
+                        exchange: event.exchange, kind: event.kind, market: event.market, stream: .snapshot,
+                        timestamp: event.timestamp, receivedAt: event.receivedAt, generation: event.generation,
+                        payload: event.payload)
+                }
+                index += 1
             }
-            if replay && event.stream != .snapshot {
-                output.events[index] = MarketEvent(
-                    exchange: event.exchange, kind: event.kind, market: event.market, stream: .snapshot,
-                    timestamp: event.timestamp, receivedAt: event.receivedAt, generation: event.generation,
-                    payload: event.payload)
-            }
-            index += 1
         }
     }
 
-    /// The kind token and market of `ms.v1.<venue>.<kind>.<market>`.
-    private static func split(subject: UnsafeRawBufferPointer) -> (Substring, Substring) {
-        let text = String(decoding: subject, as: UTF8.self)
-        let parts = text.split(separator: ".", maxSplits: 4)
-        guard parts.count == 5 else { return ("", "") }
-        return (parts[3], parts[4])
+    /// The kind token and market of `ms.v1.<venue>.<kind>.<market>` (empty when it is not one).
+    private static func tokens(of subject: UnsafeRawBufferPointer)
+        -> (Slice<UnsafeRawBufferPointer>, Slice<UnsafeRawBufferPointer>)
+    {
+        var dots = 0
+        var kindStart = 0
+        for (offset, byte) in subject.enumerated() where byte == UInt8(ascii: ".") {
+            dots += 1
+            if dots == 3 { kindStart = offset + 1 }
+            if dots == 4 { return (subject[kindStart..<offset], subject[(offset + 1)...]) }
+        }
+        return (subject[0..<0], subject[0..<0])
     }
 
-    private static func matches(_ event: MarketEvent, kindToken: Substring, market: Substring) -> Bool {
-        guard event.market.rawValue.utf8.elementsEqual(market.utf8) else { return false }
+    private static func matches(
+        _ event: MarketEvent, kindToken: Slice<UnsafeRawBufferPointer>, market: Slice<UnsafeRawBufferPointer>
+    ) -> Bool {
+        guard event.market.rawValue.utf8.elementsEqual(market) else { return false }
         let family = event.kind.family.utf8
-        return family.count == kindToken.utf8.count
-            && zip(family, kindToken.utf8).allSatisfy { a, b in
+        return family.count == kindToken.count
+            && zip(family, kindToken).allSatisfy { a, b in
                 a == b || (a == UInt8(ascii: ".") && b == UInt8(ascii: "_"))
             }
     }

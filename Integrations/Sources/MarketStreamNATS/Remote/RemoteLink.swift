@@ -7,14 +7,35 @@ import Synchronization
 /// its set's subjects, its lease, and the checks on what arrives (epoch, per-topic sequence).
 final class RemoteLink: WebSocketOutbound, Sendable {
     private struct State: Sendable {
+        /// How a message's epoch compares with the one the connection follows.
+        enum EpochCheck: Equatable { case current, newer(was: UInt32) }
+        /// What to do with a data message.
+        enum Verdict { case deliver, old, gap, newerEpoch(was: UInt32) }
+
         var connection: NATSConnection?
-        var subscriptions: [String: NATSSubscription] = [:]
+        /// The subscription of each subject of the set, and a lease topic it carries.
+        var subscriptions: [String: (subscription: NATSSubscription, topic: String)] = [:]
         var lease: DemandLease?
         /// The gateway epoch this connection follows (0 until the first frame or reply).
         var epoch: UInt32 = 0
         /// The last sequence number seen per subject.
         var sequences: [String: UInt32] = [:]
-        var dropped: Int64 = 0
+
+        /// Adopts the first epoch seen; a newer one means another gateway serves now.
+        mutating func follow(epoch: UInt32) -> EpochCheck {
+            if self.epoch == 0 { self.epoch = epoch }
+            return epoch > self.epoch ? .newer(was: self.epoch) : .current
+        }
+
+        /// Checks a data message's epoch and its place in its subject's sequence.
+        mutating func admit(epoch: UInt32, sequence: UInt32, on subject: String, replay: Bool) -> Verdict {
+            if case .newer(let was) = follow(epoch: epoch) { return .newerEpoch(was: was) }
+            let last = sequences[subject]
+            if let last, sequence <= last { return .old }
+            sequences[subject] = sequence
+            if let last, sequence > last &+ 1, !replay { return .gap }
+            return .deliver
+        }
     }
 
     private let module: RemoteExchange
@@ -90,14 +111,9 @@ final class RemoteLink: WebSocketOutbound, Sendable {
                 state.subscriptions.removeAll()
                 state.connection = nil
             }
-            return (state.lease, Array(state.subscriptions.values))
+            return (state.lease, state.subscriptions.values.map(\.subscription))
         }
-        var dropped: Int64 = 0
-        for subscription in subscriptions {
-            dropped += subscription.droppedMessages
-            subscription.unsubscribe()
-        }
-        module.statistics.droppedCounter.add(dropped, ordering: .relaxed)
+        for subscription in subscriptions { unsubscribe(subscription) }
         if var lease {
             lease.topics = []
             lease.snapshots = []
@@ -129,33 +145,38 @@ final class RemoteLink: WebSocketOutbound, Sendable {
 
     /// Subscribes to the subjects of the lease's topics and unsubscribes from the others.
     private func follow(_ lease: DemandLease) throws {
-        var wanted: Set<String> = []
+        var wanted: [String: String] = [:]
         for text in lease.topics {
             guard let slash = text.lastIndex(of: "/"), let kind = try? DataKind(parsing: String(text[..<slash])),
                 let market = try? MarketCode(String(text[text.index(after: slash)...])),
                 let subject = module.subjects.data(
                     for: SubscriptionTopic(exchange: module.exchange, kind: kind, market: market))
             else { continue }
-            wanted.insert(subject)
+            wanted[subject] = text
         }
         let pendingLimit = module.configuration.pendingLimit
         try state.withLock { state in
             guard let connection = state.connection else {
                 throw MarketStreamError(.connectionClosed, "the bus connection is closed", exchange: module.exchange)
             }
-            for (subject, subscription) in state.subscriptions where !wanted.contains(subject) {
-                state.dropped += subscription.droppedMessages
-                subscription.unsubscribe()
+            for (subject, held) in state.subscriptions where wanted[subject] == nil {
+                unsubscribe(held.subscription)
                 state.subscriptions[subject] = nil
                 state.sequences[subject] = nil
             }
-            for subject in wanted where state.subscriptions[subject] == nil {
-                state.subscriptions[subject] = try connection.subscribe(subject, pendingLimit: pendingLimit) {
-                    [self] message in
-                    deliver(subject: message.subjectBytes, payload: message.data, replay: false)
+            for (subject, topic) in wanted where state.subscriptions[subject] == nil {
+                let subscription = try connection.subscribe(subject, pendingLimit: pendingLimit) { [self] message in
+                    deliver(subject: subject, subjectBytes: message.subjectBytes, payload: message.data, replay: false)
                 }
+                state.subscriptions[subject] = (subscription, topic)
             }
         }
+    }
+
+    /// Ends a subscription, counting what nats.c dropped for it.
+    private func unsubscribe(_ subscription: NATSSubscription) {
+        module.statistics.droppedCounter.add(subscription.droppedMessages, ordering: .relaxed)
+        subscription.unsubscribe()
     }
 
     /// Sends `lease` and waits for the gateway's answer.
@@ -201,20 +222,27 @@ final class RemoteLink: WebSocketOutbound, Sendable {
     /// restarted gateway or a standby that took over), and refuses an older one.
     /// - Returns: Whether what carried `epoch` is of the epoch followed.
     private func follow(epoch: UInt32) -> Bool {
+        guard admitAcrossConnections(epoch) else { return false }
+        if case .newer(let was) = state.withLock({ $0.follow(epoch: epoch) }) {
+            gatewayChanged(from: was, to: epoch)
+            return false
+        }
+        return true
+    }
+
+    /// Refuses (and counts) an epoch older than the highest any connection of the module saw.
+    private func admitAcrossConnections(_ epoch: UInt32) -> Bool {
         guard module.statistics.admit(epoch: epoch) else {
             module.statistics.fencedCounter.add(1, ordering: .relaxed)
             return false
         }
-        let current = state.withLock { state in
-            if state.epoch == 0 { state.epoch = epoch }
-            return state.epoch
-        }
-        if epoch > current {
-            logger.info("the gateway changed", metadata: ["epoch": "\(epoch)", "was": "\(current)"])
-            endContinuation.yield("the gateway changed (epoch \(current) to \(epoch))")
-            return false
-        }
         return true
+    }
+
+    /// Ends the connection: another gateway serves now, and the router's reconnect tells subscribers.
+    private func gatewayChanged(from was: UInt32, to epoch: UInt32) {
+        logger.info("the gateway changed", metadata: ["epoch": "\(epoch)", "was": "\(was)"])
+        endContinuation.yield("the gateway changed (epoch \(was) to \(epoch))")
     }
 
     private func heartbeat(_ body: UnsafeRawBufferPointer) {
@@ -227,41 +255,46 @@ final class RemoteLink: WebSocketOutbound, Sendable {
     /// A late joiner's snapshot from the inbox: `u8 subject length | subject | envelope | frame`.
     private func replay(_ message: UnsafeRawBufferPointer) {
         guard let length = message.first.map(Int.init), message.count > 1 + length else { return }
+        let subjectBytes = UnsafeRawBufferPointer(rebasing: message[1..<(1 + length)])
         deliver(
-            subject: UnsafeRawBufferPointer(rebasing: message[1..<(1 + length)]),
+            subject: String(decoding: subjectBytes, as: UTF8.self), subjectBytes: subjectBytes,
             payload: UnsafeRawBufferPointer(rebasing: message[(1 + length)...]), replay: true)
     }
 
-    /// Checks a data message's epoch and sequence and hands it to the router.
-    private func deliver(subject: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, replay: Bool) {
-        guard let envelope = try? BusEnvelope(reading: payload), follow(epoch: envelope.epoch) else { return }
-        let key = String(decoding: subject, as: UTF8.self)
-        enum Verdict { case deliver, old, gap }
-        let verdict: Verdict = state.withLock { state in
-            let last = state.sequences[key]
-            if let last, envelope.sequence <= last { return .old }
-            state.sequences[key] = envelope.sequence
-            if let last, envelope.sequence > last &+ 1, !replay { return .gap }
-            return .deliver
+    /// Checks a data message's epoch and sequence (under one lock) and hands it to the router.
+    /// - Parameters:
+    ///   - subject: The subject, as the subscription knows it (no string is made per message).
+    ///   - subjectBytes: The same, as bytes for the frame.
+    private func deliver(
+        subject: String, subjectBytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, replay: Bool
+    ) {
+        guard let envelope = try? BusEnvelope(reading: payload), admitAcrossConnections(envelope.epoch) else { return }
+        let verdict = state.withLock { state in
+            state.admit(epoch: envelope.epoch, sequence: envelope.sequence, on: subject, replay: replay)
         }
         switch verdict {
         case .old: return
+        case .newerEpoch(let was):
+            gatewayChanged(from: was, to: envelope.epoch)
+            return
         case .gap:
             module.statistics.gapsCounter.add(1, ordering: .relaxed)
-            askAgain(for: key)
+            askAgain(for: subject)
         case .deliver: break
         }
         if replay { module.statistics.snapshotsCounter.add(1, ordering: .relaxed) }
         module.statistics.framesCounter.add(1, ordering: .relaxed)
-        handler.receive(RemoteFrame.data(subject: subject, payload: payload))
+        handler.receive(RemoteFrame.data(subject: subjectBytes, payload: payload))
     }
 
     /// Asks the gateway for a subject's last frame again, after a gap (frames the bus lost).
     private func askAgain(for subject: String) {
-        let parts = subject.split(separator: ".")
-        guard parts.count == 5, let connection = state.withLock({ $0.connection }) else { return }
-        let kind = parts[3].replacingOccurrences(of: "_", with: ".")
-        let request = SnapshotRequest(client: clientID, topics: ["\(kind)/\(parts[4])"])
+        guard
+            let (connection, topic) = state.withLock({ state in
+                state.connection.flatMap { connection in state.subscriptions[subject].map { (connection, $0.topic) } }
+            })
+        else { return }
+        let request = SnapshotRequest(client: clientID, topics: [topic])
         if let body = try? JSONEncoder().encode(request) {
             try? connection.publish(module.subjects.snapshot, Array(body))
         }
