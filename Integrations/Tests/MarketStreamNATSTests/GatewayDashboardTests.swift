@@ -22,7 +22,8 @@ import Testing
                 defer { group.cancelAll() }
                 await gateway.waitUntilServing()
                 let port = await dashboard.listeningPort()
-                let (router, _) = try h.remoteRouter(client: "viewer")
+                // Renewed every 0.5 s, each renewal carrying what the process received.
+                let (router, _) = try h.remoteRouter(client: "viewer", leaseTTL: .milliseconds(1_500))
                 group.addTask { try await router.run() }
                 var events = try router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
                 _ = try await events.nextMarketEvent()
@@ -57,8 +58,17 @@ import Testing
                         "document.querySelector('tr[data-channel=\"mock/public\"]').cells[7].textContent")
                     #expect(upstream.contains("ticker/KRW-BTC"), "\(upstream)")
                     let process = try await page.evaluate(
-                        "document.querySelector('tr[data-process=\"viewer-public\"]').cells[5].textContent")
+                        "document.querySelector('tr[data-process=\"viewer-public\"] td.topics').textContent")
                     #expect(process == "ticker/KRW-BTC")
+                    // The process's deliveries, as it reported them with a renewal.
+                    var delivered = 0
+                    for _ in 0..<40 where delivered == 0 {
+                        let text = try await page.evaluate(
+                            "document.querySelector('tr[data-process=\"viewer-public\"] td.delivered').textContent")
+                        delivered = Int(text) ?? 0
+                        if delivered == 0 { try await Task.sleep(for: .milliseconds(250)) }
+                    }
+                    #expect(delivered > 0, "the page shows the process's deliveries")
                     let title = try await page.evaluate("document.getElementById('gateway').textContent")
                     #expect(title == "dash (epoch 3)")
                 }

@@ -28,6 +28,24 @@ import Testing
         return process
     }
 
+    @Test func aLeaderThatStopsGracefullyStepsDownAtOnce() async throws {
+        let nats = try await NATSServerProcess.start(jetStream: true)
+        defer { nats.kill() }
+        let bus = try await NATSConnection.connect(.init(url: nats.url, name: "election"))
+        let alpha = try await GatewayLeadership(bus: bus, venue: "mock", id: "alpha")
+        let beta = try await GatewayLeadership(bus: bus, venue: "mock", id: "beta")
+        let revision = try #require(try await alpha.tryAcquire())
+        #expect(try await beta.tryAcquire() == nil, "alpha leads")
+        let holding = Task { try await alpha.hold(from: revision) }
+        holding.cancel()
+        let outcome = await holding.result
+        #expect(throws: CancellationError.self) { try outcome.get() }
+        // The key is gone at once, not after its 2 s lifetime: beta's first try succeeds.
+        let next = try #require(try await beta.tryAcquire(), "alpha stepped down")
+        #expect(next > revision, "the new epoch is higher")
+        await bus.close()
+    }
+
     @Test func aStandbyTakesOverWithinFiveSecondsOfTheLeadersKill9() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.gatewayBinary), "\(Self.gatewayBinary)")
         try await GatewayHarness.run(jetStream: true) { h in

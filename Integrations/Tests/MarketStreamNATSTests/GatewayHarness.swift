@@ -53,11 +53,13 @@ struct GatewayHarness: Sendable {
 
     /// A strategy process's router, fed through the gateway.
     func remoteRouter(
-        client: String, leaseTTL: Duration = .seconds(15), silence: Duration = .seconds(3)
+        client: String, leaseTTL: Duration = .seconds(15), silence: Duration = .seconds(3), pendingLimit: Int = 65_536
     ) throws -> (MarketDataRouter, RemoteExchange) {
         let remote = try RemoteExchange(
             venue: venue(),
-            configuration: .init(url: nats.url, clientID: client, leaseTTL: leaseTTL, silenceTolerance: silence),
+            configuration: .init(
+                url: nats.url, clientID: client, leaseTTL: leaseTTL, silenceTolerance: silence,
+                pendingLimit: pendingLimit),
             logger: quietLogger)
         let router = MarketDataRouter(
             managers: [remote],

@@ -148,6 +148,18 @@ public protocol ConnectionHandler: Sendable {
 
     /// Takes a pong (or any other sign of life that is not a data frame).
     func receivedPong()
+
+    /// Counts inbound frames the transport dropped before they reached ``receive(_:)``: a message
+    /// bus client's slow-consumer drops. They show in the channel's health as
+    /// `transportDroppedFrames`. A WebSocket never drops (TCP holds the sender back), so its
+    /// transport never calls this.
+    /// - Parameter count: Frames dropped since the last call.
+    func transportDropped(_ count: Int)
+}
+
+extension ConnectionHandler {
+    /// Ignores the count: for handlers whose transport cannot drop.
+    public func transportDropped(_ count: Int) {}
 }
 
 /// Sends frames on one open connection.

@@ -38,6 +38,8 @@ final class ChannelRuntime: Sendable {
     let rotationsWithoutOverlap = Atomic<Int>(0)
     let messagesReceived = Atomic<Int>(0)
     let malformedFrames = Atomic<Int>(0)
+    /// Frames the transport dropped before they were received (a bus client's slow-consumer drops).
+    let transportDrops = Atomic<Int>(0)
     let upstreamMessages = Atomic<Int>(0)
     /// Input events a data-type handler failed on (skipped).
     let handlerFailures = Atomic<Int>(0)
@@ -56,6 +58,7 @@ final class ChannelRuntime: Sendable {
 
     let receivedCounter: Counter
     let malformedCounter: Counter
+    let transportDropCounter: Counter
     let reconnectCounter: Counter
     let upstreamMessageCounter: Counter
     let upstreamTopicsGauge: Gauge
@@ -77,6 +80,8 @@ final class ChannelRuntime: Sendable {
             label: "marketstream.messages.received", dimensions: dimensions, factory: metricsFactory)
         malformedCounter = Counter(
             label: "marketstream.frames.malformed", dimensions: dimensions, factory: metricsFactory)
+        transportDropCounter = Counter(
+            label: "marketstream.frames.transport_dropped", dimensions: dimensions, factory: metricsFactory)
         reconnectCounter = Counter(label: "marketstream.reconnects", dimensions: dimensions, factory: metricsFactory)
         upstreamMessageCounter = Counter(
             label: "marketstream.upstream.messages", dimensions: dimensions, factory: metricsFactory)

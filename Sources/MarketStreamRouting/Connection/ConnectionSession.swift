@@ -459,6 +459,12 @@ final class ConnectionSession: ConnectionHandler {
         }
     }
 
+    func transportDropped(_ count: Int) {
+        guard count > 0 else { return }
+        runtime.transportDrops.add(count, ordering: .relaxed)
+        runtime.transportDropCounter.increment(by: Int64(count))
+    }
+
     func receivedPong() {
         guard !isStandby.load(ordering: .relaxed), isCurrent else { return }
         shard.sawActivity.store(true, ordering: .relaxed)

@@ -101,6 +101,9 @@ public struct ChannelHealth: Sendable, Hashable {
     /// Open connections: 1 while connected, more where the venue limits the streams per connection
     /// (``ExchangeChannel/streamsPerConnection``) and the set needs several (shards).
     public var connections = 0
+    /// Frames the transport dropped before the router saw them: a message bus client's
+    /// slow-consumer drops (a WebSocket never drops).
+    public var transportDroppedFrames = 0
 
     /// This channel's contribution to the overall status.
     public var status: HealthStatus {
@@ -135,6 +138,7 @@ public struct RouterHealth: Sendable, Hashable, CustomStringConvertible {
             line += ", upstream \(channel.upstreamTopics) topics / \(channel.upstreamMessages) messages"
             line += ", \(channel.messagesReceived) frames (\(channel.messagesPerSecond)/s)"
             line += ", reconnects \(channel.reconnects), dropped \(channel.droppedEvents)"
+            if channel.transportDroppedFrames > 0 { line += ", transport dropped \(channel.transportDroppedFrames)" }
             if channel.rotations > 0 { line += ", rotations \(channel.rotations)" }
             if channel.connections > 1 { line += ", \(channel.connections) connections" }
             if channel.handlerFailures > 0 { line += ", handler failures \(channel.handlerFailures)" }

@@ -59,7 +59,8 @@ extension MarketDataRouter {
                 isNeeded: shared.needed[key] ?? false,
                 rotations: runtime.rotations.load(ordering: .relaxed),
                 rotationsWithoutOverlap: runtime.rotationsWithoutOverlap.load(ordering: .relaxed),
-                connections: links.filter { $0.connectedAt != nil }.count
+                connections: links.filter { $0.connectedAt != nil }.count,
+                transportDroppedFrames: runtime.transportDrops.load(ordering: .relaxed)
             )
         }
         let status = channels.map(\.status).max() ?? .healthy

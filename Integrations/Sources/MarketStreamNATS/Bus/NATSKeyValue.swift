@@ -45,6 +45,14 @@ public final class NATSKeyValue: Sendable {
         }
     }
 
+    /// Deletes `key` (a delete marker: a later ``create(_:value:)`` succeeds).
+    public func delete(_ key: String) async throws {
+        let store = self.store
+        try await threadPool.runIfActive {
+            try check(kvStore_Delete(store.pointer, key), "deleting \(key)")
+        }
+    }
+
     deinit {
         kvStore_Destroy(store.pointer)
         jsCtx_Destroy(context.pointer)

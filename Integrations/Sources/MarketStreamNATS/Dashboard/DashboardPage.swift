@@ -22,7 +22,7 @@ let dashboardPage = #"""
     <th>messages/s</th><th>reconnects</th><th>drops</th><th>upstream</th></tr></thead><tbody></tbody></table>
     <h2>Remote processes</h2>
     <table id="processes"><thead><tr><th>process</th><th>topics</th><th>lease age</th><th>expires in</th>
-    <th>renewals</th><th>demand</th></tr></thead><tbody></tbody></table>
+    <th>renewals</th><th>delivered</th><th>dropped</th><th>gaps</th><th>demand</th></tr></thead><tbody></tbody></table>
     <p><a href="/metrics">Prometheus metrics</a> · <a href="/status.json">status.json</a></p>
     <script>
     function cell(row, text, cls) { const td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; }
@@ -45,7 +45,9 @@ let dashboardPage = #"""
         const row = processes.insertRow();
         row.dataset.process = p.id;
         cell(row, p.id); cell(row, p.topics); cell(row, p.leaseAgeSeconds.toFixed(1) + " s");
-        cell(row, p.expiresInSeconds.toFixed(1) + " s"); cell(row, p.renewals); cell(row, p.demand.join(" "), "topics");
+        cell(row, p.expiresInSeconds.toFixed(1) + " s"); cell(row, p.renewals);
+        cell(row, p.delivered ?? "–", "delivered"); cell(row, p.dropped ?? "–"); cell(row, p.gaps ?? "–");
+        cell(row, p.demand.join(" "), "topics");
       }
     }
     const events = new EventSource("/events");

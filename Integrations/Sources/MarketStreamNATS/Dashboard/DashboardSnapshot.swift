@@ -25,6 +25,12 @@ public struct DashboardSnapshot: Codable, Sendable, Hashable {
         public var leaseAgeSeconds: Double
         public var expiresInSeconds: Double
         public var renewals: Int
+        /// Frames the process received, as of its last lease (`nil` until it reports).
+        public var delivered: Int?
+        /// Frames nats.c dropped for it (slow consumer), as of its last lease.
+        public var dropped: Int?
+        /// Sequence gaps it saw, as of its last lease.
+        public var gaps: Int?
     }
 
     public var gateway: String
@@ -52,7 +58,8 @@ public struct DashboardSnapshot: Codable, Sendable, Hashable {
                 id: client.id, topics: client.topics.count,
                 demand: Array(client.topics.map { "\($0.kind)/\($0.market)" }.sorted().prefix(50)),
                 leaseAgeSeconds: client.age.seconds, expiresInSeconds: client.expiresIn.seconds,
-                renewals: client.renewals)
+                renewals: client.renewals, delivered: client.report?.delivered, dropped: client.report?.dropped,
+                gaps: client.report?.gaps)
         }
         return DashboardSnapshot(
             gateway: id, epoch: gateway.epoch, health: health.status.rawValue, publishedFrames: gateway.publishedFrames,

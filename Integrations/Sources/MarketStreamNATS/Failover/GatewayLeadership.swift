@@ -8,7 +8,8 @@ import Logging
 /// every eighth. When the leader dies (`kill -9`), its key expires and a standby's create
 /// succeeds within `ttl` plus an eighth of it. The revision the create returned is the new
 /// leader's epoch, its fencing token: revisions only grow, so subscribers ignore whatever the old
-/// leader might still publish.
+/// leader might still publish. A leader that stops gracefully deletes the key, so a standby takes
+/// over within an eighth of `ttl` instead of waiting for the key to expire.
 public struct GatewayLeadership: Sendable {
     let store: NATSKeyValue
     let id: String
@@ -32,23 +33,44 @@ public struct GatewayLeadership: Sendable {
     public func acquire() async throws -> UInt64 {
         while true {
             try Task.checkCancellation()
-            if let revision = try await store.create("leader", value: Array(id.utf8)) { return revision }
+            if let revision = try await tryAcquire() { return revision }
             try await Task.sleep(for: ttl / 8)
         }
     }
 
+    /// Takes the lead if nobody holds it.
+    /// - Returns: The epoch (the key's revision), or `nil` while another gateway leads.
+    public func tryAcquire() async throws -> UInt64? {
+        try await store.create("leader", value: Array(id.utf8))
+    }
+
     /// Renews the lead until it is lost (another gateway's revision came first) or the task is
-    /// cancelled.
+    /// cancelled; then, if the lead is still this gateway's, steps down by deleting the key.
     /// - Parameter revision: The revision of the last write.
-    /// - Throws: ``NATSError`` once the lead is lost.
+    /// - Throws: ``NATSError`` once the lead is lost; `CancellationError` once cancelled.
     public func hold(from revision: UInt64) async throws {
         var last = revision
-        while true {
-            try await Task.sleep(for: ttl / 4)
-            guard let next = try await store.update("leader", value: Array(id.utf8), last: last) else {
-                throw NATSError(.failed, "\(id) lost the lead")
+        let clock = ContinuousClock()
+        var renewedAt = clock.now
+        do {
+            while true {
+                try await Task.sleep(for: ttl / 4)
+                guard let next = try await store.update("leader", value: Array(id.utf8), last: last) else {
+                    throw NATSError(.failed, "\(id) lost the lead")
+                }
+                last = next
+                renewedAt = clock.now
             }
-            last = next
+        } catch is CancellationError {
+            // Only this gateway writes the key while it holds (a standby's create fails), so a key
+            // renewed well within its lifetime is still ours: no other gateway's lead is deleted.
+            // The delete runs in a task of its own: this one is cancelled, and the thread pool
+            // refuses work for a cancelled task.
+            if clock.now - renewedAt < ttl / 2 {
+                let store = self.store
+                try? await Task { try await store.delete("leader") }.value
+            }
+            throw CancellationError()
         }
     }
 }

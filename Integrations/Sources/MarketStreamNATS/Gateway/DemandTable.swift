@@ -11,6 +11,8 @@ struct DemandTable: Sendable {
         var expiresAt: Duration
         var renewals: Int
         var grantedAt: Duration
+        /// What the process last reported receiving.
+        var report: DeliveryReport?
     }
 
     /// What a change did to the union.
@@ -31,7 +33,9 @@ struct DemandTable: Sendable {
     var union: Set<SubscriptionTopic> { Set(holders.keys) }
 
     /// Replaces `client`'s lease with `topics` until `now + ttl`.
-    mutating func apply(client: String, topics: Set<SubscriptionTopic>, now: Duration, ttl: Duration) -> Change {
+    mutating func apply(
+        client: String, topics: Set<SubscriptionTopic>, report: DeliveryReport? = nil, now: Duration, ttl: Duration
+    ) -> Change {
         let previous = leases[client]
         let before = previous?.topics ?? []
         var change = Change(joined: topics.subtracting(before))
@@ -42,7 +46,7 @@ struct DemandTable: Sendable {
         for topic in before.subtracting(topics) { release(topic, into: &change) }
         leases[client] = Lease(
             topics: topics, expiresAt: now + ttl, renewals: (previous?.renewals ?? -1) + 1,
-            grantedAt: previous?.grantedAt ?? now)
+            grantedAt: previous?.grantedAt ?? now, report: report ?? previous?.report)
         return change
     }
 

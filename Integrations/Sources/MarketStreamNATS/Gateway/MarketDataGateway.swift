@@ -35,6 +35,8 @@ public final class MarketDataGateway: Service, Sendable {
         public var expiresIn: Duration
         /// How many times it was renewed or changed.
         public var renewals: Int
+        /// What the process reported receiving with its last lease (`nil` until it reports).
+        public var report: DeliveryReport?
     }
 
     private struct State: Sendable {
@@ -105,7 +107,7 @@ public final class MarketDataGateway: Service, Sendable {
             state.table.leases.map { id, lease in
                 Client(
                     id: id, topics: lease.topics, age: now - lease.grantedAt, expiresIn: lease.expiresAt - now,
-                    renewals: lease.renewals)
+                    renewals: lease.renewals, report: lease.report)
             }.sorted { $0.id < $1.id }
         }
     }
@@ -243,7 +245,8 @@ public final class MarketDataGateway: Service, Sendable {
                     MarketStreamError(
                         .requestRejected, "the gateway serves at most \(configuration.maxClients) processes"))
             }
-            let change = state.table.apply(client: lease.client, topics: topics, now: now, ttl: ttl)
+            let change = state.table.apply(
+                client: lease.client, topics: topics, report: lease.report, now: now, ttl: ttl)
             apply(change, to: &state)
             return .success(change)
         }

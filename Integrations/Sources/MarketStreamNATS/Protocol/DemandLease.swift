@@ -17,25 +17,51 @@ public struct DemandLease: Codable, Sendable, Hashable {
     public var topics: [String]
     /// Topics whose current state the process asks for once.
     public var snapshots: [String]
+    /// What the process received so far, for the gateway's dashboard (absent from older clients).
+    public var report: DeliveryReport?
 
     /// Creates a lease.
-    public init(client: String, sequence: Int, ttlMilliseconds: Int, topics: [String], snapshots: [String] = []) {
+    public init(
+        client: String, sequence: Int, ttlMilliseconds: Int, topics: [String], snapshots: [String] = [],
+        report: DeliveryReport? = nil
+    ) {
         self.client = client
         self.sequence = sequence
         self.ttlMilliseconds = ttlMilliseconds
         self.topics = topics
         self.snapshots = snapshots
+        self.report = report
     }
 
     enum CodingKeys: String, CodingKey {
         case client
         case sequence = "seq"
         case ttlMilliseconds = "ttl_ms"
-        case topics, snapshots
+        case topics, snapshots, report
     }
 
     /// The text form of `topic` in a lease.
     public static func text(of topic: SubscriptionTopic) -> String { "\(topic.kind)/\(topic.market)" }
+}
+
+/// What a remote process's connection received from the bus, sent with each lease: the gateway
+/// shows it per process on its dashboard (it cannot see deliveries itself: NATS fans out).
+///
+/// JSON: `{"delivered":120345,"dropped":0,"gaps":0}`.
+public struct DeliveryReport: Codable, Sendable, Hashable {
+    /// Frames handed to the process's router.
+    public var delivered: Int
+    /// Frames nats.c dropped because the process fell behind (slow consumer).
+    public var dropped: Int
+    /// Gaps in a topic's sequence (frames the bus lost).
+    public var gaps: Int
+
+    /// Creates a report.
+    public init(delivered: Int, dropped: Int, gaps: Int) {
+        self.delivered = delivered
+        self.dropped = dropped
+        self.gaps = gaps
+    }
 }
 
 /// The gateway's answer to a lease.

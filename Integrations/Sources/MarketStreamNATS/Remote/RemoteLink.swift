@@ -20,6 +20,24 @@ final class RemoteLink: WebSocketOutbound, Sendable {
         var epoch: UInt32 = 0
         /// The last sequence number seen per subject.
         var sequences: [String: UInt32] = [:]
+        /// nats.c's dropped count per subject, as last reported to the router.
+        var reportedDrops: [String: Int64] = [:]
+
+        /// Frames nats.c dropped since the last report, across the set's subscriptions.
+        mutating func newDrops() -> Int64 {
+            var total: Int64 = 0
+            for (subject, held) in subscriptions {
+                total += newDrops(of: subject, in: held.subscription)
+            }
+            return total
+        }
+
+        /// Frames nats.c dropped for one subscription since the last report.
+        mutating func newDrops(of subject: String, in subscription: NATSSubscription) -> Int64 {
+            let dropped = subscription.droppedMessages
+            defer { reportedDrops[subject] = dropped }
+            return max(0, dropped - (reportedDrops[subject] ?? 0))
+        }
 
         /// Adopts the first epoch seen; a newer one means another gateway serves now.
         mutating func follow(epoch: UInt32) -> EpochCheck {
@@ -45,6 +63,10 @@ final class RemoteLink: WebSocketOutbound, Sendable {
     private let ends: AsyncStream<String>
     private let endContinuation: AsyncStream<String>.Continuation
     private let logger: Logger
+    /// What this connection received, for the report sent with each lease.
+    private let delivered = Atomic<Int>(0)
+    private let dropped = Atomic<Int>(0)
+    private let gaps = Atomic<Int>(0)
 
     init(module: RemoteExchange, clientID: String, handler: any ConnectionHandler) {
         self.module = module
@@ -64,10 +86,12 @@ final class RemoteLink: WebSocketOutbound, Sendable {
             connection = try await NATSConnection.connect(
                 .init(url: module.configuration.url, name: clientID, reconnects: false),
                 threadPool: module.threadPool
-            ) { [endContinuation] event in
+            ) { [endContinuation, weak self] event in
                 switch event {
                 case .disconnected, .closed: endContinuation.yield("lost the NATS server")
-                case .slowConsumer: statistics.slowConsumerCounter.add(1, ordering: .relaxed)
+                case .slowConsumer:
+                    statistics.slowConsumerCounter.add(1, ordering: .relaxed)
+                    self?.reportDrops()
                 case .reconnected, .error: break
                 }
             }
@@ -94,6 +118,7 @@ final class RemoteLink: WebSocketOutbound, Sendable {
                     }
                 }
                 group.addTask { try await self.renewLeases() }
+                group.addTask { try await self.watchDrops() }
                 try await group.next()
                 group.cancelAll()
             }
@@ -106,14 +131,16 @@ final class RemoteLink: WebSocketOutbound, Sendable {
 
     /// Lets go of the lease at once (not after its expiry) and closes.
     private func close(_ connection: NATSConnection) async {
-        let (lease, subscriptions) = state.withLock { state in
+        let (lease, subscriptions, drops) = state.withLock { state in
             defer {
                 state.subscriptions.removeAll()
+                state.reportedDrops.removeAll()
                 state.connection = nil
             }
-            return (state.lease, state.subscriptions.values.map(\.subscription))
+            return (state.lease, state.subscriptions.values.map(\.subscription), state.newDrops())
         }
-        for subscription in subscriptions { unsubscribe(subscription) }
+        report(drops)
+        for subscription in subscriptions { subscription.unsubscribe() }
         if var lease {
             lease.topics = []
             lease.snapshots = []
@@ -155,14 +182,17 @@ final class RemoteLink: WebSocketOutbound, Sendable {
             wanted[subject] = text
         }
         let pendingLimit = module.configuration.pendingLimit
-        try state.withLock { state in
+        let drops = try state.withLock { state in
             guard let connection = state.connection else {
                 throw MarketStreamError(.connectionClosed, "the bus connection is closed", exchange: module.exchange)
             }
+            var drops: Int64 = 0
             for (subject, held) in state.subscriptions where wanted[subject] == nil {
-                unsubscribe(held.subscription)
+                drops += state.newDrops(of: subject, in: held.subscription)
+                held.subscription.unsubscribe()
                 state.subscriptions[subject] = nil
                 state.sequences[subject] = nil
+                state.reportedDrops[subject] = nil
             }
             for (subject, topic) in wanted where state.subscriptions[subject] == nil {
                 let subscription = try connection.subscribe(subject, pendingLimit: pendingLimit) { [self] message in
@@ -170,20 +200,43 @@ final class RemoteLink: WebSocketOutbound, Sendable {
                 }
                 state.subscriptions[subject] = (subscription, topic)
             }
+            return drops
+        }
+        report(drops)
+    }
+
+    // MARK: - Slow-consumer drops
+
+    /// Hands the router (for its health) what nats.c dropped since the last report.
+    private func reportDrops() {
+        report(state.withLock { $0.newDrops() })
+    }
+
+    private func report(_ drops: Int64) {
+        guard drops > 0 else { return }
+        module.statistics.droppedCounter.add(drops, ordering: .relaxed)
+        dropped.add(Int(drops), ordering: .relaxed)
+        handler.transportDropped(Int(drops))
+    }
+
+    /// Reports drops every second: nats.c reports a slow consumer once, not every drop after it.
+    private func watchDrops() async throws {
+        while true {
+            try await Task.sleep(for: .seconds(1))
+            reportDrops()
         }
     }
 
-    /// Ends a subscription, counting what nats.c dropped for it.
-    private func unsubscribe(_ subscription: NATSSubscription) {
-        module.statistics.droppedCounter.add(subscription.droppedMessages, ordering: .relaxed)
-        subscription.unsubscribe()
-    }
-
-    /// Sends `lease` and waits for the gateway's answer.
+    /// Sends `lease`, with what this connection received so far, and waits for the gateway's answer.
     private func request(_ lease: DemandLease) async throws {
         guard let connection = state.withLock({ $0.connection }) else {
             throw MarketStreamError(.connectionClosed, "the bus connection is closed", exchange: module.exchange)
         }
+        reportDrops()
+        var lease = lease
+        lease.report = DeliveryReport(
+            delivered: delivered.load(ordering: .relaxed), dropped: dropped.load(ordering: .relaxed),
+            gaps: gaps.load(ordering: .relaxed))
         let body = try JSONEncoder().encode(lease)
         let answer: [UInt8]
         do {
@@ -279,11 +332,13 @@ final class RemoteLink: WebSocketOutbound, Sendable {
             return
         case .gap:
             module.statistics.gapsCounter.add(1, ordering: .relaxed)
+            gaps.add(1, ordering: .relaxed)
             askAgain(for: subject)
         case .deliver: break
         }
         if replay { module.statistics.snapshotsCounter.add(1, ordering: .relaxed) }
         module.statistics.framesCounter.add(1, ordering: .relaxed)
+        delivered.add(1, ordering: .relaxed)
         handler.receive(RemoteFrame.data(subject: subjectBytes, payload: payload))
     }
 

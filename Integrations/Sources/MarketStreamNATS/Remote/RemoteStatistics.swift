@@ -12,7 +12,8 @@ public final class RemoteStatistics: Sendable {
     public var snapshotsReplayed: Int { snapshotsCounter.load(ordering: .relaxed) }
     /// Times nats.c reported this process a slow consumer (it dropped messages it could not deliver).
     public var slowConsumerReports: Int { slowConsumerCounter.load(ordering: .relaxed) }
-    /// Messages nats.c dropped for slow delivery, on connections that have ended.
+    /// Messages nats.c dropped for slow delivery (also in the router's health, as the channel's
+    /// `transportDroppedFrames`), reported within a second.
     public var droppedByClient: Int64 { droppedCounter.load(ordering: .relaxed) }
     /// Topics or leases the gateway refused.
     public var rejections: Int { rejectionsCounter.load(ordering: .relaxed) }
