@@ -1,6 +1,7 @@
 // Gateway → remote router → subscriber, over a real nats-server on loopback (issue numbers):
 // throughput to 1 and to 4 remote processes, added latency at 10 k frames/s, and the CPU the
-// whole market's rate to 50 processes costs. Run in release:
+// whole market's rate to 50 processes costs. Each remote router runs in a process of its own
+// (this executable, `remote` mode), so the gateway's CPU is its process's. Run in release:
 //   swift run -c release --package-path Integrations GatewayBenchmark
 import Foundation
 import Histogram
@@ -51,37 +52,8 @@ func cpuSeconds() -> Double {
         + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
 }
 
-/// One remote process: its router and its subscription's counters.
-final class RemoteProcess: Sendable {
-    let router: MarketDataRouter
-    let remote: RemoteExchange
-    let received = Atomic<Int>(0)
-    let latency = Mutex(
-        Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three))
-    let measuring = Atomic<Bool>(false)
-
-    init(url: String, index: Int) throws {
-        remote = try RemoteExchange(
-            venue: UpbitExchange(logger: logger),
-            configuration: .init(url: url, clientID: "bench\(index)", pendingLimit: 1_000_000), logger: logger)
-        router = MarketDataRouter(
-            managers: [remote], configuration: RouterConfiguration(bufferCapacity: 65_536), logger: logger)
-    }
-
-    func consume() async throws {
-        for try await event in try router.subscribe(to: .ticker, markets: markets) {
-            guard case .market(let market) = event else { continue }
-            received.add(1, ordering: .relaxed)
-            if measuring.load(ordering: .relaxed) {
-                let delay = max(0, wallNanoseconds() - market.receivedAt.nanoseconds)
-                latency.withLock { _ = $0.record(UInt64(delay)) }
-            }
-        }
-    }
-}
-
 /// Hands `count` frames to the gateway's connection, round-robin over the markets, at `rate`
-/// frames/s (0: as fast as possible), from a thread of its own (as a socket's event loop would).
+/// frames/s evenly spaced (0: as fast as possible), from a thread of its own (as a socket's event loop would).
 func pump(_ handler: any ConnectionHandler, count: Int, rate: Int) async {
     let frames = markets.map { tickerFrame($0.rawValue) }
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -89,7 +61,8 @@ func pump(_ handler: any ConnectionHandler, count: Int, rate: Int) async {
             let start = DispatchTime.now().uptimeNanoseconds
             for index in 0..<count {
                 handler.receive(frames[index % frames.count])
-                if rate > 0, index % 100 == 99 {
+                // Evenly spaced: each frame at its own time, not in bursts.
+                if rate > 0 {
                     let due = start + UInt64(index + 1) * 1_000_000_000 / UInt64(rate)
                     let now = DispatchTime.now().uptimeNanoseconds
                     if due > now { usleep(UInt32((due - now) / 1_000)) }
@@ -109,98 +82,156 @@ func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async 
     }
 }
 
-/// Runs a gateway and `processes` remote routers, then `body`.
+/// Runs a gateway and `processes` remote routers, each in a process of its own, then `body`.
+/// - Parameter sendsImmediately: Whether the gateway writes each frame at once (its default) or
+///   leaves it to nats.c's flusher, which writes about a millisecond later.
 func withGateway(
-    processes count: Int, _ body: (PumpVenue, [RemoteProcess]) async throws -> Void
+    processes count: Int, sendsImmediately: Bool = true, _ body: (PumpVenue, [RemoteChild]) async throws -> Void
 ) async throws {
     let (server, url) = try await startNATSServer()
     defer { server.terminate() }
     let venue = PumpVenue(upbit: try UpbitExchange(logger: logger))
-    let bus = try await NATSConnection.connect(.init(url: url, name: "gateway", reconnects: true))
+    var options = NATSConnection.Options.gateway(url: url, name: "gateway")
+    options.sendsImmediately = sendsImmediately
+    let bus = try await NATSConnection.connect(options)
     let gateway = try MarketDataGateway(
         manager: venue, bus: bus, configuration: GatewayConfiguration(id: "bench", epoch: 1), logger: logger)
-    let processes = try (0..<count).map { try RemoteProcess(url: url, index: $0) }
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await gateway.run() }
         await gateway.waitUntilServing()
-        for process in processes {
-            group.addTask { try await process.router.run() }
-            group.addTask { try await process.consume() }
+        let children = try (0..<count).map { try RemoteChild(url: url, index: $0) }
+        defer { for child in children { child.stop() } }
+        try await waitUntil {
+            gateway.clients.count == count && venue.upstreamCount == markets.count && venue.handler != nil
         }
-        try await waitUntil { venue.upstreamCount == markets.count && venue.handler != nil }
         try await Task.sleep(for: .milliseconds(500))
-        try await body(venue, processes)
+        try await body(venue, children)
         group.cancelAll()
     }
     await bus.close()
 }
 
+/// Waits until every child's count stops growing (or reaches `target` each).
+/// - Returns: The last reports and when the last of them grew.
+func settle(_ children: [RemoteChild], target: Int) async throws -> ([RemoteChild.Report], ContinuousClock.Instant) {
+    var reports = try await reportAll(children)
+    var grewAt = ContinuousClock.now
+    while reports.contains(where: { $0.received < target }) {
+        try await Task.sleep(for: .milliseconds(50))
+        let next = try await reportAll(children)
+        if zip(next, reports).allSatisfy({ $0.received == $1.received }) {
+            // No progress in 50 ms: one more look after a pause, then done.
+            try await Task.sleep(for: .milliseconds(250))
+            let last = try await reportAll(children)
+            if zip(last, next).allSatisfy({ $0.received == $1.received }) { return (last, grewAt) }
+            reports = last
+        } else {
+            reports = next
+        }
+        grewAt = ContinuousClock.now
+    }
+    return (reports, ContinuousClock.now)
+}
+
+func reportAll(_ children: [RemoteChild]) async throws -> [RemoteChild.Report] {
+    var reports: [RemoteChild.Report] = []
+    for child in children { reports.append(try await child.report()) }
+    return reports
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
 func throughput(processes count: Int, frames: Int) async throws {
-    try await withGateway(processes: count) { venue, processes in
+    try await withGateway(processes: count) { venue, children in
         let handler = venue.handler!
-        await pump(handler, count: 20_000, rate: 0)  // warm-up
-        try await Task.sleep(for: .milliseconds(500))
-        let base = processes.map { $0.received.load(ordering: .relaxed) }
+        let warmUp = 20_000
+        await pump(handler, count: warmUp, rate: 0)
+        let (base, _) = try await settle(children, target: warmUp)
         let start = ContinuousClock.now
         await pump(handler, count: frames, rate: 0)
         let pumped = ContinuousClock.now - start
-        // Until every process has all of them, or stops receiving.
-        var last = -1
-        while true {
-            let total = zip(processes, base).map { $0.received.load(ordering: .relaxed) - $1 }.reduce(0, +)
-            if total >= frames * count || total == last { break }
-            last = total
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        let elapsed = ContinuousClock.now - start - (last >= 0 ? .milliseconds(200) : .zero)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let each = zip(processes, base).map { $0.received.load(ordering: .relaxed) - $1 }
-        let rates = each.map { Int(Double($0) / seconds) }
-        let dropped = processes.map { $0.remote.statistics.sequenceGaps }
+        let (reports, end) = try await settle(children, target: warmUp + frames)
+        let elapsed = seconds(end - start)
+        let each = zip(reports, base).map { $0.received - $1.received }
+        let rates = each.map { Int(Double($0) / elapsed) }
         print(
-            "throughput, \(count) remote process\(count == 1 ? "" : "es"): \(frames) Upbit ticker frames published in \(pumped); "
-                + "each process received \(each) → \(rates) frames/s; sequence gaps \(dropped)")
+            "throughput, \(count) remote process\(count == 1 ? "" : "es"): \(frames) Upbit ticker frames published in "
+                + "\(pumped); each process received \(each) → \(rates) frames/s; sequence gaps \(reports.map(\.gaps)), "
+                + "dropped by nats.c \(reports.map(\.transportDrops)), dropped by the subscriber's buffer "
+                + "\(reports.map(\.bufferDrops)) (warm-up frames not dropped: \(base.map(\.received)))")
     }
 }
 
-func latency(rate: Int, seconds: Int) async throws {
-    try await withGateway(processes: 1) { venue, processes in
+func latency(rate: Int, seconds: Int, sendsImmediately: Bool) async throws {
+    try await withGateway(processes: 1, sendsImmediately: sendsImmediately) { venue, children in
         let handler = venue.handler!
         await pump(handler, count: rate, rate: rate)  // 1 s warm-up
-        processes[0].measuring.store(true, ordering: .relaxed)
+        _ = try await settle(children, target: rate)
+        try children[0].measure()
         await pump(handler, count: rate * seconds, rate: rate)
-        try await Task.sleep(for: .milliseconds(300))
-        processes[0].measuring.store(false, ordering: .relaxed)
-        let histogram = processes[0].latency.withLock { $0 }
+        let (reports, _) = try await settle(children, target: rate * (seconds + 1))
+        let report = reports[0]
         func micro(_ value: UInt64) -> String { String(format: "%.0f µs", Double(value) / 1_000) }
         print(
-            "latency at \(rate) frames/s (gateway receive → remote subscriber, \(histogram.totalCount) frames): "
-                + "p50 \(micro(histogram.valueAtPercentile(50))), p99 \(micro(histogram.valueAtPercentile(99))), "
-                + "p99.9 \(micro(histogram.valueAtPercentile(99.9))), max \(micro(histogram.max))")
+            "latency at \(rate) frames/s (gateway receive → remote subscriber in another process, \(report.samples) "
+                + "frames, \(sendsImmediately ? "each frame written at once" : "nats.c's buffered writes")): p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), "
+                + "max \(micro(report.max))")
     }
 }
 
-func wholeMarket(processes count: Int, rate: Int, seconds: Int) async throws {
-    try await withGateway(processes: count) { venue, processes in
+func wholeMarket(processes count: Int, rate: Int, seconds duration: Int) async throws {
+    try await withGateway(processes: count) { venue, children in
         let handler = venue.handler!
         await pump(handler, count: rate, rate: rate)
+        let (before, _) = try await settle(children, target: rate)
         let cpuBefore = cpuSeconds()
         let start = ContinuousClock.now
-        await pump(handler, count: rate * seconds, rate: rate)
-        let elapsed = ContinuousClock.now - start
+        await pump(handler, count: rate * duration, rate: rate)
+        let wall = seconds(ContinuousClock.now - start)
         let used = cpuSeconds() - cpuBefore
-        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let received = processes.map { $0.received.load(ordering: .relaxed) }
+        let (after, _) = try await settle(children, target: rate * (duration + 1))
+        let received = zip(after, before).map { $0.received - $1.received }
+        let remoteCPU = zip(after, before).map { $0.cpuSeconds - $1.cpuSeconds }.reduce(0, +)
         print(
-            "\(rate) frames/s to \(count) remote processes for \(seconds) s: this process (the gateway and all \(count) "
-                + "remote routers; nats-server apart) used \(String(format: "%.0f", used / wall * 100)) % of a core; "
-                + "each process received \(received.min() ?? 0)–\(received.max() ?? 0) frames")
+            "\(rate) frames/s to \(count) remote processes for \(duration) s: the gateway's process used "
+                + "\(String(format: "%.1f", used / wall * 100)) % of a core (nats-server apart); the \(count) remote "
+                + "processes together \(String(format: "%.0f", remoteCPU / wall * 100)) %; each process received "
+                + "\(received.min() ?? 0)–\(received.max() ?? 0) frames of \(rate * duration)")
     }
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-let frames = arguments.first.flatMap(Int.init) ?? 400_000
-try await throughput(processes: 1, frames: frames)
-try await throughput(processes: 4, frames: frames / 2)
-try await latency(rate: 10_000, seconds: 3)
-try await wholeMarket(processes: 50, rate: 800, seconds: 5)
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "remote", arguments.count == 3, let index = Int(arguments[2]) {
+    try await runRemoteProcess(url: arguments[1], index: index)
+} else {
+    let frames = arguments.compactMap(Int.init).first ?? 400_000
+    let only = Set(arguments.filter { Int($0) == nil })
+    if only.isEmpty || only.contains("throughput") {
+        try await throughput(processes: 1, frames: frames)
+        try await throughput(processes: 4, frames: frames / 2)
+    }
+    if only.isEmpty || only.contains("latency") {
+        // The baseline first: nats.c's own buffered writes, then the gateway's default.
+        try await latency(rate: 10_000, seconds: 3, sendsImmediately: false)
+        try await latency(rate: 10_000, seconds: 3, sendsImmediately: true)
+    }
+    if only.contains("decode") {
+        // The venue decoder alone, on one thread: what each frame costs the gateway and each process.
+        let upbit = try UpbitExchange(logger: logger)
+        let frame = tickerFrame("KRW-C0")
+        let context = DecodeContext(
+            exchange: upbit.exchange, channel: .public, generation: ConnectionGeneration(1),
+            receivedAt: UnixTime(nanoseconds: 1))
+        var output = DecodedFrame()
+        let start = ContinuousClock.now
+        for _ in 0..<frames {
+            output.removeAll()
+            try upbit.decode(frame, context: context, into: &output)
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        print("decode alone: \(Int(Double(frames) / elapsed)) frames/s (\(output.events.count) event per frame)")
+    }
+    if only.isEmpty || only.contains("market") { try await wholeMarket(processes: 50, rate: 800, seconds: 5) }
+}

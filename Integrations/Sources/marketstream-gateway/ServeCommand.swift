@@ -76,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
             exchange == .mock ? MockExchangeServer(configuration: MockExchangeConfiguration(), logger: quiet) : nil
         let bus: NATSConnection
         do {
-            bus = try await NATSConnection.connect(.init(url: nats, name: id, reconnects: true))
+            bus = try await NATSConnection.connect(.gateway(url: nats, name: id))
         } catch {
             throw ValidationError("cannot reach the NATS server at \(nats): \(error)")
         }

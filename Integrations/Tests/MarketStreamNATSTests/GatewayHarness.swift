@@ -38,7 +38,7 @@ struct GatewayHarness: Sendable {
         epoch: UInt32 = 1, id: String = "gw", maxClients: Int = 1_000,
         router: RouterConfiguration = RouterConfiguration(debounce: .milliseconds(20), gracePeriod: .zero)
     ) async throws -> MarketDataGateway {
-        let bus = try await NATSConnection.connect(.init(url: nats.url, name: id, reconnects: true))
+        let bus = try await NATSConnection.connect(.gateway(url: nats.url, name: id))
         return try MarketDataGateway(
             manager: venue(), bus: bus,
             configuration: GatewayConfiguration(

@@ -36,17 +36,30 @@ public final class NATSConnection: Sendable {
         public var reconnectBufferBytes: Int
         /// How long connecting may take.
         public var connectTimeout: Duration
+        /// Whether each publish is written to the socket at once. nats.c otherwise buffers and its
+        /// flusher thread writes about a millisecond later (more messages per write, more latency).
+        public var sendsImmediately: Bool
 
         /// Creates options.
         public init(
             url: String, name: String, reconnects: Bool = false, reconnectBufferBytes: Int = 256 * 1024,
-            connectTimeout: Duration = .seconds(2)
+            connectTimeout: Duration = .seconds(2), sendsImmediately: Bool = false
         ) {
             self.url = url
             self.name = name
             self.reconnects = reconnects
             self.reconnectBufferBytes = reconnectBufferBytes
             self.connectTimeout = connectTimeout
+            self.sendsImmediately = sendsImmediately
+        }
+
+        /// What a gateway's bus uses: nats.c reconnects on its own (the gateway has no supervisor
+        /// above it), and each frame is written as it is published, not a millisecond later.
+        /// - Parameters:
+        ///   - url: The server, `nats://host:port`.
+        ///   - name: The name the server shows (the gateway's id).
+        public static func gateway(url: String, name: String) -> Options {
+            Options(url: url, name: name, reconnects: true, sendsImmediately: true)
         }
     }
 
@@ -99,6 +112,7 @@ public final class NATSConnection: Sendable {
         try check(natsOptions_SetReconnectBufSize(opts, Int32(options.reconnectBufferBytes)), "the reconnect buffer")
         try check(natsOptions_SetTimeout(opts, options.connectTimeout.milliseconds), "the connect timeout")
         try check(natsOptions_SetNoEcho(opts, true), "the no-echo option")
+        try check(natsOptions_SetSendAsap(opts, options.sendsImmediately), "the send-at-once option")
         try check(natsOptions_UseGlobalMessageDelivery(opts, true), "the global delivery pool")
         try check(
             natsOptions_SetDisconnectedCB(opts, { _, box in EventHandlerBox.send(.disconnected, box) }, events),
@@ -127,6 +141,10 @@ public final class NATSConnection: Sendable {
         guard let connection else { throw NATSError(.connectionClosed, "connecting to \(options.url)") }
         return Handle(pointer: connection)
     }
+
+    /// Bytes published and not yet written to the socket (0 right after a publish when
+    /// ``Options/sendsImmediately``).
+    public var bufferedBytes: Int { Int(natsConnection_Buffered(handle.pointer)) }
 
     /// Publishes `bytes` on `subject`; buffered, so it returns without waiting for the server.
     /// - Throws: ``NATSError`` when the connection is closed.

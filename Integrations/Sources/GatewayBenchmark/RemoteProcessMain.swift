@@ -1,0 +1,78 @@
+import Foundation
+import Histogram
+import MarketStreamCore
+import MarketStreamNATS
+import MarketStreamRouting
+import Synchronization
+import UpbitExchange
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One remote process: its router and its subscription's counters.
+final class RemoteProcess: Sendable {
+    let router: MarketDataRouter
+    let remote: RemoteExchange
+    let received = Atomic<Int>(0)
+    let latency = Mutex(
+        Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three))
+    let measuring = Atomic<Bool>(false)
+
+    init(url: String, index: Int) throws {
+        remote = try RemoteExchange(
+            venue: UpbitExchange(logger: logger),
+            configuration: .init(url: url, clientID: "bench\(index)", pendingLimit: 1_000_000), logger: logger)
+        router = MarketDataRouter(
+            managers: [remote], configuration: RouterConfiguration(bufferCapacity: 65_536), logger: logger)
+    }
+
+    func consume() async throws {
+        for try await event in try router.subscribe(to: .ticker, markets: markets) {
+            guard case .market(let market) = event else { continue }
+            received.add(1, ordering: .relaxed)
+            if measuring.load(ordering: .relaxed) {
+                let delay = max(0, wallNanoseconds() - market.receivedAt.nanoseconds)
+                latency.withLock { _ = $0.record(UInt64(delay)) }
+            }
+        }
+    }
+
+    /// What the parent asks for: `received gaps transport-drops buffer-drops cpu-seconds p50 p99 p99.9 max count`.
+    func report() -> String {
+        let health = router.health().channels.first
+        let histogram = latency.withLock { $0 }
+        let fields: [String] = [
+            "\(received.load(ordering: .relaxed))", "\(remote.statistics.sequenceGaps)",
+            "\(health?.transportDroppedFrames ?? 0)", "\(health?.droppedEvents ?? 0)", "\(cpuSeconds())",
+            "\(histogram.valueAtPercentile(50))", "\(histogram.valueAtPercentile(99))",
+            "\(histogram.valueAtPercentile(99.9))", "\(histogram.max)", "\(histogram.totalCount)",
+        ]
+        return fields.joined(separator: " ")
+    }
+}
+
+/// The child side: `GatewayBenchmark remote <nats-url> <index>`. Reads one command per line on
+/// standard input (`measure`, `report`) and answers `report` with one line; ends at end of input.
+func runRemoteProcess(url: String, index: Int) async throws {
+    let process = try RemoteProcess(url: url, index: index)
+    await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await process.router.run() }
+        group.addTask { try await process.consume() }
+        let commands = AsyncStream<String> { continuation in
+            Thread {
+                while let line = readLine() { continuation.yield(line) }
+                continuation.finish()
+            }.start()
+        }
+        for await command in commands {
+            switch command {
+            case "measure": process.measuring.store(true, ordering: .relaxed)
+            case "report":
+                try? FileHandle.standardOutput.write(contentsOf: Array((process.report() + "\n").utf8))
+            default: break
+            }
+        }
+        group.cancelAll()
+    }
+}
