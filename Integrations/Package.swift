@@ -6,14 +6,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-// MarketStream past one process: the NATS gateway and the NATS-backed exchange module.
-// A sub-package, so the library's own two commands never need a system package: this one needs
-// Debian's libnats-dev (the official C client nats.c) to build, and nats-server to test.
+// MarketStream past one process: the NATS gateway and the NATS-backed exchange module, and
+// recordings. A sub-package, so the library's own two commands never need a system package: this
+// one needs Debian's libnats-dev (the official C client nats.c) and libzstd-dev to build, and
+// nats-server (and zstd, chromium) to test.
 let package = Package(
     name: "MarketStreamIntegrations",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "MarketStreamNATS", targets: ["MarketStreamNATS"]),
+        .library(name: "MarketStreamRecording", targets: ["MarketStreamRecording"]),
         .executable(name: "marketstream-gateway", targets: ["marketstream-gateway"]),
     ],
     dependencies: [
@@ -32,6 +34,22 @@ let package = Package(
     targets: [
         .systemLibrary(
             name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(
+            name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Recordings of a venue's frames (MSR1: zstd blocks, metadata in skippable frames).
+        .target(
+            name: "MarketStreamRecording",
+            dependencies: [
+                "CZstd",
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamRouting", package: "MarketStream"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MarketStreamNATS",
             dependencies: [
@@ -93,6 +111,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MarketStreamRecordingTests",
+            dependencies: [
+                "MarketStreamRecording",
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

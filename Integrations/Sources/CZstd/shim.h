@@ -1,0 +1,3 @@
+// libzstd 1.5 (Debian's libzstd-dev).
+#include <zstd.h>
+#include <zstd_errors.h>

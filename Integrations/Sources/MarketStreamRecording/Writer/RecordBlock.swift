@@ -1,0 +1,27 @@
+import MarketStreamCore
+
+/// Records gathered for one block (about a second, at most about a MiB), not yet compressed.
+struct RecordBlock: Sendable {
+    var bytes: [UInt8] = []
+    var count = 0
+    var first: Int64 = 0
+    var last: Int64 = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Appends one record.
+    mutating func append(
+        kind: RecordKind, channel: UInt8, flags: RecordFlags, receivedAt: Int64, generation: UInt32, sequence: UInt32,
+        bytes raw: UnsafeRawBufferPointer
+    ) {
+        if count == 0 {
+            first = receivedAt
+            bytes.reserveCapacity(64 * 1024)
+        }
+        last = receivedAt
+        count += 1
+        Record.append(
+            kind: kind, channel: channel, flags: flags, receivedAt: receivedAt, generation: generation,
+            sequence: sequence, bytes: raw, to: &bytes)
+    }
+}

@@ -1,0 +1,49 @@
+import CZstd
+
+/// Compresses blocks into independent zstd frames, reusing one context (not thread-safe: one
+/// writer uses it at a time).
+final class ZstdCompressor {
+    private let context: OpaquePointer
+    private let level: Int32
+
+    init(level: Int32) {
+        context = ZSTD_createCCtx()
+        self.level = level
+    }
+
+    /// One zstd frame holding `input`, with its content size and a checksum.
+    func frame(of input: [UInt8]) throws(RecordingError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
+        _ = ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
+        _ = ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
+        let written = output.withUnsafeMutableBytes { out in
+            input.withUnsafeBytes { raw in
+                ZSTD_compress2(context, out.baseAddress, out.count, raw.baseAddress, raw.count)
+            }
+        }
+        if ZSTD_isError(written) != 0 {
+            throw .compressionFailed(reason: String(cString: ZSTD_getErrorName(written)))
+        }
+        output.removeSubrange(written...)
+        return output
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+}
+
+/// Decompresses one zstd frame of a known content size.
+enum ZstdDecompressor {
+    static func decompress(_ frame: [UInt8], rawSize: Int, offset: Int) throws(RecordingError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: rawSize)
+        let result = output.withUnsafeMutableBytes { out in
+            frame.withUnsafeBytes { raw in ZSTD_decompress(out.baseAddress, out.count, raw.baseAddress, raw.count) }
+        }
+        if ZSTD_isError(result) != 0 {
+            throw .corruptBlock(offset: offset, reason: String(cString: ZSTD_getErrorName(result)))
+        }
+        guard result == rawSize else {
+            throw .corruptBlock(offset: offset, reason: "\(result) bytes where the marker says \(rawSize)")
+        }
+        return output
+    }
+}

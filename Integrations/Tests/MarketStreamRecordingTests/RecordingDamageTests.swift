@@ -1,0 +1,145 @@
+import Foundation
+import MarketStreamCore
+import MarketStreamRecording
+import Testing
+
+/// Files cut short, corrupt blocks, and disks that refuse writes.
+@Suite(.timeLimit(.minutes(1))) struct RecordingDamageTests {
+    /// A finished recording of 300 frames in several blocks.
+    func recordingOfSeveralBlocks(in directory: String) async throws -> String {
+        _ = try await record(into: directory) { recorder in
+            for index in 0..<300 {
+                recorder.frameReceived(
+                    .text(tickerJSON(index)), events: [], context: context(at: nearTheHour + Int64(index)))
+            }
+        }
+        return try #require(recordings(under: directory).first)
+    }
+
+    @Test func aFileCutShortIsReadUpToItsLastWholeBlock() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = try await recordingOfSeveralBlocks(in: directory)
+            let reader = try RecordingReader(path: path)
+            let blocks = try reader.blocks()
+            #expect(blocks.count >= 3)
+            let whole = blocks.dropLast().reduce(0) { $0 + $1.records }
+            // Cut the file in the middle of its last block, as a crash would.
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let cut = path + ".cut.partial"
+            try data.prefix(blocks.last!.offset + 40).write(to: URL(fileURLWithPath: cut))
+            var count = 0
+            let summary = try RecordingReader(path: cut).read { _ in count += 1 }
+            #expect(summary.truncated)
+            #expect(summary.issues.isEmpty)
+            #expect(count == whole)
+        }
+    }
+
+    @Test func aCorruptBlockIsATypedErrorNamingItsOffsetAndTheRestIsStillRead() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = try await recordingOfSeveralBlocks(in: directory)
+            let blocks = try RecordingReader(path: path).blocks()
+            let damaged = blocks[1]
+            var data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // Garble the middle of the second block's compressed bytes.
+            let middle = damaged.offset + 40 + (blocks[2].offset - damaged.offset - 40) / 2
+            for index in middle..<(middle + 16) { data[index] ^= 0xA5 }
+            try data.write(to: URL(fileURLWithPath: path))
+
+            var count = 0
+            let summary = try RecordingReader(path: path).read { _ in count += 1 }
+            #expect(summary.issues.count == 1)
+            guard case .corruptBlock(let offset, _) = summary.issues.first else {
+                Issue.record("expected a corrupt block, got \(summary.issues)")
+                return
+            }
+            #expect(offset == damaged.offset)
+            #expect(count == 300 - damaged.records, "every other block still read")
+            #expect("\(summary.issues[0])".contains("byte \(damaged.offset)"))
+        }
+    }
+
+    @Test func aDamagedMarkerIsSteppedOverToTheNextBlock() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = try await recordingOfSeveralBlocks(in: directory)
+            let blocks = try RecordingReader(path: path).blocks()
+            var data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data[blocks[1].offset] ^= 0xFF  // the marker's magic
+            try data.write(to: URL(fileURLWithPath: path))
+            var count = 0
+            let summary = try RecordingReader(path: path).read { _ in count += 1 }
+            #expect(summary.issues == [.corruptBlock(offset: blocks[1].offset, reason: "no block marker here")])
+            #expect(count == 300 - blocks[1].records)
+        }
+    }
+
+    @Test func notARecordingIsATypedError() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/plain.txt"
+            try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
+            #expect(throws: RecordingError.notARecording(path: path)) { try RecordingReader(path: path) }
+            #expect(throws: RecordingError.self) { try RecordingReader(path: directory + "/missing") }
+        }
+    }
+
+    @Test func anUnwritableDirectoryIsAHealthStateNotACrash() async throws {
+        try await withTemporaryDirectory { directory in
+            // A file where the recorder's directory should be.
+            let blocked = directory + "/file"
+            try Data().write(to: URL(fileURLWithPath: blocked))
+            let recorder = try await record(into: blocked) { recorder in
+                for index in 0..<50 {
+                    recorder.frameReceived(.text(tickerJSON(index)), events: [], context: context(at: nearTheHour))
+                }
+            }
+            guard case .failing(.cannotOpen) = recorder.health.state else {
+                Issue.record("expected a failing state, got \(recorder.health)")
+                return
+            }
+            #expect(recorder.health.droppedRecords == 50)
+            #expect(recorder.health.recordsWritten == 0)
+        }
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func aFullDiskIsAHealthStateAndTheReadPathGoesOn() async throws {
+        try await withTemporaryDirectory { directory in
+            let mount = Process()
+            mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+            mount.arguments = ["-t", "tmpfs", "-o", "size=64k", "tmpfs", directory]
+            try mount.run()
+            mount.waitUntilExit()
+            try #require(mount.terminationStatus == 0, "tmpfs mounted")
+            defer {
+                let unmount = Process()
+                unmount.executableURL = URL(fileURLWithPath: "/bin/umount")
+                unmount.arguments = [directory]
+                try? unmount.run()
+                unmount.waitUntilExit()
+            }
+            // Random bytes do not compress: 64 KiB fills after a few blocks.
+            let recorder = try await record(into: directory, blockInterval: .milliseconds(10)) { recorder in
+                for index in 0..<400 {
+                    let noise = (0..<1_000).map { _ in UInt8.random(in: 0...255) }
+                    recorder.frameReceived(.binary(noise), events: [], context: context(at: nearTheHour + Int64(index)))
+                    if index.isMultiple(of: 50) { try await Task.sleep(for: .milliseconds(20)) }
+                }
+            }
+            let health = recorder.health
+            guard case .failing(.writeFailed(_, let reason)) = health.state else {
+                Issue.record("expected a failing write, got \(health)")
+                return
+            }
+            #expect(reason.contains("space"), "\(reason)")
+            #expect(health.droppedRecords > 0)
+            #expect(health.recordsWritten > 0)
+            #expect(health.recordsWritten + health.droppedRecords == 400)
+            // What was written before the disk filled is readable.
+            let file = "\(directory)/mock/2026-12-03/13.msr.zst"
+            var count = 0
+            _ = try RecordingReader(path: file).read { _ in count += 1 }
+            #expect(count > 0)
+            #expect(recordings(under: directory) == [file], "no empty files left by the failed attempts")
+        }
+    }
+}
