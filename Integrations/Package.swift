@@ -72,6 +72,7 @@ let package = Package(
             name: "marketstream-gateway",
             dependencies: [
                 "MarketStreamNATS",
+                "MarketStreamRecording",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "MockExchange", package: "MarketStream"),

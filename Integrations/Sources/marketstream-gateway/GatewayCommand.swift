@@ -5,8 +5,9 @@ import ArgumentParser
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marketstream-gateway",
-        abstract: "Serves one venue's live data over NATS, with every remote process's demand consolidated.",
-        subcommands: [ServeCommand.self, RemoteWatchCommand.self],
+        abstract:
+            "Serves one venue's live data over NATS, with every remote process's demand consolidated; records it to files.",
+        subcommands: [ServeCommand.self, RemoteWatchCommand.self, RecordCommand.self, ReplayCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -55,10 +55,10 @@ struct RemoteWatchCommand: AsyncParsableCommand {
                         for try await event in subscription {
                             switch event {
                             case .market(let event):
-                                Self.write(
+                                writeLine(
                                     "\(event.kind) \(event.market) \(event.stream.rawValue) gen=\(event.generation)")
                             case .connection(let event):
-                                Self.write("connection \(event.kind)")
+                                writeLine("connection \(event.kind)")
                             }
                         }
                     }
@@ -74,26 +74,4 @@ struct RemoteWatchCommand: AsyncParsableCommand {
         }
         if outcome != .completed { throw ExitCode(outcome.exitStatus) }
     }
-
-    /// Writes a line; a closed stdout (`| head`) ends the program quietly with status 0.
-    private static func write(_ line: String) {
-        let bytes = Array((line + "\n").utf8)
-        let complete = bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR || errno == EAGAIN { continue }
-                    return false
-                }
-                offset += written
-            }
-            return true
-        }
-        if !complete { Glibc.exit(0) }
-    }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#endif

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// `marketstream-gateway record` and `replay --stats`, as a user runs them.
+@Suite(.timeLimit(.minutes(2))) struct GatewayRecordCommandTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    /// Runs the gateway executable; `interruptWhen` (checked every 50 ms) sends SIGINT once true.
+    static func gateway(_ arguments: [String], interruptWhen: (@Sendable () -> Bool)? = nil) async throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: GatewayFailoverTests.gatewayBinary)
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        if let interruptWhen {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !interruptWhen(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            kill(process.processIdentifier, SIGINT)
+        }
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+            errors: String(decoding: err, as: UTF8.self))
+    }
+
+    static func files(under directory: String) -> [String] {
+        (FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? [])
+            .filter { $0.hasSuffix(".msr.zst") || $0.hasSuffix(".partial") }.sorted()
+            .map { "\(directory)/\($0)" }
+    }
+
+    static func temporaryDirectory() -> String {
+        NSTemporaryDirectory() + "record-\(UInt64.random(in: 0 ... .max))"
+    }
+
+    @Test func recordThenReplayStatsShowsWhatTheMockSent() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let record = try await Self.gateway([
+            "record", "--dir", directory, "--types", "ticker,trade", "--codes", "KRW-BTC,KRW-ETH", "--seconds", "2",
+            "--log-level", "error",
+        ])
+        #expect(record.status == 0, "\(record.errors)")
+        #expect(record.output.hasPrefix("recorder: recording, "), "\(record.output)")
+        let files = Self.files(under: directory)
+        #expect(files.count == 1 && files[0].hasSuffix(".msr.zst"), "\(files)")
+
+        let stats = try await Self.gateway(["replay", "--stats"] + files)
+        #expect(stats.status == 0, "\(stats.errors)")
+        #expect(stats.output.contains("mock (mock), recorded by marketstream-gateway record"), "\(stats.output)")
+        for key in ["ticker KRW-BTC", "ticker KRW-ETH", "trade KRW-BTC", "trade KRW-ETH"] {
+            #expect(stats.output.contains(key), "\(key) in \(stats.output)")
+        }
+        #expect(stats.output.contains("records missing: 0"))
+    }
+
+    @Test func sigintFinishesTheFile() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Interrupted once its first block is on disk (the .partial file grows past its header).
+        let run = try await Self.gateway(["record", "--dir", directory, "--log-level", "error"]) {
+            Self.files(under: directory).contains { path in
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                return path.hasSuffix(".partial") && size > 400
+            }
+        }
+        #expect(run.status == 130, "interrupted: 128 + SIGINT (\(run.errors))")
+        let files = Self.files(under: directory)
+        #expect(files.count == 1 && files[0].hasSuffix(".msr.zst"), "synced and renamed: \(files)")
+        #expect(run.output.contains("0 dropped, 1 files finished"), "\(run.output)")
+    }
+
+    @Test func badFlagsAndFilesGetOneLineErrors() async throws {
+        // A kind no venue module produces: the router's typed refusal, on one line.
+        let kind = try await Self.gateway(["record", "--types", "tickr", "--log-level", "error"])
+        #expect(kind.status == 1)
+        #expect(kind.errors.contains("unsupportedDataKind") && kind.errors.contains("'tickr'"), "\(kind.errors)")
+        let empty = try await Self.gateway(["record", "--types", ","])
+        #expect(empty.status == 64)
+        #expect(empty.errors.contains("--types names no kind"), "\(empty.errors)")
+        let code = try await Self.gateway(["record", "--codes", "BTC"])
+        #expect(code.status == 64)
+        let missing = try await Self.gateway(["replay", "--stats", "/nonexistent.msr.zst"])
+        #expect(missing.status != 0)
+        #expect(missing.errors.contains("cannot open /nonexistent.msr.zst"), "\(missing.errors)")
+        let plain = try await Self.gateway(["replay", "--stats", "/etc/hostname"])
+        #expect(plain.errors.contains("not a MarketStream recording"), "\(plain.errors)")
+    }
+}
