@@ -47,6 +47,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Clocks", package: "swift-clocks"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -98,6 +99,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The recording figures: `swift run -c release --package-path Integrations RecordingBenchmark`.
+        .executableTarget(
+            name: "RecordingBenchmark",
+            dependencies: [
+                "MarketStreamRecording",
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "UpbitExchange", package: "MarketStream"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MarketStreamNATSTests",
             dependencies: [
@@ -120,6 +132,9 @@ let package = Package(
             dependencies: [
                 "MarketStreamRecording",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamRouting", package: "MarketStream"),
+                .product(name: "MockExchange", package: "MarketStream"),
+                .product(name: "UpbitExchange", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -13,10 +13,24 @@ final class RecordingTap: FrameTap {
     }
 
     let seen = MutexBox<[Seen]>([])
+    /// The connection's life, in order: `opened 1`, `sent …`, `closed 1: …`.
+    let lifecycle = MutexBox<[String]>([])
 
     func frameReceived(_ frame: WebSocketMessage, events: [MarketEvent], context: DecodeContext) {
         let bytes = frame.withUnsafeBytes { Array($0) }
         seen.withLock { $0.append(Seen(bytes: bytes, markets: events.map(\.market), generation: context.generation)) }
+    }
+
+    func connectionOpened(context: DecodeContext) {
+        lifecycle.withLock { $0.append("opened \(context.generation)") }
+    }
+
+    func messageSent(_ message: OutboundMessage, context: DecodeContext) {
+        lifecycle.withLock { $0.append("sent on \(context.generation)") }
+    }
+
+    func connectionClosed(reason: String, context: DecodeContext) {
+        lifecycle.withLock { $0.append("closed \(context.generation): \(reason)") }
     }
 }
 
@@ -44,6 +58,37 @@ final class RecordingTap: FrameTap {
                     receivedAt: event.receivedAt),
                 into: &decoded)
             #expect(decoded.events.first.map { FeedEvent.market($0).price } == 7)
+        }
+    }
+
+    @Test func theTapSeesEachConnectionOpenWhatWasSentOnItAndWhyItClosed() async throws {
+        let tap = RecordingTap()
+        let harness = RouterHarness(
+            configuration: RouterConfiguration(
+                debounce: .zero, gracePeriod: .zero,
+                reconnect: ReconnectPolicy(initialDelay: .milliseconds(250), multiplier: 2, jitter: 0)),
+            frameTap: tap)
+        try await harness.run { h in
+            var tickers = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+            await h.waitForUpstream([btc])
+            // A frame that does not decode is shown too (with no events), as received.
+            h.exchange.sendRawFrame(.text("not a frame"))
+            #expect(h.exchange.emitTicker(btc, price: 1))
+            while FeedEvent.market(try #require(try await tickers.nextMarketEvent())).price != 1 {}
+            #expect(tap.seen.withLock { $0.contains { $0.bytes == Array("not a frame".utf8) && $0.markets.isEmpty } })
+
+            h.exchange.dropConnection()
+            await h.clock.advance(by: .milliseconds(250))
+            await h.waitForUpstream([btc])
+            #expect(h.exchange.emitTicker(btc, price: 2))
+            while FeedEvent.market(try #require(try await tickers.nextMarketEvent())).price != 2 {}
+            let lifecycle = tap.lifecycle.withLock { $0 }
+            #expect(lifecycle.count == 5, "\(lifecycle)")
+            #expect(lifecycle.first == "opened 1")
+            #expect(lifecycle.dropFirst().first == "sent on 1")
+            #expect(lifecycle.dropFirst(2).first?.hasPrefix("closed 1: ") == true)
+            #expect(lifecycle.dropFirst(2).first?.contains("connection reset by peer") == true, "\(lifecycle)")
+            #expect(Array(lifecycle.suffix(2)) == ["opened 2", "sent on 2"])
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MarketStreamCore
 import MarketStreamRecording
+import MarketStreamRouting
 
 let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -45,3 +46,8 @@ func recordings(under directory: String) -> [String] {
     let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
     return files.filter { $0.hasSuffix(".msr.zst") || $0.hasSuffix(".partial") }.sorted().map { "\(directory)/\($0)" }
 }
+
+/// The router settings a recording is made with and replayed with (no reconnect jitter).
+let replayConfiguration = RouterConfiguration(
+    debounce: .milliseconds(20), gracePeriod: .zero, bufferCapacity: 100_000,
+    reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(1), jitter: 0))

@@ -108,6 +108,9 @@ extension MarketDataRouter {
                 let cause = failure ?? session.exchangeError
                 reason = describe(
                     end: end, error: cause, tolerance: runtime.descriptor.silenceTolerance, exchange: key.exchange)
+                if session.wasEstablished {
+                    frameTap?.connectionClosed(reason: reason.description, context: session.tapContext(at: wallClock()))
+                }
                 let ending: ChannelStateMachine.Ending =
                     switch end {
                     case .notNeeded?: .notNeeded

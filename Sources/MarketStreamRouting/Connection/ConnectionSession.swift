@@ -195,6 +195,7 @@ final class ConnectionSession: ConnectionHandler {
             shard.link.withLock { $0.connectedAt = connectedAt }
         }
         logger.debug(outgoing == nil ? "connected" : "replacement connected")
+        if outgoing == nil { router.frameTap?.connectionOpened(context: tapContext(at: connectedAt)) }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.synchronizeSubscriptions(outbound) }
@@ -267,6 +268,7 @@ final class ConnectionSession: ConnectionHandler {
             if let auditMessage, let auditInterval, now >= nextAudit, !sync.upstream.isEmpty,
                 sync.earliestPermitted(at: now) <= now
             {
+                tapSent(auditMessage)
                 try await outbound.send(auditMessage)
                 sync.recordMessage(at: now)
                 runtime.upstreamMessages.add(1, ordering: .relaxed)
@@ -304,6 +306,7 @@ final class ConnectionSession: ConnectionHandler {
                     let now = router.now()
                     let permitted = sync.earliestPermitted(at: now)
                     if permitted > now { try await router.sleep(until: permitted) }
+                    tapSent(message)
                     try await outbound.send(message)
                     sync.recordMessage(at: router.now())
                     runtime.upstreamMessages.add(1, ordering: .relaxed)
@@ -426,6 +429,8 @@ final class ConnectionSession: ConnectionHandler {
                 if state.role == .active {
                     runtime.malformedFrames.add(1, ordering: .relaxed)
                     runtime.malformedCounter.increment()
+                    // Recorded as received all the same: a replay meets it as the router did.
+                    router.frameTap?.frameReceived(frame, events: [], context: context)
                 }
                 logger.debug("skipped a frame", metadata: ["error": "\(error)"])
                 return
@@ -457,6 +462,23 @@ final class ConnectionSession: ConnectionHandler {
             for control in controls { handle(control) }
             router.frameTap?.frameReceived(frame, events: events, context: context)
         }
+    }
+
+    /// Whether the connection opened (its session ran).
+    var wasEstablished: Bool { lifecycle.withLock { $0.establishedAt != nil } }
+
+    /// A context for the tap: this connection, at `time`.
+    func tapContext(at time: UnixTime) -> DecodeContext {
+        DecodeContext(
+            exchange: runtime.key.exchange, channel: runtime.key.channel, generation: generation, receivedAt: time,
+            connection: number)
+    }
+
+    /// Shows the tap a message about to be sent on the active connection (before the send, so a
+    /// recording never holds the answer to a message before the message).
+    private func tapSent(_ message: OutboundMessage) {
+        guard let tap = router.frameTap, !isStandby.load(ordering: .relaxed) else { return }
+        tap.messageSent(message, context: tapContext(at: router.wallClock()))
     }
 
     func transportDropped(_ count: Int) {

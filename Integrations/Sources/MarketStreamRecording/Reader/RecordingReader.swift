@@ -77,6 +77,19 @@ public struct RecordingReader: Sendable {
         return blocks
     }
 
+    /// The records of one block (decompressed).
+    /// - Throws: ``RecordingError/corruptBlock(offset:reason:)`` when the block cannot be read.
+    public func records(of block: Block) throws(RecordingError) -> [Record] {
+        let file = try FileBytes(path: path)
+        let head = file.read(at: block.offset, count: SkippableFrame.overhead + BlockMarker.size)
+        guard head.count == SkippableFrame.overhead + BlockMarker.size,
+            let marker = BlockMarker(Array(head[SkippableFrame.overhead...]))
+        else { throw .corruptBlock(offset: block.offset, reason: "no block marker here") }
+        let compressed = file.read(at: block.offset + head.count, count: Int(marker.compressedSize))
+        let raw = try ZstdDecompressor.decompress(compressed, rawSize: Int(marker.rawSize), offset: block.offset)
+        return try Record.records(in: raw, blockOffset: block.offset)
+    }
+
     /// Hands each record received in `from...to` (all when `nil`) to `body`, in file order.
     /// - Throws: What `body` throws (reading stops), or ``RecordingError/cannotOpen(path:reason:)``.
     @discardableResult

@@ -124,6 +124,23 @@ public final class FrameRecorder: FrameTap, Service, Sendable {
         }
     }
 
+    public func connectionOpened(context: DecodeContext) {
+        append(.connected, flags: [], context: context, bytes: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    public func messageSent(_ message: OutboundMessage, context: DecodeContext) {
+        guard case .text(let sent) = message else { return }
+        var text = sent
+        text.withUTF8 { bytes in append(.sent, flags: .text, context: context, bytes: UnsafeRawBufferPointer(bytes)) }
+    }
+
+    public func connectionClosed(reason: String, context: DecodeContext) {
+        var reason = reason
+        reason.withUTF8 { bytes in
+            append(.disconnected, flags: .text, context: context, bytes: UnsafeRawBufferPointer(bytes))
+        }
+    }
+
     private func append(_ kind: RecordKind, flags: RecordFlags, context: DecodeContext, bytes: UnsafeRawBufferPointer) {
         let channel = UInt8(truncatingIfNeeded: configuration.channels.firstIndex(of: context.channel) ?? 0)
         let receivedAt = context.receivedAt.nanoseconds

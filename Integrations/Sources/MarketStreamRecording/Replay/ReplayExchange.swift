@@ -1,0 +1,282 @@
+import Clocks
+import Foundation
+import Logging
+import MarketStreamCore
+import Synchronization
+
+/// Recorded frames as an exchange module: the venue's unchanged decoder, driven by the recording.
+///
+/// Give the router the replay's clocks, so its debounce, keepalive and silence watchdog run on the
+/// recording's time and every event carries its recorded receive time:
+///
+/// ```swift
+/// let replay = try ReplayExchange(venue: upbit, files: paths, speed: .asFastAsPossible, logger: logger)
+/// let router = MarketDataRouter(
+///     managers: [replay], configuration: RouterConfiguration(reconnect: ReconnectPolicy(jitter: 0)),
+///     clock: replay.routerClock, wallClock: replay.wallClock, logger: logger)
+/// // run `replay` and `router`, subscribe as usual, then:
+/// await replay.waitUntilFinished()
+/// ```
+///
+/// Each recorded connection is one connection here: frames are handed to the router's handler in
+/// order, the recorded disconnect ends it, and the router reconnects (a new generation) to the
+/// next. The router's own subscription messages are compared with the recorded ones (request
+/// identifiers such as Upbit's `ticket` aside), and a
+/// difference is counted (``subscriptionMismatches``) and logged once: the strategy asked for
+/// another set than was recorded. The replay answers pings, as the venue did. Given the same
+/// files, code and configuration (no reconnect jitter), the event sequence is the same on every run.
+public final class ReplayExchange: AbstractWebSocketManager, Sendable {
+    private struct State: Sendable {
+        var cursor: RecordCursor
+        /// The recording's first record: the replay clock's zero.
+        var origin: Int64?
+        /// Where the replay clock stands, in the recording's nanoseconds.
+        var position: Int64 = 0
+        /// Messages the router sent, in order, and how many the recording holds so far.
+        var routerSent: [String] = []
+        var recordedSent = 0
+        var mismatches = 0
+        var connected = false
+        var finished = false
+    }
+
+    /// The venue module whose decoder and rules are used.
+    public let venue: any AbstractWebSocketManager
+    /// The clock the replay moves to each record's time.
+    public let clock: TestClock<Duration>
+    /// How fast it replays.
+    public let speed: ReplaySpeed
+    private let state: Mutex<State>
+    private let wallNanoseconds = WallTime()
+    private let finishedSignal = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    private let disconnectedSignal = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    private let logger: Logger
+
+    /// Opens recordings for replay.
+    /// - Parameters:
+    ///   - venue: The module of the venue recorded (its decoder reads the frames).
+    ///   - files: The recordings, in time order.
+    ///   - from: Replay from this receive time (found through the files' block index).
+    ///   - to: Replay up to this receive time.
+    ///   - speed: How fast.
+    ///   - logger: Where differences from the recording are logged.
+    /// - Throws: ``RecordingError`` when a file cannot be opened or is not a recording.
+    public init(
+        venue: any AbstractWebSocketManager, files: [String], from: UnixTime? = nil, to: UnixTime? = nil,
+        speed: ReplaySpeed = .asFastAsPossible, logger: Logger
+    ) throws(RecordingError) {
+        self.venue = venue
+        self.speed = speed
+        self.logger = logger
+        clock = TestClock()
+        let range = (from?.nanoseconds ?? .min)...(to?.nanoseconds ?? .max)
+        state = Mutex(State(cursor: try RecordCursor(paths: files, range: range)))
+    }
+
+    /// The router's clock: the replay's, which moves to each record's time.
+    public var routerClock: AnyClock<Duration> { AnyClock(clock) }
+
+    /// The router's wall clock: the receive time of the record being replayed.
+    public var wallClock: @Sendable () -> UnixTime {
+        { [wallNanoseconds] in UnixTime(nanoseconds: wallNanoseconds.nanoseconds.load(ordering: .relaxed)) }
+    }
+
+    /// Times the router's subscription messages differed from the recorded ones.
+    public var subscriptionMismatches: Int { state.withLock { $0.mismatches } }
+
+    /// Blocks that could not be read and were skipped.
+    public var issues: [RecordingError] { state.withLock { $0.cursor.issues } }
+
+    /// Returns once every record has been replayed.
+    public func waitUntilFinished() async {
+        if state.withLock({ $0.finished }) { return }
+        for await _ in finishedSignal.stream { return }
+    }
+
+    // MARK: - AbstractWebSocketManager
+
+    public var exchange: ExchangeID { venue.exchange }
+
+    /// The venue's channels; the keepalive and silence rules run on the recording's time.
+    public var channels: [ExchangeChannel] { venue.channels }
+
+    public var connectLimit: RateLimit { venue.connectLimit }
+
+    public func validate(_ topic: SubscriptionTopic, on channel: ExchangeChannel) -> MarketStreamError? {
+        venue.validate(topic, on: channel)
+    }
+
+    public func messages(for request: SubscriptionRequest) throws(MarketStreamError) -> [OutboundMessage] {
+        try venue.messages(for: request)
+    }
+
+    public func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
+        throws(MarketStreamError)
+    {
+        try venue.decode(frame, context: context, into: &output)
+    }
+
+    public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
+        guard !state.withLock({ $0.finished }) else {
+            // The recording is over: an open, silent connection (its clock no longer moves).
+            while true { try await Task.sleep(for: .seconds(3_600)) }
+        }
+        state.withLock { $0.connected = true }
+        defer {
+            state.withLock { $0.connected = false }
+            disconnectedSignal.continuation.yield()
+        }
+        let outbound = Outbound(replay: self, handler: handler)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await handler.run(outbound: outbound) }
+            group.addTask { try await self.feed(handler) }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: - Replaying a connection
+
+    /// Hands the connection's records to the router until its recorded end.
+    private func feed(_ handler: any ConnectionHandler) async throws {
+        let sentBefore = state.withLock { $0.routerSent.count }
+        var subscribed = false
+        if let opening = peek(), opening.kind == .connected {
+            advanceCursor()
+            try await advance(to: opening.receivedAt)
+        }
+        while let record = peek() {
+            try Task.checkCancellation()
+            switch record.kind {
+            case .connected:
+                // A new connection began without a recorded end (a crash): this one ends here.
+                throw MarketStreamError(.connectionClosed, "the recorded connection ended", exchange: exchange)
+            case .disconnected:
+                advanceCursor()
+                try await advance(to: record.receivedAt)
+                let reason = String(decoding: record.bytes, as: UTF8.self)
+                throw MarketStreamError(.connectionClosed, "replayed: \(reason)", exchange: exchange)
+            case .sent:
+                advanceCursor()
+                try await advance(to: record.receivedAt)
+                try await expectRouterSend(String(decoding: record.bytes, as: UTF8.self))
+                subscribed = true
+            case .frame:
+                advanceCursor()
+                try await advance(to: record.receivedAt)
+                if !subscribed {
+                    // A venue sends nothing before a subscription: when the replay starts inside a
+                    // connection, the router subscribes first.
+                    try await waitForRouter(toHaveSent: sentBefore + 1)
+                    // Its message stands for the subscription the recording began after.
+                    state.withLock { $0.recordedSent = max($0.recordedSent, $0.routerSent.count) }
+                    subscribed = true
+                }
+                handler.receive(record.message)
+            case .marker:
+                advanceCursor()
+            }
+        }
+        state.withLock { $0.finished = true }
+        finishedSignal.continuation.yield()
+        logger.info("replay finished")
+        while true { try await Task.sleep(for: .seconds(3_600)) }
+    }
+
+    private func peek() -> Record? { state.withLock { $0.cursor.peek() } }
+
+    private func advanceCursor() { state.withLock { $0.cursor.advance() } }
+
+    /// Moves the replay to `time`: the wall clock at once, the router's clock after the wait the
+    /// speed asks for.
+    private func advance(to time: UnixTime) async throws {
+        wallNanoseconds.nanoseconds.store(time.nanoseconds, ordering: .relaxed)
+        let step = state.withLock { state -> Int64 in
+            let origin = state.origin ?? time.nanoseconds
+            state.origin = origin
+            let target = time.nanoseconds - origin
+            defer { state.position = max(state.position, target) }
+            return max(0, target - state.position)
+        }
+        guard step > 0 else { return }
+        switch speed {
+        case .original: try await Task.sleep(for: .nanoseconds(step))
+        case .scaled(let factor): try await Task.sleep(for: .nanoseconds(Int64(Double(step) / max(factor, 1e-9))))
+        case .asFastAsPossible: break
+        }
+        await clock.advance(by: .nanoseconds(step))
+    }
+
+    /// Waits (moving the router's clock a millisecond at a time) for the router's next
+    /// subscription message, and compares it with the recorded one.
+    private func expectRouterSend(_ recorded: String) async throws {
+        let number = state.withLock { state -> Int in
+            state.recordedSent += 1
+            return state.recordedSent
+        }
+        guard try await waitForRouter(toHaveSent: number) else {
+            noteMismatch("the strategy sent fewer subscription messages than were recorded")
+            return
+        }
+        let sent = state.withLock { $0.routerSent[number - 1] }
+        if !SubscriptionComparison.sameRequest(sent, recorded) {
+            noteMismatch("the strategy subscribed differently than was recorded: sent \(sent), recorded \(recorded)")
+        }
+    }
+
+    /// Moves the router's clock a millisecond at a time (for its debounce) until it has sent
+    /// `count` messages, for at most 10 s of its time.
+    /// - Returns: Whether it did.
+    @discardableResult
+    private func waitForRouter(toHaveSent count: Int) async throws -> Bool {
+        var waited = 0
+        while state.withLock({ $0.routerSent.count }) < count {
+            try Task.checkCancellation()
+            guard waited < 10_000 else { return false }
+            await clock.advance(by: .milliseconds(1))
+            state.withLock { $0.position += 1_000_000 }
+            waited += 1
+        }
+        return true
+    }
+
+    private func noteMismatch(_ message: String) {
+        let first = state.withLock { state -> Bool in
+            state.mismatches += 1
+            return state.mismatches == 1
+        }
+        if first { logger.warning("\(message)") }
+    }
+
+    /// Moves the router's clock while it is between connections (backing off), until it connects
+    /// again or the recording is over: a Service to run beside the router.
+    public func run() async throws {
+        for await _ in disconnectedSignal.stream {
+            var waited = 0
+            while !state.withLock({ $0.connected || $0.finished }), waited < 600_000 {
+                try Task.checkCancellation()
+                await clock.advance(by: .milliseconds(1))
+                state.withLock { $0.position += 1_000_000 }
+                waited += 1
+            }
+        }
+    }
+
+    /// What the router sends on a replayed connection: kept for comparison; pings are answered.
+    private struct Outbound: WebSocketOutbound {
+        let replay: ReplayExchange
+        let handler: any ConnectionHandler
+
+        func send(_ message: OutboundMessage) async throws {
+            guard case .text(let text) = message else { return }
+            replay.state.withLock { $0.routerSent.append(text) }
+        }
+
+        func sendPing() async throws { handler.receivedPong() }
+    }
+}
+
+/// The replay's wall clock, shared with the router's closure.
+private final class WallTime: Sendable {
+    let nanoseconds = Atomic<Int64>(0)
+}
