@@ -92,6 +92,22 @@ final class RecordingTap: FrameTap {
         }
     }
 
+    @Test func severalTapsAreEachShownEverything() async throws {
+        let first = RecordingTap()
+        let second = RecordingTap()
+        let harness = RouterHarness(frameTap: FrameTaps([first, second]))
+        try await harness.run { h in
+            var tickers = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+            await h.waitForUpstream([btc])
+            #expect(h.exchange.emitTicker(btc, price: 3))
+            while FeedEvent.market(try #require(try await tickers.nextMarketEvent())).price != 3 {}
+            for tap in [first, second] {
+                #expect(tap.seen.withLock { $0.count } >= 1)
+                #expect(Array(tap.lifecycle.withLock { $0 }.prefix(2)) == ["opened 1", "sent on 1"])
+            }
+        }
+    }
+
     @Test func aConnectionEventsOnlySubscriptionHoldsTheTopicUpstreamAndGetsNoMarketEvents() async throws {
         let harness = RouterHarness(
             configuration: RouterConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MarketStreamCore
 import MarketStreamNATS
+import MarketStreamRecording
 import MarketStreamRouting
 import MockExchange
 import Prometheus
@@ -47,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve no dashboard.")
     var noDashboard = false
 
+    @Option(help: "Also record every frame served to hourly files under this directory (see `record`).")
+    var recordDir: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -84,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         let exchange = self.exchange
         let id = self.id
         let upstream = self.upstream
+        let recordDir = self.recordDir
         let leadership: GatewayLeadership?
         do {
             leadership =
@@ -100,17 +105,28 @@ struct ServeCommand: AsyncParsableCommand {
         let outcome = try await ServiceProgram.run(services: services, logger: logger) {
             var base = upstream
             if base == nil, let mock { base = try await mock.endpoint().webSocketBase }
+            let manager = try exchange.module(baseURL: base, logger: jobLogger)
+            let recorder = recordDir.map { directory in
+                FrameRecorder(
+                    configuration: .init(
+                        directory: directory, venue: manager.exchange, channels: manager.channels.map(\.id),
+                        recorder: "marketstream-gateway serve \(id)"),
+                    logger: jobLogger)
+            }
             let gateway = try MarketDataGateway(
-                manager: exchange.module(baseURL: base, logger: jobLogger), bus: bus,
-                configuration: GatewayConfiguration(id: id, epoch: epoch), leadership: leadership, logger: jobLogger,
+                manager: manager, bus: bus, configuration: GatewayConfiguration(id: id, epoch: epoch),
+                leadership: leadership, recorder: recorder, logger: jobLogger,
                 metricsFactory: GatewayDashboard.makeMetricsFactory(registry: registry))
-            guard let dashboardPort else { return try await gateway.run() }
-            let dashboard = GatewayDashboard(
-                gateway: gateway, id: id, registry: registry, port: dashboardPort, logger: jobLogger)
-            // Whichever of the gateway and the dashboard ends first ends both.
+            // Whichever of the gateway, the dashboard and the recorder ends first ends all; a
+            // recorder finishes its file as it ends.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await gateway.run() }
-                group.addTask { try await dashboard.run() }
+                if let dashboardPort {
+                    let dashboard = GatewayDashboard(
+                        gateway: gateway, id: id, registry: registry, port: dashboardPort, logger: jobLogger)
+                    group.addTask { try await dashboard.run() }
+                }
+                if let recorder { group.addTask { try await recorder.run() } }
                 try await group.next()
                 group.cancelAll()
             }

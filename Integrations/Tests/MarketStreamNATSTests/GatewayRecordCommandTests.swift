@@ -1,4 +1,6 @@
 import Foundation
+import MarketStreamCore
+import MarketStreamRouting
 import Testing
 
 /// `marketstream-gateway record` and `replay --stats`, as a user runs them.
@@ -77,6 +79,38 @@ import Testing
         let files = Self.files(under: directory)
         #expect(files.count == 1 && files[0].hasSuffix(".msr.zst"), "synced and renamed: \(files)")
         #expect(run.output.contains("0 dropped, 1 files finished"), "\(run.output)")
+    }
+
+    @Test func serveRecordsWhatItServesWithRecordDir() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await GatewayHarness.run { h in
+            let serving = Task {
+                try await Self.gateway([
+                    "serve", "--nats", h.nats.url, "--upstream", h.mockBase, "--no-dashboard", "--id", "recorder",
+                    "--record-dir", directory, "--log-level", "error",
+                ]) {
+                    // Interrupted once a block of frames is on disk.
+                    Self.files(under: directory).contains { path in
+                        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                        return path.hasSuffix(".partial") && size > 600
+                    }
+                }
+            }
+            // A strategy process makes the demand the gateway serves (and records).
+            let (router, _) = try h.remoteRouter(client: "strategy")
+            let routing = Task { try await router.run() }
+            defer { routing.cancel() }
+            var events = try router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+            _ = try await events.nextMarketEvent()
+            let run = try await serving.value
+            #expect(run.status == 130, "\(run.errors)")
+            let files = Self.files(under: directory)
+            #expect(files.count == 1 && files[0].hasSuffix(".msr.zst"), "\(files)")
+            let stats = try await Self.gateway(["replay", "--stats"] + files)
+            #expect(stats.output.contains("ticker KRW-BTC"), "\(stats.output)")
+            #expect(stats.output.contains("recorded by marketstream-gateway serve recorder"), "\(stats.output)")
+        }
     }
 
     @Test func badFlagsAndFilesGetOneLineErrors() async throws {

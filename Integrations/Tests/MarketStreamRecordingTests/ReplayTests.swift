@@ -78,7 +78,10 @@ import UpbitExchange
             let driving = Task { try await replay.run() }
             let routing = Task { try await router.run() }
             let other = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-ETH")])
-            await replay.waitUntilFinished()
+            // Any number of callers may wait for the end.
+            async let first: Void = replay.waitUntilFinished()
+            async let second: Void = replay.waitUntilFinished()
+            _ = await (first, second)
             #expect(replay.subscriptionMismatches > 0)
             other.cancel()
             routing.cancel()

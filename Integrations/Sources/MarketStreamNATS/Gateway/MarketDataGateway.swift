@@ -70,6 +70,8 @@ public final class MarketDataGateway: Service, Sendable {
     ///   - routerConfiguration: The router's batching, grace period and reconnect settings.
     ///   - leadership: With another gateway of the venue as a warm standby: the election that
     ///     decides which serves (the epoch is then the leader's revision, not the configuration's).
+    ///   - recorder: Another tap on the venue's connection, beside the publisher: a
+    ///     `FrameRecorder`, so the gateway records what it serves.
     ///   - clock: The clock for lease expiry and heartbeats (and the router's).
     ///   - logger: Where the gateway and its router log.
     ///   - metricsFactory: Where its router's counters and gauges go (``GatewayDashboard`` serves them).
@@ -77,7 +79,7 @@ public final class MarketDataGateway: Service, Sendable {
     public init(
         manager: any AbstractWebSocketManager, bus: NATSConnection, configuration: GatewayConfiguration,
         routerConfiguration: RouterConfiguration = RouterConfiguration(), leadership: GatewayLeadership? = nil,
-        clock: AnyClock<Duration> = AnyClock(ContinuousClock()), logger: Logger,
+        recorder: (any FrameTap)? = nil, clock: AnyClock<Duration> = AnyClock(ContinuousClock()), logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws(BusProtocolError) {
         self.leadership = leadership
@@ -92,8 +94,10 @@ public final class MarketDataGateway: Service, Sendable {
         self.clock = clock
         self.origin = clock.now
         self.logger = logger
+        let tap: any FrameTap
+        if let recorder { tap = FrameTaps([publisher, recorder]) } else { tap = publisher }
         router = MarketDataRouter(
-            managers: [manager], configuration: routerConfiguration, clock: clock, frameTap: publisher, logger: logger,
+            managers: [manager], configuration: routerConfiguration, clock: clock, frameTap: tap, logger: logger,
             metricsFactory: metricsFactory)
     }
 

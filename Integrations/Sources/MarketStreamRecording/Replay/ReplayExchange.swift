@@ -38,6 +38,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Sendable {
         var mismatches = 0
         var connected = false
         var finished = false
+        /// Callers of ``waitUntilFinished()`` waiting for the end.
+        var finishWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     /// The venue module whose decoder and rules are used.
@@ -48,7 +50,6 @@ public final class ReplayExchange: AbstractWebSocketManager, Sendable {
     public let speed: ReplaySpeed
     private let state: Mutex<State>
     private let wallNanoseconds = WallTime()
-    private let finishedSignal = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     private let disconnectedSignal = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     private let logger: Logger
 
@@ -87,10 +88,15 @@ public final class ReplayExchange: AbstractWebSocketManager, Sendable {
     /// Blocks that could not be read and were skipped.
     public var issues: [RecordingError] { state.withLock { $0.cursor.issues } }
 
-    /// Returns once every record has been replayed.
+    /// Returns once every record has been replayed (any number of callers may wait).
     public func waitUntilFinished() async {
-        if state.withLock({ $0.finished }) { return }
-        for await _ in finishedSignal.stream { return }
+        await withCheckedContinuation { continuation in
+            let finished = state.withLock { state in
+                if !state.finished { state.finishWaiters.append(continuation) }
+                return state.finished
+            }
+            if finished { continuation.resume() }
+        }
     }
 
     // MARK: - AbstractWebSocketManager
@@ -177,8 +183,12 @@ public final class ReplayExchange: AbstractWebSocketManager, Sendable {
                 advanceCursor()
             }
         }
-        state.withLock { $0.finished = true }
-        finishedSignal.continuation.yield()
+        let waiters = state.withLock { state in
+            state.finished = true
+            defer { state.finishWaiters.removeAll() }
+            return state.finishWaiters
+        }
+        for waiter in waiters { waiter.resume() }
         logger.info("replay finished")
         while true { try await Task.sleep(for: .seconds(3_600)) }
     }
