@@ -90,6 +90,21 @@ import UpbitExchange
         }
     }
 
+    @Test(arguments: [0, -2, Double.nan, .infinity])
+    func aSpeedThatIsNotAPositiveFactorIsATypedError(factor: Double) async throws {
+        try await withTemporaryDirectory { directory in
+            _ = try await record(into: directory) { recorder in
+                recorder.frameReceived(.text(tickerJSON(0)), events: [], context: context(at: nearTheHour))
+            }
+            let file = try #require(recordings(under: directory).first)
+            #expect(throws: RecordingError.self) {
+                try ReplayExchange(
+                    venue: UpbitExchange(logger: quietLogger), files: [file], speed: .scaled(factor),
+                    logger: quietLogger)
+            }
+        }
+    }
+
     @Test func aTimeRangeReplaysOnlyTheFramesInIt() async throws {
         try await withTemporaryDirectory { directory in
             let (upbit, file) = try await RecordedSessionTests.recordMockSession(into: directory)

@@ -10,6 +10,8 @@ public enum RecordingError: Error, Sendable, Hashable, CustomStringConvertible {
     case corruptBlock(offset: Int, reason: String)
     /// zstd refused to compress.
     case compressionFailed(reason: String)
+    /// A replay was asked for something it cannot do (a speed that is not a positive number).
+    case invalidArgument(String)
 
     /// The byte offset a corrupt block names (`Int.max` for the other errors).
     public var offset: Int {
@@ -24,6 +26,7 @@ public enum RecordingError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notARecording(let path): "\(path) is not a MarketStream recording (no MSR1 header)"
         case .corruptBlock(let offset, let reason): "the block at byte \(offset) is corrupt: \(reason)"
         case .compressionFailed(let reason): "zstd could not compress a block: \(reason)"
+        case .invalidArgument(let reason): reason
         }
     }
 }

@@ -25,6 +25,9 @@ import Synchronization
 /// difference is counted (``subscriptionMismatches``) and logged once: the strategy asked for
 /// another set than was recorded. The replay answers pings, as the venue did. Given the same
 /// files, code and configuration (no reconnect jitter), the event sequence is the same on every run.
+///
+/// A replay serves one connection at a time: a venue's channel that is not sharded over several
+/// connections, as recorded from one router.
 public final class ReplayExchange: AbstractWebSocketManager, Sendable {
     private struct State: Sendable {
         var cursor: RecordCursor
@@ -61,11 +64,15 @@ public final class ReplayExchange: AbstractWebSocketManager, Sendable {
     ///   - to: Replay up to this receive time.
     ///   - speed: How fast.
     ///   - logger: Where differences from the recording are logged.
-    /// - Throws: ``RecordingError`` when a file cannot be opened or is not a recording.
+    /// - Throws: ``RecordingError`` when a file cannot be opened or is not a recording, or
+    ///   `.invalidArgument` for a scaled speed that is not a positive, finite factor.
     public init(
         venue: any AbstractWebSocketManager, files: [String], from: UnixTime? = nil, to: UnixTime? = nil,
         speed: ReplaySpeed = .asFastAsPossible, logger: Logger
     ) throws(RecordingError) {
+        if case .scaled(let factor) = speed, !(factor.isFinite && factor > 0) {
+            throw .invalidArgument("a replay speed must be a positive factor, not \(factor)")
+        }
         self.venue = venue
         self.speed = speed
         self.logger = logger
@@ -211,7 +218,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Sendable {
         guard step > 0 else { return }
         switch speed {
         case .original: try await Task.sleep(for: .nanoseconds(step))
-        case .scaled(let factor): try await Task.sleep(for: .nanoseconds(Int64(Double(step) / max(factor, 1e-9))))
+        case .scaled(let factor): try await Task.sleep(for: .nanoseconds(Int64(Double(step) / factor)))
         case .asFastAsPossible: break
         }
         await clock.advance(by: .nanoseconds(step))
