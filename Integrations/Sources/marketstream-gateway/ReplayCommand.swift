@@ -1,22 +1,46 @@
 import ArgumentParser
+import Foundation
 import Logging
 import MarketStreamCore
 import MarketStreamRecording
+import MarketStreamRouting
 
-/// Reads recordings: for now, what they hold (`--stats`).
+/// Replays recordings through a router and prints the events, or (`--stats`) what they hold.
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "replay", abstract: "Read recordings made by `record` (--stats: what they hold).")
+        commandName: "replay",
+        abstract: "Replay recordings made by `record` through a router and print the events (--stats: what they hold).")
 
-    @Flag(help: "Print events per kind and market, the time span, silences, reconnects and damage.")
+    @Flag(help: "Print events per kind and market, the time span, silences, reconnects and damage instead.")
     var stats = false
+
+    @Option(help: "How fast: fast (no waiting), original, or a factor such as 10.")
+    var speed = "fast"
+
+    @Option(help: "Comma-separated kinds to subscribe to (default: the recording's subscription set).")
+    var types: String?
+
+    @Option(help: "Comma-separated markets to subscribe to (default: the recording's subscription set).")
+    var codes: String?
 
     @Argument(help: "Recording files (.msr.zst, or .partial left by a crash), in time order.")
     var files: [String]
 
     func validate() throws {
-        guard stats else { throw ValidationError("only --stats is supported: replay through a router comes later") }
         guard !files.isEmpty else { throw ValidationError("name at least one recording file") }
+        _ = try replaySpeed()
+    }
+
+    private func replaySpeed() throws -> ReplaySpeed {
+        switch speed {
+        case "fast": return .asFastAsPossible
+        case "original": return .original
+        default:
+            guard let factor = Double(speed), factor.isFinite, factor > 0 else {
+                throw ValidationError("--speed '\(speed)' is not fast, original or a positive factor")
+            }
+            return .scaled(factor)
+        }
     }
 
     func run() async throws {
@@ -25,17 +49,74 @@ struct ReplayCommand: AsyncParsableCommand {
             let header = try RecordingReader(path: files[0]).header
             guard
                 let venue = VenueChoice(rawValue: header.venue)
-                    ?? VenueChoice.allCases.first(where: {
-                        $0.exchangeID.rawValue == header.venue
-                    })
+                    ?? VenueChoice.allCases.first(where: { $0.exchangeID.rawValue == header.venue })
             else {
                 throw ValidationError("\(files[0]) records '\(header.venue)', whose decoder this program lacks")
             }
             let decoder = try venue.module(baseURL: nil, logger: logger)
-            writeLine("\(header.venue) (\(header.dialect)), recorded by \(header.recorder)")
-            writeLine(try RecordingStatistics.collect(files, decoder: decoder).description)
+            if stats {
+                writeLine("\(header.venue) (\(header.dialect)), recorded by \(header.recorder)")
+                writeLine(try RecordingStatistics.collect(files, decoder: decoder).description)
+            } else {
+                try await replay(header: header, decoder: decoder, logger: logger)
+            }
         } catch let error as RecordingError {
             throw ValidationError("\(error)")
         }
+    }
+
+    /// What to subscribe to: the flags, or the recording's own set.
+    private func topics(recorded: [String]) throws -> [(DataKind, [MarketCode])] {
+        var byKind: [DataKind: [MarketCode]] = [:]
+        if types != nil || codes != nil {
+            let kinds = try (types ?? "ticker").split(separator: ",").map { try DataKind(parsing: String($0)) }
+            let markets = try MarketCode.parseList(codes ?? "KRW-BTC")
+            for kind in kinds { byKind[kind] = markets }
+        } else {
+            for text in recorded {
+                guard let slash = text.lastIndex(of: "/") else { continue }
+                let kind = try DataKind(parsing: String(text[..<slash]))
+                byKind[kind, default: []].append(try MarketCode(String(text[text.index(after: slash)...])))
+            }
+        }
+        guard !byKind.isEmpty else {
+            throw ValidationError("the recording names no subscription set: give --types and --codes")
+        }
+        return byKind.sorted { "\($0.key)" < "\($1.key)" }.map { ($0.key, $0.value) }
+    }
+
+    private func replay(
+        header: RecordingHeader, decoder: any AbstractWebSocketManager, logger: Logger
+    ) async throws {
+        let replay = try ReplayExchange(venue: decoder, files: files, speed: try replaySpeed(), logger: logger)
+        let router = MarketDataRouter(
+            managers: [replay],
+            configuration: RouterConfiguration(
+                bufferCapacity: 1 << 20, reconnect: ReconnectPolicy(jitter: 0)),
+            clock: replay.routerClock, wallClock: replay.wallClock, logger: logger)
+        let topics = try topics(recorded: header.subscriptions)
+        let outcome = try await ServiceProgram.run(services: [replay, router], logger: logger) {
+            let subscriptions = try topics.map { kind, markets in try router.subscribe(to: kind, markets: markets) }
+            let printed = try await withThrowingTaskGroup(of: Int.self) { group in
+                for subscription in subscriptions {
+                    group.addTask {
+                        var count = 0
+                        for try await event in subscription {
+                            guard case .market(let event) = event else { continue }
+                            count += 1
+                            writeLine(
+                                "\(event.kind) \(event.market) \(event.stream.rawValue) gen=\(event.generation) "
+                                    + "received=\(event.receivedAt)")
+                        }
+                        return count
+                    }
+                }
+                await replay.waitUntilFinished()
+                for subscription in subscriptions { subscription.cancel() }
+                return try await group.reduce(0, +)
+            }
+            writeLine("replayed \(printed) events; subscription mismatches: \(replay.subscriptionMismatches)")
+        }
+        if outcome != .completed { throw ExitCode(outcome.exitStatus) }
     }
 }

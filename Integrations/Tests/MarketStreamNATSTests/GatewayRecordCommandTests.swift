@@ -63,6 +63,16 @@ import Testing
             #expect(stats.output.contains(key), "\(key) in \(stats.output)")
         }
         #expect(stats.output.contains("records missing: 0"))
+
+        // Replayed through a router: every recorded event, and the set the recording names.
+        let frames = stats.output.split(separator: "\n").compactMap { line -> Int? in
+            let fields = line.split(separator: " ")
+            return fields.count == 3 && ["ticker", "trade"].contains(fields[0]) ? Int(fields[2]) : nil
+        }.reduce(0, +)
+        let replay = try await Self.gateway(["replay"] + files)
+        #expect(replay.status == 0, "\(replay.errors)")
+        #expect(replay.output.hasSuffix("replayed \(frames) events; subscription mismatches: 0\n"), "\(replay.output)")
+        #expect(replay.output.contains("ticker KRW-BTC "))
     }
 
     @Test func sigintFinishesTheFile() async throws {

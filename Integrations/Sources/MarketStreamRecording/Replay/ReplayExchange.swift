@@ -2,6 +2,7 @@ import Clocks
 import Foundation
 import Logging
 import MarketStreamCore
+import ServiceLifecycle
 import Synchronization
 
 /// Recorded frames as an exchange module: the venue's unchanged decoder, driven by the recording.
@@ -28,7 +29,7 @@ import Synchronization
 ///
 /// A replay serves one connection at a time: a venue's channel that is not sharded over several
 /// connections, as recorded from one router.
-public final class ReplayExchange: AbstractWebSocketManager, Sendable {
+public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     private struct State: Sendable {
         var cursor: RecordCursor
         /// The recording's first record: the replay clock's zero.
@@ -266,8 +267,13 @@ public final class ReplayExchange: AbstractWebSocketManager, Sendable {
     }
 
     /// Moves the router's clock while it is between connections (backing off), until it connects
-    /// again or the recording is over: a Service to run beside the router.
+    /// again or the recording is over: a Service to run beside the router, until cancelled or a
+    /// graceful shutdown.
     public func run() async throws {
+        try await cancelWhenGracefulShutdown { try await self.driveBetweenConnections() }
+    }
+
+    private func driveBetweenConnections() async throws {
         for await _ in disconnectedSignal.stream {
             var waited = 0
             while !state.withLock({ $0.connected || $0.finished }), waited < 600_000 {
