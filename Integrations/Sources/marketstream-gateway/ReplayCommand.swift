@@ -102,6 +102,8 @@ struct ReplayCommand: AsyncParsableCommand {
                     group.addTask {
                         var count = 0
                         for try await event in subscription {
+                            // The recording's end arrives in band, after its last event.
+                            if case .connection = event, replay.isFinished { break }
                             guard case .market(let event) = event else { continue }
                             count += 1
                             writeLine(
@@ -111,9 +113,9 @@ struct ReplayCommand: AsyncParsableCommand {
                         return count
                     }
                 }
-                await replay.waitUntilFinished()
+                let total = try await group.reduce(0, +)
                 for subscription in subscriptions { subscription.cancel() }
-                return try await group.reduce(0, +)
+                return total
             }
             writeLine("replayed \(printed) events; subscription mismatches: \(replay.subscriptionMismatches)")
         }

@@ -28,7 +28,8 @@ import Testing
                 var late = try second.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
                 let event = try #require(try await late.nextMarketEvent())
                 #expect(event.stream == .snapshot)
-                #expect(ContinuousClock.now - start < .seconds(1))
+                // From the gateway's cache, not an exchange snapshot: quickly, even on a loaded machine.
+                #expect(ContinuousClock.now - start < .seconds(3))
                 #expect(remote.statistics.snapshotsReplayed == 1)
             }
         }

@@ -32,6 +32,8 @@ import UpbitExchange
         let consuming = Task { () -> [Seen] in
             var seen: [Seen] = []
             for try await event in subscription {
+                // The recording's end arrives in band, after its last event.
+                if case .connection = event, replay.isFinished { break }
                 guard case .market(let market) = event else { continue }
                 seen.append(
                     Seen(
@@ -40,9 +42,8 @@ import UpbitExchange
             }
             return seen
         }
-        await replay.waitUntilFinished()
-        subscription.cancel()
         let events = try await consuming.value
+        subscription.cancel()
         routing.cancel()
         driving.cancel()
         _ = await routing.result

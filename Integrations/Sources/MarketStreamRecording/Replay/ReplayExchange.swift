@@ -90,6 +90,11 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         { [wallNanoseconds] in UnixTime(nanoseconds: wallNanoseconds.nanoseconds.load(ordering: .relaxed)) }
     }
 
+    /// Whether every record has been replayed. The replayed connection then ends once more, so each
+    /// subscriber's first connection event once this is `true` comes after its last market event:
+    /// a consumer may stop there.
+    public var isFinished: Bool { state.withLock { $0.finished } }
+
     /// Times the router's subscription messages differed from the recorded ones.
     public var subscriptionMismatches: Int { state.withLock { $0.mismatches } }
 
@@ -198,7 +203,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         }
         for waiter in waiters { waiter.resume() }
         logger.info("replay finished")
-        while true { try await Task.sleep(for: .seconds(3_600)) }
+        // The end, in band: every subscriber gets this connection's end after the last event.
+        throw MarketStreamError(.connectionClosed, "the recording is over", exchange: exchange)
     }
 
     private func peek() -> Record? { state.withLock { $0.cursor.peek() } }
