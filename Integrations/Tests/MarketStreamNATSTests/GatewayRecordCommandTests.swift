@@ -125,7 +125,9 @@ import Testing
 
     @Test func badFlagsAndFilesGetOneLineErrors() async throws {
         // A kind no venue module produces: the router's typed refusal, on one line.
-        let kind = try await Self.gateway(["record", "--types", "tickr", "--log-level", "error"])
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let kind = try await Self.gateway(["record", "--types", "tickr", "--dir", directory, "--log-level", "error"])
         #expect(kind.status == 1)
         #expect(kind.errors.contains("unsupportedDataKind") && kind.errors.contains("'tickr'"), "\(kind.errors)")
         let empty = try await Self.gateway(["record", "--types", ","])
