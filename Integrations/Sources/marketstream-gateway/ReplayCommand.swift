@@ -103,7 +103,7 @@ struct ReplayCommand: AsyncParsableCommand {
                         var count = 0
                         for try await event in subscription {
                             // The recording's end arrives in band, after its last event.
-                            if case .connection = event, replay.isFinished { break }
+                            if ReplayExchange.isEnd(event) { break }
                             guard case .market(let event) = event else { continue }
                             count += 1
                             writeLine(

@@ -33,7 +33,7 @@ import UpbitExchange
             var seen: [Seen] = []
             for try await event in subscription {
                 // The recording's end arrives in band, after its last event.
-                if case .connection = event, replay.isFinished { break }
+                if ReplayExchange.isEnd(event) { break }
                 guard case .market(let market) = event else { continue }
                 seen.append(
                     Seen(

@@ -2,6 +2,7 @@ import Clocks
 import Foundation
 import Logging
 import MarketStreamCore
+import MarketStreamRouting
 import ServiceLifecycle
 import Synchronization
 
@@ -90,9 +91,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         { [wallNanoseconds] in UnixTime(nanoseconds: wallNanoseconds.nanoseconds.load(ordering: .relaxed)) }
     }
 
-    /// Whether every record has been replayed. The replayed connection then ends once more, so each
-    /// subscriber's first connection event once this is `true` comes after its last market event:
-    /// a consumer may stop there.
+    /// Whether every record has been replayed. The replayed connection then ends once more: each
+    /// subscriber gets that end (``isEnd(_:)``) after its last market event.
     public var isFinished: Bool { state.withLock { $0.finished } }
 
     /// Times the router's subscription messages differed from the recorded ones.
@@ -204,7 +204,18 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         for waiter in waiters { waiter.resume() }
         logger.info("replay finished")
         // The end, in band: every subscriber gets this connection's end after the last event.
-        throw MarketStreamError(.connectionClosed, "the recording is over", exchange: exchange)
+        throw MarketStreamError(.connectionClosed, Self.endReason, exchange: exchange)
+    }
+
+    /// Why the replayed connection ends when the recording is over.
+    static let endReason = "the recording is over"
+
+    /// Whether `event` marks the replay's end: the connection event each subscriber gets after the
+    /// last recorded event. A consumer that stops there has read every event.
+    public static func isEnd(_ event: FeedEvent) -> Bool {
+        guard case .connection(let connection) = event, case .reconnecting(_, _, let reason) = connection.kind
+        else { return false }
+        return reason.message == endReason
     }
 
     private func peek() -> Record? { state.withLock { $0.cursor.peek() } }
