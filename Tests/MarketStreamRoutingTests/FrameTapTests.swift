@@ -78,7 +78,10 @@ final class RecordingTap: FrameTap {
             #expect(tap.seen.withLock { $0.contains { $0.bytes == Array("not a frame".utf8) && $0.markets.isEmpty } })
 
             h.exchange.dropConnection()
-            await h.clock.advance(by: .milliseconds(250))
+            // Through the 250 ms backoff, in steps (however late the router starts backing off).
+            _ = await h.advance(by: .milliseconds(50), upTo: .seconds(5)) {
+                tap.lifecycle.withLock { $0.contains("opened 2") }
+            }
             await h.waitForUpstream([btc])
             #expect(h.exchange.emitTicker(btc, price: 2))
             while FeedEvent.market(try #require(try await tickers.nextMarketEvent())).price != 2 {}

@@ -29,10 +29,11 @@ func tickerJSON(_ index: Int) -> String {
 
 /// Records `body`'s frames with a recorder running beside it, then stops it (finishing its files).
 func record(
-    into directory: String, blockInterval: Duration = .seconds(3600), _ body: (FrameRecorder) async throws -> Void
+    into directory: String, _ body: (FrameRecorder) async throws -> Void
 ) async throws -> FrameRecorder {
     let recorder = FrameRecorder(
-        configuration: .init(directory: directory, venue: "mock", blockInterval: blockInterval, blockBytes: 4_096),
+        // Blocks by size (4 KiB) and at the end, never by the clock: the same blocks on every run.
+        configuration: .init(directory: directory, venue: "mock", blockInterval: .seconds(3_600), blockBytes: 4_096),
         logger: quietLogger)
     let running = Task { try await recorder.run() }
     try await body(recorder)

@@ -69,7 +69,7 @@ import Testing
             let summary = try after.read(from: start, to: end) { seen.append($0.receivedAt.nanoseconds) }
             #expect(seen.count == 10)
             #expect(seen.first == start.nanoseconds)
-            let blocks = try after.blocks()
+            let blocks = after.blocks()
             #expect(summary.blocks < blocks.count, "only the blocks that overlap the range")
         }
     }

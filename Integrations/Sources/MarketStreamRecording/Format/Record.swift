@@ -42,21 +42,6 @@ public struct Record: Sendable, Hashable {
         WebSocketMessage(opcode: flags.contains(.text) ? .text : .binary, bytes: ByteBuffer(bytes: bytes))
     }
 
-    /// Appends the record's encoding to `output`.
-    static func append(
-        kind: RecordKind, channel: UInt8, flags: RecordFlags, receivedAt: Int64, generation: UInt32,
-        sequence: UInt32, bytes: UnsafeRawBufferPointer, to output: inout [UInt8]
-    ) {
-        output.appendLittleEndian(UInt32(bytes.count))
-        output.append(kind.rawValue)
-        output.append(channel)
-        output.appendLittleEndian(flags.rawValue)
-        output.appendLittleEndian(UInt64(bitPattern: receivedAt))
-        output.appendLittleEndian(generation)
-        output.appendLittleEndian(sequence)
-        output.append(contentsOf: bytes)
-    }
-
     /// Reads the records of a decompressed block.
     /// - Throws: ``RecordingError/corruptBlock(offset:reason:)`` (at `offset`, the block's) when a
     ///   record runs past the block or has an unknown kind.
@@ -96,10 +81,6 @@ extension [UInt8] {
     }
 
     func readLittleEndian<T: FixedWidthInteger>(_: T.Type, at index: Int) -> T {
-        var value = T.zero
-        Swift.withUnsafeMutableBytes(of: &value) { raw in
-            for byte in 0..<MemoryLayout<T>.size { raw[byte] = self[index + byte] }
-        }
-        return T(littleEndian: value)
+        withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: index, as: T.self)) }
     }
 }

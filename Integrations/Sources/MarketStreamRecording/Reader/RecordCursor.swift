@@ -15,7 +15,7 @@ struct RecordCursor: Sendable {
         self.range = range
         for path in paths {
             let reader = try RecordingReader(path: path)
-            for block in try reader.blocks()
+            for block in reader.blocks()
             where range.overlaps(block.first.nanoseconds...max(block.first.nanoseconds, block.last.nanoseconds)) {
                 pending.append((reader, block))
             }

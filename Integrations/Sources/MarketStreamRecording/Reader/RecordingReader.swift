@@ -26,6 +26,12 @@ public struct RecordingReader: Sendable {
         public var last: UnixTime
         /// Records it holds.
         public var records: Int
+        /// Its compressed and decompressed sizes, from the marker.
+        var compressedSize: Int
+        var rawSize: Int
+
+        /// Where its zstd frame starts.
+        var frameOffset: Int { offset + SkippableFrame.overhead + BlockMarker.size }
     }
 
     /// What a read went through.
@@ -44,7 +50,8 @@ public struct RecordingReader: Sendable {
     public let path: String
     /// What the file says about itself.
     public let header: RecordingHeader
-    private let size: Int
+    /// The file, open for the reader's lifetime.
+    private let file: FileBytes
     private let bodyOffset: Int
 
     /// Opens a recording and reads its header.
@@ -52,7 +59,7 @@ public struct RecordingReader: Sendable {
     public init(path: String) throws(RecordingError) {
         self.path = path
         let file = try FileBytes(path: path)
-        size = file.size
+        self.file = file
         let prefix = file.read(at: 0, count: SkippableFrame.overhead)
         guard prefix.count == SkippableFrame.overhead,
             prefix.readLittleEndian(UInt32.self, at: 0) == SkippableFrame.magic,
@@ -68,9 +75,9 @@ public struct RecordingReader: Sendable {
     }
 
     /// Every block's place in the file and in time: the file's index, read from the markers alone.
-    public func blocks() throws(RecordingError) -> [Block] {
+    public func blocks() -> [Block] {
         var blocks: [Block] = []
-        _ = try walk { block, _ in
+        _ = walk { block in
             blocks.append(block)
             return false
         }
@@ -80,13 +87,8 @@ public struct RecordingReader: Sendable {
     /// The records of one block (decompressed).
     /// - Throws: ``RecordingError/corruptBlock(offset:reason:)`` when the block cannot be read.
     public func records(of block: Block) throws(RecordingError) -> [Record] {
-        let file = try FileBytes(path: path)
-        let head = file.read(at: block.offset, count: SkippableFrame.overhead + BlockMarker.size)
-        guard head.count == SkippableFrame.overhead + BlockMarker.size,
-            let marker = BlockMarker(Array(head[SkippableFrame.overhead...]))
-        else { throw .corruptBlock(offset: block.offset, reason: "no block marker here") }
-        let compressed = file.read(at: block.offset + head.count, count: Int(marker.compressedSize))
-        let raw = try ZstdDecompressor.decompress(compressed, rawSize: Int(marker.rawSize), offset: block.offset)
+        let compressed = file.read(at: block.frameOffset, count: block.compressedSize)
+        let raw = try ZstdDecompressor.decompress(compressed, rawSize: block.rawSize, offset: block.offset)
         return try Record.records(in: raw, blockOffset: block.offset)
     }
 
@@ -99,15 +101,10 @@ public struct RecordingReader: Sendable {
         let range = (start?.nanoseconds ?? .min)...(end?.nanoseconds ?? .max)
         var summary = ReadSummary()
         var failure: (any Error)?
-        let file = try FileBytes(path: path)
-        let (issues, truncated) = try walk { block, marker in
+        let (issues, truncated) = walk { block in
             guard range.overlaps(block.first.nanoseconds...block.last.nanoseconds) else { return false }
-            let frameOffset = block.offset + SkippableFrame.overhead + BlockMarker.size
-            let compressed = file.read(at: frameOffset, count: Int(marker.compressedSize))
             do {
-                let raw = try ZstdDecompressor.decompress(
-                    compressed, rawSize: Int(marker.rawSize), offset: block.offset)
-                for record in try Record.records(in: raw, blockOffset: block.offset)
+                for record in try records(of: block)
                 where range.contains(record.receivedAt.nanoseconds) {
                     try body(record)
                     summary.records += 1
@@ -130,13 +127,10 @@ public struct RecordingReader: Sendable {
     /// Visits each block's marker, in file order, until `visit` returns `true`; steps over a
     /// damaged stretch to the next marker.
     /// - Returns: The damaged stretches, and whether the file ends inside a block.
-    private func walk(
-        _ visit: (Block, BlockMarker) -> Bool
-    ) throws(RecordingError) -> (issues: [RecordingError], truncated: Bool) {
-        let file = try FileBytes(path: path)
+    private func walk(_ visit: (Block) -> Bool) -> (issues: [RecordingError], truncated: Bool) {
         var offset = bodyOffset
         var issues: [RecordingError] = []
-        while offset < size {
+        while offset < file.size {
             let head = file.read(at: offset, count: SkippableFrame.overhead + BlockMarker.size)
             guard head.count == SkippableFrame.overhead + BlockMarker.size else { return (issues, true) }
             guard head.readLittleEndian(UInt32.self, at: 0) == SkippableFrame.magic,
@@ -149,19 +143,20 @@ public struct RecordingReader: Sendable {
                 continue
             }
             let end = offset + head.count + Int(marker.compressedSize)
-            guard end <= size else { return (issues, true) }
+            guard end <= file.size else { return (issues, true) }
             let block = Block(
                 offset: offset, first: UnixTime(nanoseconds: marker.firstNanoseconds),
-                last: UnixTime(nanoseconds: marker.lastNanoseconds), records: Int(marker.records))
-            if visit(block, marker) { break }
+                last: UnixTime(nanoseconds: marker.lastNanoseconds), records: Int(marker.records),
+                compressedSize: Int(marker.compressedSize), rawSize: Int(marker.rawSize))
+            if visit(block) { break }
             offset = end
         }
         return (issues, false)
     }
 }
 
-/// A file read at offsets (`pread`), without loading it whole.
-private final class FileBytes {
+/// A file read at offsets (`pread`, safe from any thread), without loading it whole.
+private final class FileBytes: Sendable {
     let descriptor: Int32
     let size: Int
 

@@ -37,9 +37,9 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         var origin: Int64?
         /// Where the replay clock stands, in the recording's nanoseconds.
         var position: Int64 = 0
-        /// Messages the router sent, in order, and how many the recording holds so far.
-        var routerSent: [String] = []
-        var recordedSent = 0
+        /// How many messages the router sent, and the latest.
+        var routerSentCount = 0
+        var routerLatest: String?
         var mismatches = 0
         var connected = false
         var finished = false
@@ -90,10 +90,6 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     public var wallClock: @Sendable () -> UnixTime {
         { [wallNanoseconds] in UnixTime(nanoseconds: wallNanoseconds.nanoseconds.load(ordering: .relaxed)) }
     }
-
-    /// Whether every record has been replayed. The replayed connection then ends once more: each
-    /// subscriber gets that end (``isEnd(_:)``) after its last market event.
-    public var isFinished: Bool { state.withLock { $0.finished } }
 
     /// Times the router's subscription messages differed from the recorded ones.
     public var subscriptionMismatches: Int { state.withLock { $0.mismatches } }
@@ -158,7 +154,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
 
     /// Hands the connection's records to the router until its recorded end.
     private func feed(_ handler: any ConnectionHandler) async throws {
-        let sentBefore = state.withLock { $0.routerSent.count }
+        let sentBefore = state.withLock { $0.routerSentCount }
         var subscribed = false
         if let opening = peek(), opening.kind == .connected {
             advanceCursor()
@@ -186,9 +182,9 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
                 if !subscribed {
                     // A venue sends nothing before a subscription: when the replay starts inside a
                     // connection, the router subscribes first.
-                    try await waitForRouter(toHaveSent: sentBefore + 1)
-                    // Its message stands for the subscription the recording began after.
-                    state.withLock { $0.recordedSent = max($0.recordedSent, $0.routerSent.count) }
+                    _ = try await stepClock(for: .seconds(10)) {
+                        self.state.withLock { $0.routerSentCount > sentBefore }
+                    }
                     subscribed = true
                 }
                 handler.receive(record.message)
@@ -242,45 +238,31 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         await clock.advance(by: .nanoseconds(step))
     }
 
-    /// Waits (moving the router's clock a millisecond at a time, for at most a second of it) until
-    /// the router's latest subscription message asks for what the recorded one asked for. The
-    /// latest, not the n-th: a router may reach the same set in more or fewer messages than it
-    /// did while recording (a subscription made while the connection opened).
+    /// Waits (moving the router's clock, for at most a second of it) until the router's latest
+    /// subscription message asks for what the recorded one asked for. The latest, not the n-th: a
+    /// router may reach the same set in more or fewer messages than it did while recording (a
+    /// subscription made while the connection opened).
     private func expectRouterSend(_ recorded: String) async throws {
-        let sentBefore = state.withLock { state -> Int in
-            state.recordedSent += 1
-            return state.routerSent.count
+        let matched = try await stepClock(for: .seconds(1)) {
+            self.state.withLock { $0.routerLatest }.map { SubscriptionComparison.sameRequest($0, recorded) } ?? false
         }
-        var waited = 0
-        while true {
-            try Task.checkCancellation()
-            let latest = state.withLock { $0.routerSent.count > 0 ? $0.routerSent.last : nil }
-            if let latest, SubscriptionComparison.sameRequest(latest, recorded) { return }
-            guard waited < 1_000 else {
-                let sent = latest.map { "sent \($0)" } ?? "sent nothing"
-                let newer = state.withLock { $0.routerSent.count } > sentBefore ? "" : " (no new message)"
-                noteMismatch(
-                    "the strategy subscribed differently than was recorded: \(sent)\(newer), recorded \(recorded)")
-                return
-            }
-            await clock.advance(by: .milliseconds(1))
-            state.withLock { $0.position += 1_000_000 }
-            waited += 1
+        if !matched {
+            let latest = state.withLock { $0.routerLatest } ?? "nothing"
+            noteMismatch("the strategy subscribed differently than was recorded: sent \(latest), recorded \(recorded)")
         }
     }
 
-    /// Moves the router's clock a millisecond at a time (for its debounce) until it has sent
-    /// `count` messages, for at most 10 s of its time.
-    /// - Returns: Whether it did.
-    @discardableResult
-    private func waitForRouter(toHaveSent count: Int) async throws -> Bool {
-        var waited = 0
-        while state.withLock({ $0.routerSent.count }) < count {
+    /// Moves the router's clock a millisecond at a time (its debounce, its backoff) until `done`
+    /// holds or `limit` of its time has passed.
+    /// - Returns: Whether `done` held.
+    private func stepClock(for limit: Duration, until done: () -> Bool) async throws -> Bool {
+        var waited = Duration.zero
+        while !done() {
             try Task.checkCancellation()
-            guard waited < 10_000 else { return false }
+            guard waited < limit else { return false }
             await clock.advance(by: .milliseconds(1))
             state.withLock { $0.position += 1_000_000 }
-            waited += 1
+            waited += .milliseconds(1)
         }
         return true
     }
@@ -302,13 +284,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
 
     private func driveBetweenConnections() async throws {
         for await _ in disconnectedSignal.stream {
-            var waited = 0
-            while !state.withLock({ $0.connected || $0.finished }), waited < 600_000 {
-                try Task.checkCancellation()
-                await clock.advance(by: .milliseconds(1))
-                state.withLock { $0.position += 1_000_000 }
-                waited += 1
-            }
+            _ = try await stepClock(for: .seconds(600)) { self.state.withLock { $0.connected || $0.finished } }
         }
     }
 
@@ -319,7 +295,10 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
 
         func send(_ message: OutboundMessage) async throws {
             guard case .text(let text) = message else { return }
-            replay.state.withLock { $0.routerSent.append(text) }
+            replay.state.withLock { state in
+                state.routerSentCount += 1
+                state.routerLatest = text
+            }
         }
 
         func sendPing() async throws { handler.receivedPong() }

@@ -9,7 +9,7 @@ struct RecordBlock: Sendable {
 
     var isEmpty: Bool { count == 0 }
 
-    /// Appends one record.
+    /// Appends one record, encoded as ``Record`` describes.
     mutating func append(
         kind: RecordKind, channel: UInt8, flags: RecordFlags, receivedAt: Int64, generation: UInt32, sequence: UInt32,
         bytes raw: UnsafeRawBufferPointer
@@ -20,8 +20,13 @@ struct RecordBlock: Sendable {
         }
         last = receivedAt
         count += 1
-        Record.append(
-            kind: kind, channel: channel, flags: flags, receivedAt: receivedAt, generation: generation,
-            sequence: sequence, bytes: raw, to: &bytes)
+        bytes.appendLittleEndian(UInt32(raw.count))
+        bytes.append(kind.rawValue)
+        bytes.append(channel)
+        bytes.appendLittleEndian(flags.rawValue)
+        bytes.appendLittleEndian(UInt64(bitPattern: receivedAt))
+        bytes.appendLittleEndian(generation)
+        bytes.appendLittleEndian(sequence)
+        bytes.append(contentsOf: raw)
     }
 }
