@@ -47,6 +47,9 @@ let package = Package(
         .executable(name: "multi-component", targets: ["multi-component"]),
         .executable(name: "two-exchanges", targets: ["two-exchanges"]),
         .executable(name: "momentum-trader", targets: ["momentum-trader"]),
+        // The momentum example's strategy, shared by `momentum-trader` (live) and the Integrations
+        // package's `momentum-backtest` (over recordings).
+        .library(name: "MomentumStrategy", targets: ["MomentumStrategy"]),
         .executable(name: "kimchi-premium", targets: ["kimchi-premium"]),
         // Data-type plugins, loaded at run time with dlopen (`--plugin`).
         .library(name: "Spread", type: .dynamic, targets: ["Spread"]),
@@ -243,7 +246,13 @@ let package = Package(
         example("spread-monitor", in: "SpreadMonitor", also: ["MarketStreamPlugins"]),
         example("multi-component", in: "MultiComponent"),
         example("two-exchanges", in: "TwoExchanges"),
-        example("momentum-trader", in: "MomentumTrader"),
+        .target(
+            name: "MomentumStrategy",
+            dependencies: ["MarketStreamCore", "MarketStreamRouting", "MockExchange", "UpbitExchange"],
+            path: "Examples/MomentumStrategy",
+            swiftSettings: swiftSettings
+        ),
+        example("momentum-trader", in: "MomentumTrader", also: ["MomentumStrategy"]),
         example("kimchi-premium", in: "KimchiPremium"),
         .testTarget(
             name: "MarketStreamCoreTests",
@@ -303,6 +312,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MomentumStrategyTests",
+            dependencies: ["MarketStreamCore", "MarketStreamRouting", "MockExchange", "MomentumStrategy", "UpbitExchange"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MarketStreamNATS", targets: ["MarketStreamNATS"]),
         .library(name: "MarketStreamRecording", targets: ["MarketStreamRecording"]),
         .executable(name: "marketstream-gateway", targets: ["marketstream-gateway"]),
+        .executable(name: "momentum-backtest", targets: ["momentum-backtest"]),
     ],
     dependencies: [
         .package(name: "MarketStream", path: ".."),
@@ -83,6 +84,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // momentum-trader's strategy over recordings (a backtest with the paper account).
+        .executableTarget(
+            name: "momentum-backtest",
+            dependencies: [
+                "MarketStreamRecording",
+                .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamRouting", package: "MarketStream"),
+                .product(name: "MomentumStrategy", package: "MarketStream"),
+                .product(name: "UpbitExchange", package: "MarketStream"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

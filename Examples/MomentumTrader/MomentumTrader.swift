@@ -4,6 +4,7 @@ import Logging
 import MarketStreamCore
 import MarketStreamRouting
 import MockExchange
+import MomentumStrategy
 import UpbitExchange
 
 /// `momentum-trader`: a small strategy paper-trading on the mock exchange. Ticker events drive a
@@ -118,9 +119,9 @@ struct MomentumTrader: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 defer { group.cancelAll() }
                 var session = TradingSession(
-                    upbit: upbit, signal: MomentumSignal(lookback: lookback),
+                    desk: UpbitOrderDesk(rest: upbit.rest), signal: MomentumSignal(lookback: lookback),
                     threshold: ExactDecimal(String(threshold)) ?? 5, budget: ExactDecimal(budget), stamp: stamp)
-                try await session.start(markets: markets)
+                try await session.start()
                 let tickers = try router.subscribe(to: .ticker, markets: markets)
                 let orders = try router.subscribe(to: .myOrder, markets: [])
                 let assets = try router.subscribe(to: .myAsset, markets: [])

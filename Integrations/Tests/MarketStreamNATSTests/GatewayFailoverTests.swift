@@ -7,13 +7,7 @@ import Testing
 /// Two `marketstream-gateway` processes in leader election; the leader is killed with SIGKILL.
 @Suite(.timeLimit(.minutes(2))) struct GatewayFailoverTests {
     /// The gateway executable, built next to the test bundle.
-    static var gatewayBinary: String {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var candidates = [directory.appendingPathComponent("marketstream-gateway").path]
-        // `swift test` runs the bundle from inside it on some set-ups.
-        candidates.append(directory.deletingLastPathComponent().appendingPathComponent("marketstream-gateway").path)
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
+    static var gatewayBinary: String { BuiltProgram.path("marketstream-gateway") }
 
     static func launchGateway(id: String, nats: String, upstream: String) throws -> Process {
         let process = Process()

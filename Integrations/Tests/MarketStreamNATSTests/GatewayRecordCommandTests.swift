@@ -5,33 +5,11 @@ import Testing
 
 /// `marketstream-gateway record` and `replay --stats`, as a user runs them.
 @Suite(.timeLimit(.minutes(2))) struct GatewayRecordCommandTests {
-    struct Run {
-        var status: Int32
-        var output: String
-        var errors: String
-    }
-
     /// Runs the gateway executable; `interruptWhen` (checked every 50 ms) sends SIGINT once true.
-    static func gateway(_ arguments: [String], interruptWhen: (@Sendable () -> Bool)? = nil) async throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: GatewayFailoverTests.gatewayBinary)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        if let interruptWhen {
-            let deadline = ContinuousClock.now + .seconds(30)
-            while !interruptWhen(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            kill(process.processIdentifier, SIGINT)
-        }
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-            errors: String(decoding: err, as: UTF8.self))
+    static func gateway(
+        _ arguments: [String], interruptWhen: (@Sendable () -> Bool)? = nil
+    ) async throws -> BuiltProgram.Run {
+        try await BuiltProgram.run("marketstream-gateway", arguments, interruptWhen: interruptWhen)
     }
 
     static func files(under directory: String) -> [String] {

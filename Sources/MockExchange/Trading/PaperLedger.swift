@@ -1,21 +1,36 @@
 import Foundation
 import MarketStreamCore
 
-/// An error of the paper-trading account, named as Upbit's REST errors.
-struct LedgerError: Error, Sendable, Equatable {
-    let name: String
-    let message: String
+/// An error of the paper-trading account, named as Upbit's REST errors (`insufficient_funds_bid`,
+/// `invalid_parameter`, …), with Upbit's message.
+public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Upbit's error name.
+    public let name: String
+    /// Upbit's message (Korean, as Upbit sends it).
+    public let message: String
+
+    public var description: String { "\(name): \(message)" }
 }
 
-/// The paper-trading account: balances, orders and matching against the simulated book.
-struct PaperLedger: Sendable {
-    struct Balance: Sendable {
-        var balance: ExactDecimal = .zero
-        var locked: ExactDecimal = .zero
-        var averageBuyPrice: ExactDecimal = .zero
+/// The paper-trading account: balances, orders and matching against a book.
+///
+/// The mock exchange keeps one behind its REST API; a backtest can keep one in process and fill
+/// orders against recorded prices with ``place(market:side:orderType:price:volume:identifier:top:at:)``.
+/// Market orders fill at once at the best price (a buy at the ask, a sell at the bid) and pay
+/// ``feeRate`` of their funds; the account events (`myOrder`, `myAsset`) are what Upbit would send.
+public struct PaperLedger: Sendable {
+    /// One currency's holding.
+    public struct Balance: Sendable {
+        /// Available.
+        public var balance: ExactDecimal = .zero
+        /// Locked in open orders.
+        public var locked: ExactDecimal = .zero
+        /// The average price paid, in the quote currency.
+        public var averageBuyPrice: ExactDecimal = .zero
     }
 
-    struct Order: Sendable {
+    /// An order and its fills.
+    public struct Order: Sendable {
         var uuid: String
         var market: MarketCode
         var side: TradeSide
@@ -33,19 +48,31 @@ struct PaperLedger: Sendable {
         var createdAt: Int64
         var identifier: String?
         var trades: [(uuid: String, price: ExactDecimal, volume: ExactDecimal, funds: ExactDecimal, at: Int64)] = []
+
+        /// Whether the order still waits for a fill.
+        public var isOpen: Bool { state == "wait" }
+        /// The order's id.
+        public var id: String { uuid }
     }
 
     /// A fill: the public trade it prints and the account events it causes.
-    struct Fill: Sendable {
+    public struct Fill: Sendable {
         var publicTrade: (market: MarketCode, price: ExactDecimal, volume: ExactDecimal, side: TradeSide)?
-        var privateEvents: [MarketEvent]
+        /// The account events of the fill: the `myOrder` trade and done, and the `myAsset` change.
+        public var privateEvents: [MarketEvent]
     }
 
-    private(set) var balances: [String: Balance]
+    /// Every currency's holding.
+    public private(set) var balances: [String: Balance]
     private(set) var orders: [String: Order] = [:]
-    let feeRate: ExactDecimal
+    /// The fee on a fill, as a fraction of its funds (Upbit's KRW market: 0.0005).
+    public let feeRate: ExactDecimal
 
-    init(balances: [String: ExactDecimal], feeRate: ExactDecimal) {
+    /// Creates an account.
+    /// - Parameters:
+    ///   - balances: The starting balance of each currency.
+    ///   - feeRate: The fee on a fill, as a fraction of its funds.
+    public init(balances: [String: ExactDecimal], feeRate: ExactDecimal) {
         self.balances = balances.mapValues { Balance(balance: $0) }
         self.feeRate = feeRate
     }
@@ -57,12 +84,30 @@ struct PaperLedger: Sendable {
 
     var openOrders: [Order] { orders.values.filter { $0.state == "wait" }.sorted { $0.createdAt < $1.createdAt } }
 
-    /// Places an order; a marketable one fills at once against the book.
+    /// Places an order against the simulated market's book.
     mutating func place(
         market: MarketCode, side: TradeSide, orderType: String, price: ExactDecimal?, volume: ExactDecimal?,
         identifier: String?, simulator: MarketSimulator, at now: Int64
     ) throws(LedgerError) -> (Order, [Fill], [MarketEvent]) {
-        guard let book = simulator.market(market) else {
+        try place(
+            market: market, side: side, orderType: orderType, price: price, volume: volume, identifier: identifier,
+            top: simulator.market(market)?.book.first, at: now)
+    }
+
+    /// Places an order; a marketable one fills at once against `top`.
+    /// - Parameters:
+    ///   - orderType: `limit` (price and volume), `price` (a market buy of `price` worth of the
+    ///     quote currency) or `market` (a market sell of `volume`), as Upbit names them.
+    ///   - top: The market's best ask and bid now; `nil` when the market is unknown.
+    ///   - now: Epoch milliseconds, the time the account events carry.
+    /// - Returns: The order, its fills, and the account events of placing it that are not a fill's.
+    /// - Throws: ``LedgerError`` as Upbit names it: `market_does_not_exist`, `invalid_parameter`,
+    ///   `invalid_price`, `insufficient_funds_bid`/`_ask`, `duplicate_identifier`.
+    public mutating func place(
+        market: MarketCode, side: TradeSide, orderType: String, price: ExactDecimal?, volume: ExactDecimal?,
+        identifier: String?, top: Orderbook.Unit?, at now: Int64
+    ) throws(LedgerError) -> (Order, [Fill], [MarketEvent]) {
+        guard let best = top else {
             throw LedgerError(name: "market_does_not_exist", message: "마켓 정보가 존재하지 않습니다.")
         }
         if let identifier, orders.values.contains(where: { $0.identifier == identifier }) {
@@ -108,7 +153,6 @@ struct PaperLedger: Sendable {
         var events = [orderEvent(order, at: now), assetEvent([currency], at: now)]
         var fills: [Fill] = []
         // Marketable orders take the best price at once.
-        let best = book.book[0]
         switch (orderType, side) {
         case ("price", .bid):
             let funds = price!

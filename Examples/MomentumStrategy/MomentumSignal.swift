@@ -2,16 +2,18 @@ import MarketStreamCore
 
 /// A momentum signal per market: the change over the last `lookback` ticker prices, in basis
 /// points, exact.
-struct MomentumSignal: Sendable {
-    let lookback: Int
+public struct MomentumSignal: Sendable {
+    /// How many prices the momentum spans.
+    public let lookback: Int
     private var prices: [MarketCode: [ExactDecimal]] = [:]
 
-    init(lookback: Int) {
+    /// Creates a signal over `lookback` prices (at least 2).
+    public init(lookback: Int) {
         self.lookback = max(2, lookback)
     }
 
     /// Takes a price; returns the momentum in basis points once `lookback` prices are known.
-    mutating func update(_ market: MarketCode, price: ExactDecimal) -> ExactDecimal? {
+    public mutating func update(_ market: MarketCode, price: ExactDecimal) -> ExactDecimal? {
         var window = prices[market, default: []]
         window.append(price)
         if window.count > lookback { window.removeFirst(window.count - lookback) }
@@ -21,5 +23,5 @@ struct MomentumSignal: Sendable {
     }
 
     /// The latest price of `market`.
-    func lastPrice(_ market: MarketCode) -> ExactDecimal? { prices[market]?.last }
+    public func lastPrice(_ market: MarketCode) -> ExactDecimal? { prices[market]?.last }
 }

@@ -3,13 +3,21 @@ import MarketStreamCore
 import MarketStreamRouting
 import UpbitExchange
 
-/// The strategy's state and reactions: signals from tickers, orders over REST, fills and
-/// balances from `myOrder`/`myAsset` whether they come from the stream or from REST polling.
-struct TradingSession {
-    let upbit: UpbitExchange
-    var signal: MomentumSignal
-    let threshold: ExactDecimal
-    let budget: ExactDecimal
+/// The strategy's state and reactions: signals from tickers, orders through an ``OrderDesk``
+/// (REST when live, a paper account in a backtest), fills and balances from `myOrder`/`myAsset`
+/// whether they come from the stream, from REST polling or from the paper account.
+///
+/// Buys a market with `budget` of the quote currency when its momentum reaches `threshold` basis
+/// points, and sells the whole holding when it falls as far.
+public struct TradingSession {
+    /// Where orders go.
+    public let desk: any OrderDesk
+    /// The momentum of each market.
+    public private(set) var signal: MomentumSignal
+    /// The momentum, in basis points, that triggers a buy (and its negative a sell).
+    public let threshold: ExactDecimal
+    /// The quote currency spent per buy.
+    public let budget: ExactDecimal
     let stamp: @Sendable () -> String
     private var portfolio = Portfolio()
     /// Orders sent and not yet done or cancelled, by uuid.
@@ -20,26 +28,30 @@ struct TradingSession {
     /// Markets with an order whose balance change has not been seen yet.
     private var awaitingBalance: Set<MarketCode> = []
 
-    init(
-        upbit: UpbitExchange, signal: MomentumSignal, threshold: ExactDecimal, budget: ExactDecimal,
+    /// Creates a session.
+    /// - Parameter stamp: The time prefix of each printed line (elapsed time live, the
+    ///   recording's time in a backtest).
+    public init(
+        desk: any OrderDesk, signal: MomentumSignal, threshold: ExactDecimal, budget: ExactDecimal,
         stamp: @escaping @Sendable () -> String
     ) {
-        self.upbit = upbit
+        self.desk = desk
         self.signal = signal
         self.threshold = threshold
         self.budget = budget
         self.stamp = stamp
     }
 
-    /// Reads the starting balances over REST.
-    mutating func start(markets: [MarketCode]) async throws {
-        let accounts = try await upbit.rest.accounts()
-        portfolio.apply(accounts.map { MyAsset.Balance(currency: $0.currency, balance: $0.balance, locked: $0.locked) })
+    /// Reads the starting balances from the desk.
+    public mutating func start() async throws {
+        portfolio.apply(try await desk.balances())
         let cash = portfolio.holding("KRW")
         print("start: \(cash) KRW available")
     }
 
-    mutating func handle(_ event: MarketEvent) async {
+    /// Reacts to an event: a ticker may place an order; `myOrder` and `myAsset` report fills and
+    /// balances.
+    public mutating func handle(_ event: MarketEvent) async {
         switch event.payload {
         case .ticker(let ticker):
             guard let momentum = signal.update(event.market, price: ticker.price) else { return }
@@ -76,7 +88,7 @@ struct TradingSession {
             return
         }
         do {
-            let order = try await upbit.rest.placeOrder(request)
+            let order = try await desk.place(request)
             ordersPlaced += 1
             awaitingBalance.insert(market)
             if order.isOpen { pending[order.uuid] = market }
@@ -89,7 +101,9 @@ struct TradingSession {
         }
     }
 
-    func summary(health: RouterHealth) -> String {
+    /// Positions, cash, equity, profit and loss, orders and fills; the private channel's mode
+    /// when `health` has one (a backtest has none).
+    public func summary(health: RouterHealth? = nil) -> String {
         let signal = self.signal
         let price = { (currency: String) in signal.lastPrice(Self.market(currency)) }
         let equity = portfolio.equity(price: price)
@@ -109,7 +123,7 @@ struct TradingSession {
         lines.append(
             "  orders: \(ordersPlaced) placed, \(rejected) refused; fills: \(fills.values.reduce(0, +)) (\(polled) from REST polling)"
         )
-        if let channel = health.channels.first(where: { $0.channel.channel == .private }) {
+        if let channel = health?.channels.first(where: { $0.channel.channel == .private }) {
             lines.append(
                 "  private channel: \(channel.mode), \(channel.polledEvents) polled events, \(channel.reconnects) reconnects"
             )

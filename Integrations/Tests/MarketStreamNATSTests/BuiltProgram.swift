@@ -1,0 +1,46 @@
+import Foundation
+
+/// One of the package's executables, built next to the test bundle, run as a user runs it.
+enum BuiltProgram {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    /// The path of the executable `name` built beside the test bundle.
+    static func path(_ name: String) -> String {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidates = [directory.appendingPathComponent(name).path]
+        // `swift test` runs the bundle from inside it on some set-ups.
+        candidates.append(directory.deletingLastPathComponent().appendingPathComponent(name).path)
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    /// Runs `name` with `arguments`; `interruptWhen` (checked every 50 ms) sends SIGINT once true.
+    static func run(
+        _ name: String, _ arguments: [String], interruptWhen: (@Sendable () -> Bool)? = nil
+    ) async throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path(name))
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        if let interruptWhen {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !interruptWhen(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            kill(process.processIdentifier, SIGINT)
+        }
+        // Both pipes drain at once: a child filling one while we wait on the other would block.
+        let pending = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = await pending.value
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+            errors: String(decoding: err, as: UTF8.self))
+    }
+}
