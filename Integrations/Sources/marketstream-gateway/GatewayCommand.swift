@@ -7,7 +7,10 @@ struct GatewayCommand: AsyncParsableCommand {
         commandName: "marketstream-gateway",
         abstract:
             "Serves one venue's live data over NATS, with every remote process's demand consolidated; records it to files.",
-        subcommands: [ServeCommand.self, RemoteWatchCommand.self, RecordCommand.self, ReplayCommand.self],
+        subcommands: [
+            ServeCommand.self, RemoteWatchCommand.self, RecordCommand.self, ReplayCommand.self,
+            ServeRecordingCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -28,31 +28,14 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one recording file") }
-        _ = try replaySpeed()
-    }
-
-    private func replaySpeed() throws -> ReplaySpeed {
-        switch speed {
-        case "fast": return .asFastAsPossible
-        case "original": return .original
-        default:
-            guard let factor = Double(speed), factor.isFinite, factor > 0 else {
-                throw ValidationError("--speed '\(speed)' is not fast, original or a positive factor")
-            }
-            return .scaled(factor)
-        }
+        _ = try ReplaySpeed(argument: speed)
     }
 
     func run() async throws {
         let logger = Logger(label: "marketstream.replay", factory: { _ in SwiftLogNoOpLogHandler() })
         do {
             let header = try RecordingReader(path: files[0]).header
-            guard
-                let venue = VenueChoice(rawValue: header.venue)
-                    ?? VenueChoice.allCases.first(where: { $0.exchangeID.rawValue == header.venue })
-            else {
-                throw ValidationError("\(files[0]) records '\(header.venue)', whose decoder this program lacks")
-            }
+            let venue = try VenueChoice(recordedIn: header, path: files[0])
             let decoder = try venue.module(baseURL: nil, logger: logger)
             if stats {
                 writeLine("\(header.venue) (\(header.dialect)), recorded by \(header.recorder)")
@@ -88,7 +71,8 @@ struct ReplayCommand: AsyncParsableCommand {
     private func replay(
         header: RecordingHeader, decoder: any AbstractWebSocketManager, logger: Logger
     ) async throws {
-        let replay = try ReplayExchange(venue: decoder, files: files, speed: try replaySpeed(), logger: logger)
+        let replay = try ReplayExchange(
+            venue: decoder, files: files, speed: try ReplaySpeed(argument: speed), logger: logger)
         let router = MarketDataRouter(
             managers: [replay],
             configuration: RouterConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import BinanceExchange
 import Logging
 import MarketStreamCore
+import MarketStreamRecording
 import UpbitExchange
 
 /// The venues the gateway can serve; `mock` is the embedded mock exchange (no network, no keys).
@@ -33,5 +34,19 @@ enum VenueChoice: String, CaseIterable, ExpressibleByArgument {
                 exchange: exchange, dialect: dialect,
                 configuration: .init(baseURL: baseURL.map { $0 + path }), logger: logger)
         }
+    }
+}
+
+extension VenueChoice {
+    /// The venue a recording's header names (by choice name or exchange id).
+    /// - Throws: A `ValidationError` naming `path` when no module here decodes that venue.
+    init(recordedIn header: RecordingHeader, path: String) throws(ValidationError) {
+        guard
+            let venue = VenueChoice(rawValue: header.venue)
+                ?? VenueChoice.allCases.first(where: { $0.exchangeID.rawValue == header.venue })
+        else {
+            throw ValidationError("\(path) records '\(header.venue)', whose decoder this program lacks")
+        }
+        self = venue
     }
 }

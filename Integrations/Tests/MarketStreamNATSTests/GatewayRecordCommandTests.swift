@@ -53,6 +53,34 @@ import Testing
         #expect(replay.output.contains("ticker KRW-BTC "))
     }
 
+    @Test func serveRecordingPlaysTheRecordingThroughTheMock() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let record = try await Self.gateway([
+            "record", "--dir", directory, "--types", "ticker", "--codes", "KRW-BTC,KRW-ETH", "--seconds", "1",
+            "--log-level", "error",
+        ])
+        #expect(record.status == 0, "\(record.errors)")
+        let files = Self.files(under: directory)
+        let stats = try await Self.gateway(["replay", "--stats"] + files)
+        let tickers = stats.output.split(separator: "\n").compactMap { line -> Int? in
+            let fields = line.split(separator: " ")
+            return fields.count == 3 && fields[0] == "ticker" ? Int(fields[2]) : nil
+        }.reduce(0, +)
+
+        let served = try await Self.gateway(["serve-recording", "--speed", "fast"] + files)
+        #expect(served.status == 0, "\(served.errors)")
+        let lines = served.output.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("serving mock recording of 2 markets at ws://127.0.0.1:") == true, "\(lines)")
+        #expect(lines.last == "played \(tickers) frames, \(tickers) events", "\(lines)")
+
+        let speed = try await Self.gateway(["serve-recording", "--speed", "0"] + files)
+        #expect(speed.status == 64)
+        #expect(speed.errors.contains("--speed '0' is not fast, original or a positive factor"), "\(speed.errors)")
+        let plain = try await Self.gateway(["serve-recording", "/etc/hostname"])
+        #expect(plain.errors.contains("not a MarketStream recording"), "\(plain.errors)")
+    }
+
     @Test func sigintFinishesTheFile() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -67,6 +67,12 @@ public struct MockExchangeConfiguration: Sendable {
     public var replaySteps: Int?
     /// The Binance dialect's limits, pings and connection lifetime.
     public var binance: MockBinanceSettings
+    /// When set, the exchange lists exactly these markets and their events come from outside,
+    /// through ``MockExchangeServer/publish(_:)`` (a recording played back, say), instead of the
+    /// simulation: `updatesPerSecond` and `replaySteps` are ignored, a subscription's snapshot is
+    /// the latest published event of its kind, and paper orders fill against the published
+    /// prices and books. `nil` (default) simulates.
+    public var publishedMarkets: [MarketCode]?
 
     /// Creates a configuration.
     public init(

@@ -48,10 +48,14 @@ final class MockExchangeCore: Sendable {
         let now = Self.wallMilliseconds()
         activeFaults = Mutex(configuration.faults)
         faultRandom = Mutex(SeededRandom(seed: configuration.seed &+ 2))
+        let simulator =
+            configuration.publishedMarkets.map {
+                MarketSimulator(publishing: $0, seed: configuration.seed, startTime: now)
+            }
+            ?? MarketSimulator(seed: configuration.seed, marketCount: configuration.marketCount, startTime: now)
         state = Mutex(
             State(
-                simulator: MarketSimulator(
-                    seed: configuration.seed, marketCount: configuration.marketCount, startTime: now),
+                simulator: simulator,
                 ledger: PaperLedger(balances: configuration.startingBalances, feeRate: configuration.feeRate),
                 random: SeededRandom(seed: configuration.seed &+ 1)))
     }
@@ -132,6 +136,19 @@ final class MockExchangeCore: Sendable {
             )
         }
         publish(events + fills, upbit: upbit, binance: binance, faults: faults)
+    }
+
+    /// Takes public events from outside as the market's (see
+    /// ``MockExchangeConfiguration/publishedMarkets``), fills resting paper orders they cross, and
+    /// sends them and the fills to their subscribers.
+    func publishExternal(_ events: [MarketEvent]) {
+        let now = Self.wallMilliseconds()
+        let events = events.filter { !$0.kind.isPrivate }
+        let fills = state.withLock { state in
+            for event in events { state.simulator.absorb(event) }
+            return state.ledger.match(against: state.simulator, at: now)
+        }
+        publish(events + fills.flatMap(\.privateEvents))
     }
 
     /// Sends events (account events go to private connections only) to their subscribers.

@@ -188,6 +188,13 @@ public final class MockExchangeServer: Service, Sendable {
     /// Advances the simulated market by `steps` updates now (in addition to the configured rate).
     public func advanceMarket(steps: Int = 1) { core.advance(steps: steps) }
 
+    /// Publishes events from outside as the market's own, on an exchange configured with
+    /// ``MockExchangeConfiguration/publishedMarkets``: each becomes its kind's snapshot, moves its
+    /// market's price and book (for REST and paper trading), and goes to every connection
+    /// subscribed to its kind and market, in that connection's dialect and format. Account events
+    /// and events of unlisted markets are left out.
+    public func publish(_ events: [MarketEvent]) { core.publishExternal(events) }
+
     /// The markets the exchange simulates.
     public var markets: [MarketCode] { core.withSimulator { $0.markets.map(\.code) } }
 }
@@ -196,7 +203,9 @@ extension MockExchangeCore {
     /// Steps the simulated market at the configured rate until cancelled.
     func runMarket() async throws {
         let rate = configuration.updatesPerSecond
-        guard rate > 0 else { return try await Task.sleep(for: .seconds(1_000_000_000)) }
+        guard rate > 0, configuration.publishedMarkets == nil else {
+            return try await Task.sleep(for: .seconds(1_000_000_000))
+        }
         // Batch steps so that high rates do not need sub-millisecond sleeps.
         let interval = max(Duration.milliseconds(5), .nanoseconds(Int64(1e9 / rate)))
         let stepsPerTick = max(1, Int((rate * interval.seconds).rounded()))

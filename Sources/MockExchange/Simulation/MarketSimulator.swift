@@ -40,6 +40,23 @@ public struct MarketSimulator: Sendable {
     public private(set) var markets: [Market]
     private var index: [MarketCode: Int] = [:]
     private var random: SeededRandom
+    /// Whether events come from outside (``absorb(_:)``) instead of ``step(at:)``.
+    public let isPublished: Bool
+    /// The latest absorbed event of each kind (books under `.orderbook`) and market: what a
+    /// subscriber gets as its snapshot when the events come from outside.
+    private var absorbed: [AbsorbedKey: MarketEvent] = [:]
+    /// Markets whose book came from an absorbed order book (the others get one around their price).
+    private var booked: Set<MarketCode> = []
+
+    private struct AbsorbedKey: Hashable {
+        var kind: DataKind
+        var market: MarketCode
+
+        init(_ kind: DataKind, _ market: MarketCode) {
+            self.kind = kind.isOrderbook ? .orderbook : kind
+            self.market = market
+        }
+    }
     /// Levels per book side.
     public let depth = 30
 
@@ -67,6 +84,7 @@ public struct MarketSimulator: Sendable {
     ///   - startTime: Epoch milliseconds of the simulation's start.
     public init(seed: UInt64, marketCount: Int, startTime: Int64) {
         random = SeededRandom(seed: seed)
+        isPublished = false
         var codes: [MarketCode] = []
         let count = max(1, marketCount)
         for i in 0..<count {
@@ -83,6 +101,24 @@ public struct MarketSimulator: Sendable {
         // What a cross-venue program compares: Bitcoin in USDT (Binance's BTCUSDT) and USDT in KRW.
         codes += Self.crossVenueMarkets.filter { !codes.contains($0) }
         markets = []
+        list(codes, startTime: startTime)
+    }
+
+    /// Creates a market of `codes` whose events come from outside, through ``absorb(_:)`` (a
+    /// recording played into the mock exchange): ``step(at:)`` is not used, snapshots are the
+    /// latest absorbed events, and prices and books follow them.
+    /// - Parameters:
+    ///   - codes: The markets; subscriptions to others are refused as unknown.
+    ///   - seed: The seed of the books made around a price while no order book was absorbed.
+    ///   - startTime: Epoch milliseconds.
+    public init(publishing codes: [MarketCode], seed: UInt64 = 1, startTime: Int64) {
+        random = SeededRandom(seed: seed)
+        isPublished = true
+        markets = []
+        list(codes, startTime: startTime)
+    }
+
+    private mutating func list(_ codes: [MarketCode], startTime: Int64) {
         for code in codes where index[code] == nil {
             let start: ExactDecimal
             switch code.quote {
@@ -132,13 +168,44 @@ public struct MarketSimulator: Sendable {
         return events
     }
 
-    /// Records a fill at `price` (paper trading) and returns the public events it caused.
+    /// Takes an event from outside as the market's own: its price, book or trade move the market,
+    /// and it becomes the snapshot of its kind. Events of unknown markets are ignored.
+    public mutating func absorb(_ event: MarketEvent) {
+        guard let i = index[event.market] else { return }
+        absorbed[AbsorbedKey(event.kind, event.market)] = event
+        var price: ExactDecimal?
+        switch event.payload {
+        case .ticker(let ticker):
+            price = ticker.price
+        case .trade(let trade):
+            price = trade.price
+            markets[i].lastTrade = trade
+            markets[i].lastTradeTime = event.timestamp.milliseconds
+            markets[i].recentTrades.append(trade)
+            if markets[i].recentTrades.count > 500 { markets[i].recentTrades.removeFirst() }
+        case .orderbook(let book) where !book.units.isEmpty:
+            markets[i].book = book.units
+            booked.insert(event.market)
+        default:
+            break
+        }
+        guard let price, price > .zero else { return }
+        markets[i].price = price
+        markets[i].high = max(markets[i].high, price)
+        markets[i].low = min(markets[i].low, price)
+        if !booked.contains(event.market) {
+            markets[i].book = Self.makeBook(around: price, quote: event.market.quote, depth: depth, random: &random)
+        }
+    }
+
+    /// Records a fill at `price` (paper trading) and returns the public events it caused (none when
+    /// the events come from outside: a recording prints no paper trades).
     mutating func recordFill(
         market code: MarketCode, price: ExactDecimal, volume: ExactDecimal, side: TradeSide, at now: Int64
     )
         -> [MarketEvent]
     {
-        guard let i = index[code] else { return [] }
+        guard !isPublished, let i = index[code] else { return [] }
         var market = takeMarket(i)
         let events = apply(trade: price, volume: volume, side: side, to: &market, at: now)
         markets[i] = market
@@ -218,6 +285,13 @@ public struct MarketSimulator: Sendable {
 
     /// The current state of `kind` for `code`, as a snapshot event.
     public func snapshot(of kind: DataKind, market code: MarketCode, at now: Int64) -> MarketEvent? {
+        if isPublished {
+            guard let latest = absorbed[AbsorbedKey(kind, code)] else { return nil }
+            return MarketEvent(
+                exchange: latest.exchange, kind: latest.kind, market: code, stream: .snapshot,
+                timestamp: latest.timestamp, receivedAt: UnixTime(milliseconds: now), generation: .none,
+                payload: latest.payload)
+        }
         guard let market = market(code) else { return nil }
         let payload: MarketPayload
         switch kind.family {
@@ -237,6 +311,10 @@ public struct MarketSimulator: Sendable {
     }
 
     func ticker(of market: Market, at now: Int64) -> Ticker {
+        // A published market's ticker is the latest one published, as its snapshot is.
+        if isPublished, case .ticker(let ticker)? = absorbed[AbsorbedKey(.ticker, market.code)]?.payload {
+            return ticker
+        }
         let utc = CivilTime(milliseconds: market.lastTradeTime == 0 ? now : market.lastTradeTime)
         let signed = market.price - market.prevClose
         let rate = signed.divided(by: market.prevClose, scale: 10) ?? .zero

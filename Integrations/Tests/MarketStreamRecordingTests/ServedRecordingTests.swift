@@ -1,0 +1,138 @@
+import Foundation
+import MarketStreamCore
+import MarketStreamRecording
+import MarketStreamRouting
+import MockExchange
+import Testing
+import UpbitExchange
+
+/// A recording served by the mock exchange over loopback, to an ordinary Upbit client.
+@Suite(.timeLimit(.minutes(1))) struct ServedRecordingTests {
+    static let btc = MarketCode(validated: "KRW-BTC")
+    static let eth = MarketCode(validated: "KRW-ETH")
+
+    /// Records tickers of KRW-BTC and KRW-ETH from a simulating mock until `count` arrived.
+    static func recordTwoMarkets(into directory: String, count: Int) async throws -> String {
+        let mock = MockExchangeServer(
+            configuration: MockExchangeConfiguration(marketCount: 3, updatesPerSecond: 200), logger: quietLogger)
+        let mockTask = Task { try await mock.run() }
+        defer { mockTask.cancel() }
+        let upbit = try UpbitExchange(
+            exchange: "mock", configuration: .init(baseURL: try await mock.endpoint().webSocketBase),
+            logger: quietLogger)
+        let recorder = FrameRecorder(
+            configuration: .init(directory: directory, venue: upbit.exchange, blockInterval: .milliseconds(100)),
+            logger: quietLogger)
+        let router = MarketDataRouter(
+            managers: [upbit], configuration: replayConfiguration, frameTap: recorder, logger: quietLogger)
+        let recording = Task { try await recorder.run() }
+        let routing = Task { try await router.run() }
+        var seen = 0
+        let subscription = try router.subscribe(to: .ticker, markets: [btc, eth])
+        for try await event in subscription {
+            if case .market = event { seen += 1 }
+            if seen == count { break }
+        }
+        routing.cancel()
+        _ = await routing.result
+        recording.cancel()
+        try await recording.value
+        return try #require(recordings(under: directory).first)
+    }
+
+    /// What a ticker event shows a client: market, price and exchange time.
+    struct Tick: Hashable {
+        var market: MarketCode
+        var price: ExactDecimal
+        var timestamp: UnixTime
+
+        init?(_ event: MarketEvent) {
+            guard case .ticker(let ticker) = event.payload else { return nil }
+            (market, price, timestamp) = (event.market, ticker.price, event.timestamp)
+        }
+    }
+
+    @Test func aClientGetsTheRecordedEventsOfItsCodesThenSnapshotsOfTheLastState() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = try await Self.recordTwoMarkets(into: directory, count: 40)
+            let decoder = try UpbitExchange(exchange: "mock", logger: quietLogger)
+            let feed = try RecordedMarketFeed(venue: decoder, files: [file], speed: .asFastAsPossible)
+            var recorded: [Tick] = []
+            _ = try await feed.play { events in recorded += events.compactMap(Tick.init) }
+            #expect(Set(recorded.map(\.market)) == [Self.btc, Self.eth], "both markets were recorded")
+
+            var configuration = MockExchangeConfiguration()
+            configuration.publishedMarkets = try feed.markets()
+            #expect(Set(configuration.publishedMarkets ?? []) == [Self.btc, Self.eth])
+            let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
+            let serving = Task { try await server.run() }
+            defer { serving.cancel() }
+            let client = try UpbitExchange(
+                configuration: .init(baseURL: try await server.endpoint().webSocketBase), logger: quietLogger)
+            let router = MarketDataRouter(managers: [client], configuration: replayConfiguration, logger: quietLogger)
+            let routing = Task { try await router.run() }
+            defer { routing.cancel() }
+
+            // Subscribed to KRW-BTC before the playback: exactly the recorded KRW-BTC tickers (the
+            // first may come as the subscription's snapshot, when the playback's first event lands
+            // while the mock still answers the subscription).
+            var live = try router.subscribe(to: .ticker, markets: [Self.btc]).makeAsyncIterator()
+            while server.upbitConnections().allSatisfy({ $0.subscriptions.isEmpty }) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let summary = try await feed.play { events in server.publish(events) }
+            #expect(summary.events == recorded.count && summary.undecodableFrames == 0 && summary.issues.isEmpty)
+            let expected = recorded.filter { $0.market == Self.btc }
+            var received: [Tick] = []
+            while received.count < expected.count, let event = try await live.next() {
+                guard case .market(let market) = event else { continue }
+                received += [Tick(market)].compactMap { $0 }
+            }
+            #expect(received == expected, "the recorded KRW-BTC tickers, in order, and no KRW-ETH")
+
+            // Subscribing afterwards: the last recorded KRW-ETH ticker, as a snapshot.
+            var late = try router.subscribe(to: .ticker, markets: [Self.eth]).makeAsyncIterator()
+            var snapshot: MarketEvent?
+            while snapshot == nil, let event = try await late.next() {
+                if case .market(let market) = event { snapshot = market }
+            }
+            #expect(snapshot?.stream == .snapshot)
+            #expect(snapshot.flatMap(Tick.init) == recorded.last { $0.market == Self.eth })
+        }
+    }
+
+    @Test func aPaperOrderFillsAtTheRecordedPrice() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = try await Self.recordTwoMarkets(into: directory, count: 10)
+            let decoder = try UpbitExchange(exchange: "mock", logger: quietLogger)
+            let feed = try RecordedMarketFeed(venue: decoder, files: [file], speed: .asFastAsPossible)
+            var last: Tick?
+            _ = try await feed.play { events in
+                last = events.compactMap(Tick.init).last { $0.market == Self.btc } ?? last
+            }
+            let keys = UpbitCredentials(accessKey: "paper-access", secretKey: "paper-secret-key-0123456789")
+            var configuration = MockExchangeConfiguration(
+                credentials: [MockCredentials(accessKey: keys.accessKey, secretKey: keys.secretKey)])
+            configuration.publishedMarkets = try feed.markets()
+            let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
+            let serving = Task { try await server.run() }
+            defer { serving.cancel() }
+            _ = try await feed.play { events in server.publish(events) }
+            let client = try UpbitExchange(
+                configuration: .init(baseURL: try await server.endpoint().webSocketBase, credentials: keys),
+                logger: quietLogger)
+            // REST quotes the recording's price, and a market buy fills there.
+            let quoted = try await client.rest.tickers([Self.btc])
+            #expect(quoted.first.flatMap(Tick.init)?.price == last?.price)
+            let order = try await client.rest.placeOrder(.marketBuy(Self.btc, funds: 1_000_000))
+            #expect(!order.isOpen)
+            let accounts = try await client.rest.accounts()
+            let bought = try #require(accounts.first { $0.currency == "BTC" }?.balance)
+            // At the ask of a book around the recorded price: at most a tick (0.1 %) above it.
+            let price = try #require(last?.price)
+            let atPrice = try #require(ExactDecimal(1_000_000).divided(by: price, scale: 8))
+            let tickAbove = try #require(ExactDecimal(1_000_000).divided(by: price * ExactDecimal("1.001")!, scale: 8))
+            #expect(bought <= atPrice && bought >= tickAbove, "\(bought) BTC for 1 000 000 KRW at \(price)")
+        }
+    }
+}
