@@ -120,6 +120,7 @@ let package = Package(
             dependencies: [
                 "MarketStreamRecording",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,12 +1,14 @@
 // What recording costs and what it reads back at (issue numbers): the CPU of recording the whole
 // Upbit market's rate (about 800 frames/s), the file size per million ticker frames against the
-// raw bytes, and reading a file back (decompressed and decoded) against decoding the same frames
-// from memory, measured in the same run. Run in release:
+// raw bytes, reading a file back (decompressed and decoded) against decoding the same frames
+// from memory, and a replay through `ReplayExchange` and a router to one subscriber, measured in
+// the same run. Run in release:
 //   swift run -c release --package-path Integrations RecordingBenchmark
 import Foundation
 import Logging
 import MarketStreamCore
 import MarketStreamRecording
+import MarketStreamRouting
 import UpbitExchange
 
 #if canImport(Glibc)
@@ -51,6 +53,11 @@ func record(
     let running = Task { try await recorder.run() }
     let cpuBefore = cpuSeconds()
     let began = ContinuousClock.now
+    // A connection opens first, so a replay hands the frames to one connection.
+    recorder.connectionOpened(
+        context: DecodeContext(
+            exchange: "upbit", channel: .public, generation: ConnectionGeneration(1),
+            receivedAt: UnixTime(nanoseconds: start - 1_000_000)))
     for (index, frame) in frames.enumerated() {
         let context = DecodeContext(
             exchange: "upbit", channel: .public, generation: ConnectionGeneration(1),
@@ -118,6 +125,7 @@ for (name, make) in [("DEFAULT", defaultTicker), ("SIMPLE", simpleTicker)] {
     var decoded = 0
     for file in files {
         try RecordingReader(path: file).read { record in
+            guard record.kind == .frame else { return }
             output.removeAll()
             try upbit.decode(record.message, context: context, into: &output)
             decoded += output.events.count
@@ -128,4 +136,34 @@ for (name, make) in [("DEFAULT", defaultTicker), ("SIMPLE", simpleTicker)] {
         "reading back \(decoded) frames (decompressed and decoded, one thread): \(Int(fromFile)) frames/s; "
             + "decoding the same frames from memory: \(Int(memory)) frames/s (ratio \(String(format: "%.2f", fromFile / memory)))"
     )
+
+    // 4. Replayed through ReplayExchange and a router to one subscriber, as fast as possible.
+    let (routed, replaySeconds) = try await replayThroughRouter(files, markets: 200)
+    print(
+        "replaying \(routed) frames through ReplayExchange and a router to one subscriber: "
+            + "\(Int(Double(routed) / replaySeconds)) frames/s (\(String(format: "%.2f", replaySeconds)) s)")
+}
+
+/// Replays `files` as fast as possible through a router subscribed to the tickers of `markets`
+/// markets; returns the events the subscriber got and the seconds it took.
+func replayThroughRouter(_ files: [String], markets: Int) async throws -> (events: Int, seconds: Double) {
+    let replay = try ReplayExchange(venue: upbit, files: files, speed: .asFastAsPossible, logger: logger)
+    let router = MarketDataRouter(
+        managers: [replay],
+        configuration: RouterConfiguration(bufferCapacity: 1 << 21, reconnect: ReconnectPolicy(jitter: 0)),
+        clock: replay.routerClock, wallClock: replay.wallClock, logger: logger)
+    let driving = Task { try await replay.run() }
+    let routing = Task { try await router.run() }
+    defer {
+        driving.cancel()
+        routing.cancel()
+    }
+    let codes = try (0..<markets).map { try MarketCode("KRW-C\($0)") }
+    let began = ContinuousClock.now
+    var received = 0
+    for try await event in try router.subscribe(to: .ticker, markets: codes) {
+        if ReplayExchange.isEnd(event) { break }
+        if case .market = event { received += 1 }
+    }
+    return (received, seconds(ContinuousClock.now - began))
 }

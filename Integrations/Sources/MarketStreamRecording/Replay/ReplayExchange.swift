@@ -50,7 +50,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// The venue module whose decoder and rules are used.
     public let venue: any AbstractWebSocketManager
     /// The clock the replay moves to each record's time.
-    public let clock: TestClock<Duration>
+    public let clock: ReplayClock
     /// How fast it replays.
     public let speed: ReplaySpeed
     private let state: Mutex<State>
@@ -78,7 +78,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         self.venue = venue
         self.speed = speed
         self.logger = logger
-        clock = TestClock()
+        clock = ReplayClock()
         let range = (from?.nanoseconds ?? .min)...(to?.nanoseconds ?? .max)
         state = Mutex(State(cursor: try RecordCursor(paths: files, range: range)))
     }
@@ -260,7 +260,9 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         while !done() {
             try Task.checkCancellation()
             guard waited < limit else { return false }
-            await clock.advance(by: .milliseconds(1))
+            // Settling first: the router gets to start the sleep it is about to (its debounce, its
+            // backoff) before its clock moves.
+            await clock.advance(by: .milliseconds(1), settling: true)
             state.withLock { $0.position += 1_000_000 }
             waited += .milliseconds(1)
         }
