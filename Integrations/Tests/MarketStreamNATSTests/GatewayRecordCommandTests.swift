@@ -22,16 +22,32 @@ import Testing
         NSTemporaryDirectory() + "record-\(UInt64.random(in: 0 ... .max))"
     }
 
-    @Test func recordThenReplayStatsShowsWhatTheMockSent() async throws {
-        let directory = Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let record = try await Self.gateway([
-            "record", "--dir", directory, "--types", "ticker,trade", "--codes", "KRW-BTC,KRW-ETH", "--seconds", "2",
+    /// Records `types` of `codes` from the embedded mock for `seconds` into `directory`.
+    /// - Returns: The recording files.
+    static func recordMock(into directory: String, types: String, codes: String, seconds: Int) async throws -> [String]
+    {
+        let record = try await gateway([
+            "record", "--dir", directory, "--types", types, "--codes", codes, "--seconds", "\(seconds)",
             "--log-level", "error",
         ])
         #expect(record.status == 0, "\(record.errors)")
         #expect(record.output.hasPrefix("recorder: recording, "), "\(record.output)")
-        let files = Self.files(under: directory)
+        return files(under: directory)
+    }
+
+    /// The events of `kinds` that `replay --stats` printed (`ticker KRW-BTC 42` lines).
+    static func events(of kinds: Set<String>, inStats output: String) -> Int {
+        output.split(separator: "\n").compactMap { line -> Int? in
+            let fields = line.split(separator: " ")
+            return fields.count == 3 && kinds.contains(String(fields[0])) ? Int(fields[2]) : nil
+        }.reduce(0, +)
+    }
+
+    @Test func recordThenReplayStatsShowsWhatTheMockSent() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = try await Self.recordMock(
+            into: directory, types: "ticker,trade", codes: "KRW-BTC,KRW-ETH", seconds: 2)
         #expect(files.count == 1 && files[0].hasSuffix(".msr.zst"), "\(files)")
 
         let stats = try await Self.gateway(["replay", "--stats"] + files)
@@ -43,10 +59,7 @@ import Testing
         #expect(stats.output.contains("records missing: 0"))
 
         // Replayed through a router: every recorded event, and the set the recording names.
-        let frames = stats.output.split(separator: "\n").compactMap { line -> Int? in
-            let fields = line.split(separator: " ")
-            return fields.count == 3 && ["ticker", "trade"].contains(fields[0]) ? Int(fields[2]) : nil
-        }.reduce(0, +)
+        let frames = Self.events(of: ["ticker", "trade"], inStats: stats.output)
         let replay = try await Self.gateway(["replay"] + files)
         #expect(replay.status == 0, "\(replay.errors)")
         #expect(replay.output.hasSuffix("replayed \(frames) events; subscription mismatches: 0\n"), "\(replay.output)")
@@ -56,17 +69,9 @@ import Testing
     @Test func serveRecordingPlaysTheRecordingThroughTheMock() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let record = try await Self.gateway([
-            "record", "--dir", directory, "--types", "ticker", "--codes", "KRW-BTC,KRW-ETH", "--seconds", "1",
-            "--log-level", "error",
-        ])
-        #expect(record.status == 0, "\(record.errors)")
-        let files = Self.files(under: directory)
+        let files = try await Self.recordMock(into: directory, types: "ticker", codes: "KRW-BTC,KRW-ETH", seconds: 1)
         let stats = try await Self.gateway(["replay", "--stats"] + files)
-        let tickers = stats.output.split(separator: "\n").compactMap { line -> Int? in
-            let fields = line.split(separator: " ")
-            return fields.count == 3 && fields[0] == "ticker" ? Int(fields[2]) : nil
-        }.reduce(0, +)
+        let tickers = Self.events(of: ["ticker"], inStats: stats.output)
 
         let served = try await Self.gateway(["serve-recording", "--speed", "fast"] + files)
         #expect(served.status == 0, "\(served.errors)")

@@ -10,12 +10,8 @@ import Testing
     @Test func aRecordingGivesTheSameOrdersAndPnLOnEveryRun() async throws {
         let directory = GatewayRecordCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let record = try await GatewayRecordCommandTests.gateway([
-            "record", "--dir", directory, "--types", "ticker", "--codes", "KRW-BTC,KRW-ETH,KRW-XRP", "--seconds", "3",
-            "--log-level", "error",
-        ])
-        #expect(record.status == 0, "\(record.errors)")
-        let files = GatewayRecordCommandTests.files(under: directory)
+        let files = try await GatewayRecordCommandTests.recordMock(
+            into: directory, types: "ticker", codes: "KRW-BTC,KRW-ETH,KRW-XRP", seconds: 3)
         #expect(files.count == 1, "\(files)")
 
         // Threshold 0 over 2 ticks: every move trades, so a few seconds of tickers place orders.

@@ -11,38 +11,24 @@ import UpbitExchange
     /// Records a mock session over loopback: tickers of KRW-BTC, a dropped connection, tickers again.
     /// - Returns: The venue module (the decoder) and the recording's path.
     static func recordMockSession(into directory: String) async throws -> (UpbitExchange, String) {
-        let mock = MockExchangeServer(
-            configuration: MockExchangeConfiguration(updatesPerSecond: 20), logger: quietLogger)
-        let mockTask = Task { try await mock.run() }
-        defer { mockTask.cancel() }
-        let base = try await mock.endpoint().webSocketBase
-        let upbit = try UpbitExchange(exchange: "mock", configuration: .init(baseURL: base), logger: quietLogger)
-        let recorder = FrameRecorder(
-            configuration: .init(directory: directory, venue: upbit.exchange, blockInterval: .milliseconds(100)),
-            logger: quietLogger)
-        let router = MarketDataRouter(
-            managers: [upbit], configuration: replayConfiguration, frameTap: recorder, logger: quietLogger)
-        let recording = Task { try await recorder.run() }
-        let routing = Task { try await router.run() }
-        var events = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-BTC")])
-            .makeAsyncIterator()
-        // Streaming, then the exchange drops the connection, then streaming again.
-        var first: ConnectionGeneration?
-        var later = 0
-        while later < 5, let event = try await events.next() {
-            guard case .market(let market) = event else { continue }
-            if first == nil {
-                first = market.generation
-                mock.dropConnections()
-            } else if market.generation > first! {
-                later += 1
+        try await MarketStreamRecordingTests.recordMockSession(
+            into: directory, mock: MockExchangeConfiguration(updatesPerSecond: 20)
+        ) { mock, router in
+            var events = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-BTC")])
+                .makeAsyncIterator()
+            // Streaming, then the exchange drops the connection, then streaming again.
+            var first: ConnectionGeneration?
+            var later = 0
+            while later < 5, let event = try await events.next() {
+                guard case .market(let market) = event else { continue }
+                if first == nil {
+                    first = market.generation
+                    mock.dropConnections()
+                } else if market.generation > first! {
+                    later += 1
+                }
             }
         }
-        routing.cancel()
-        _ = await routing.result
-        recording.cancel()
-        try await recording.value
-        return (upbit, try #require(recordings(under: directory).first))
     }
 
     @Test func aSessionWithADropIsRecordedWithItsConnectionsAndMessages() async throws {

@@ -3,6 +3,9 @@ import Logging
 import MarketStreamCore
 import MarketStreamRecording
 import MarketStreamRouting
+import MockExchange
+import Testing
+import UpbitExchange
 
 let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -52,3 +55,30 @@ func recordings(under directory: String) -> [String] {
 let replayConfiguration = RouterConfiguration(
     debounce: .milliseconds(20), gracePeriod: .zero, bufferCapacity: 100_000,
     reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(1), jitter: 0))
+
+/// Records a session against a simulating mock exchange over loopback: `body` subscribes through
+/// the router (and may inject faults into the mock) while a recorder taps its connections.
+/// - Returns: The venue module (the recording's decoder) and the recording's path.
+func recordMockSession(
+    into directory: String, mock configuration: MockExchangeConfiguration,
+    _ body: (MockExchangeServer, MarketDataRouter) async throws -> Void
+) async throws -> (UpbitExchange, String) {
+    let mock = MockExchangeServer(configuration: configuration, logger: quietLogger)
+    let mockTask = Task { try await mock.run() }
+    defer { mockTask.cancel() }
+    let base = try await mock.endpoint().webSocketBase
+    let upbit = try UpbitExchange(exchange: "mock", configuration: .init(baseURL: base), logger: quietLogger)
+    let recorder = FrameRecorder(
+        configuration: .init(directory: directory, venue: upbit.exchange, blockInterval: .milliseconds(100)),
+        logger: quietLogger)
+    let router = MarketDataRouter(
+        managers: [upbit], configuration: replayConfiguration, frameTap: recorder, logger: quietLogger)
+    let recording = Task { try await recorder.run() }
+    let routing = Task { try await router.run() }
+    try await body(mock, router)
+    routing.cancel()
+    _ = await routing.result
+    recording.cancel()
+    try await recording.value
+    return (upbit, try #require(recordings(under: directory).first))
+}

@@ -13,31 +13,15 @@ import UpbitExchange
 
     /// Records tickers of KRW-BTC and KRW-ETH from a simulating mock until `count` arrived.
     static func recordTwoMarkets(into directory: String, count: Int) async throws -> String {
-        let mock = MockExchangeServer(
-            configuration: MockExchangeConfiguration(marketCount: 3, updatesPerSecond: 200), logger: quietLogger)
-        let mockTask = Task { try await mock.run() }
-        defer { mockTask.cancel() }
-        let upbit = try UpbitExchange(
-            exchange: "mock", configuration: .init(baseURL: try await mock.endpoint().webSocketBase),
-            logger: quietLogger)
-        let recorder = FrameRecorder(
-            configuration: .init(directory: directory, venue: upbit.exchange, blockInterval: .milliseconds(100)),
-            logger: quietLogger)
-        let router = MarketDataRouter(
-            managers: [upbit], configuration: replayConfiguration, frameTap: recorder, logger: quietLogger)
-        let recording = Task { try await recorder.run() }
-        let routing = Task { try await router.run() }
-        var seen = 0
-        let subscription = try router.subscribe(to: .ticker, markets: [btc, eth])
-        for try await event in subscription {
-            if case .market = event { seen += 1 }
-            if seen == count { break }
-        }
-        routing.cancel()
-        _ = await routing.result
-        recording.cancel()
-        try await recording.value
-        return try #require(recordings(under: directory).first)
+        try await recordMockSession(
+            into: directory, mock: MockExchangeConfiguration(marketCount: 3, updatesPerSecond: 200)
+        ) { _, router in
+            var seen = 0
+            for try await event in try router.subscribe(to: DataKind.ticker, markets: [btc, eth]) {
+                if case .market = event { seen += 1 }
+                if seen == count { break }
+            }
+        }.1
     }
 
     /// What a ticker event shows a client: market, price and exchange time.

@@ -189,7 +189,8 @@ public struct MarketSimulator: Sendable {
         default:
             break
         }
-        guard let price, price > .zero else { return }
+        // A book is made around the price only when it moved (it is 60 rows, and tickers repeat).
+        guard let price, price > .zero, price != markets[i].price else { return }
         markets[i].price = price
         markets[i].high = max(markets[i].high, price)
         markets[i].low = min(markets[i].low, price)

@@ -84,3 +84,13 @@ extension [UInt8] {
         withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: index, as: T.self)) }
     }
 }
+
+extension Record {
+    /// What a venue's decoder needs to decode this frame record: the channel its index names in
+    /// `channels` (the header's), its generation and its receive time.
+    func decodeContext(exchange: ExchangeID, channels: [ChannelID]) -> DecodeContext {
+        DecodeContext(
+            exchange: exchange, channel: Int(channel) < channels.count ? channels[Int(channel)] : .public,
+            generation: ConnectionGeneration(UInt64(generation)), receivedAt: receivedAt)
+    }
+}

@@ -40,9 +40,7 @@ public struct RecordedMarketFeed: Sendable {
     ///   files or a speed that is not a positive finite factor.
     public init(venue: any AbstractWebSocketManager, files: [String], speed: ReplaySpeed) throws(RecordingError) {
         guard !files.isEmpty else { throw .invalidArgument("no recording files given") }
-        if case .scaled(let factor) = speed, !(factor.isFinite && factor > 0) {
-            throw .invalidArgument("a replay speed must be a positive factor, not \(factor)")
-        }
+        try speed.validate()
         for path in files { _ = try RecordingReader(path: path) }
         self.venue = venue
         self.files = files
@@ -54,17 +52,9 @@ public struct RecordedMarketFeed: Sendable {
     public func markets() throws(RecordingError) -> [MarketCode] {
         var seen: Set<MarketCode> = []
         var markets: [MarketCode] = []
-        for path in files {
-            let reader = try RecordingReader(path: path)
-            for block in reader.blocks() {
-                guard let records = try? reader.records(of: block) else { continue }
-                for record in records {
-                    for event in decode(record, channels: reader.header.channels) ?? []
-                    where !seen.contains(event.market) {
-                        seen.insert(event.market)
-                        markets.append(event.market)
-                    }
-                }
+        try forEachFrame { _, events in
+            for event in events where !event.kind.isPrivate && seen.insert(event.market).inserted {
+                markets.append(event.market)
             }
         }
         return markets
@@ -78,8 +68,10 @@ public struct RecordedMarketFeed: Sendable {
         let start = clock.now
         var origin: Int64?
         var batch: [MarketEvent] = []
+        var output = DecodedFrame()
         for path in files {
             let reader = try RecordingReader(path: path)
+            let channels = reader.header.channels.map(ChannelID.init(rawValue:))
             for block in reader.blocks() {
                 try Task.checkCancellation()
                 let records: [Record]
@@ -92,23 +84,23 @@ public struct RecordedMarketFeed: Sendable {
                 for record in records where record.kind == .frame {
                     let first = origin ?? record.receivedAt.nanoseconds
                     origin = first
-                    if let wait = delay(of: record.receivedAt.nanoseconds - first) {
+                    if let wait = speed.wait(forRecorded: record.receivedAt.nanoseconds - first),
+                        start + wait > clock.now + .milliseconds(1)
+                    {
                         // Hand on what is due before waiting for what is not.
-                        let deadline = start + wait
-                        if deadline > clock.now + .milliseconds(1) {
-                            if !batch.isEmpty { publish(batch) }
-                            batch.removeAll(keepingCapacity: true)
-                            try await clock.sleep(until: deadline)
-                        }
+                        if !batch.isEmpty { publish(batch) }
+                        batch.removeAll(keepingCapacity: true)
+                        try await clock.sleep(until: start + wait)
                     }
                     summary.frames += 1
-                    guard let events = decode(record, channels: reader.header.channels) else {
+                    guard decode(record, channels: channels, into: &output) else {
                         summary.undecodableFrames += 1
                         continue
                     }
-                    let shown = events.filter { !$0.kind.isPrivate }
-                    summary.events += shown.count
-                    batch += shown
+                    for event in output.events where !event.kind.isPrivate {
+                        batch.append(event)
+                        summary.events += 1
+                    }
                 }
                 // As fast as possible: a block at a time, letting others run in between.
                 if !batch.isEmpty { publish(batch) }
@@ -119,33 +111,33 @@ public struct RecordedMarketFeed: Sendable {
         return summary
     }
 
-    /// How long after the start a record `elapsed` nanoseconds into the recording is due; `nil`
-    /// as fast as possible.
-    private func delay(of elapsed: Int64) -> Duration? {
-        switch speed {
-        case .original: .nanoseconds(elapsed)
-        case .scaled(let factor): .nanoseconds(Int64(Double(elapsed) / factor))
-        case .asFastAsPossible: nil
-        }
-    }
-
-    /// A frame record's events; `nil` when the decoder refuses the frame.
-    private func decode(_ record: Record, channels: [String]) -> [MarketEvent]? {
-        guard record.kind == .frame else { return [] }
+    /// Hands each decodable frame record and its events to `body`, file by file; unreadable blocks
+    /// are skipped.
+    private func forEachFrame(_ body: (Record, [MarketEvent]) -> Void) throws(RecordingError) {
         var output = DecodedFrame()
-        do {
-            try venue.decode(record.message, context: context(of: record, channels: channels), into: &output)
-        } catch {
-            return nil
+        for path in files {
+            let reader = try RecordingReader(path: path)
+            let channels = reader.header.channels.map(ChannelID.init(rawValue:))
+            for block in reader.blocks() {
+                guard let records = try? reader.records(of: block) else { continue }
+                for record in records where record.kind == .frame && decode(record, channels: channels, into: &output) {
+                    body(record, output.events)
+                }
+            }
         }
-        return output.events
     }
 
-    private func context(of record: Record, channels: [String]) -> DecodeContext {
-        let channel =
-            Int(record.channel) < channels.count ? ChannelID(rawValue: channels[Int(record.channel)]) : .public
-        return DecodeContext(
-            exchange: venue.exchange, channel: channel, generation: ConnectionGeneration(UInt64(record.generation)),
-            receivedAt: record.receivedAt)
+    /// Decodes a frame record into `output` (emptied first).
+    /// - Returns: Whether the decoder took the frame.
+    private func decode(_ record: Record, channels: [ChannelID], into output: inout DecodedFrame) -> Bool {
+        output.removeAll()
+        do {
+            try venue.decode(
+                record.message, context: record.decodeContext(exchange: venue.exchange, channels: channels),
+                into: &output)
+            return true
+        } catch {
+            return false
+        }
     }
 }

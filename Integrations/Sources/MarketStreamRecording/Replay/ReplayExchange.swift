@@ -72,9 +72,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         venue: any AbstractWebSocketManager, files: [String], from: UnixTime? = nil, to: UnixTime? = nil,
         speed: ReplaySpeed = .asFastAsPossible, logger: Logger
     ) throws(RecordingError) {
-        if case .scaled(let factor) = speed, !(factor.isFinite && factor > 0) {
-            throw .invalidArgument("a replay speed must be a positive factor, not \(factor)")
-        }
+        try speed.validate()
         self.venue = venue
         self.speed = speed
         self.logger = logger
@@ -230,11 +228,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
             return max(0, target - state.position)
         }
         guard step > 0 else { return }
-        switch speed {
-        case .original: try await Task.sleep(for: .nanoseconds(step))
-        case .scaled(let factor): try await Task.sleep(for: .nanoseconds(Int64(Double(step) / factor)))
-        case .asFastAsPossible: break
-        }
+        if let wait = speed.wait(forRecorded: step) { try await Task.sleep(for: wait) }
         await clock.advance(by: .nanoseconds(step))
     }
 

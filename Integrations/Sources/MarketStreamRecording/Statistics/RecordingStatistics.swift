@@ -67,15 +67,11 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
                     if let last = generation, record.generation > last { statistics.reconnects += 1 }
                     generation = record.generation
                     guard record.kind == .frame else { return }
-                    let channel = Int(record.channel) < channels.count ? channels[Int(record.channel)] : .public
                     output.removeAll()
                     do {
                         try decoder.decode(
                             record.message,
-                            context: DecodeContext(
-                                exchange: decoder.exchange, channel: channel,
-                                generation: ConnectionGeneration(UInt64(record.generation)),
-                                receivedAt: record.receivedAt),
+                            context: record.decodeContext(exchange: decoder.exchange, channels: channels),
                             into: &output)
                     } catch {
                         statistics.undecodableFrames += 1
