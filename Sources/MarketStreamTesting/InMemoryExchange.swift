@@ -43,6 +43,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
 
     enum ServerAction: Sendable {
         case frame(WebSocketMessage)
+        case frames([ReceivedFrame])
         case pong
         case close
         case drop(MarketStreamError)
@@ -157,6 +158,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
                 for await action in stream {
                     switch action {
                     case .frame(let frame): handler.receive(frame)
+                    case .frames(let frames): handler.receive(contentsOf: frames)
                     case .pong: handler.receivedPong()
                     case .close: return
                     case .drop(let error): throw error
@@ -399,6 +401,12 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     /// Sends raw bytes as a frame on a channel's open connection (to test malformed input).
     public func sendRawFrame(_ frame: WebSocketMessage, on channel: ChannelID = .public) {
         state.withLock { $0.connections[channel]?.continuation }?.yield(.frame(frame))
+    }
+
+    /// Hands several frames to a channel's open connection at once, received at the times given
+    /// (``ConnectionHandler/receive(contentsOf:)``, as a replay does).
+    public func sendFrames(_ frames: [ReceivedFrame], on channel: ChannelID = .public) {
+        state.withLock { $0.connections[channel]?.continuation }?.yield(.frames(frames))
     }
 
     /// Sends an error frame and, like Upbit, closes the connection after it.

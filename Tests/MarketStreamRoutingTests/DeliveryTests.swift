@@ -142,6 +142,32 @@ import Testing
         #expect(try await buffer.next()?.price == 2)
     }
 
+    @Test func aBurstWakesAParkedConsumerOnceAfterItsLastEvent() async throws {
+        let buffer = makeBuffer(.dropOldest)
+        let consumer = Task { try await buffer.next() }
+        while !buffer.hasParkedConsumer { await Task.yield() }
+        var wakes = DeferredWakes()
+        for price in 1...3 { buffer.deliver(.market(tickerEvent(btc, price: ExactDecimal(price))), wakes: &wakes) }
+        #expect(buffer.hasParkedConsumer, "nobody is woken during the burst")
+        #expect(buffer.queuedCount == 3)
+        wakes.wake()
+        #expect(try await consumer.value?.price == 1)
+        var batch = Deque<FeedEvent>()
+        _ = try await buffer.fill(&batch, limit: 64)
+        #expect(batch.map(\.price) == [2, 3], "the rest is taken in one batch")
+    }
+
+    @Test func aBurstThatEndsWithoutWakingStillWakes() async throws {
+        let buffer = makeBuffer(.dropOldest)
+        let consumer = Task { try await buffer.next() }
+        while !buffer.hasParkedConsumer { await Task.yield() }
+        do {
+            var wakes = DeferredWakes()
+            buffer.deliver(.market(tickerEvent(btc, price: 1)), wakes: &wakes)
+        }
+        #expect(try await consumer.value?.price == 1)
+    }
+
     @Test func losslessOverflowEndsWithSubscriberTooSlowAfterTheBufferedEvents() async throws {
         let terminations = Terminations()
         let buffer = makeBuffer(.lossless, capacity: 2, terminations: terminations)

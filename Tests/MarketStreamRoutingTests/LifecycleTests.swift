@@ -209,6 +209,26 @@ import Testing
         }
     }
 
+    @Test func framesHandedOverTogetherKeepTheirReceiveTimesAndOrder() async throws {
+        try await RouterHarness().run { h in
+            await h.exchange.waitForConnection(1)
+            var ticks = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+            await h.waitForUpstream([btc])
+            let times = [1_000_000_001, 1_000_000_002, 1_000_000_050].map { UnixTime(nanoseconds: Int64($0)) }
+            h.exchange.sendFrames(
+                zip(1..., times).map { price, time in
+                    ReceivedFrame(.text("E|realtime|ticker|KRW-BTC|\(price)|\(price)|0"), receivedAt: time)
+                })
+            var received: [(ExactDecimal?, UnixTime?)] = []
+            while received.count < 3 {
+                guard let event = try await ticks.next(where: { $0.marketEvent?.stream == .realtime }) else { break }
+                received.append((event.price, event.marketEvent?.receivedAt))
+            }
+            #expect(received.map(\.0) == [1, 2, 3])
+            #expect(received.map(\.1) == times, "each event carries its frame's receive time, not the router's clock")
+        }
+    }
+
     @Test func malformedFramesAreCountedAndSkipped() async throws {
         try await RouterHarness().run { h in
             await h.exchange.waitForConnection(1)

@@ -78,10 +78,12 @@ func temporaryDirectory() -> String { NSTemporaryDirectory() + "msr-bench-\(UInt
 
 let arguments = CommandLine.arguments.dropFirst()
 let count = arguments.first.flatMap(Int.init) ?? 1_000_000
+/// `replay` as the second argument runs the replay alone (for profiling it).
+let replayOnly = arguments.dropFirst().first == "replay"
 let upbit = try UpbitExchange(logger: logger)
 
 // 1. The whole market's rate: 800 frames/s for 10 s.
-do {
+if !replayOnly {
     let directory = temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let frames = (0..<8_000).map { defaultTicker(market: $0 % 200, step: $0) }
@@ -96,7 +98,7 @@ do {
 }
 
 // 2. File size per million frames, DEFAULT and SIMPLE, against the raw bytes.
-for (name, make) in [("DEFAULT", defaultTicker), ("SIMPLE", simpleTicker)] {
+for (name, make) in [("DEFAULT", defaultTicker), ("SIMPLE", simpleTicker)] where !replayOnly || name == "DEFAULT" {
     let directory = temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let frames = (0..<count).map { make($0 % 200, $0) }
@@ -112,30 +114,32 @@ for (name, make) in [("DEFAULT", defaultTicker), ("SIMPLE", simpleTicker)] {
     guard name == "DEFAULT" else { continue }
     let files = (FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? [])
         .filter { $0.hasSuffix(".msr.zst") }.map { "\(directory)/\($0)" }
-    var output = DecodedFrame()
-    let context = DecodeContext(
-        exchange: "upbit", channel: .public, generation: ConnectionGeneration(1), receivedAt: UnixTime(nanoseconds: 1))
-    let memoryStart = ContinuousClock.now
-    for frame in frames {
-        output.removeAll()
-        try upbit.decode(.text(frame), context: context, into: &output)
-    }
-    let memory = Double(count) / seconds(ContinuousClock.now - memoryStart)
-    let fileStart = ContinuousClock.now
-    var decoded = 0
-    for file in files {
-        try RecordingReader(path: file).read { record in
-            guard record.kind == .frame else { return }
+    if !replayOnly {
+        var output = DecodedFrame()
+        let context = DecodeContext(
+            exchange: "upbit", channel: .public, generation: ConnectionGeneration(1), receivedAt: UnixTime(nanoseconds: 1))
+        let memoryStart = ContinuousClock.now
+        for frame in frames {
             output.removeAll()
-            try upbit.decode(record.message, context: context, into: &output)
-            decoded += output.events.count
+            try upbit.decode(.text(frame), context: context, into: &output)
         }
+        let memory = Double(count) / seconds(ContinuousClock.now - memoryStart)
+        let fileStart = ContinuousClock.now
+        var decoded = 0
+        for file in files {
+            try RecordingReader(path: file).read { record in
+                guard record.kind == .frame else { return }
+                output.removeAll()
+                try upbit.decode(record.message, context: context, into: &output)
+                decoded += output.events.count
+            }
+        }
+        let fromFile = Double(decoded) / seconds(ContinuousClock.now - fileStart)
+        print(
+            "reading back \(decoded) frames (decompressed and decoded, one thread): \(Int(fromFile)) frames/s; "
+                + "decoding the same frames from memory: \(Int(memory)) frames/s (ratio \(String(format: "%.2f", fromFile / memory)))"
+        )
     }
-    let fromFile = Double(decoded) / seconds(ContinuousClock.now - fileStart)
-    print(
-        "reading back \(decoded) frames (decompressed and decoded, one thread): \(Int(fromFile)) frames/s; "
-            + "decoding the same frames from memory: \(Int(memory)) frames/s (ratio \(String(format: "%.2f", fromFile / memory)))"
-    )
 
     // 4. Replayed through ReplayExchange and a router to one subscriber, as fast as possible.
     let (routed, replaySeconds) = try await replayThroughRouter(files, markets: 200)

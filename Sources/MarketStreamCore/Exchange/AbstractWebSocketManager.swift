@@ -143,8 +143,13 @@ public protocol ConnectionHandler: Sendable {
     /// - Parameter outbound: Sends frames on this connection.
     func run(outbound: any WebSocketOutbound) async throws
 
-    /// Takes one inbound data frame. Never blocks.
+    /// Takes one inbound data frame, received now. Never blocks.
     func receive(_ frame: WebSocketMessage)
+
+    /// Takes inbound data frames received at the times given, in order; the subscribers are woken
+    /// once, after the last frame's events, instead of after each frame. For a source that has
+    /// several frames at hand at once (a replay). Never blocks.
+    func receive(contentsOf frames: [ReceivedFrame])
 
     /// Takes a pong (or any other sign of life that is not a data frame).
     func receivedPong()
@@ -160,6 +165,26 @@ public protocol ConnectionHandler: Sendable {
 extension ConnectionHandler {
     /// Ignores the count: for handlers whose transport cannot drop.
     public func transportDropped(_ count: Int) {}
+
+    /// Takes the frames one by one with ``receive(_:)``: for handlers that keep no receive times.
+    public func receive(contentsOf frames: [ReceivedFrame]) {
+        for frame in frames { receive(frame.message) }
+    }
+}
+
+/// An inbound frame and when it was received: what ``ConnectionHandler/receive(contentsOf:)``
+/// takes.
+public struct ReceivedFrame: Sendable {
+    /// The frame.
+    public var message: WebSocketMessage
+    /// When it was received.
+    public var receivedAt: UnixTime
+
+    /// A frame received at `receivedAt`.
+    public init(_ message: WebSocketMessage, receivedAt: UnixTime) {
+        self.message = message
+        self.receivedAt = receivedAt
+    }
 }
 
 /// Sends frames on one open connection.

@@ -123,12 +123,14 @@ final class ConnectionSession: ConnectionHandler {
         let (wallTime, established) = lifecycle.withLock { ($0.establishedWallTime, $0.establishedAt) }
         shard.link.withLock { $0.connectedAt = wallTime }
         if let established { shard.machine.withLock { $0.connected(at: established) } }
+        var wakes = DeferredWakes()
         inbound.withLock { state in
             let events = state.promote(inheriting: inherited)
             isStandby.store(false, ordering: .releasing)
             let routes = runtime.routes.table
-            for event in events { runtime.route(event, with: routes, logger: logger) }
+            for event in events { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
         }
+        wakes.wake()
         runtime.rotations.add(1, ordering: .relaxed)
         if !topicsWithoutOverlap.isEmpty {
             runtime.rotationsWithoutOverlap.add(1, ordering: .relaxed)
@@ -407,9 +409,22 @@ final class ConnectionSession: ConnectionHandler {
     // MARK: - Inbound side
 
     func receive(_ frame: WebSocketMessage) {
+        var wakes = DeferredWakes()
+        receive(frame, at: router.wallClock(), wakes: &wakes)
+        wakes.wake()
+    }
+
+    func receive(contentsOf frames: [ReceivedFrame]) {
+        var wakes = DeferredWakes()
+        for frame in frames { receive(frame.message, at: frame.receivedAt, wakes: &wakes) }
+        wakes.wake()
+    }
+
+    /// Decodes and routes one frame received at `receivedAt`; parked subscribers are noted in
+    /// `wakes`, woken by the caller once its frames are routed.
+    private func receive(_ frame: WebSocketMessage, at receivedAt: UnixTime, wakes: inout DeferredWakes) {
         let standby = isStandby.load(ordering: .acquiring)
         guard standby || isCurrent else { return }
-        let receivedAt = router.wallClock()
         if !standby {
             shard.sawActivity.store(true, ordering: .relaxed)
             shard.messagesReceived.add(1, ordering: .relaxed)
@@ -452,12 +467,12 @@ final class ConnectionSession: ConnectionHandler {
                 // A market moved to another shard is delivered from there only: no event twice.
                 for event in events
                 where map.shard(of: event.market) == shard.index && (!state.keepsMarks || state.admit(event)) {
-                    runtime.route(event, with: routes, logger: logger)
+                    runtime.route(event, with: routes, logger: logger, wakes: &wakes)
                 }
             } else if state.keepsMarks {
-                for event in events where state.admit(event) { runtime.route(event, with: routes, logger: logger) }
+                for event in events where state.admit(event) { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
             } else {
-                for event in events { runtime.route(event, with: routes, logger: logger) }
+                for event in events { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
             }
             for control in controls { handle(control) }
             router.frameTap?.frameReceived(frame, events: events, context: context)

@@ -54,7 +54,9 @@ extension MarketDataRouter {
                         guard runtime.isPolling else { break }
                         runtime.polledEvents.add(events.count, ordering: .relaxed)
                         let routes = runtime.routes.table
-                        for event in events { runtime.route(event, with: routes, logger: logger) }
+                        var wakes = DeferredWakes()
+                        for event in events { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
+                        wakes.wake()
                         runtime.update { $0.lastPollError = nil }
                     } catch is CancellationError {
                         return

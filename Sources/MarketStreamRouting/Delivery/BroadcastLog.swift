@@ -84,8 +84,15 @@ final class BroadcastLog: Sendable {
         state.withLock { state in state.readers[id] = Reader(cursor: state.head, drops: drops) }
     }
 
-    /// Appends one event for every reader and resumes the readers waiting for it.
+    /// Appends one event for every reader and wakes the readers waiting for it.
     func append(_ event: FeedEvent) {
+        var wakes = DeferredWakes()
+        append(event, wakes: &wakes)
+        wakes.wake()
+    }
+
+    /// Appends one event for every reader; the readers waiting for it are noted in `wakes`.
+    func append(_ event: FeedEvent, wakes: inout DeferredWakes) {
         let generation: UInt64
         if case .market(let market) = event { generation = market.generation.rawValue } else { generation = 0 }
         var lapped: [(DropTally, Int)] = []
@@ -105,7 +112,7 @@ final class BroadcastLog: Sendable {
             return woken
         }
         for (drops, count) in lapped { drops.add(count) }
-        for waiter in woken { waiter.continuation.resume() }
+        if !woken.isEmpty { wakes.add(woken.map(\.continuation)) }
     }
 
     /// Counts the losses of a reader that fell more than `capacity` behind (moving its cursor to

@@ -11,10 +11,12 @@ extension ChannelRuntime {
     ///   - event: A decoded (or polled) event of this channel.
     ///   - table: The route table, loaded once per frame by the caller.
     ///   - logger: Where skipped handler inputs are logged.
-    func route(_ event: MarketEvent, with table: RouteTable, logger: Logger) {
+    ///   - wakes: Where subscribers found parked are noted, to be woken once the caller's burst
+    ///     of events is routed.
+    func route(_ event: MarketEvent, with table: RouteTable, logger: Logger, wakes: inout DeferredWakes) {
         let topic = event.topic
         if event.kind.isOrderbook, event.kind.orderbookDepth == nil {
-            routeBook(event, with: table, logger: logger)
+            routeBook(event, with: table, logger: logger, wakes: &wakes)
             return
         }
         let route = table.routes[topic]
@@ -26,14 +28,16 @@ extension ChannelRuntime {
             : nil
         guard route != nil || accountWide != nil else { return }
         let item = FeedEvent.market(event)
-        route?.deliver(item)
-        accountWide?.deliver(item)
-        if let feeds = route?.feeds, !feeds.isEmpty { feed(event, to: feeds, with: table, logger: logger) }
+        route?.deliver(item, wakes: &wakes)
+        accountWide?.deliver(item, wakes: &wakes)
+        if let feeds = route?.feeds, !feeds.isEmpty {
+            feed(event, to: feeds, with: table, logger: logger, wakes: &wakes)
+        }
     }
 
     /// A book whose frame does not say its depth (Upbit echoes the code without the `.n` suffix)
     /// goes to the subscribers of every depth of that market and level (one lookup), cut per depth.
-    private func routeBook(_ event: MarketEvent, with table: RouteTable, logger: Logger) {
+    private func routeBook(_ event: MarketEvent, with table: RouteTable, logger: Logger, wakes: inout DeferredWakes) {
         guard case .orderbook(let book) = event.payload else { return }
         let level: ExactDecimal? = book.level.isZero ? nil : book.level
         guard let routes = table.books[RouteTable.BookKey(market: event.market, level: level)] else { return }
@@ -48,12 +52,17 @@ extension ChannelRuntime {
             } else {
                 routed = depth.kind == event.kind ? event : event.deriving(kind: depth.kind, payload: event.payload)
             }
-            depth.route.deliver(FeedEvent.market(routed))
-            if !depth.route.feeds.isEmpty { feed(routed, to: depth.route.feeds, with: table, logger: logger) }
+            depth.route.deliver(FeedEvent.market(routed), wakes: &wakes)
+            if !depth.route.feeds.isEmpty {
+                feed(routed, to: depth.route.feeds, with: table, logger: logger, wakes: &wakes)
+            }
         }
     }
 
-    private func feed(_ event: MarketEvent, to feeds: [DerivedStream], with table: RouteTable, logger: Logger) {
+    private func feed(
+        _ event: MarketEvent, to feeds: [DerivedStream], with table: RouteTable, logger: Logger,
+        wakes: inout DeferredWakes
+    ) {
         for stream in feeds {
             let outputs: [MarketEvent]
             do {
@@ -67,7 +76,7 @@ extension ChannelRuntime {
             guard !outputs.isEmpty, let targets = table.routes[stream.output], targets.hasSubscribers else {
                 continue
             }
-            for output in outputs { targets.deliver(FeedEvent.market(output)) }
+            for output in outputs { targets.deliver(FeedEvent.market(output), wakes: &wakes) }
         }
     }
 }

@@ -28,10 +28,11 @@ final class RouteTable: Sendable {
         }
 
         /// Hands `event` to every subscriber of the topic: once to the log, once to each own buffer.
+        /// Parked subscribers are noted in `wakes`.
         @inline(__always)
-        func deliver(_ event: FeedEvent) {
-            log?.append(event)
-            for buffer in buffers { buffer.deliver(event) }
+        func deliver(_ event: FeedEvent, wakes: inout DeferredWakes) {
+            log?.append(event, wakes: &wakes)
+            for buffer in buffers { buffer.deliver(event, wakes: &wakes) }
         }
     }
 

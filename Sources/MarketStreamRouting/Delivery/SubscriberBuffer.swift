@@ -6,7 +6,8 @@ import Synchronization
 
 /// The single-consumer, bounded, policy-driven buffer between the router and one subscriber.
 ///
-/// The router's read path calls ``deliver(_:)``, which takes a short lock and never waits; the
+/// The router's read path calls ``deliver(_:wakes:)``, which takes a short lock and never waits,
+/// and wakes a parked consumer once its burst of deliveries is over (``DeferredWakes``); the
 /// subscriber's task calls ``next()``. Ending the buffer (finish, failure, the consumer's task
 /// being cancelled) calls `onTermination` once, which releases the upstream subscription.
 ///
@@ -25,6 +26,8 @@ final class SubscriberBuffer: Sendable {
         var queue: DeliveryQueue
         var waiter: CheckedContinuation<FeedEvent?, any Error>?
         var terminal: Terminal?
+        /// Whether the current burst of deliveries already noted the parked consumer.
+        var wakeNoted = false
     }
 
     let id: SubscriberID
@@ -72,6 +75,9 @@ final class SubscriberBuffer: Sendable {
         return drops.total
     }
 
+    /// Whether the consumer is parked waiting for an event (for tests).
+    var hasParkedConsumer: Bool { state.withLock { $0.waiter != nil } }
+
     /// Events waiting in the buffer's own queue (none for a log reader).
     var queuedCount: Int { state.withLock { $0.queue.count } }
 
@@ -81,21 +87,30 @@ final class SubscriberBuffer: Sendable {
         return state.withLock { $0.terminal != nil }
     }
 
-    /// Offers an event; never blocks. A log reader appends it to the log, for all its readers.
+    /// Offers an event and wakes a parked consumer at once; never blocks. A log reader appends it
+    /// to the log, for all its readers.
     func deliver(_ event: FeedEvent) {
+        var wakes = DeferredWakes()
+        deliver(event, wakes: &wakes)
+        wakes.wake()
+    }
+
+    /// Offers an event; never blocks. A parked consumer is noted in `wakes` (once per burst)
+    /// instead of being woken now. A log reader appends it to the log, for all its readers.
+    func deliver(_ event: FeedEvent, wakes: inout DeferredWakes) {
         if let log {
-            log.append(event)
+            log.append(event, wakes: &wakes)
             return
         }
         if acceptsOnlySnapshots, event.marketEvent?.stream != .snapshot { return }
         if policy == .connectionEventsOnly, event.marketEvent != nil { return }
         var dropped = 0
         var overflowed = false
-        let resume: (CheckedContinuation<FeedEvent?, any Error>, FeedEvent)? = state.withLock { state in
-            guard state.terminal == nil else { return nil }
+        let wake: Bool = state.withLock { state in
+            guard state.terminal == nil else { return false }
             switch state.queue.offer(event) {
             case .accepted: break
-            case .stale: return nil
+            case .stale: return false
             case .dropped(let count):
                 dropped = count
             case .overflowed:
@@ -106,15 +121,26 @@ final class SubscriberBuffer: Sendable {
                         exchange: channel.exchange
                     ))
                 overflowed = true
-                return nil
+                return false
             }
+            guard state.waiter != nil, !state.wakeNoted else { return false }
+            state.wakeNoted = true
+            return true
+        }
+        if wake { wakes.add(self) }
+        drops.add(dropped)
+        if overflowed { reportTermination() }
+    }
+
+    /// Hands a parked consumer the next event: the end of the burst that noted it.
+    func wakeConsumer() {
+        let resume: (CheckedContinuation<FeedEvent?, any Error>, FeedEvent)? = state.withLock { state in
+            state.wakeNoted = false
             guard let waiter = state.waiter, let next = state.queue.take() else { return nil }
             state.waiter = nil
             return (waiter, next)
         }
         if let (waiter, next) = resume { waiter.resume(returning: next) }
-        drops.add(dropped)
-        if overflowed { reportTermination() }
     }
 
     /// Ends the stream after the buffered events; with an error, the consumer sees it after them.

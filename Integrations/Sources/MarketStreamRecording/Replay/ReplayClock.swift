@@ -53,6 +53,11 @@ public final class ReplayClock: Clock, Sendable {
     /// Sleepers not yet woken.
     public var pendingSleepers: Int { state.withLock { $0.sleepers.count } }
 
+    /// The earliest deadline of a sleeper not yet woken, if any.
+    public var nextDeadline: Instant? {
+        state.withLock { state in state.sleepers.values.lazy.map(\.deadline).min().map(Instant.init(offset:)) }
+    }
+
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         try Task.checkCancellation()
         let id = state.withLock { state in

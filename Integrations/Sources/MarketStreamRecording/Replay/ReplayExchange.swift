@@ -154,6 +154,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     private func feed(_ handler: any ConnectionHandler) async throws {
         let sentBefore = state.withLock { $0.routerSentCount }
         var subscribed = false
+        var batch: [ReceivedFrame] = []
         if let opening = peek(), opening.kind == .connected {
             advanceCursor()
             try await advance(to: opening.receivedAt)
@@ -174,18 +175,20 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
                 try await advance(to: record.receivedAt)
                 try await expectRouterSend(String(decoding: record.bytes, as: UTF8.self))
                 subscribed = true
-            case .frame:
+            case .frame where !subscribed:
                 advanceCursor()
                 try await advance(to: record.receivedAt)
-                if !subscribed {
-                    // A venue sends nothing before a subscription: when the replay starts inside a
-                    // connection, the router subscribes first.
-                    _ = try await stepClock(for: .seconds(10)) {
-                        self.state.withLock { $0.routerSentCount > sentBefore }
-                    }
-                    subscribed = true
+                // A venue sends nothing before a subscription: when the replay starts inside a
+                // connection, the router subscribes first.
+                _ = try await stepClock(for: .seconds(10)) {
+                    self.state.withLock { $0.routerSentCount > sentBefore }
                 }
+                subscribed = true
                 handler.receive(record.message)
+            case .frame:
+                batch.removeAll(keepingCapacity: true)
+                try await takeFrames(into: &batch)
+                handler.receive(contentsOf: batch)
             case .marker:
                 advanceCursor()
             }
@@ -199,6 +202,32 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         logger.info("replay finished")
         // The end, in band: every subscriber gets this connection's end after the last event.
         throw MarketStreamError(.connectionClosed, Self.endReason, exchange: exchange)
+    }
+
+    /// Frames handed to the router at once, as fast as possible (it wakes its subscribers once per
+    /// batch, not once per frame).
+    static let framesPerBatch = 64
+
+    /// Takes the frame at the cursor and, as fast as possible, the frames right after it that the
+    /// router may take at once: up to ``framesPerBatch``, and none at or past the deadline of a
+    /// timer of the router's (the clock wakes the timer between two frames, as it would one frame
+    /// at a time). Leaves the clock at the last frame's time.
+    private func takeFrames(into batch: inout [ReceivedFrame]) async throws {
+        guard let first = peek() else { return }
+        advanceCursor()
+        try await advance(to: first.receivedAt)
+        batch.append(ReceivedFrame(first.message, receivedAt: first.receivedAt))
+        guard speed == .asFastAsPossible else { return }
+        let deadline = clock.nextDeadline?.offset
+        state.withLock { state in
+            let origin = state.origin ?? first.receivedAt.nanoseconds
+            while batch.count < Self.framesPerBatch, let record = state.cursor.peek(), record.kind == .frame {
+                if let deadline, .nanoseconds(record.receivedAt.nanoseconds - origin) >= deadline { break }
+                state.cursor.advance()
+                batch.append(ReceivedFrame(record.message, receivedAt: record.receivedAt))
+            }
+        }
+        if batch.count > 1, let last = batch.last { try await advance(to: last.receivedAt) }
     }
 
     /// Why the replayed connection ends when the recording is over.
