@@ -117,7 +117,8 @@ for (name, make) in [("DEFAULT", defaultTicker), ("SIMPLE", simpleTicker)] where
     if !replayOnly {
         var output = DecodedFrame()
         let context = DecodeContext(
-            exchange: "upbit", channel: .public, generation: ConnectionGeneration(1), receivedAt: UnixTime(nanoseconds: 1))
+            exchange: "upbit", channel: .public, generation: ConnectionGeneration(1),
+            receivedAt: UnixTime(nanoseconds: 1))
         let memoryStart = ContinuousClock.now
         for frame in frames {
             output.removeAll()

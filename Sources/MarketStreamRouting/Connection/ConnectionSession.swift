@@ -470,7 +470,9 @@ final class ConnectionSession: ConnectionHandler {
                     runtime.route(event, with: routes, logger: logger, wakes: &wakes)
                 }
             } else if state.keepsMarks {
-                for event in events where state.admit(event) { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
+                for event in events where state.admit(event) {
+                    runtime.route(event, with: routes, logger: logger, wakes: &wakes)
+                }
             } else {
                 for event in events { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
             }
