@@ -164,6 +164,9 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
     /// Upbit allows 5 connection attempts per second, Bithumb 10.
     public var connectLimit: RateLimit { RateLimit(dialect.connectsPerSecond, per: .seconds(1)) }
 
+    /// Upbit's and Bithumb's frames each stand alone: the decoder keeps nothing between them.
+    public var decodesFramesIndependently: Bool { true }
+
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
         var url = webSocketBase
         let base = url.requestTarget == "/" ? "" : url.requestTarget

@@ -58,6 +58,12 @@ public protocol AbstractWebSocketManager: Sendable {
     /// has ended, so it can drop whatever it kept for that connection. The default does nothing.
     func connectionEnded(_ connection: UInt64, on channel: ChannelID)
 
+    /// Whether ``decode(_:context:into:)`` depends on nothing but the frame and its context (it
+    /// keeps no state from one frame to the next), so that frames may be decoded ahead of the read
+    /// path, on another thread, with the same result: a replay does. `false` unless the module
+    /// says so.
+    var decodesFramesIndependently: Bool { get }
+
     /// Encodes a subscription change as the messages to send, validating it first.
     ///
     /// The refinements provide this. Each returned message counts against the channel's
@@ -88,6 +94,9 @@ public protocol AbstractWebSocketManager: Sendable {
 extension AbstractWebSocketManager {
     /// Keeps nothing per connection.
     public func connectionEnded(_ connection: UInt64, on channel: ChannelID) {}
+
+    /// A module may keep state from frame to frame unless it says it does not.
+    public var decodesFramesIndependently: Bool { false }
 
     /// No subscription audit unless the module offers one.
     public func auditMessage(for channel: ChannelID) -> OutboundMessage? { nil }

@@ -32,7 +32,14 @@ import Synchronization
 /// connections, as recorded from one router.
 public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     private struct State: Sendable {
-        var cursor: RecordCursor
+        /// The chunk of records being replayed, and the next one's index in it.
+        var chunk = ReplayReadAhead.Chunk()
+        var index = 0
+        /// Connection events passed so far: which of the recording's connections is replayed.
+        var connection = 0
+        /// The decodes of the frames being handed to the router, and the next one's index.
+        var handing: [ReplayReadAhead.DecodedAhead?] = []
+        var handingIndex = 0
         /// The recording's first record: the replay clock's zero.
         var origin: Int64?
         /// Where the replay clock stands, in the recording's nanoseconds.
@@ -54,6 +61,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// How fast it replays.
     public let speed: ReplaySpeed
     private let state: Mutex<State>
+    private let readAhead: ReplayReadAhead
+    private let decodedAhead = Atomic<Int>(0)
     private let wallNanoseconds = WallTime()
     private let disconnectedSignal = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     private let logger: Logger
@@ -78,7 +87,12 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         self.logger = logger
         clock = ReplayClock()
         let range = (from?.nanoseconds ?? .min)...(to?.nanoseconds ?? .max)
-        state = Mutex(State(cursor: try RecordCursor(paths: files, range: range)))
+        readAhead = ReplayReadAhead(cursor: try RecordCursor(paths: files, range: range), venue: venue)
+        state = Mutex(State())
+    }
+
+    deinit {
+        readAhead.close()
     }
 
     /// The router's clock: the replay's, which moves to each record's time.
@@ -92,8 +106,12 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// Times the router's subscription messages differed from the recorded ones.
     public var subscriptionMismatches: Int { state.withLock { $0.mismatches } }
 
+    /// Frames the router took as they were decoded ahead, on the read-ahead's task, rather than
+    /// decoding them on its read path (see ``AbstractWebSocketManager/decodesFramesIndependently``).
+    public var framesDecodedAhead: Int { decodedAhead.load(ordering: .relaxed) }
+
     /// Blocks that could not be read and were skipped.
-    public var issues: [RecordingError] { state.withLock { $0.cursor.issues } }
+    public var issues: [RecordingError] { readAhead.issues }
 
     /// Returns once every record has been replayed (any number of callers may wait).
     public func waitUntilFinished() async {
@@ -123,11 +141,37 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         try venue.messages(for: request)
     }
 
+    /// Decodes with the venue's decoder, or hands over what it decoded ahead for this very frame
+    /// and context (``ReplayReadAhead``).
     public func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {
+        // What was decoded ahead for this frame, from the chunk being handed over.
+        let handed = state.withLock { state -> Result<Void, MarketStreamError>? in
+            guard state.handingIndex < state.handing.count else { return nil }
+            defer { state.handingIndex += 1 }
+            guard let ahead = state.handing[state.handingIndex], ahead.matches(frame, context: context) else {
+                return nil
+            }
+            switch ahead.result {
+            case .success(let decoded):
+                output.events.append(contentsOf: state.chunk.events[decoded.events])
+                output.controls.append(contentsOf: state.chunk.controls[decoded.controls])
+                return .success(())
+            case .failure(let error):
+                return .failure(error)
+            }
+        }
+        if let handed {
+            decodedAhead.add(1, ordering: .relaxed)
+            return try handed.get()
+        }
+        let connection = state.withLock { $0.connection }
+        if venue.decodesFramesIndependently { readAhead.learn(context, connection: connection) }
         try venue.decode(frame, context: context, into: &output)
     }
+
+    public var decodesFramesIndependently: Bool { venue.decodesFramesIndependently }
 
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
         guard !state.withLock({ $0.finished }) else {
@@ -154,13 +198,14 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     private func feed(_ handler: any ConnectionHandler) async throws {
         let sentBefore = state.withLock { $0.routerSentCount }
         var subscribed = false
-        var batch: [ReceivedFrame] = []
-        if let opening = peek(), opening.kind == .connected {
+        var batch: [(frame: ReceivedFrame, decoded: ReplayReadAhead.DecodedAhead?)] = []
+        if let opening = await peek()?.record, opening.kind == .connected {
             advanceCursor()
             try await advance(to: opening.receivedAt)
         }
-        while let record = peek() {
+        while let entry = await peek() {
             try Task.checkCancellation()
+            let record = entry.record
             switch record.kind {
             case .connected:
                 // A new connection began without a recorded end (a crash): this one ends here.
@@ -184,11 +229,13 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
                     self.state.withLock { $0.routerSentCount > sentBefore }
                 }
                 subscribed = true
-                handler.receive(record.message)
+                hand([entry.decoded])
+                handler.receive(entry.message ?? record.message)
             case .frame:
                 batch.removeAll(keepingCapacity: true)
                 try await takeFrames(into: &batch)
-                handler.receive(contentsOf: batch)
+                hand(batch.map(\.decoded))
+                handler.receive(contentsOf: batch.map(\.frame))
             case .marker:
                 advanceCursor()
             }
@@ -212,22 +259,37 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// router may take at once: up to ``framesPerBatch``, and none at or past the deadline of a
     /// timer of the router's (the clock wakes the timer between two frames, as it would one frame
     /// at a time). Leaves the clock at the last frame's time.
-    private func takeFrames(into batch: inout [ReceivedFrame]) async throws {
-        guard let first = peek() else { return }
+    private func takeFrames(
+        into batch: inout [(frame: ReceivedFrame, decoded: ReplayReadAhead.DecodedAhead?)]
+    ) async throws {
+        guard let first = await peek() else { return }
         advanceCursor()
-        try await advance(to: first.receivedAt)
-        batch.append(ReceivedFrame(first.message, receivedAt: first.receivedAt))
+        try await advance(to: first.record.receivedAt)
+        batch.append(
+            (ReceivedFrame(first.message ?? first.record.message, receivedAt: first.record.receivedAt), first.decoded))
         guard speed == .asFastAsPossible else { return }
         let deadline = clock.nextDeadline?.offset
         state.withLock { state in
-            let origin = state.origin ?? first.receivedAt.nanoseconds
-            while batch.count < Self.framesPerBatch, let record = state.cursor.peek(), record.kind == .frame {
+            let origin = state.origin ?? first.record.receivedAt.nanoseconds
+            while batch.count < Self.framesPerBatch, state.index < state.chunk.entries.count {
+                let entry = state.chunk.entries[state.index]
+                let record = entry.record
+                guard record.kind == .frame else { break }
                 if let deadline, .nanoseconds(record.receivedAt.nanoseconds - origin) >= deadline { break }
-                state.cursor.advance()
-                batch.append(ReceivedFrame(record.message, receivedAt: record.receivedAt))
+                state.index += 1
+                batch.append(
+                    (ReceivedFrame(entry.message ?? record.message, receivedAt: record.receivedAt), entry.decoded))
             }
         }
-        if batch.count > 1, let last = batch.last { try await advance(to: last.receivedAt) }
+        if batch.count > 1, let last = batch.last { try await advance(to: last.frame.receivedAt) }
+    }
+
+    /// Sets what was decoded ahead for the frames about to be handed over, in order.
+    private func hand(_ decoded: [ReplayReadAhead.DecodedAhead?]) {
+        state.withLock { state in
+            state.handing = decoded
+            state.handingIndex = 0
+        }
     }
 
     /// Why the replayed connection ends when the recording is over.
@@ -241,9 +303,31 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         return reason.message == endReason
     }
 
-    private func peek() -> Record? { state.withLock { $0.cursor.peek() } }
+    /// The next record, without moving past it (waiting for the read-ahead when needed).
+    private func peek() async -> ReplayReadAhead.Entry? {
+        while true {
+            if let entry = state.withLock({ $0.index < $0.chunk.entries.count ? $0.chunk.entries[$0.index] : nil }) {
+                return entry
+            }
+            guard let chunk = await readAhead.next() else { return nil }
+            state.withLock { state in
+                state.chunk = chunk
+                state.index = 0
+            }
+        }
+    }
 
-    private func advanceCursor() { state.withLock { $0.cursor.advance() } }
+    /// Moves past the record ``peek()`` returned, counting connection events.
+    private func advanceCursor() {
+        state.withLock { state in
+            guard state.index < state.chunk.entries.count else { return }
+            switch state.chunk.entries[state.index].record.kind {
+            case .connected, .disconnected: state.connection += 1
+            case .frame, .sent, .marker: break
+            }
+            state.index += 1
+        }
+    }
 
     /// Moves the replay to `time`: the wall clock at once, the router's clock after the wait the
     /// speed asks for.
