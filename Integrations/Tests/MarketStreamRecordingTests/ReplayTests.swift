@@ -71,7 +71,7 @@ import UpbitExchange
 
     @Test func framesDecodedAheadOnTheSecondCoreGiveWhatTheRouterWouldDecode() async throws {
         try await withTemporaryDirectory { directory in
-            // Two connections of 3 000 frames each: more than the read-ahead holds, so most frames
+            // Two connections of 6 000 frames each: more than the read-ahead holds, so most frames
             // of each connection are decoded ahead once the router's first decode shows its context.
             // A minute before the hour: one file.
             var time = nearTheHour - 60_000_000_000
@@ -82,7 +82,7 @@ import UpbitExchange
             _ = try await record(into: directory) { recorder in
                 for generation in [UInt64(1), 2] {
                     recorder.connectionOpened(context: context(at: next(), generation: generation))
-                    for index in 0..<3_000 {
+                    for index in 0..<6_000 {
                         let at = next()
                         recorder.frameReceived(
                             .text(upbitTickerJSON(index)), events: [], context: context(at: at, generation: generation))
@@ -96,10 +96,10 @@ import UpbitExchange
 
             let ahead = try await Self.replay(files[0], venue: upbit)
             let inline = try await Self.replay(files[0], venue: FrameByFrameVenue(upbit))
-            #expect(ahead.events.count == 6_000)
+            #expect(ahead.events.count == 12_000)
             #expect(ahead.events == inline.events, "the same events, stamps and generations either way")
             #expect(Set(ahead.events.map(\.generation)).count == 2)
-            #expect(ahead.decodedAhead > 3_000, "most frames were decoded ahead")
+            #expect(ahead.decodedAhead > 6_000, "most frames were decoded ahead")
             #expect(inline.decodedAhead == 0, "a venue that keeps state between frames is never decoded ahead")
         }
     }

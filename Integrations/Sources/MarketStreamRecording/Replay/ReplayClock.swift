@@ -96,7 +96,6 @@ public final class ReplayClock: Clock, Sendable {
     /// - Parameter settling: Whether to let other work run first (see ``advance(by:settling:)``).
     public func advance(to deadline: Instant, settling: Bool = false) async {
         if settling { await settle() }
-        var woke = false
         while true {
             let due = state.withLock { state -> Sleeper? in
                 guard
@@ -112,16 +111,16 @@ public final class ReplayClock: Clock, Sendable {
             }
             guard let due else { break }
             due.continuation.resume()
-            woke = true
             await settle()
         }
-        if woke { await settle() }
     }
 
-    /// Lets woken work run (and schedule its next sleep) before the clock moves on.
+    /// Lets woken work run (and schedule its next sleep) before the clock moves on: the caller
+    /// waits while a task of the lowest priority yields ``yieldsAfterWaking`` times, so that work
+    /// woken on any thread runs first.
     private func settle() async {
-        for _ in 0..<yieldsAfterWaking {
-            await Task.detached(priority: .background) { await Task.yield() }.value
-        }
+        await Task.detached(priority: .background) { [yieldsAfterWaking] in
+            for _ in 0..<yieldsAfterWaking { await Task.yield() }
+        }.value
     }
 }

@@ -1,13 +1,13 @@
-import DequeModule
+import Foundation
 import MarketStreamCore
 import NIOCore
 import Synchronization
 
-/// A replay's records, read ahead on a task of their own: blocks are decompressed, frames made
+/// A replay's records, read ahead by tasks of their own: blocks are decompressed, frames made
 /// into messages and, when the venue decodes each frame on its own
 /// (``AbstractWebSocketManager/decodesFramesIndependently``), decoded, while ``ReplayExchange``
-/// hands the previous chunk to the router. Decoding is most of a replay's work; this puts it on
-/// the second core.
+/// hands earlier chunks to the router. Decoding is most of a replay's work: two tasks decode
+/// chunks at once, on both cores, and the chunks are handed over in order.
 ///
 /// A frame is decoded ahead with the context the router decodes the current connection's frames
 /// with, learned from the router's own decode calls (``learn(_:connection:)``); until it is
@@ -56,14 +56,26 @@ final class ReplayReadAhead: Sendable {
     }
 
     private struct State: Sendable {
-        var cursor: RecordCursor?
-        var chunks: Deque<Chunk> = []
-        var finished = false
+        var cursor: RecordCursor
+        /// Connection events read so far.
+        var connection = 0
+        /// The number the next chunk read gets; chunks are handed over in this order.
+        var nextSequence = 0
+        /// The number of the next chunk to hand over.
+        var nextToHand = 0
+        /// Chunks read (and decoded), waiting to be handed over, by number.
+        var ready: [Int: Chunk] = [:]
+        /// Set once the records are all read: how many chunks there are.
+        var chunkCount: Int?
         var closed = false
         var started = false
         var reader: CheckedContinuation<Void, Never>?
-        var producer: CheckedContinuation<Void, Never>?
+        /// Workers waiting for the replay to take a chunk.
+        var producers: [CheckedContinuation<Void, Never>] = []
         var issues: [RecordingError] = []
+
+        /// Whether as many chunks as may be are read or being read and not yet handed over.
+        var isFull: Bool { nextSequence - nextToHand >= ReplayReadAhead.chunksAhead }
     }
 
     /// The context of the router's decode calls, and which connection of the recording (counted
@@ -75,16 +87,24 @@ final class ReplayReadAhead: Sendable {
 
     /// Records per chunk.
     static let chunkSize = 256
-    /// Chunks read ahead at most.
-    static let chunksAhead = 4
+    /// Chunks read ahead (or being read) at most.
+    static let chunksAhead = 6
 
     private let venue: any AbstractWebSocketManager
     private let state: Mutex<State>
     private let learned = Mutex<Learned?>(nil)
+    /// How many tasks read and decode chunks at once.
+    private let workers: Int
 
     /// Reads `cursor`'s records ahead for `venue`'s decoder.
-    init(cursor: RecordCursor, venue: any AbstractWebSocketManager) {
+    /// - Parameter workers: Tasks that read and decode chunks at once: one per core, up to two
+    ///   (the router's read path needs the rest).
+    init(
+        cursor: RecordCursor, venue: any AbstractWebSocketManager,
+        workers: Int = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    ) {
         self.venue = venue
+        self.workers = venue.decodesFramesIndependently ? max(1, workers) : 1
         state = Mutex(State(cursor: cursor))
     }
 
@@ -97,35 +117,41 @@ final class ReplayReadAhead: Sendable {
         learned.withLock { $0 = Learned(connection: connection, context: context) }
     }
 
-    /// The next chunk of records, `nil` once they are all read (starting the reading task on the
-    /// first call).
+    /// The next chunk of records, in order; `nil` once they are all handed over (starting the
+    /// reading tasks on the first call).
     func next() async -> Chunk? {
         let start = state.withLock { state -> Bool in
             defer { state.started = true }
             return !state.started
         }
-        if start { Task.detached { [self] in await produce() } }
+        if start {
+            for _ in 0..<workers { Task.detached { [self] in await produce() } }
+        }
         while true {
             enum Step {
                 case chunk(Chunk)
                 case end
                 case wait
             }
-            let (step, producer) = state.withLock { state -> (Step, CheckedContinuation<Void, Never>?) in
-                if let chunk = state.chunks.popFirst() {
-                    defer { state.producer = nil }
-                    return (.chunk(chunk), state.producer)
+            let (step, producers) = state.withLock { state -> (Step, [CheckedContinuation<Void, Never>]) in
+                if let chunk = state.ready.removeValue(forKey: state.nextToHand) {
+                    state.nextToHand += 1
+                    defer { state.producers.removeAll() }
+                    return (.chunk(chunk), state.producers)
                 }
-                return (state.finished || state.closed ? .end : .wait, nil)
+                return (state.closed || state.chunkCount == state.nextToHand ? .end : .wait, [])
             }
-            producer?.resume()
+            for producer in producers { producer.resume() }
             switch step {
             case .chunk(let chunk): return chunk
             case .end: return nil
             case .wait:
                 await withCheckedContinuation { continuation in
                     let ready = state.withLock { state -> Bool in
-                        if !state.chunks.isEmpty || state.finished || state.closed { return true }
+                        if state.ready[state.nextToHand] != nil || state.closed || state.chunkCount == state.nextToHand
+                        {
+                            return true
+                        }
                         state.reader = continuation
                         return false
                     }
@@ -141,94 +167,109 @@ final class ReplayReadAhead: Sendable {
             state.closed = true
             defer {
                 state.reader = nil
-                state.producer = nil
+                state.producers.removeAll()
             }
-            return [state.reader, state.producer]
+            return state.producers + [state.reader].compactMap { $0 }
         }
-        for waiter in waiters { waiter?.resume() }
+        for waiter in waiters { waiter.resume() }
     }
 
-    /// Reads chunks until the records end or the replay goes away, waiting while
-    /// ``chunksAhead`` are unread.
+    /// Reads the next chunk's records, with the connection each belongs to, and its number.
+    /// - Returns: `nil` once the records are all read (or the replay went away).
+    private func read(into records: inout [(record: Record, connection: Int)]) -> Int? {
+        state.withLock { state -> Int? in
+            guard !state.closed, state.chunkCount == nil else { return nil }
+            while records.count < Self.chunkSize, let record = state.cursor.peek() {
+                state.cursor.advance()
+                if record.kind == .connected || record.kind == .disconnected { state.connection += 1 }
+                records.append((record, state.connection))
+            }
+            state.issues = state.cursor.issues
+            guard !records.isEmpty else {
+                state.chunkCount = state.nextSequence
+                return nil
+            }
+            defer { state.nextSequence += 1 }
+            return state.nextSequence
+        }
+    }
+
+    /// Reads and decodes chunks until the records end or the replay goes away, waiting while
+    /// ``chunksAhead`` are read and not handed over.
     private func produce() async {
-        guard
-            var cursor = state.withLock({ state in
-                defer { state.cursor = nil }; return state.cursor
-            })
-        else { return }
-        var connection = 0
-        let decodesAhead = venue.decodesFramesIndependently
         var output = DecodedFrame()
-        var records: [Record] = []
+        var records: [(record: Record, connection: Int)] = []
         while true {
-            records.removeAll(keepingCapacity: true)
-            while records.count < Self.chunkSize, let record = cursor.peek() {
-                cursor.advance()
-                records.append(record)
-            }
-            // The chunk's frames share one buffer, each message a slice of it: one allocation
-            // (written whole before it is sliced, so no write copies it).
-            var bytes = ByteBuffer()
-            bytes.reserveCapacity(records.reduce(0) { $0 + ($1.kind == .frame ? $1.bytes.count : 0) })
-            for record in records where record.kind == .frame { bytes.writeBytes(record.bytes) }
-            var offset = 0
-            var chunk = Chunk()
-            chunk.entries.reserveCapacity(records.count)
-            let known = decodesAhead ? learned.withLock { $0 } : nil
-            for record in records {
-                var entry = Entry(record: record)
-                switch record.kind {
-                case .connected, .disconnected:
-                    connection += 1
-                case .frame:
-                    let message = WebSocketMessage(
-                        opcode: record.flags.contains(.text) ? .text : .binary,
-                        bytes: bytes.getSlice(at: offset, length: record.bytes.count) ?? ByteBuffer())
-                    offset += record.bytes.count
-                    entry.message = message
-                    if let known, known.connection == connection {
-                        var context = known.context
-                        context.receivedAt = record.receivedAt
-                        output.removeAll()
-                        let result: Result<(events: Range<Int>, controls: Range<Int>), MarketStreamError>
-                        do {
-                            try venue.decode(message, context: context, into: &output)
-                            let events = chunk.events.count..<(chunk.events.count + output.events.count)
-                            let controls = chunk.controls.count..<(chunk.controls.count + output.controls.count)
-                            chunk.events.append(contentsOf: output.events)
-                            chunk.controls.append(contentsOf: output.controls)
-                            result = .success((events, controls))
-                        } catch {
-                            result = .failure(error)
-                        }
-                        entry.decoded = DecodedAhead(
-                            context: context, result: result, address: DecodedAhead.address(of: message))
-                    }
-                case .sent, .marker:
-                    break
-                }
-                chunk.entries.append(entry)
-            }
-            let issues = cursor.issues
-            let isLast = records.count < Self.chunkSize
-            let reader = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.issues = issues
-                if !chunk.entries.isEmpty { state.chunks.append(chunk) }
-                if isLast { state.finished = true }
-                defer { state.reader = nil }
-                return state.reader
-            }
-            reader?.resume()
-            if isLast { return }
             await withCheckedContinuation { continuation in
                 let goOn = state.withLock { state -> Bool in
-                    if state.closed || state.chunks.count < Self.chunksAhead { return true }
-                    state.producer = continuation
+                    if state.closed || state.chunkCount != nil || !state.isFull { return true }
+                    state.producers.append(continuation)
                     return false
                 }
                 if goOn { continuation.resume() }
             }
-            if state.withLock({ $0.closed }) { return }
+            records.removeAll(keepingCapacity: true)
+            guard let sequence = read(into: &records) else {
+                // The end (or the replay went away): wake the replay in case it waits for it.
+                let reader = state.withLock { state in
+                    defer { state.reader = nil }
+                    return state.reader
+                }
+                reader?.resume()
+                return
+            }
+            let chunk = decode(records, output: &output)
+            let reader = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.ready[sequence] = chunk
+                guard sequence == state.nextToHand else { return nil }
+                defer { state.reader = nil }
+                return state.reader
+            }
+            reader?.resume()
         }
+    }
+
+    /// Makes a chunk of `records`: their frames' messages, sliced from one buffer, and, when the
+    /// router's context for their connection is known, their decodes.
+    private func decode(_ records: [(record: Record, connection: Int)], output: inout DecodedFrame) -> Chunk {
+        // The chunk's frames share one buffer, each message a slice of it: one allocation
+        // (written whole before it is sliced, so no write copies it).
+        var bytes = ByteBuffer()
+        bytes.reserveCapacity(records.reduce(0) { $0 + ($1.record.kind == .frame ? $1.record.bytes.count : 0) })
+        for (record, _) in records where record.kind == .frame { bytes.writeBytes(record.bytes) }
+        var offset = 0
+        var chunk = Chunk()
+        chunk.entries.reserveCapacity(records.count)
+        let known = venue.decodesFramesIndependently ? learned.withLock { $0 } : nil
+        for (record, connection) in records {
+            var entry = Entry(record: record)
+            if record.kind == .frame {
+                let message = WebSocketMessage(
+                    opcode: record.flags.contains(.text) ? .text : .binary,
+                    bytes: bytes.getSlice(at: offset, length: record.bytes.count) ?? ByteBuffer())
+                offset += record.bytes.count
+                entry.message = message
+                if let known, known.connection == connection {
+                    var context = known.context
+                    context.receivedAt = record.receivedAt
+                    output.removeAll()
+                    let result: Result<(events: Range<Int>, controls: Range<Int>), MarketStreamError>
+                    do {
+                        try venue.decode(message, context: context, into: &output)
+                        let events = chunk.events.count..<(chunk.events.count + output.events.count)
+                        let controls = chunk.controls.count..<(chunk.controls.count + output.controls.count)
+                        chunk.events.append(contentsOf: output.events)
+                        chunk.controls.append(contentsOf: output.controls)
+                        result = .success((events, controls))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    entry.decoded = DecodedAhead(
+                        context: context, result: result, address: DecodedAhead.address(of: message))
+                }
+            }
+            chunk.entries.append(entry)
+        }
+        return chunk
     }
 }
