@@ -83,16 +83,18 @@ func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async 
 }
 
 /// Runs a gateway and `processes` remote routers, each in a process of its own, then `body`.
-/// - Parameter sendsImmediately: Whether the gateway writes each frame at once (its default) or
-///   leaves it to nats.c's flusher, which writes about a millisecond later.
+/// - Parameter writeMode: How the gateway's bus writes: each frame at once (its default),
+///   combined while a write is under way (`--writes combined`), or left to nats.c's flusher,
+///   which writes about a millisecond later.
 func withGateway(
-    processes count: Int, sendsImmediately: Bool = true, _ body: (PumpVenue, [RemoteChild]) async throws -> Void
+    processes count: Int, writeMode: NATSConnection.WriteMode = .immediate,
+    _ body: (PumpVenue, [RemoteChild]) async throws -> Void
 ) async throws {
     let (server, url) = try await startNATSServer()
     defer { server.terminate() }
     let venue = PumpVenue(upbit: try UpbitExchange(logger: logger))
     var options = NATSConnection.Options.gateway(url: url, name: "gateway")
-    options.sendsImmediately = sendsImmediately
+    options.writeMode = writeMode
     let bus = try await NATSConnection.connect(options)
     let gateway = try MarketDataGateway(
         manager: venue, bus: bus, configuration: GatewayConfiguration(id: "bench", epoch: 1), logger: logger)
@@ -143,8 +145,10 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-func throughput(processes count: Int, frames: Int) async throws {
-    try await withGateway(processes: count) { venue, children in
+func throughput(
+    processes count: Int, frames: Int, writeMode: NATSConnection.WriteMode = .immediate
+) async throws {
+    try await withGateway(processes: count, writeMode: writeMode) { venue, children in
         let handler = venue.handler!
         let warmUp = 20_000
         await pump(handler, count: warmUp, rate: 0)
@@ -157,15 +161,15 @@ func throughput(processes count: Int, frames: Int) async throws {
         let each = zip(reports, base).map { $0.received - $1.received }
         let rates = each.map { Int(Double($0) / elapsed) }
         print(
-            "throughput, \(count) remote process\(count == 1 ? "" : "es"): \(frames) Upbit ticker frames published in "
+            "throughput, \(count) remote process\(count == 1 ? "" : "es") (\(describe(writeMode))): \(frames) Upbit ticker frames published in "
                 + "\(pumped); each process received \(each) → \(rates) frames/s; sequence gaps \(reports.map(\.gaps)), "
                 + "dropped by nats.c \(reports.map(\.transportDrops)), dropped by the subscriber's buffer "
                 + "\(reports.map(\.bufferDrops)) (warm-up frames not dropped: \(base.map(\.received)))")
     }
 }
 
-func latency(rate: Int, seconds: Int, sendsImmediately: Bool) async throws {
-    try await withGateway(processes: 1, sendsImmediately: sendsImmediately) { venue, children in
+func latency(rate: Int, seconds: Int, writeMode: NATSConnection.WriteMode) async throws {
+    try await withGateway(processes: 1, writeMode: writeMode) { venue, children in
         let handler = venue.handler!
         await pump(handler, count: rate, rate: rate)  // 1 s warm-up
         _ = try await settle(children, target: rate)
@@ -176,8 +180,17 @@ func latency(rate: Int, seconds: Int, sendsImmediately: Bool) async throws {
         func micro(_ value: UInt64) -> String { String(format: "%.0f µs", Double(value) / 1_000) }
         print(
             "latency at \(rate) frames/s (gateway receive → remote subscriber in another process, \(report.samples) "
-                + "frames, \(sendsImmediately ? "each frame written at once" : "nats.c's buffered writes")): p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), "
+                + "frames, \(describe(writeMode))): p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), "
                 + "max \(micro(report.max))")
+    }
+}
+
+/// How a write mode reads in the benchmark's lines.
+func describe(_ mode: NATSConnection.WriteMode) -> String {
+    switch mode {
+    case .buffered: "nats.c's buffered writes"
+    case .immediate: "each frame written at once, the gateway's default"
+    case .combined: "writes combined while one is under way, --writes combined"
     }
 }
 
@@ -209,13 +222,18 @@ if arguments.first == "remote", arguments.count == 3, let index = Int(arguments[
     let frames = arguments.compactMap(Int.init).first ?? 400_000
     let only = Set(arguments.filter { Int($0) == nil })
     if only.isEmpty || only.contains("throughput") {
+        // The gateway's default (each frame written at once), then writes combined.
         try await throughput(processes: 1, frames: frames)
+        try await throughput(processes: 1, frames: frames, writeMode: .combined)
         try await throughput(processes: 4, frames: frames / 2)
+        try await throughput(processes: 4, frames: frames / 2, writeMode: .combined)
     }
     if only.isEmpty || only.contains("latency") {
-        // The baseline first: nats.c's own buffered writes, then the gateway's default.
-        try await latency(rate: 10_000, seconds: 3, sendsImmediately: false)
-        try await latency(rate: 10_000, seconds: 3, sendsImmediately: true)
+        // The baseline first (nats.c's own buffered writes), then the gateway's default and
+        // writes combined.
+        try await latency(rate: 10_000, seconds: 3, writeMode: .buffered)
+        try await latency(rate: 10_000, seconds: 3, writeMode: .immediate)
+        try await latency(rate: 10_000, seconds: 3, writeMode: .combined)
     }
     if only.contains("decode") {
         // The venue decoder alone, on one thread: what each frame costs the gateway and each process.

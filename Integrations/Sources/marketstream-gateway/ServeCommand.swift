@@ -48,6 +48,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve no dashboard.")
     var noDashboard = false
 
+    @Option(
+        help:
+            "How frames are written to NATS: immediate (each at once, the lowest latency) or combined (frames that come while a write is under way go together in the next: more frames per second under load, more latency)."
+    )
+    var writes: BusWrites = .immediate
+
     @Option(help: "Also record every frame served to hourly files under this directory (see `record`).")
     var recordDir: String?
 
@@ -80,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
             exchange == .mock ? MockExchangeServer(configuration: MockExchangeConfiguration(), logger: quiet) : nil
         let bus: NATSConnection
         do {
-            bus = try await NATSConnection.connect(.gateway(url: nats, name: id))
+            bus = try await NATSConnection.connect(.gateway(url: nats, name: id, writeMode: writes.mode))
         } catch {
             throw ValidationError("cannot reach the NATS server at \(nats): \(error)")
         }

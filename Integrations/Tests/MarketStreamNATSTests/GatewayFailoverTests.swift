@@ -9,12 +9,14 @@ import Testing
     /// The gateway executable, built next to the test bundle.
     static var gatewayBinary: String { BuiltProgram.path("marketstream-gateway") }
 
-    static func launchGateway(id: String, nats: String, upstream: String) throws -> Process {
+    static func launchGateway(id: String, nats: String, upstream: String, writes: String = "immediate") throws
+        -> Process
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: gatewayBinary)
         process.arguments = [
             "serve", "--failover", "--dashboard-port", "0", "--id", id, "--nats", nats, "--upstream", upstream,
-            "--log-level", "error",
+            "--writes", writes, "--log-level", "error",
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -45,7 +47,8 @@ import Testing
         try await GatewayHarness.run(jetStream: true) { h in
             let first = try Self.launchGateway(id: "alpha", nats: h.nats.url, upstream: h.mockBase)
             defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
-            let second = try Self.launchGateway(id: "beta", nats: h.nats.url, upstream: h.mockBase)
+            // The two write modes: whichever leads first, the other serves after the takeover.
+            let second = try Self.launchGateway(id: "beta", nats: h.nats.url, upstream: h.mockBase, writes: "combined")
             defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
 
             // Which one leads: the heartbeat names it.

@@ -151,5 +151,8 @@ import Testing
         #expect(missing.errors.contains("cannot open /nonexistent.msr.zst"), "\(missing.errors)")
         let plain = try await Self.gateway(["replay", "--stats", "/etc/hostname"])
         #expect(plain.errors.contains("not a MarketStream recording"), "\(plain.errors)")
+        let writes = try await Self.gateway(["serve", "--writes", "sometimes"])
+        #expect(writes.status == 64)
+        #expect(writes.errors.contains("'sometimes'"), "\(writes.errors)")
     }
 }

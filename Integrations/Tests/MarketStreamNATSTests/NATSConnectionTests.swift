@@ -1,16 +1,55 @@
 import MarketStreamNATS
+import Synchronization
 import Testing
 
 /// How the bus client is set up.
 @Suite(.timeLimit(.minutes(1))) struct NATSConnectionTests {
-    @Test func aGatewaysBusWritesEachFrameAtOnce() async throws {
+    /// Counts the messages a subscription received.
+    final class Received: Sendable {
+        let count = Atomic<Int>(0)
+
+        /// Waits (polling the count) until `target` messages arrived.
+        func wait(for target: Int) async {
+            while count.load(ordering: .relaxed) < target { await Task.yield() }
+        }
+    }
+
+    @Test func aCombiningBusWritesALoneFrameItselfAndCombinesABurst() async throws {
+        let nats = try await NATSServerProcess.start()
+        defer { nats.kill() }
+        let options = NATSConnection.Options.gateway(url: nats.url, name: "gw", writeMode: .combined)
+        #expect(options.reconnects && options.writeMode == .combined)
+        let reader = try await NATSConnection.connect(.init(url: nats.url, name: "reader"))
+        let received = Received()
+        let subscription = try reader.subscribe("ms.v1.test") { _ in received.count.add(1, ordering: .relaxed) }
+        try await reader.flush()
+        let gateway = try await NATSConnection.connect(options)
+
+        try gateway.publish("ms.v1.test", Array(repeating: 7, count: 900))
+        await received.wait(for: 1)
+        #expect(gateway.combinedWrites >= 1, "written by the bus's own thread, not left for nats.c's flusher")
+
+        let before = gateway.combinedWrites
+        let burst = 10_000
+        for _ in 0..<burst { try gateway.publish("ms.v1.test", Array(repeating: 7, count: 900)) }
+        await received.wait(for: 1 + burst)
+        let writes = gateway.combinedWrites - before
+        #expect(writes >= 1)
+        #expect(writes < burst / 2, "a burst goes out in a few writes, not one per message (\(writes) writes)")
+        subscription.unsubscribe()
+        await gateway.close()
+        await reader.close()
+    }
+
+    @Test func aGatewaysBusWritesEachPublishAtOnce() async throws {
         let nats = try await NATSServerProcess.start()
         defer { nats.kill() }
         let options = NATSConnection.Options.gateway(url: nats.url, name: "gw")
-        #expect(options.reconnects && options.sendsImmediately)
-        let gateway = try await NATSConnection.connect(options)
-        try gateway.publish("ms.v1.test", Array(repeating: 7, count: 900))
-        #expect(gateway.bufferedBytes == 0, "written, not left for nats.c's flusher")
-        await gateway.close()
+        #expect(options.reconnects && options.writeMode == .immediate)
+        let bus = try await NATSConnection.connect(options)
+        try bus.publish("ms.v1.test", Array(repeating: 7, count: 900))
+        #expect(bus.bufferedBytes == 0, "written, not left for nats.c's flusher")
+        #expect(bus.combinedWrites == 0)
+        await bus.close()
     }
 }
