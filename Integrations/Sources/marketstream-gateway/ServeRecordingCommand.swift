@@ -71,9 +71,10 @@ struct ServeRecordingCommand: AsyncParsableCommand {
             if waitForSubscriber {
                 while !Self.hasSubscriber(server) { try await Task.sleep(for: .milliseconds(20)) }
             }
-            let summary = try await feed.play { events in server.publish(events) }
+            let summary = try await feed.play(
+                into: { events in server.publish(events) }, dropped: { _ in server.dropConnections() })
             writeLine(
-                "played \(summary.frames) frames, \(summary.events) events"
+                "played \(summary.frames) frames, \(summary.events) events, \(summary.drops) recorded disconnects"
                     + (summary.undecodableFrames > 0 ? ", \(summary.undecodableFrames) undecodable" : "")
                     + (summary.issues.isEmpty
                         ? "" : "; damage: " + summary.issues.map(\.description).joined(separator: "; ")))

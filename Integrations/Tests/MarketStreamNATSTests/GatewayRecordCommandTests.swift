@@ -77,7 +77,7 @@ import Testing
         #expect(served.status == 0, "\(served.errors)")
         let lines = served.output.split(separator: "\n")
         #expect(lines.first?.hasPrefix("serving mock recording of 2 markets at ws://127.0.0.1:") == true, "\(lines)")
-        #expect(lines.last == "played \(tickers) frames, \(tickers) events", "\(lines)")
+        #expect(lines.last == "played \(tickers) frames, \(tickers) events, 0 recorded disconnects", "\(lines)")
 
         let speed = try await Self.gateway(["serve-recording", "--speed", "0"] + files)
         #expect(speed.status == 64)

@@ -85,6 +85,44 @@ import UpbitExchange
         }
     }
 
+    @Test func aRecordedDropDropsTheClientsThenTheRecordingGoesOn() async throws {
+        try await withTemporaryDirectory { directory in
+            // A session the mock dropped once, then streamed again; the recording's end is no drop.
+            let (decoder, file) = try await RecordedSessionTests.recordMockSession(into: directory)
+            let feed = try RecordedMarketFeed(venue: decoder, files: [file], speed: .asFastAsPossible)
+            var reasons: [String] = []
+            let dry = try await feed.play(into: { _ in }, dropped: { reasons.append($0) })
+            #expect(dry.drops == 1 && reasons.count == 1, "\(reasons)")
+
+            var configuration = MockExchangeConfiguration()
+            configuration.publishedMarkets = try feed.markets()
+            let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
+            let serving = Task { try await server.run() }
+            defer { serving.cancel() }
+            let client = try UpbitExchange(
+                configuration: .init(baseURL: try await server.endpoint().webSocketBase), logger: quietLogger)
+            let router = MarketDataRouter(managers: [client], configuration: replayConfiguration, logger: quietLogger)
+            let routing = Task { try await router.run() }
+            defer { routing.cancel() }
+            var events = try router.subscribe(to: .ticker, markets: [Self.btc]).makeAsyncIterator()
+            while server.upbitConnections().allSatisfy({ $0.subscriptions.isEmpty }) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let summary = try await feed.play(
+                into: { events in server.publish(events) }, dropped: { _ in server.dropConnections() })
+            #expect(summary.drops == 1)
+            // The client's connection dropped where the recorded one did, and was restored.
+            var reconnecting = false
+            var restored = false
+            while !restored, let event = try await events.next() {
+                guard case .connection(let connection) = event else { continue }
+                if case .reconnecting = connection.kind { reconnecting = true }
+                if connection.kind == .restored, reconnecting { restored = true }
+            }
+            #expect(reconnecting && restored)
+        }
+    }
+
     @Test func aPaperOrderFillsAtTheRecordedPrice() async throws {
         try await withTemporaryDirectory { directory in
             let file = try await Self.recordTwoMarkets(into: directory, count: 10)

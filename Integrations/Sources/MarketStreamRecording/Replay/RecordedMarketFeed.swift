@@ -10,11 +10,12 @@ import MarketStreamCore
 /// configuration.publishedMarkets = try feed.markets()
 /// let server = MockExchangeServer(configuration: configuration, logger: logger)
 /// // run the server, then:
-/// let summary = try await feed.play { events in server.publish(events) }
+/// let summary = try await feed.play(into: { events in server.publish(events) }, dropped: { _ in server.dropConnections() })
 /// ```
 ///
-/// Connection records are not played: the clients' own connections stay up when the recorded
-/// one dropped (the events after a recorded reconnect simply follow).
+/// A recorded disconnect that the recording goes on after (a reconnect) is played too, at its
+/// recorded time, as `dropped`: the mock drops its clients' connections, as the venue dropped the
+/// recorder's. The end of a recording is not one: nothing follows it.
 public struct RecordedMarketFeed: Sendable {
     /// What a playback went through.
     public struct Summary: Sendable, Hashable {
@@ -25,6 +26,8 @@ public struct RecordedMarketFeed: Sendable {
         public var undecodableFrames = 0
         /// Blocks that could not be read, each with its byte offset (the rest was played).
         public var issues: [RecordingError] = []
+        /// Recorded disconnects played as `dropped`.
+        public var drops = 0
     }
 
     /// The recorded venue's module, whose decoder reads the frames.
@@ -62,13 +65,22 @@ public struct RecordedMarketFeed: Sendable {
 
     /// Decodes the recordings and hands each frame's public events to `publish`, waiting between
     /// frames as the speed asks; returns at the recording's end. Cancellation stops it.
-    public func play(into publish: ([MarketEvent]) -> Void) async throws -> Summary {
+    /// - Parameters:
+    ///   - publish: Takes each frame's public events (several frames' at once when they are due
+    ///     together).
+    ///   - dropped: Called with the recorded reason for each recorded disconnect the recording
+    ///     goes on after, once the events before it were published.
+    public func play(
+        into publish: ([MarketEvent]) -> Void, dropped: (String) -> Void = { _ in }
+    ) async throws -> Summary {
         var summary = Summary()
         let clock = ContinuousClock()
         let start = clock.now
         var origin: Int64?
         var batch: [MarketEvent] = []
         var output = DecodedFrame()
+        /// A disconnect played once something follows it.
+        var disconnect: String?
         for path in files {
             let reader = try RecordingReader(path: path)
             let channels = reader.header.channels.map(ChannelID.init(rawValue:))
@@ -81,7 +93,20 @@ public struct RecordedMarketFeed: Sendable {
                     summary.issues.append(error)
                     continue
                 }
-                for record in records where record.kind == .frame {
+                for record in records where record.kind != .sent && record.kind != .marker {
+                    if record.kind == .disconnected {
+                        disconnect = String(decoding: record.bytes, as: UTF8.self)
+                    }
+                    guard record.kind == .frame || record.kind == .connected else { continue }
+                    if let reason = disconnect {
+                        // The recording went on after this disconnect: the clients are dropped too.
+                        if !batch.isEmpty { publish(batch) }
+                        batch.removeAll(keepingCapacity: true)
+                        dropped(reason)
+                        summary.drops += 1
+                        disconnect = nil
+                    }
+                    guard record.kind == .frame else { continue }
                     let first = origin ?? record.receivedAt.nanoseconds
                     origin = first
                     if let wait = speed.wait(forRecorded: record.receivedAt.nanoseconds - first),
