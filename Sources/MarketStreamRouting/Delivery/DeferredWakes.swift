@@ -6,7 +6,9 @@
 /// consumer that keeps up no longer sets the pace of the read path. Events are in the buffers
 /// as soon as they are delivered; only the wake waits, for at most one burst.
 struct DeferredWakes: ~Copyable {
-    /// Subscriber buffers with a parked consumer, each listed once per burst.
+    /// The first subscriber buffer with a parked consumer (most bursts wake one: no allocation).
+    private var first: SubscriberBuffer?
+    /// The others, each listed once per burst.
     private var buffers: [SubscriberBuffer] = []
     /// Readers of broadcast logs parked until the next append.
     private var logReaders: [UnsafeContinuation<Void, Never>] = []
@@ -14,19 +16,19 @@ struct DeferredWakes: ~Copyable {
     init() {}
 
     /// Notes a buffer whose consumer is parked (the buffer lists itself once per burst).
-    mutating func add(_ buffer: SubscriberBuffer) { buffers.append(buffer) }
+    mutating func add(_ buffer: SubscriberBuffer) {
+        if first == nil { first = buffer } else { buffers.append(buffer) }
+    }
 
     /// Notes broadcast-log readers taken off the log's wait list.
     mutating func add(_ readers: [UnsafeContinuation<Void, Never>]) { logReaders.append(contentsOf: readers) }
-
-    /// Whether nobody is waiting to be woken.
-    var isEmpty: Bool { buffers.isEmpty && logReaders.isEmpty }
 
     /// Wakes every subscriber noted, ending the burst.
     consuming func wake() {}
 
     /// A burst ends however its wakes go out of scope: nobody noted is left parked.
     deinit {
+        first?.wakeConsumer()
         for buffer in buffers { buffer.wakeConsumer() }
         for reader in logReaders { reader.resume() }
     }
