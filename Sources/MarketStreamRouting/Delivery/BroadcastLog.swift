@@ -112,7 +112,7 @@ final class BroadcastLog: Sendable {
             return woken
         }
         for (drops, count) in lapped { drops.add(count) }
-        if !woken.isEmpty { wakes.add(woken.map(\.continuation)) }
+        if !woken.isEmpty { wakes.add(woken.lazy.map(\.continuation)) }
     }
 
     /// Counts the losses of a reader that fell more than `capacity` behind (moving its cursor to

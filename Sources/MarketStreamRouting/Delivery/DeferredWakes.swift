@@ -21,7 +21,9 @@ struct DeferredWakes: ~Copyable {
     }
 
     /// Notes broadcast-log readers taken off the log's wait list.
-    mutating func add(_ readers: [UnsafeContinuation<Void, Never>]) { logReaders.append(contentsOf: readers) }
+    mutating func add(_ readers: some Sequence<UnsafeContinuation<Void, Never>>) {
+        logReaders.append(contentsOf: readers)
+    }
 
     /// Wakes every subscriber noted, ending the burst.
     consuming func wake() {}

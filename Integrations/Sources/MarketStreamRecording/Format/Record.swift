@@ -38,9 +38,10 @@ public struct Record: Sendable, Hashable {
     }
 
     /// The frame as the decoder takes it (a text or binary frame, as it arrived).
-    public var message: WebSocketMessage {
-        WebSocketMessage(opcode: flags.contains(.text) ? .text : .binary, bytes: ByteBuffer(bytes: bytes))
-    }
+    public var message: WebSocketMessage { WebSocketMessage(opcode: opcode, bytes: ByteBuffer(bytes: bytes)) }
+
+    /// Whether the frame arrived as text or binary.
+    var opcode: WebSocketMessage.Opcode { flags.contains(.text) ? .text : .binary }
 
     /// Reads the records of a decompressed block.
     /// - Throws: ``RecordingError/corruptBlock(offset:reason:)`` (at `offset`, the block's) when a

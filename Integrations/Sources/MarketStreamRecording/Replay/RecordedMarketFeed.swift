@@ -79,8 +79,22 @@ public struct RecordedMarketFeed: Sendable {
         var origin: Int64?
         var batch: [MarketEvent] = []
         var output = DecodedFrame()
-        /// A disconnect played once something follows it.
+        /// The reason of a recorded disconnect, played once something follows it.
         var disconnect: String?
+        /// Publishes what is due; waits until `record`'s time, as the speed asks.
+        func pace(to record: Record) async throws {
+            let first = origin ?? record.receivedAt.nanoseconds
+            origin = first
+            guard let wait = speed.wait(forRecorded: record.receivedAt.nanoseconds - first),
+                start + wait > clock.now + .milliseconds(1)
+            else { return }
+            publishBatch()
+            try await clock.sleep(until: start + wait)
+        }
+        func publishBatch() {
+            if !batch.isEmpty { publish(batch) }
+            batch.removeAll(keepingCapacity: true)
+        }
         for path in files {
             let reader = try RecordingReader(path: path)
             let channels = reader.header.channels.map(ChannelID.init(rawValue:))
@@ -93,30 +107,24 @@ public struct RecordedMarketFeed: Sendable {
                     summary.issues.append(error)
                     continue
                 }
-                for record in records where record.kind != .sent && record.kind != .marker {
-                    if record.kind == .disconnected {
+                for record in records {
+                    switch record.kind {
+                    case .sent, .marker:
+                        continue
+                    case .disconnected:
+                        // Played at its time, once the recording goes on after it.
+                        try await pace(to: record)
                         disconnect = String(decoding: record.bytes, as: UTF8.self)
-                    }
-                    guard record.kind == .frame || record.kind == .connected else { continue }
-                    if let reason = disconnect {
-                        // The recording went on after this disconnect: the clients are dropped too.
-                        if !batch.isEmpty { publish(batch) }
-                        batch.removeAll(keepingCapacity: true)
+                        continue
+                    case .connected, .frame:
+                        guard let reason = disconnect else { break }
+                        publishBatch()
                         dropped(reason)
                         summary.drops += 1
                         disconnect = nil
                     }
                     guard record.kind == .frame else { continue }
-                    let first = origin ?? record.receivedAt.nanoseconds
-                    origin = first
-                    if let wait = speed.wait(forRecorded: record.receivedAt.nanoseconds - first),
-                        start + wait > clock.now + .milliseconds(1)
-                    {
-                        // Hand on what is due before waiting for what is not.
-                        if !batch.isEmpty { publish(batch) }
-                        batch.removeAll(keepingCapacity: true)
-                        try await clock.sleep(until: start + wait)
-                    }
+                    try await pace(to: record)
                     summary.frames += 1
                     guard decode(record, channels: channels, into: &output) else {
                         summary.undecodableFrames += 1
@@ -128,8 +136,7 @@ public struct RecordedMarketFeed: Sendable {
                     }
                 }
                 // As fast as possible: a block at a time, letting others run in between.
-                if !batch.isEmpty { publish(batch) }
-                batch.removeAll(keepingCapacity: true)
+                publishBatch()
                 await Task.yield()
             }
         }

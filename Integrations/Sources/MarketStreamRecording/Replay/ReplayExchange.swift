@@ -35,9 +35,9 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         /// The chunk of records being replayed, and the next one's index in it.
         var chunk = ReplayReadAhead.Chunk()
         var index = 0
-        /// Connection events passed so far: which of the recording's connections is replayed.
-        var connection = 0
-        /// The decodes of the frames being handed to the router, and the next one's index.
+        /// The frames being handed to the router: which of the recording's connections they
+        /// belong to, their decodes ahead, and the next one's index.
+        var handingConnection = 0
         var handing: [ReplayReadAhead.DecodedAhead?] = []
         var handingIndex = 0
         /// The recording's first record: the replay clock's zero.
@@ -52,6 +52,14 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         var finished = false
         /// Callers of ``waitUntilFinished()`` waiting for the end.
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
+
+        /// Starts handing frames over with `entry`, the first of them.
+        mutating func hand(_ entry: ReplayReadAhead.Entry) {
+            handingConnection = entry.connection
+            handing.removeAll(keepingCapacity: true)
+            handing.append(entry.decoded)
+            handingIndex = 0
+        }
     }
 
     /// The venue module whose decoder and rules are used.
@@ -146,29 +154,39 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     public func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {
+        enum Handed {
+            case decoded
+            case failed(MarketStreamError)
+            /// Not decoded ahead (or not with this context): the frame's connection in the recording.
+            case notAhead(connection: Int)
+        }
         // What was decoded ahead for this frame, from the chunk being handed over.
-        let handed = state.withLock { state -> Result<Void, MarketStreamError>? in
-            guard state.handingIndex < state.handing.count else { return nil }
+        let handed = state.withLock { state -> Handed in
+            let connection = state.handingConnection
+            guard state.handingIndex < state.handing.count else { return .notAhead(connection: connection) }
             defer { state.handingIndex += 1 }
             guard let ahead = state.handing[state.handingIndex], ahead.matches(frame, context: context) else {
-                return nil
+                return .notAhead(connection: connection)
             }
             switch ahead.result {
             case .success(let decoded):
                 output.events.append(contentsOf: state.chunk.events[decoded.events])
                 output.controls.append(contentsOf: state.chunk.controls[decoded.controls])
-                return .success(())
+                return .decoded
             case .failure(let error):
-                return .failure(error)
+                return .failed(error)
             }
         }
-        if let handed {
+        switch handed {
+        case .decoded:
             decodedAhead.add(1, ordering: .relaxed)
-            return try handed.get()
+        case .failed(let error):
+            decodedAhead.add(1, ordering: .relaxed)
+            throw error
+        case .notAhead(let connection):
+            if venue.decodesFramesIndependently { readAhead.learn(context, connection: connection) }
+            try venue.decode(frame, context: context, into: &output)
         }
-        let connection = state.withLock { $0.connection }
-        if venue.decodesFramesIndependently { readAhead.learn(context, connection: connection) }
-        try venue.decode(frame, context: context, into: &output)
     }
 
     public var decodesFramesIndependently: Bool { venue.decodesFramesIndependently }
@@ -198,7 +216,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     private func feed(_ handler: any ConnectionHandler) async throws {
         let sentBefore = state.withLock { $0.routerSentCount }
         var subscribed = false
-        var batch: [(frame: ReceivedFrame, decoded: ReplayReadAhead.DecodedAhead?)] = []
+        var frames: [ReceivedFrame] = []
         if let opening = await peek()?.record, opening.kind == .connected {
             advanceCursor()
             try await advance(to: opening.receivedAt)
@@ -229,13 +247,11 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
                     self.state.withLock { $0.routerSentCount > sentBefore }
                 }
                 subscribed = true
-                hand([entry.decoded])
-                handler.receive(entry.message ?? record.message)
+                state.withLock { $0.hand(entry) }
+                handler.receive(entry.received.message)
             case .frame:
-                batch.removeAll(keepingCapacity: true)
-                try await takeFrames(into: &batch)
-                hand(batch.map(\.decoded))
-                handler.receive(contentsOf: batch.map(\.frame))
+                try await takeFrames(into: &frames)
+                handler.receive(contentsOf: frames)
             case .marker:
                 advanceCursor()
             }
@@ -258,38 +274,29 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// Takes the frame at the cursor and, as fast as possible, the frames right after it that the
     /// router may take at once: up to ``framesPerBatch``, and none at or past the deadline of a
     /// timer of the router's (the clock wakes the timer between two frames, as it would one frame
-    /// at a time). Leaves the clock at the last frame's time.
-    private func takeFrames(
-        into batch: inout [(frame: ReceivedFrame, decoded: ReplayReadAhead.DecodedAhead?)]
-    ) async throws {
+    /// at a time). Notes their decodes ahead for ``decode(_:context:into:)``, and leaves the clock
+    /// at the last frame's time.
+    private func takeFrames(into frames: inout [ReceivedFrame]) async throws {
+        frames.removeAll(keepingCapacity: true)
         guard let first = await peek() else { return }
         advanceCursor()
         try await advance(to: first.record.receivedAt)
-        batch.append(
-            (ReceivedFrame(first.message ?? first.record.message, receivedAt: first.record.receivedAt), first.decoded))
-        guard speed == .asFastAsPossible else { return }
-        let deadline = clock.nextDeadline?.offset
+        frames.append(first.received)
+        let deadline = speed == .asFastAsPossible ? clock.nextDeadline?.offset : nil
         state.withLock { state in
+            state.hand(first)
+            guard speed == .asFastAsPossible else { return }
             let origin = state.origin ?? first.record.receivedAt.nanoseconds
-            while batch.count < Self.framesPerBatch, state.index < state.chunk.entries.count {
+            while frames.count < Self.framesPerBatch, state.index < state.chunk.entries.count {
                 let entry = state.chunk.entries[state.index]
-                let record = entry.record
-                guard record.kind == .frame else { break }
-                if let deadline, .nanoseconds(record.receivedAt.nanoseconds - origin) >= deadline { break }
+                guard entry.record.kind == .frame else { break }
+                if let deadline, .nanoseconds(entry.record.receivedAt.nanoseconds - origin) >= deadline { break }
                 state.index += 1
-                batch.append(
-                    (ReceivedFrame(entry.message ?? record.message, receivedAt: record.receivedAt), entry.decoded))
+                frames.append(entry.received)
+                state.handing.append(entry.decoded)
             }
         }
-        if batch.count > 1, let last = batch.last { try await advance(to: last.frame.receivedAt) }
-    }
-
-    /// Sets what was decoded ahead for the frames about to be handed over, in order.
-    private func hand(_ decoded: [ReplayReadAhead.DecodedAhead?]) {
-        state.withLock { state in
-            state.handing = decoded
-            state.handingIndex = 0
-        }
+        if frames.count > 1, let last = frames.last { try await advance(to: last.receivedAt) }
     }
 
     /// Why the replayed connection ends when the recording is over.
@@ -317,16 +324,9 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         }
     }
 
-    /// Moves past the record ``peek()`` returned, counting connection events.
+    /// Moves past the record ``peek()`` returned.
     private func advanceCursor() {
-        state.withLock { state in
-            guard state.index < state.chunk.entries.count else { return }
-            switch state.chunk.entries[state.index].record.kind {
-            case .connected, .disconnected: state.connection += 1
-            case .frame, .sent, .marker: break
-            }
-            state.index += 1
-        }
+        state.withLock { state in state.index = min(state.index + 1, state.chunk.entries.count) }
     }
 
     /// Moves the replay to `time`: the wall clock at once, the router's clock after the wait the

@@ -41,10 +41,16 @@ final class ReplayReadAhead: Sendable {
     /// One record as read ahead.
     struct Entry: Sendable {
         var record: Record
+        /// Which of the recording's connections it belongs to (connection events counted from
+        /// the start).
+        var connection: Int
         /// A frame's message, made once.
         var message: WebSocketMessage?
         /// A frame's decode, when it was decoded ahead.
         var decoded: DecodedAhead?
+
+        /// A frame record as the router takes it.
+        var received: ReceivedFrame { ReceivedFrame(message ?? record.message, receivedAt: record.receivedAt) }
     }
 
     /// Records in order, with the messages and decodes of their frames.
@@ -242,11 +248,11 @@ final class ReplayReadAhead: Sendable {
         chunk.entries.reserveCapacity(records.count)
         let known = venue.decodesFramesIndependently ? learned.withLock { $0 } : nil
         for (record, connection) in records {
-            var entry = Entry(record: record)
+            var entry = Entry(record: record, connection: connection)
             if record.kind == .frame {
                 let message = WebSocketMessage(
-                    opcode: record.flags.contains(.text) ? .text : .binary,
-                    bytes: bytes.getSlice(at: offset, length: record.bytes.count) ?? ByteBuffer())
+                    opcode: record.opcode, bytes: bytes.getSlice(at: offset, length: record.bytes.count) ?? ByteBuffer()
+                )
                 offset += record.bytes.count
                 entry.message = message
                 if let known, known.connection == connection {
