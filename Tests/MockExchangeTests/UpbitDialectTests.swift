@@ -36,6 +36,23 @@ import Testing
         }
     }
 
+    @Test func waitingForASubscriberReturnsOnceAClientSubscribes() async throws {
+        try await withMockExchange { server, endpoint in
+            // Nobody has subscribed: only cancelling ends a wait.
+            let cancelled = Task { await server.waitForSubscriber() }
+            cancelled.cancel()
+            await cancelled.value
+            let waiting = Task { await server.waitForSubscriber() }
+            try await withSocket(endpoint.webSocketBase + "/websocket/v1") { socket in
+                // Connected but not subscribed: nobody to wait for yet.
+                #expect(server.upbitConnections().allSatisfy { $0.subscriptions.isEmpty })
+                try await socket.send(Self.request(#"{"type":"ticker","codes":["KRW-BTC"]}"#))
+                await waiting.value
+                #expect(server.upbitConnections().contains { !$0.subscriptions.isEmpty })
+            }
+        }
+    }
+
     @Test func eachRequestReplacesTheWholeSet() async throws {
         try await withMockExchange { server, endpoint in
             try await withSocket(endpoint.webSocketBase + "/websocket/v1") { socket in

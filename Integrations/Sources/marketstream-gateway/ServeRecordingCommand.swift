@@ -69,7 +69,8 @@ struct ServeRecordingCommand: AsyncParsableCommand {
                     + "(Upbit /websocket/v1, Bithumb /bithumb/websocket/v1, Binance /binance/stream; REST \(endpoint.restBase))"
             )
             if waitForSubscriber {
-                while !Self.hasSubscriber(server) { try await Task.sleep(for: .milliseconds(20)) }
+                await server.waitForSubscriber()
+                try Task.checkCancellation()
             }
             let summary = try await feed.play(
                 into: { events in server.publish(events) }, dropped: { _ in server.dropConnections() })
@@ -81,10 +82,5 @@ struct ServeRecordingCommand: AsyncParsableCommand {
             if hold { try await Task.sleep(for: .seconds(1_000_000_000)) }
         }
         if outcome != .completed { throw ExitCode(outcome.exitStatus) }
-    }
-
-    private static func hasSubscriber(_ server: MockExchangeServer) -> Bool {
-        server.upbitConnections().contains { !$0.subscriptions.isEmpty }
-            || server.binanceConnections().contains { !$0.isEmpty }
     }
 }

@@ -4,13 +4,36 @@ import Testing
 
 /// How the bus client is set up.
 @Suite(.timeLimit(.minutes(1))) struct NATSConnectionTests {
-    /// Counts the messages a subscription received.
+    /// Counts the messages a subscription received, and wakes a waiter when its count arrived.
     final class Received: Sendable {
-        let count = Atomic<Int>(0)
+        private struct State {
+            var count = 0
+            var waiter: (target: Int, continuation: CheckedContinuation<Void, Never>)?
+        }
 
-        /// Waits (polling the count) until `target` messages arrived.
+        private let state = Mutex(State())
+
+        /// Counts one message (on nats.c's delivery thread).
+        func add() {
+            let done = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.count += 1
+                guard let waiter = state.waiter, state.count >= waiter.target else { return nil }
+                state.waiter = nil
+                return waiter.continuation
+            }
+            done?.resume()
+        }
+
+        /// Returns once `target` messages arrived.
         func wait(for target: Int) async {
-            while count.load(ordering: .relaxed) < target { await Task.yield() }
+            await withCheckedContinuation { continuation in
+                let arrived = state.withLock { state -> Bool in
+                    if state.count >= target { return true }
+                    state.waiter = (target, continuation)
+                    return false
+                }
+                if arrived { continuation.resume() }
+            }
         }
     }
 
@@ -21,7 +44,7 @@ import Testing
         #expect(options.reconnects && options.writeMode == .combined)
         let reader = try await NATSConnection.connect(.init(url: nats.url, name: "reader"))
         let received = Received()
-        let subscription = try reader.subscribe("ms.v1.test") { _ in received.count.add(1, ordering: .relaxed) }
+        let subscription = try reader.subscribe("ms.v1.test") { _ in received.add() }
         try await reader.flush()
         let gateway = try await NATSConnection.connect(options)
 

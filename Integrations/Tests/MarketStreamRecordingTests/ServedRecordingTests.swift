@@ -24,6 +24,27 @@ import UpbitExchange
         }.1
     }
 
+    /// Serves `feed`'s markets from a mock exchange to an Upbit client's router, subscribed to
+    /// KRW-BTC tickers, and runs `body` once the mock holds that subscription.
+    static func serve(
+        _ feed: RecordedMarketFeed,
+        _ body: (MockExchangeServer, MarketDataRouter, inout Subscription.Iterator) async throws -> Void
+    ) async throws {
+        var configuration = MockExchangeConfiguration()
+        configuration.publishedMarkets = try feed.markets()
+        let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
+        let serving = Task { try await server.run() }
+        defer { serving.cancel() }
+        let client = try UpbitExchange(
+            configuration: .init(baseURL: try await server.endpoint().webSocketBase), logger: quietLogger)
+        let router = MarketDataRouter(managers: [client], configuration: replayConfiguration, logger: quietLogger)
+        let routing = Task { try await router.run() }
+        defer { routing.cancel() }
+        var live = try router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+        await server.waitForSubscriber()
+        try await body(server, router, &live)
+    }
+
     /// What a ticker event shows a client: market, price and exchange time.
     struct Tick: Hashable {
         var market: MarketCode
@@ -45,43 +66,30 @@ import UpbitExchange
             _ = try await feed.play { events in recorded += events.compactMap(Tick.init) }
             #expect(Set(recorded.map(\.market)) == [Self.btc, Self.eth], "both markets were recorded")
 
-            var configuration = MockExchangeConfiguration()
-            configuration.publishedMarkets = try feed.markets()
-            #expect(Set(configuration.publishedMarkets ?? []) == [Self.btc, Self.eth])
-            let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
-            let serving = Task { try await server.run() }
-            defer { serving.cancel() }
-            let client = try UpbitExchange(
-                configuration: .init(baseURL: try await server.endpoint().webSocketBase), logger: quietLogger)
-            let router = MarketDataRouter(managers: [client], configuration: replayConfiguration, logger: quietLogger)
-            let routing = Task { try await router.run() }
-            defer { routing.cancel() }
-
+            #expect(Set(try feed.markets()) == [Self.btc, Self.eth])
             // Subscribed to KRW-BTC before the playback: exactly the recorded KRW-BTC tickers (the
             // first may come as the subscription's snapshot, when the playback's first event lands
             // while the mock still answers the subscription).
-            var live = try router.subscribe(to: .ticker, markets: [Self.btc]).makeAsyncIterator()
-            while server.upbitConnections().allSatisfy({ $0.subscriptions.isEmpty }) {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            let summary = try await feed.play { events in server.publish(events) }
-            #expect(summary.events == recorded.count && summary.undecodableFrames == 0 && summary.issues.isEmpty)
-            let expected = recorded.filter { $0.market == Self.btc }
-            var received: [Tick] = []
-            while received.count < expected.count, let event = try await live.next() {
-                guard case .market(let market) = event else { continue }
-                received += [Tick(market)].compactMap { $0 }
-            }
-            #expect(received == expected, "the recorded KRW-BTC tickers, in order, and no KRW-ETH")
+            try await Self.serve(feed) { server, router, live in
+                let summary = try await feed.play { events in server.publish(events) }
+                #expect(summary.events == recorded.count && summary.undecodableFrames == 0 && summary.issues.isEmpty)
+                let expected = recorded.filter { $0.market == Self.btc }
+                var received: [Tick] = []
+                while received.count < expected.count, let event = try await live.next() {
+                    guard case .market(let market) = event else { continue }
+                    received += [Tick(market)].compactMap { $0 }
+                }
+                #expect(received == expected, "the recorded KRW-BTC tickers, in order, and no KRW-ETH")
 
-            // Subscribing afterwards: the last recorded KRW-ETH ticker, as a snapshot.
-            var late = try router.subscribe(to: .ticker, markets: [Self.eth]).makeAsyncIterator()
-            var snapshot: MarketEvent?
-            while snapshot == nil, let event = try await late.next() {
-                if case .market(let market) = event { snapshot = market }
+                // Subscribing afterwards: the last recorded KRW-ETH ticker, as a snapshot.
+                var late = try router.subscribe(to: .ticker, markets: [Self.eth]).makeAsyncIterator()
+                var snapshot: MarketEvent?
+                while snapshot == nil, let event = try await late.next() {
+                    if case .market(let market) = event { snapshot = market }
+                }
+                #expect(snapshot?.stream == .snapshot)
+                #expect(snapshot.flatMap(Tick.init) == recorded.last { $0.market == Self.eth })
             }
-            #expect(snapshot?.stream == .snapshot)
-            #expect(snapshot.flatMap(Tick.init) == recorded.last { $0.market == Self.eth })
         }
     }
 
@@ -94,32 +102,20 @@ import UpbitExchange
             let dry = try await feed.play(into: { _ in }, dropped: { reasons.append($0) })
             #expect(dry.drops == 1 && reasons.count == 1, "\(reasons)")
 
-            var configuration = MockExchangeConfiguration()
-            configuration.publishedMarkets = try feed.markets()
-            let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
-            let serving = Task { try await server.run() }
-            defer { serving.cancel() }
-            let client = try UpbitExchange(
-                configuration: .init(baseURL: try await server.endpoint().webSocketBase), logger: quietLogger)
-            let router = MarketDataRouter(managers: [client], configuration: replayConfiguration, logger: quietLogger)
-            let routing = Task { try await router.run() }
-            defer { routing.cancel() }
-            var events = try router.subscribe(to: .ticker, markets: [Self.btc]).makeAsyncIterator()
-            while server.upbitConnections().allSatisfy({ $0.subscriptions.isEmpty }) {
-                try await Task.sleep(for: .milliseconds(5))
+            try await Self.serve(feed) { server, _, live in
+                let summary = try await feed.play(
+                    into: { events in server.publish(events) }, dropped: { _ in server.dropConnections() })
+                #expect(summary.drops == 1)
+                // The client's connection dropped where the recorded one did, and was restored.
+                var reconnecting = false
+                var restored = false
+                while !restored, let event = try await live.next() {
+                    guard case .connection(let connection) = event else { continue }
+                    if case .reconnecting = connection.kind { reconnecting = true }
+                    if connection.kind == .restored, reconnecting { restored = true }
+                }
+                #expect(reconnecting && restored)
             }
-            let summary = try await feed.play(
-                into: { events in server.publish(events) }, dropped: { _ in server.dropConnections() })
-            #expect(summary.drops == 1)
-            // The client's connection dropped where the recorded one did, and was restored.
-            var reconnecting = false
-            var restored = false
-            while !restored, let event = try await events.next() {
-                guard case .connection(let connection) = event else { continue }
-                if case .reconnecting = connection.kind { reconnecting = true }
-                if connection.kind == .restored, reconnecting { restored = true }
-            }
-            #expect(reconnecting && restored)
         }
     }
 

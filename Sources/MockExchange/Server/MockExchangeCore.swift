@@ -39,6 +39,8 @@ final class MockExchangeCore: Sendable {
     /// Draws for `malformedFraction`; a lock of its own, taken under a connection's lock.
     private let faultRandom: Mutex<SeededRandom>
     let origin = ContinuousClock.now
+    /// Callers waiting for a client to subscribe.
+    let subscriberWaiters = SubscriberWaiters()
 
     let metrics: MockMetrics
 
@@ -333,6 +335,12 @@ final class MockExchangeCore: Sendable {
     }
 
     /// The open Binance connections' streams, in connection order.
+    /// Whether some client holds a subscription (any dialect).
+    func hasSubscriber() -> Bool {
+        upbitConnectionStates().contains { !$0.subscriptions.isEmpty }
+            || binanceConnectionStreams().contains { !$0.isEmpty }
+    }
+
     func binanceConnectionStreams() -> [[String]] {
         state.withLock { $0.binanceConnections.sorted { $0.key < $1.key }.map(\.value) }.map(\.streams)
     }

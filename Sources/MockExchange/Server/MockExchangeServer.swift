@@ -158,6 +158,12 @@ public final class MockExchangeServer: Service, Sendable {
     /// `LIST_SUBSCRIPTIONS` would report).
     public func upbitConnections() -> [MockConnectionState] { core.upbitConnectionStates() }
 
+    /// Returns once some client (of any dialect) holds a subscription, or once the calling task
+    /// is cancelled.
+    public func waitForSubscriber() async {
+        await core.subscriberWaiters.wait { [core] in core.hasSubscriber() }
+    }
+
     /// The open Binance-dialect connections' streams (`btcusdt@trade`, …), one sorted list per
     /// connection in the order they connected.
     public func binanceConnections() -> [[String]] { core.binanceConnectionStreams() }

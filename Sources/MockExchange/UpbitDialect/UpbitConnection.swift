@@ -146,6 +146,7 @@ final class UpbitConnection: Sendable {
             if let format = request.format { state.format = format }
             return (state.format, state.frozen)
         }
+        exchange.subscriberWaiters.subscriptionsChanged()
         // A frozen connection, or a stalled exchange, sends no data at all: snapshots neither.
         let sendsData = !frozen && !exchange.faults.stalled
         for entry in snapshots where sendsData {
