@@ -31,6 +31,10 @@ public struct WebSocketMessage: Sendable {
     }
 
     /// Calls `body` with the payload's bytes, valid only during the call.
+    ///
+    /// Inlinable, so each caller gets it specialised: generic, it looked up `Result`'s metadata
+    /// at run time on every frame decoded (measured: about 5 % of a replay's time).
+    @inlinable
     public func withUnsafeBytes<Result, Failure: Error>(
         _ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> Result
     ) throws(Failure) -> Result {
