@@ -44,6 +44,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     enum ServerAction: Sendable {
         case frame(WebSocketMessage)
         case frames([ReceivedFrame])
+        case burst([WebSocketMessage])
         case pong
         case close
         case drop(MarketStreamError)
@@ -159,6 +160,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
                     switch action {
                     case .frame(let frame): handler.receive(frame)
                     case .frames(let frames): handler.receive(contentsOf: frames)
+                    case .burst(let frames): handler.receive(contentsOf: frames)
                     case .pong: handler.receivedPong()
                     case .close: return
                     case .drop(let error): throw error
@@ -407,6 +409,12 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     /// (``ConnectionHandler/receive(contentsOf:)``, as a replay does).
     public func sendFrames(_ frames: [ReceivedFrame], on channel: ChannelID = .public) {
         state.withLock { $0.connections[channel]?.continuation }?.yield(.frames(frames))
+    }
+
+    /// Hands several frames to a channel's open connection at once, received now
+    /// (``ConnectionHandler/receive(contentsOf:)``, as a message bus client with messages pending does).
+    public func sendBurst(_ frames: [WebSocketMessage], on channel: ChannelID = .public) {
+        state.withLock { $0.connections[channel]?.continuation }?.yield(.burst(frames))
     }
 
     /// Sends an error frame and, like Upbit, closes the connection after it.

@@ -229,6 +229,26 @@ import Testing
         }
     }
 
+    @Test func aBurstReceivedNowIsStampedWithTheRoutersClockInOrder() async throws {
+        let wall = MutexBox(Int64(7_000_000_000))
+        try await RouterHarness(wallClock: { UnixTime(nanoseconds: wall.withLock { $0 }) }).run { h in
+            await h.exchange.waitForConnection(1)
+            var ticks = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
+            await h.waitForUpstream([btc])
+            let before = h.router.health().channels.first { $0.channel == publicChannel }?.messagesReceived ?? 0
+            h.exchange.sendBurst((1...3).map { .text("E|realtime|ticker|KRW-BTC|\($0)|\($0)|0") })
+            var received: [(ExactDecimal?, UnixTime?)] = []
+            while received.count < 3 {
+                guard let event = try await ticks.next(where: { $0.marketEvent?.stream == .realtime }) else { break }
+                received.append((event.price, event.marketEvent?.receivedAt))
+            }
+            #expect(received.map(\.0) == [1, 2, 3])
+            #expect(received.allSatisfy { $0.1 == UnixTime(nanoseconds: 7_000_000_000) })
+            let health = h.router.health().channels.first { $0.channel == publicChannel }
+            #expect(health.map { $0.messagesReceived - before } == 3)
+        }
+    }
+
     @Test func malformedFramesAreCountedAndSkipped() async throws {
         try await RouterHarness().run { h in
             await h.exchange.waitForConnection(1)

@@ -1,3 +1,4 @@
+import Dispatch
 import MarketStreamNATS
 import Synchronization
 import Testing
@@ -61,6 +62,42 @@ import Testing
         #expect(writes < burst / 2, "a burst goes out in a few writes, not one per message (\(writes) writes)")
         subscription.unsubscribe()
         await gateway.close()
+        await reader.close()
+    }
+
+    @Test func aMessageKnowsWhetherMoreOfItsSubscriptionAreQueuedBehindIt() async throws {
+        let nats = try await NATSServerProcess.start()
+        defer { nats.kill() }
+        let reader = try await NATSConnection.connect(.init(url: nats.url, name: "reader"))
+        let publisher = try await NATSConnection.connect(.init(url: nats.url, name: "publisher"))
+        let gate = DispatchSemaphore(value: 0)
+        let flags = Mutex<[Bool]>([])
+        let entered = Atomic<Bool>(false)
+        let received = Received()
+        let subscription = try reader.subscribe("ms.v1.pending") { message in
+            // The first message holds nats.c's delivery thread until the rest are queued.
+            if flags.withLock({ $0.isEmpty }) {
+                entered.store(true, ordering: .releasing)
+                gate.wait()
+            }
+            let more = message.morePending
+            flags.withLock { $0.append(more) }
+            received.add()
+        }
+        try await reader.flush()
+        for _ in 0..<11 { try publisher.publish("ms.v1.pending", [1]) }
+        try await publisher.flush()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !entered.load(ordering: .acquiring) || subscription.pendingMessages < 10, ContinuousClock.now < deadline {
+            await Task.yield()
+        }
+        #expect(subscription.pendingMessages == 10, "ten queued behind the one being handled")
+        gate.signal()
+        await received.wait(for: 11)
+        #expect(flags.withLock { $0 } == Array(repeating: true, count: 10) + [false])
+        #expect(subscription.pendingMessages == 0)
+        subscription.unsubscribe()
+        await publisher.close()
         await reader.close()
     }
 

@@ -160,6 +160,12 @@ public protocol ConnectionHandler: Sendable {
     /// several frames at hand at once (a replay). Never blocks.
     func receive(contentsOf frames: [ReceivedFrame])
 
+    /// Takes inbound data frames received now, in order; the subscribers are woken once, after
+    /// the last frame's events. For a source that learns that more frames are right behind the
+    /// one at hand (a message bus client with messages pending) and hands them over together.
+    /// Never blocks.
+    func receive(contentsOf frames: [WebSocketMessage])
+
     /// Takes a pong (or any other sign of life that is not a data frame).
     func receivedPong()
 
@@ -178,6 +184,11 @@ extension ConnectionHandler {
     /// Takes the frames one by one with ``receive(_:)``: for handlers that keep no receive times.
     public func receive(contentsOf frames: [ReceivedFrame]) {
         for frame in frames { receive(frame.message) }
+    }
+
+    /// Takes the frames one by one with ``receive(_:)``.
+    public func receive(contentsOf frames: [WebSocketMessage]) {
+        for frame in frames { receive(frame) }
     }
 }
 

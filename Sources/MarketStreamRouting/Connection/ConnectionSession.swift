@@ -420,6 +420,13 @@ final class ConnectionSession: ConnectionHandler {
         wakes.wake()
     }
 
+    func receive(contentsOf frames: [WebSocketMessage]) {
+        var wakes = DeferredWakes()
+        let now = router.wallClock()
+        for frame in frames { receive(frame, at: now, wakes: &wakes) }
+        wakes.wake()
+    }
+
     /// Decodes and routes one frame received at `receivedAt`; parked subscribers are noted in
     /// `wakes`, woken by the caller once its frames are routed.
     private func receive(_ frame: WebSocketMessage, at receivedAt: UnixTime, wakes: inout DeferredWakes) {

@@ -201,11 +201,11 @@ public final class NATSConnection: Sendable {
         var subscription: OpaquePointer?
         let status = natsConnection_Subscribe(
             &subscription, handle.pointer, subject,
-            { _, _, message, closure in
+            { _, subscription, message, closure in
                 guard let message else { return }
                 if let closure {
                     Unmanaged<MessageHandlerBox>.fromOpaque(closure).takeUnretainedValue().handler(
-                        NATSMessage(message: message))
+                        NATSMessage(message: message, subscription: subscription))
                 }
                 natsMsg_Destroy(message)
             }, box.toOpaque())

@@ -7,6 +7,22 @@ import CNATS
 /// subscriptions that share its thread wait for it.
 public struct NATSMessage: ~Copyable {
     let message: OpaquePointer
+    /// The subscription it was delivered to.
+    let subscription: OpaquePointer?
+
+    init(message: OpaquePointer, subscription: OpaquePointer? = nil) {
+        self.message = message
+        self.subscription = subscription
+    }
+
+    /// Whether nats.c holds more messages for the same subscription, queued behind this one: they
+    /// will be handed to the same handler next, on the same delivery thread.
+    public var morePending: Bool {
+        guard let subscription else { return false }
+        var messages: Int32 = 0
+        var bytes: Int32 = 0
+        return natsSubscription_GetPending(subscription, &messages, &bytes) == NATS_OK && messages > 0
+    }
 
     /// The payload.
     public var data: UnsafeRawBufferPointer {

@@ -18,6 +18,13 @@ public final class NATSSubscription: Sendable {
         return natsSubscription_GetDropped(handle.pointer, &dropped) == NATS_OK ? dropped : 0
     }
 
+    /// Messages nats.c holds for the handler, not yet handed to it.
+    public var pendingMessages: Int {
+        var messages: Int32 = 0
+        var bytes: Int32 = 0
+        return natsSubscription_GetPending(handle.pointer, &messages, &bytes) == NATS_OK ? Int(messages) : 0
+    }
+
     deinit { natsSubscription_Destroy(handle.pointer) }
 }
 

@@ -67,11 +67,14 @@ final class RemoteLink: WebSocketOutbound, Sendable {
     private let delivered = Atomic<Int>(0)
     private let dropped = Atomic<Int>(0)
     private let gaps = Atomic<Int>(0)
+    /// Frames held while nats.c has more of their subscription's messages queued.
+    private let burst: FrameBurst
 
     init(module: RemoteExchange, clientID: String, handler: any ConnectionHandler) {
         self.module = module
         self.clientID = clientID
         self.handler = handler
+        burst = FrameBurst(handler: handler)
         (ends, endContinuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1))
         var logger = module.logger
         logger[metadataKey: "client"] = "\(clientID)"
@@ -104,7 +107,7 @@ final class RemoteLink: WebSocketOutbound, Sendable {
                 heartbeat(message.data)
             }
             let inbox = try connection.subscribe(module.subjects.inbox(of: clientID)) { [self] message in
-                replay(message.data)
+                replay(message.data, morePending: message.morePending)
             }
             defer {
                 status.unsubscribe()
@@ -196,12 +199,16 @@ final class RemoteLink: WebSocketOutbound, Sendable {
             }
             for (subject, topic) in wanted where state.subscriptions[subject] == nil {
                 let subscription = try connection.subscribe(subject, pendingLimit: pendingLimit) { [self] message in
-                    deliver(subject: subject, subjectBytes: message.subjectBytes, payload: message.data, replay: false)
+                    deliver(
+                        subject: subject, subjectBytes: message.subjectBytes, payload: message.data, replay: false,
+                        morePending: message.morePending)
                 }
                 state.subscriptions[subject] = (subscription, topic)
             }
             return drops
         }
+        // Frames held for subjects just left go now, not after the next burst of others.
+        burst.end()
         report(drops)
     }
 
@@ -302,31 +309,41 @@ final class RemoteLink: WebSocketOutbound, Sendable {
         guard let status = try? JSONDecoder().decode(GatewayStatus.self, from: Data(body)),
             follow(epoch: status.epoch)
         else { return }
+        burst.end()
         handler.receive(RemoteFrame.beat)
     }
 
     /// A late joiner's snapshot from the inbox: `u8 subject length | subject | envelope | frame`.
-    private func replay(_ message: UnsafeRawBufferPointer) {
+    private func replay(_ message: UnsafeRawBufferPointer, morePending: Bool) {
         guard let length = message.first.map(Int.init), message.count > 1 + length else { return }
         let subjectBytes = UnsafeRawBufferPointer(rebasing: message[1..<(1 + length)])
         deliver(
             subject: String(decoding: subjectBytes, as: UTF8.self), subjectBytes: subjectBytes,
-            payload: UnsafeRawBufferPointer(rebasing: message[(1 + length)...]), replay: true)
+            payload: UnsafeRawBufferPointer(rebasing: message[(1 + length)...]), replay: true, morePending: morePending)
     }
 
     /// Checks a data message's epoch and sequence (under one lock) and hands it to the router.
     /// - Parameters:
     ///   - subject: The subject, as the subscription knows it (no string is made per message).
     ///   - subjectBytes: The same, as bytes for the frame.
+    ///   - morePending: Whether nats.c has more messages of the same subscription queued behind
+    ///     this one (the frame may wait for them, to be handed over with them).
     private func deliver(
-        subject: String, subjectBytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, replay: Bool
+        subject: String, subjectBytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, replay: Bool,
+        morePending: Bool
     ) {
-        guard let envelope = try? BusEnvelope(reading: payload), admitAcrossConnections(envelope.epoch) else { return }
+        // A message not handed over still ends a burst when nothing is queued behind it.
+        guard let envelope = try? BusEnvelope(reading: payload), admitAcrossConnections(envelope.epoch) else {
+            if !morePending { burst.end() }
+            return
+        }
         let verdict = state.withLock { state in
             state.admit(epoch: envelope.epoch, sequence: envelope.sequence, on: subject, replay: replay)
         }
         switch verdict {
-        case .old: return
+        case .old:
+            if !morePending { burst.end() }
+            return
         case .newerEpoch(let was):
             gatewayChanged(from: was, to: envelope.epoch)
             return
@@ -339,7 +356,7 @@ final class RemoteLink: WebSocketOutbound, Sendable {
         if replay { module.statistics.snapshotsCounter.add(1, ordering: .relaxed) }
         module.statistics.framesCounter.add(1, ordering: .relaxed)
         delivered.add(1, ordering: .relaxed)
-        handler.receive(RemoteFrame.data(subject: subjectBytes, payload: payload))
+        burst.hand(RemoteFrame.data(subject: subjectBytes, payload: payload), morePending: morePending)
     }
 
     /// Asks the gateway for a subject's last frame again, after a gap (frames the bus lost).
