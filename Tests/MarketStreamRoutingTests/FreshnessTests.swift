@@ -20,6 +20,10 @@ import Testing
             await h.waitForUpstream([btc, eth])
             var btcIterator = btcTicks.makeAsyncIterator()
             var ethIterator = ethTicks.makeAsyncIterator()
+            // Each subscription's snapshot first, while the wall clock still reads 0: taken later,
+            // it would be stamped with a later second and blur the usual interval.
+            _ = try await btcIterator.next { $0.marketEvent?.stream == .snapshot }
+            _ = try await ethIterator.next { $0.marketEvent?.stream == .snapshot }
             // Both keys tick once a second for ten seconds.
             for second in 1...10 {
                 wall.withLock { $0 = Int64(second) * 1_000_000_000 }
