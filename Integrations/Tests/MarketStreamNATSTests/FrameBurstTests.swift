@@ -47,6 +47,19 @@ import Testing
         #expect(burst.count == 0)
     }
 
+    @Test func aMessageNotHandedOverStillEndsTheBurstWhenNothingIsBehindIt() {
+        let handler = RecordingHandler()
+        let burst = FrameBurst(handler: handler)
+        burst.hand(nil, morePending: false)
+        #expect(handler.handovers.withLock { $0 }.isEmpty, "nothing held, nothing handed over")
+        burst.hand(.text("a"), morePending: true)
+        burst.hand(nil, morePending: true)
+        #expect(burst.count == 1, "more is queued: the burst goes on")
+        burst.hand(nil, morePending: false)
+        #expect(handler.handovers.withLock { $0 } == [.many(["a"])])
+        #expect(burst.count == 0)
+    }
+
     @Test func aBurstGoesAtItsLimitEvenWithMorePending() {
         let handler = RecordingHandler()
         let burst = FrameBurst(handler: handler)

@@ -87,6 +87,7 @@ import Testing
         try await reader.flush()
         for _ in 0..<11 { try publisher.publish("ms.v1.pending", [1]) }
         try await publisher.flush()
+        // nats.c tells nobody that a message was queued: its counter is read until it shows them.
         let deadline = ContinuousClock.now + .seconds(10)
         while !entered.load(ordering: .acquiring) || subscription.pendingMessages < 10, ContinuousClock.now < deadline {
             await Task.yield()

@@ -334,13 +334,13 @@ final class MockExchangeCore: Sendable {
         }.sorted { $0.id < $1.id }
     }
 
-    /// The open Binance connections' streams, in connection order.
     /// Whether some client holds a subscription (any dialect).
     func hasSubscriber() -> Bool {
         upbitConnectionStates().contains { !$0.subscriptions.isEmpty }
             || binanceConnectionStreams().contains { !$0.isEmpty }
     }
 
+    /// The open Binance connections' streams, in connection order.
     func binanceConnectionStreams() -> [[String]] {
         state.withLock { $0.binanceConnections.sorted { $0.key < $1.key }.map(\.value) }.map(\.streams)
     }

@@ -19,6 +19,8 @@ final class SubscriberWaiters: Sendable {
             state.nextID += 1
             return state.nextID
         }
+        // A cancellation that found no stored continuation leaves its mark: cleared on the way out.
+        defer { state.withLock { _ = $0.cancelled.remove(id) } }
         await withTaskCancellationHandler {
             while !Task.isCancelled {
                 let satisfied: Bool = await withCheckedContinuation { continuation in

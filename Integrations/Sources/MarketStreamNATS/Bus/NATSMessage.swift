@@ -18,10 +18,7 @@ public struct NATSMessage: ~Copyable {
     /// Whether nats.c holds more messages for the same subscription, queued behind this one: they
     /// will be handed to the same handler next, on the same delivery thread.
     public var morePending: Bool {
-        guard let subscription else { return false }
-        var messages: Int32 = 0
-        var bytes: Int32 = 0
-        return natsSubscription_GetPending(subscription, &messages, &bytes) == NATS_OK && messages > 0
+        subscription.map { NATSSubscription.pendingMessages(of: $0) > 0 } ?? false
     }
 
     /// The payload.

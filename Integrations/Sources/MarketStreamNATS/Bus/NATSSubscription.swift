@@ -19,10 +19,13 @@ public final class NATSSubscription: Sendable {
     }
 
     /// Messages nats.c holds for the handler, not yet handed to it.
-    public var pendingMessages: Int {
+    public var pendingMessages: Int { Self.pendingMessages(of: handle.pointer) }
+
+    /// Messages nats.c holds for the handler of the subscription `pointer`, not yet handed to it.
+    static func pendingMessages(of pointer: OpaquePointer) -> Int {
         var messages: Int32 = 0
         var bytes: Int32 = 0
-        return natsSubscription_GetPending(handle.pointer, &messages, &bytes) == NATS_OK ? Int(messages) : 0
+        return natsSubscription_GetPending(pointer, &messages, &bytes) == NATS_OK ? Int(messages) : 0
     }
 
     deinit { natsSubscription_Destroy(handle.pointer) }

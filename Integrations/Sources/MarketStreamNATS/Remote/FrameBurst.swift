@@ -7,9 +7,9 @@ import Synchronization
 /// hand-off, more than routing a frame).
 ///
 /// A frame waits only for messages nats.c already holds, so nothing waits while the bus keeps
-/// up. The next message with nothing queued behind it, ``end()`` (a heartbeat, a change of
-/// subscriptions, a message not handed over) or ``limit`` frames end a burst. The lock is held
-/// while frames are handed over, so they reach the router in the order nats.c delivered them.
+/// up. The next message with nothing queued behind it (handed over or not), ``end()`` (a
+/// heartbeat, a change of subscriptions) or ``limit`` frames end a burst. The lock is held while
+/// frames are handed over, so they reach the router in the order nats.c delivered them.
 final class FrameBurst: Sendable {
     /// Frames held at most, before they are handed over even with more pending.
     static let limit = 64
@@ -21,17 +21,22 @@ final class FrameBurst: Sendable {
         self.handler = handler
     }
 
-    /// Hands `frame` to the router, or holds it while more are pending.
-    /// - Parameter morePending: Whether more messages of the frame's subscription are queued
-    ///   behind it (``NATSMessage/morePending``).
-    func hand(_ frame: WebSocketMessage, morePending: Bool) {
+    /// Hands a message's frame to the router, or holds it while more are pending.
+    /// - Parameters:
+    ///   - frame: The message's frame, or `nil` for a message not handed over (which still ends
+    ///     the burst when nothing is queued behind it).
+    ///   - morePending: Whether more messages of the same subscription are queued behind it
+    ///     (``NATSMessage/morePending``).
+    func hand(_ frame: WebSocketMessage?, morePending: Bool) {
         held.withLock { held in
-            if held.isEmpty && !morePending {
-                handler.receive(frame)
-                return
+            if let frame {
+                if held.isEmpty && !morePending {
+                    handler.receive(frame)
+                    return
+                }
+                held.append(frame)
             }
-            held.append(frame)
-            guard !morePending || held.count >= Self.limit else { return }
+            guard !held.isEmpty, !morePending || held.count >= Self.limit else { return }
             handler.receive(contentsOf: held)
             held.removeAll(keepingCapacity: true)
         }

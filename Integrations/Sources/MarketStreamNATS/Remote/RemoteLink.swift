@@ -107,7 +107,7 @@ final class RemoteLink: WebSocketOutbound, Sendable {
                 heartbeat(message.data)
             }
             let inbox = try connection.subscribe(module.subjects.inbox(of: clientID)) { [self] message in
-                replay(message.data, morePending: message.morePending)
+                burst.hand(replay(message.data), morePending: message.morePending)
             }
             defer {
                 status.unsubscribe()
@@ -199,9 +199,9 @@ final class RemoteLink: WebSocketOutbound, Sendable {
             }
             for (subject, topic) in wanted where state.subscriptions[subject] == nil {
                 let subscription = try connection.subscribe(subject, pendingLimit: pendingLimit) { [self] message in
-                    deliver(
-                        subject: subject, subjectBytes: message.subjectBytes, payload: message.data, replay: false,
-                        morePending: message.morePending)
+                    let frame = admit(
+                        subject: subject, subjectBytes: message.subjectBytes, payload: message.data, replay: false)
+                    burst.hand(frame, morePending: message.morePending)
                 }
                 state.subscriptions[subject] = (subscription, topic)
             }
@@ -314,39 +314,35 @@ final class RemoteLink: WebSocketOutbound, Sendable {
     }
 
     /// A late joiner's snapshot from the inbox: `u8 subject length | subject | envelope | frame`.
-    private func replay(_ message: UnsafeRawBufferPointer, morePending: Bool) {
-        guard let length = message.first.map(Int.init), message.count > 1 + length else { return }
+    /// - Returns: The frame for the router, or `nil` when there is none to hand over.
+    private func replay(_ message: UnsafeRawBufferPointer) -> WebSocketMessage? {
+        guard let length = message.first.map(Int.init), message.count > 1 + length else { return nil }
         let subjectBytes = UnsafeRawBufferPointer(rebasing: message[1..<(1 + length)])
-        deliver(
+        return admit(
             subject: String(decoding: subjectBytes, as: UTF8.self), subjectBytes: subjectBytes,
-            payload: UnsafeRawBufferPointer(rebasing: message[(1 + length)...]), replay: true, morePending: morePending)
+            payload: UnsafeRawBufferPointer(rebasing: message[(1 + length)...]), replay: true)
     }
 
-    /// Checks a data message's epoch and sequence (under one lock) and hands it to the router.
+    /// Checks a data message's epoch and sequence (under one lock) and counts it.
     /// - Parameters:
     ///   - subject: The subject, as the subscription knows it (no string is made per message).
     ///   - subjectBytes: The same, as bytes for the frame.
-    ///   - morePending: Whether nats.c has more messages of the same subscription queued behind
-    ///     this one (the frame may wait for them, to be handed over with them).
-    private func deliver(
-        subject: String, subjectBytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, replay: Bool,
-        morePending: Bool
-    ) {
-        // A message not handed over still ends a burst when nothing is queued behind it.
+    /// - Returns: The frame for the router, or `nil` for a message not to hand over (old, of
+    ///   another epoch, or unreadable).
+    private func admit(
+        subject: String, subjectBytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, replay: Bool
+    ) -> WebSocketMessage? {
         guard let envelope = try? BusEnvelope(reading: payload), admitAcrossConnections(envelope.epoch) else {
-            if !morePending { burst.end() }
-            return
+            return nil
         }
         let verdict = state.withLock { state in
             state.admit(epoch: envelope.epoch, sequence: envelope.sequence, on: subject, replay: replay)
         }
         switch verdict {
-        case .old:
-            if !morePending { burst.end() }
-            return
+        case .old: return nil
         case .newerEpoch(let was):
             gatewayChanged(from: was, to: envelope.epoch)
-            return
+            return nil
         case .gap:
             module.statistics.gapsCounter.add(1, ordering: .relaxed)
             gaps.add(1, ordering: .relaxed)
@@ -356,7 +352,7 @@ final class RemoteLink: WebSocketOutbound, Sendable {
         if replay { module.statistics.snapshotsCounter.add(1, ordering: .relaxed) }
         module.statistics.framesCounter.add(1, ordering: .relaxed)
         delivered.add(1, ordering: .relaxed)
-        burst.hand(RemoteFrame.data(subject: subjectBytes, payload: payload), morePending: morePending)
+        return RemoteFrame.data(subject: subjectBytes, payload: payload)
     }
 
     /// Asks the gateway for a subject's last frame again, after a gap (frames the bus lost).
