@@ -151,6 +151,7 @@ let package = Package(
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "MockExchange", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
+                .product(name: "BinanceExchange", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -56,23 +56,37 @@ let replayConfiguration = RouterConfiguration(
     debounce: .milliseconds(20), gracePeriod: .zero, bufferCapacity: 100_000,
     reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(1), jitter: 0))
 
-/// Records a session against a simulating mock exchange over loopback: `body` subscribes through
-/// the router (and may inject faults into the mock) while a recorder taps its connections.
+/// Records a session against a simulating mock exchange over loopback, with Upbit's module: `body`
+/// subscribes through the router (and may inject faults into the mock) while a recorder taps its
+/// connections.
 /// - Returns: The venue module (the recording's decoder) and the recording's path.
 func recordMockSession(
     into directory: String, mock configuration: MockExchangeConfiguration,
     _ body: (MockExchangeServer, MarketDataRouter) async throws -> Void
 ) async throws -> (UpbitExchange, String) {
+    let upbit = { (base: String) in
+        try UpbitExchange(exchange: "mock", configuration: .init(baseURL: base), logger: quietLogger)
+    }
+    return try await recordMockSession(into: directory, mock: configuration, venue: upbit, body)
+}
+
+/// Records a session against a simulating mock exchange over loopback with the module `venue`
+/// makes for the mock's WebSocket base address: `body` subscribes through the router (and may
+/// inject faults into the mock) while a recorder taps its connections.
+/// - Returns: The venue module (the recording's decoder) and the recording's path.
+func recordMockSession<Venue: AbstractWebSocketManager>(
+    into directory: String, mock configuration: MockExchangeConfiguration, venue: (String) throws -> Venue,
+    _ body: (MockExchangeServer, MarketDataRouter) async throws -> Void
+) async throws -> (Venue, String) {
     let mock = MockExchangeServer(configuration: configuration, logger: quietLogger)
     let mockTask = Task { try await mock.run() }
     defer { mockTask.cancel() }
-    let base = try await mock.endpoint().webSocketBase
-    let upbit = try UpbitExchange(exchange: "mock", configuration: .init(baseURL: base), logger: quietLogger)
+    let module = try venue(try await mock.endpoint().webSocketBase)
     let recorder = FrameRecorder(
-        configuration: .init(directory: directory, venue: upbit.exchange, blockInterval: .milliseconds(100)),
+        configuration: .init(directory: directory, venue: module.exchange, blockInterval: .milliseconds(100)),
         logger: quietLogger)
     let router = MarketDataRouter(
-        managers: [upbit], configuration: replayConfiguration, frameTap: recorder, logger: quietLogger)
+        managers: [module], configuration: replayConfiguration, frameTap: recorder, logger: quietLogger)
     let recording = Task { try await recorder.run() }
     let routing = Task { try await router.run() }
     try await body(mock, router)
@@ -80,5 +94,11 @@ func recordMockSession(
     _ = await routing.result
     recording.cancel()
     try await recording.value
-    return (upbit, try #require(recordings(under: directory).first))
+    return (module, try #require(recordings(under: directory).first))
+}
+
+/// Polls `condition` every 20 ms until it holds (the suite's time limit bounds the wait): for what
+/// a mock exchange over loopback reaches in its own time.
+func waitUntil(_ condition: () -> Bool) async throws {
+    while !condition() { try await Task.sleep(for: .milliseconds(20)) }
 }

@@ -175,9 +175,18 @@ public protocol ConnectionHandler: Sendable {
     /// transport never calls this.
     /// - Parameter count: Frames dropped since the last call.
     func transportDropped(_ count: Int)
+
+    /// Which of the channel's connections (shards) this is: 0 unless the venue limits the streams
+    /// a connection carries and the channel's set needs more than one
+    /// (``ExchangeChannel/streamsPerConnection``). The frames of a recorded shard are replayed to
+    /// the connection of the same shard.
+    var shardIndex: Int { get }
 }
 
 extension ConnectionHandler {
+    /// Shard 0: for handlers of a channel that is not sharded.
+    public var shardIndex: Int { 0 }
+
     /// Ignores the count: for handlers whose transport cannot drop.
     public func transportDropped(_ count: Int) {}
 

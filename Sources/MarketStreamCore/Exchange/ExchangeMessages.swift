@@ -39,17 +39,23 @@ public struct DecodeContext: Sendable {
     /// changes when a planned rotation replaces the connection without a gap, so a module that
     /// keeps state per connection (a book built from numbered changes) keys it by this.
     public var connection: UInt64
+    /// Which of the channel's connections (shards) the frame arrived on: 0 unless the venue
+    /// limits the streams a connection carries and the channel's set needs more than one
+    /// (``ExchangeChannel/streamsPerConnection``). A recorder keeps it, so a replay gives each
+    /// shard's frames to the same shard.
+    public var shard: Int
 
     /// Creates a context.
     public init(
         exchange: ExchangeID, channel: ChannelID, generation: ConnectionGeneration, receivedAt: UnixTime,
-        connection: UInt64 = 0
+        connection: UInt64 = 0, shard: Int = 0
     ) {
         self.exchange = exchange
         self.channel = channel
         self.generation = generation
         self.receivedAt = receivedAt
         self.connection = connection
+        self.shard = shard
     }
 }
 

@@ -441,7 +441,7 @@ final class ConnectionSession: ConnectionHandler {
         }
         let context = DecodeContext(
             exchange: runtime.key.exchange, channel: runtime.key.channel, generation: generation,
-            receivedAt: receivedAt, connection: number)
+            receivedAt: receivedAt, connection: number, shard: shard.index)
         inbound.withLock { state in
             guard state.role != .retired else { return }
             state.frame.removeAll()
@@ -495,7 +495,7 @@ final class ConnectionSession: ConnectionHandler {
     func tapContext(at time: UnixTime) -> DecodeContext {
         DecodeContext(
             exchange: runtime.key.exchange, channel: runtime.key.channel, generation: generation, receivedAt: time,
-            connection: number)
+            connection: number, shard: shard.index)
     }
 
     /// Shows the tap a message about to be sent on the active connection (before the send, so a
@@ -504,6 +504,8 @@ final class ConnectionSession: ConnectionHandler {
         guard let tap = router.frameTap, !isStandby.load(ordering: .relaxed) else { return }
         tap.messageSent(message, context: tapContext(at: router.wallClock()))
     }
+
+    var shardIndex: Int { shard.index }
 
     func transportDropped(_ count: Int) {
         guard count > 0 else { return }

@@ -4,8 +4,10 @@ import NIOCore
 /// One entry of a recording: a frame as received, a message sent, or a connection event, with
 /// its receive time in nanoseconds and its connection generation.
 ///
-/// On disk: `u32 length | u8 kind | u8 channel | u16 flags | u64 receivedAt_ns | u32 generation |
-/// u32 sequence | bytes`, little-endian (``headerSize`` bytes, then `length` bytes).
+/// On disk: `u32 length | u8 kind | u8 channel | u8 flags | u8 shard | u64 receivedAt_ns |
+/// u32 generation | u32 sequence | bytes`, little-endian (``headerSize`` bytes, then `length`
+/// bytes). The shard byte was the high byte of a 16-bit flags field, always 0, before shards were
+/// recorded: files from then read as shard 0.
 public struct Record: Sendable, Hashable {
     /// Bytes before a record's own bytes.
     public static let headerSize = 24
@@ -14,6 +16,8 @@ public struct Record: Sendable, Hashable {
     /// The channel's index in the file header's ``RecordingHeader/channels``.
     public var channel: UInt8
     public var flags: RecordFlags
+    /// Which of the channel's connections (shards) it belongs to (``DecodeContext/shard``).
+    public var shard: UInt8
     /// When it was received (or sent), wall-clock nanoseconds since 1970.
     public var receivedAt: UnixTime
     /// The connection generation it belongs to.
@@ -25,12 +29,13 @@ public struct Record: Sendable, Hashable {
 
     /// Creates a record.
     public init(
-        kind: RecordKind, channel: UInt8 = 0, flags: RecordFlags = [], receivedAt: UnixTime, generation: UInt32,
-        sequence: UInt32 = 0, bytes: ArraySlice<UInt8>
+        kind: RecordKind, channel: UInt8 = 0, flags: RecordFlags = [], shard: UInt8 = 0, receivedAt: UnixTime,
+        generation: UInt32, sequence: UInt32 = 0, bytes: ArraySlice<UInt8>
     ) {
         self.kind = kind
         self.channel = channel
         self.flags = flags
+        self.shard = shard
         self.receivedAt = receivedAt
         self.generation = generation
         self.sequence = sequence
@@ -64,7 +69,7 @@ public struct Record: Sendable, Hashable {
             records.append(
                 Record(
                     kind: kind, channel: block[index + 5],
-                    flags: RecordFlags(rawValue: block.readLittleEndian(UInt16.self, at: index + 6)),
+                    flags: RecordFlags(rawValue: block[index + 6]), shard: block[index + 7],
                     receivedAt: UnixTime(
                         nanoseconds: Int64(bitPattern: block.readLittleEndian(UInt64.self, at: index + 8))),
                     generation: block.readLittleEndian(UInt32.self, at: index + 16),
@@ -88,10 +93,10 @@ extension [UInt8] {
 
 extension Record {
     /// What a venue's decoder needs to decode this frame record: the channel its index names in
-    /// `channels` (the header's), its generation and its receive time.
+    /// `channels` (the header's), its generation, its receive time and its shard.
     func decodeContext(exchange: ExchangeID, channels: [ChannelID]) -> DecodeContext {
         DecodeContext(
             exchange: exchange, channel: Int(channel) < channels.count ? channels[Int(channel)] : .public,
-            generation: ConnectionGeneration(UInt64(generation)), receivedAt: receivedAt)
+            generation: ConnectionGeneration(UInt64(generation)), receivedAt: receivedAt, shard: Int(shard))
     }
 }

@@ -24,8 +24,8 @@ public enum RecordKind: UInt8, Sendable, Hashable, Codable, CustomStringConverti
 
 /// Flags of a record.
 public struct RecordFlags: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// The frame was a text frame (otherwise binary).
     public static let text = RecordFlags(rawValue: 1 << 0)
 }

@@ -154,9 +154,9 @@ public final class FrameRecorder: FrameTap, Service, Sendable {
             if state.block.isEmpty { state.hour = hour }
             state.sequence &+= 1
             state.block.append(
-                kind: kind, channel: channel, flags: flags, receivedAt: receivedAt,
-                generation: UInt32(truncatingIfNeeded: context.generation.rawValue), sequence: state.sequence,
-                bytes: bytes)
+                kind: kind, channel: channel, flags: flags, shard: UInt8(clamping: context.shard),
+                receivedAt: receivedAt, generation: UInt32(truncatingIfNeeded: context.generation.rawValue),
+                sequence: state.sequence, bytes: bytes)
             guard state.block.bytes.count >= configuration.blockBytes else { return false }
             Self.seal(&state)
             return true

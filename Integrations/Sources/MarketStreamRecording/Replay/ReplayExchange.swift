@@ -20,23 +20,40 @@ import Synchronization
 /// await replay.waitUntilFinished()
 /// ```
 ///
-/// Each recorded connection is one connection here: frames are handed to the router's handler in
-/// order, the recorded disconnect ends it, and the router reconnects (a new generation) to the
-/// next. The router's own subscription messages are compared with the recorded ones (request
-/// identifiers such as Upbit's `ticket` aside), and a
-/// difference is counted (``subscriptionMismatches``) and logged once: the strategy asked for
-/// another set than was recorded. The replay answers pings, as the venue did. Given the same
-/// files, code and configuration (no reconnect jitter), the event sequence is the same on every run.
-///
-/// A replay serves one connection at a time: a venue's channel that is not sharded over several
-/// connections, as recorded from one router.
+/// Each recorded connection is one connection here: the records of a recorded shard (a channel
+/// spread over several connections, ``DecodeContext/shard``) go to the router's connection of the
+/// same shard, in the recording's order, the recorded disconnect ends it, and the router
+/// reconnects it (a new generation) to go on. While one connection is between its recorded end and
+/// the router's new one, nothing is handed to any other: every event is stamped with the same
+/// generation on every run. The router's own subscription messages on each connection are
+/// compared with the ones recorded on its shard (request identifiers such as Upbit's `ticket`
+/// aside), and a difference is counted (``subscriptionMismatches``) and logged once: the strategy
+/// asked for another set than was recorded, or its router spreads the set over other shards (give
+/// the venue module the streams per connection it was recorded with; meanwhile the records of a
+/// shard the router does not open go to its shard 0's connection). The replay answers pings,
+/// as the venue did. Given the same files, code and configuration (no reconnect jitter), the
+/// event sequence is the same on every run.
 public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
+    /// A connection of the router's that the replay serves: one a shard at a time.
+    private struct Served: Sendable {
+        let id: Int
+        let handler: any ConnectionHandler
+        /// Ends the connection, with the reason given.
+        let end: AsyncStream<String>.Continuation
+        /// How many messages the router sent on it, and the latest.
+        var sentCount = 0
+        var latest: String?
+        /// Whether the replay has waited for the router's first message on it (or seen one).
+        var subscribed = false
+    }
+
     private struct State: Sendable {
         /// The chunk of records being replayed, and the next one's index in it.
         var chunk = ReplayReadAhead.Chunk()
         var index = 0
-        /// The frames being handed to the router: which of the recording's connections they
+        /// The frames being handed to the router: the shard and connection of the recording they
         /// belong to, their decodes ahead, and the next one's index.
+        var handingShard: UInt8 = 0
         var handingConnection = 0
         var handing: [ReplayReadAhead.DecodedAhead?] = []
         var handingIndex = 0
@@ -44,17 +61,23 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         var origin: Int64?
         /// Where the replay clock stands, in the recording's nanoseconds.
         var position: Int64 = 0
-        /// How many messages the router sent, and the latest.
-        var routerSentCount = 0
-        var routerLatest: String?
+        /// The router's connections, by shard.
+        var served: [Int: Served] = [:]
+        var nextServedID = 0
+        /// Shards the router did not open when their records came: their records go to shard 0's
+        /// connection until it opens one.
+        var unserved: Set<Int> = []
+        /// The recording's shards whose recorded connection is open (a `connected` record with no
+        /// `disconnected` after it yet).
+        var recordedOpen: Set<UInt8> = []
         var mismatches = 0
-        var connected = false
         var finished = false
         /// Callers of ``waitUntilFinished()`` waiting for the end.
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
         /// Starts handing frames over with `entry`, the first of them.
         mutating func hand(_ entry: ReplayReadAhead.Entry) {
+            handingShard = entry.record.shard
             handingConnection = entry.connection
             handing.removeAll(keepingCapacity: true)
             handing.append(entry.decoded)
@@ -72,7 +95,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     private let readAhead: ReplayReadAhead
     private let decodedAhead = Atomic<Int>(0)
     private let wallNanoseconds = WallTime()
-    private let disconnectedSignal = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    /// Wakes the replay when the router opens a connection.
+    private let connectionOpened = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     private let logger: Logger
 
     /// Opens recordings for replay.
@@ -157,16 +181,17 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         enum Handed {
             case decoded
             case failed(MarketStreamError)
-            /// Not decoded ahead (or not with this context): the frame's connection in the recording.
-            case notAhead(connection: Int)
+            /// Not decoded ahead (or not with this context): the frame's shard and connection in
+            /// the recording.
+            case notAhead(shard: UInt8, connection: Int)
         }
         // What was decoded ahead for this frame, from the chunk being handed over.
         let handed = state.withLock { state -> Handed in
-            let connection = state.handingConnection
-            guard state.handingIndex < state.handing.count else { return .notAhead(connection: connection) }
+            let notAhead = Handed.notAhead(shard: state.handingShard, connection: state.handingConnection)
+            guard state.handingIndex < state.handing.count else { return notAhead }
             defer { state.handingIndex += 1 }
             guard let ahead = state.handing[state.handingIndex], ahead.matches(frame, context: context) else {
-                return .notAhead(connection: connection)
+                return notAhead
             }
             switch ahead.result {
             case .success(let decoded):
@@ -183,88 +208,150 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         case .failed(let error):
             decodedAhead.add(1, ordering: .relaxed)
             throw error
-        case .notAhead(let connection):
-            if venue.decodesFramesIndependently { readAhead.learn(context, connection: connection) }
+        case .notAhead(let shard, let connection):
+            if venue.decodesFramesIndependently { readAhead.learn(context, shard: shard, connection: connection) }
             try venue.decode(frame, context: context, into: &output)
         }
     }
 
     public var decodesFramesIndependently: Bool { venue.decodesFramesIndependently }
 
+    /// Serves the router's connection of its shard (``ConnectionHandler/shardIndex``) until the
+    /// replay ends it: at its recorded end, or when the recording is over.
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
-        guard !state.withLock({ $0.finished }) else {
+        let shard = handler.shardIndex
+        let ending = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state -> Int? in
+            guard !state.finished else { return nil }
+            state.nextServedID += 1
+            state.served[shard] = Served(id: state.nextServedID, handler: handler, end: ending.continuation)
+            state.unserved.remove(shard)
+            return state.nextServedID
+        }
+        guard let id else {
             // The recording is over: an open, silent connection (its clock no longer moves).
             while true { try await Task.sleep(for: .seconds(3_600)) }
         }
-        state.withLock { $0.connected = true }
+        connectionOpened.continuation.yield()
         defer {
-            state.withLock { $0.connected = false }
-            disconnectedSignal.continuation.yield()
+            state.withLock { state in
+                if state.served[shard]?.id == id { state.served[shard] = nil }
+            }
         }
-        let outbound = Outbound(replay: self, handler: handler)
+        let outbound = Outbound(replay: self, shard: shard, id: id, handler: handler)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await handler.run(outbound: outbound) }
-            group.addTask { try await self.feed(handler) }
+            group.addTask {
+                for await reason in ending.stream {
+                    throw MarketStreamError(.connectionClosed, reason, exchange: self.exchange)
+                }
+            }
             try await group.next()
             group.cancelAll()
         }
     }
 
-    // MARK: - Replaying a connection
+    // MARK: - Replaying the connections
 
-    /// Hands the connection's records to the router until its recorded end.
-    private func feed(_ handler: any ConnectionHandler) async throws {
-        let sentBefore = state.withLock { $0.routerSentCount }
-        var subscribed = false
+    /// Hands the records to the router's connections, each to its shard's, until the recording is
+    /// over; then ends every connection (the end, in band: every subscriber gets it after the last
+    /// event).
+    private func feed() async throws {
+        // The router opens its first connection when the strategy first subscribes, in its own
+        // time: the recording's clock starts then.
+        for await _ in connectionOpened.stream where state.withLock({ !$0.served.isEmpty }) { break }
         var frames: [ReceivedFrame] = []
-        if let opening = await peek()?.record, opening.kind == .connected {
-            advanceCursor()
-            try await advance(to: opening.receivedAt)
-        }
         while let entry = await peek() {
             try Task.checkCancellation()
             let record = entry.record
+            let shard = Int(record.shard)
             switch record.kind {
             case .connected:
-                // A new connection began without a recorded end (a crash): this one ends here.
-                throw MarketStreamError(.connectionClosed, "the recorded connection ended", exchange: exchange)
+                advanceCursor()
+                try await advance(to: record.receivedAt)
+                let wasOpen = state.withLock { !$0.recordedOpen.insert(record.shard).inserted }
+                // A new connection began without a recorded end (a crash): the one before ends here.
+                if wasOpen { try await end(shard: shard, reason: "the recorded connection ended") }
             case .disconnected:
                 advanceCursor()
                 try await advance(to: record.receivedAt)
-                let reason = String(decoding: record.bytes, as: UTF8.self)
-                throw MarketStreamError(.connectionClosed, "replayed: \(reason)", exchange: exchange)
+                state.withLock { _ = $0.recordedOpen.remove(record.shard) }
+                try await end(shard: shard, reason: "replayed: \(String(decoding: record.bytes, as: UTF8.self))")
             case .sent:
                 advanceCursor()
                 try await advance(to: record.receivedAt)
-                try await expectRouterSend(String(decoding: record.bytes, as: UTF8.self))
-                subscribed = true
-            case .frame where !subscribed:
-                advanceCursor()
-                try await advance(to: record.receivedAt)
-                // A venue sends nothing before a subscription: when the replay starts inside a
-                // connection, the router subscribes first.
-                _ = try await stepClock(for: .seconds(10)) {
-                    self.state.withLock { $0.routerSentCount > sentBefore }
+                if try await connection(for: shard) == shard {
+                    try await expectRouterSend(String(decoding: record.bytes, as: UTF8.self), on: shard)
+                    state.withLock { $0.served[shard]?.subscribed = true }
                 }
-                subscribed = true
-                state.withLock { $0.hand(entry) }
-                handler.receive(entry.received.message)
             case .frame:
-                try await takeFrames(into: &frames)
-                handler.receive(contentsOf: frames)
+                guard let target = try await connection(for: shard) else {
+                    advanceCursor()
+                    continue
+                }
+                let served = state.withLock { $0.served[target] }
+                guard let served else { continue }
+                if served.subscribed {
+                    try await takeFrames(into: &frames)
+                    served.handler.receive(contentsOf: frames)
+                } else {
+                    advanceCursor()
+                    try await advance(to: record.receivedAt)
+                    // A venue sends nothing before a subscription: when the replay starts inside a
+                    // connection, the router subscribes first.
+                    _ = try await stepClock(for: .seconds(10)) {
+                        self.state.withLock { ($0.served[target]?.sentCount ?? 1) > 0 }
+                    }
+                    state.withLock { state in
+                        if state.served[target]?.id == served.id { state.served[target]?.subscribed = true }
+                        state.hand(entry)
+                    }
+                    served.handler.receive(entry.received.message)
+                }
             case .marker:
                 advanceCursor()
             }
         }
-        let waiters = state.withLock { state in
+        let (waiters, served) = state.withLock { state in
             state.finished = true
             defer { state.finishWaiters.removeAll() }
-            return state.finishWaiters
+            return (state.finishWaiters, state.served.sorted { $0.key < $1.key }.map(\.value))
         }
         for waiter in waiters { waiter.resume() }
         logger.info("replay finished")
-        // The end, in band: every subscriber gets this connection's end after the last event.
-        throw MarketStreamError(.connectionClosed, Self.endReason, exchange: exchange)
+        for connection in served { connection.end.yield(Self.endReason) }
+    }
+
+    /// The shard whose connection takes the records of the recording's `shard`: the same one,
+    /// once the router has opened it (its clock moved meanwhile); shard 0's when the router opens
+    /// none for it (its set is spread over fewer shards than was recorded), noted as a difference;
+    /// `nil` when the router has no connection for either.
+    private func connection(for shard: Int) async throws -> Int? {
+        let (open, given) = state.withLock { ($0.served[shard] != nil, $0.unserved.contains(shard)) }
+        if open { return shard }
+        if !given {
+            let opened = try await stepClock(for: .seconds(10)) {
+                self.state.withLock { $0.served[shard] != nil || $0.finished }
+            }
+            if opened { return state.withLock { $0.served[shard] != nil } ? shard : nil }
+            state.withLock { _ = $0.unserved.insert(shard) }
+            noteMismatch(
+                "the recording's shard \(shard) has no connection in the replay: its router spreads the set over "
+                    + "fewer connections than was recorded (give the venue module the streams per connection it "
+                    + "was recorded with)")
+        }
+        return state.withLock { $0.served[0] != nil } ? 0 : nil
+    }
+
+    /// Ends the router's connection of `shard`, if it has one, and waits (moving its clock, for at
+    /// most a minute of it) until the router has opened another: nothing is handed to any
+    /// connection meanwhile, so every event gets the same generation on every run.
+    private func end(shard: Int, reason: String) async throws {
+        guard let ended = state.withLock({ $0.served[shard] }) else { return }
+        ended.end.yield(reason)
+        _ = try await stepClock(for: .seconds(60)) {
+            self.state.withLock { state in state.finished || state.served[shard].map { $0.id != ended.id } ?? false }
+        }
     }
 
     /// Frames handed to the router at once, as fast as possible (it wakes its subscribers once per
@@ -289,7 +376,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
             let origin = state.origin ?? first.record.receivedAt.nanoseconds
             while frames.count < Self.framesPerBatch, state.index < state.chunk.entries.count {
                 let entry = state.chunk.entries[state.index]
-                guard entry.record.kind == .frame else { break }
+                guard entry.record.kind == .frame, entry.record.shard == first.record.shard else { break }
                 if let deadline, .nanoseconds(entry.record.receivedAt.nanoseconds - origin) >= deadline { break }
                 state.index += 1
                 frames.append(entry.received)
@@ -346,15 +433,16 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     }
 
     /// Waits (moving the router's clock, for at most a second of it) until the router's latest
-    /// subscription message asks for what the recorded one asked for. The latest, not the n-th: a
+    /// subscription message on `shard`'s connection asks for what the recorded one asked for. The latest, not the n-th: a
     /// router may reach the same set in more or fewer messages than it did while recording (a
     /// subscription made while the connection opened).
-    private func expectRouterSend(_ recorded: String) async throws {
+    private func expectRouterSend(_ recorded: String, on shard: Int) async throws {
+        let latest = { self.state.withLock { $0.served[shard]?.latest } }
         let matched = try await stepClock(for: .seconds(1)) {
-            self.state.withLock { $0.routerLatest }.map { SubscriptionComparison.sameRequest($0, recorded) } ?? false
+            latest().map { SubscriptionComparison.sameRequest($0, recorded) } ?? false
         }
         if !matched {
-            let latest = state.withLock { $0.routerLatest } ?? "nothing"
+            let latest = latest() ?? "nothing"
             noteMismatch("the strategy subscribed differently than was recorded: sent \(latest), recorded \(recorded)")
         }
     }
@@ -384,29 +472,33 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         if first { logger.warning("\(message)") }
     }
 
-    /// Moves the router's clock while it is between connections (backing off), until it connects
-    /// again or the recording is over: a Service to run beside the router, until cancelled or a
-    /// graceful shutdown.
+    /// Replays the recording to the router's connections, then waits: a Service to run beside
+    /// the router, until cancelled or a graceful shutdown.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { try await self.driveBetweenConnections() }
-    }
-
-    private func driveBetweenConnections() async throws {
-        for await _ in disconnectedSignal.stream {
-            _ = try await stepClock(for: .seconds(600)) { self.state.withLock { $0.connected || $0.finished } }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await self.feed()
+                // The replay is over; the router's connections stay silent until it stops.
+                while true { try await Task.sleep(for: .seconds(3_600)) }
+            }
+        } catch is CancellationError {
+            // Stopped: the end a service expects.
         }
     }
 
     /// What the router sends on a replayed connection: kept for comparison; pings are answered.
     private struct Outbound: WebSocketOutbound {
         let replay: ReplayExchange
+        let shard: Int
+        let id: Int
         let handler: any ConnectionHandler
 
         func send(_ message: OutboundMessage) async throws {
             guard case .text(let text) = message else { return }
             replay.state.withLock { state in
-                state.routerSentCount += 1
-                state.routerLatest = text
+                guard state.served[shard]?.id == id else { return }
+                state.served[shard]?.sentCount += 1
+                state.served[shard]?.latest = text
             }
         }
 

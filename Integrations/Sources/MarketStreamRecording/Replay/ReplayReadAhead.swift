@@ -9,9 +9,10 @@ import Synchronization
 /// hands earlier chunks to the router. Decoding is most of a replay's work: two tasks decode
 /// chunks at once, on both cores, and the chunks are handed over in order.
 ///
-/// A frame is decoded ahead with the context the router decodes the current connection's frames
-/// with, learned from the router's own decode calls (``learn(_:connection:)``); until it is
-/// known (the first frames of each connection) frames are left to the router. What was decoded
+/// A frame is decoded ahead with the context the router decodes its connection's frames with,
+/// learned from the router's own decode calls (``learn(_:shard:connection:)``), for each shard of
+/// the channel; until it is known (the first frames of each connection) frames are left to the
+/// router. What was decoded
 /// ahead is used only when the router's context for the frame turns out the same
 /// (``DecodedAhead/matches(_:context:)``), so a replay decodes exactly as the router would.
 final class ReplayReadAhead: Sendable {
@@ -41,8 +42,8 @@ final class ReplayReadAhead: Sendable {
     /// One record as read ahead.
     struct Entry: Sendable {
         var record: Record
-        /// Which of the recording's connections it belongs to (connection events counted from
-        /// the start).
+        /// Which of the recording's connections it belongs to: the number of its shard's latest
+        /// connection event, connection events of every shard counted from the start.
         var connection: Int
         /// A frame's message, made once.
         var message: WebSocketMessage?
@@ -64,7 +65,9 @@ final class ReplayReadAhead: Sendable {
     private struct State: Sendable {
         var cursor: RecordCursor
         /// Connection events read so far.
-        var connection = 0
+        var connectionEvents = 0
+        /// Each shard's latest connection event's number.
+        var connections: [UInt8: Int] = [:]
         /// The number the next chunk read gets; chunks are handed over in this order.
         var nextSequence = 0
         /// The number of the next chunk to hand over.
@@ -84,8 +87,8 @@ final class ReplayReadAhead: Sendable {
         var isFull: Bool { nextSequence - nextToHand >= ReplayReadAhead.chunksAhead }
     }
 
-    /// The context of the router's decode calls, and which connection of the recording (counted
-    /// in connection events from its start) they were for.
+    /// The context of the router's decode calls for a shard, and which connection of the
+    /// recording (``Entry/connection``) they were for.
     private struct Learned: Sendable {
         var connection: Int
         var context: DecodeContext
@@ -98,7 +101,8 @@ final class ReplayReadAhead: Sendable {
 
     private let venue: any AbstractWebSocketManager
     private let state: Mutex<State>
-    private let learned = Mutex<Learned?>(nil)
+    /// By the recording's shard.
+    private let learned = Mutex<[UInt8: Learned]>([:])
     /// How many tasks read and decode chunks at once.
     private let workers: Int
 
@@ -117,10 +121,10 @@ final class ReplayReadAhead: Sendable {
     /// Blocks that could not be read and were skipped, so far.
     var issues: [RecordingError] { state.withLock { $0.issues } }
 
-    /// Notes the context the router decoded a frame of the recording's `connection`-th connection
-    /// with: the frames after it are decoded ahead with it.
-    func learn(_ context: DecodeContext, connection: Int) {
-        learned.withLock { $0 = Learned(connection: connection, context: context) }
+    /// Notes the context the router decoded a frame of the recording's `connection` (of `shard`)
+    /// with: the shard's frames after it are decoded ahead with it.
+    func learn(_ context: DecodeContext, shard: UInt8, connection: Int) {
+        learned.withLock { $0[shard] = Learned(connection: connection, context: context) }
     }
 
     /// The next chunk of records, in order; `nil` once they are all handed over (starting the
@@ -187,8 +191,11 @@ final class ReplayReadAhead: Sendable {
             guard !state.closed, state.chunkCount == nil else { return nil }
             while records.count < Self.chunkSize, let record = state.cursor.peek() {
                 state.cursor.advance()
-                if record.kind == .connected || record.kind == .disconnected { state.connection += 1 }
-                records.append((record, state.connection))
+                if record.kind == .connected || record.kind == .disconnected {
+                    state.connectionEvents += 1
+                    state.connections[record.shard] = state.connectionEvents
+                }
+                records.append((record, state.connections[record.shard, default: 0]))
             }
             state.issues = state.cursor.issues
             guard !records.isEmpty else {
@@ -246,7 +253,7 @@ final class ReplayReadAhead: Sendable {
         var offset = 0
         var chunk = Chunk()
         chunk.entries.reserveCapacity(records.count)
-        let known = venue.decodesFramesIndependently ? learned.withLock { $0 } : nil
+        let known = venue.decodesFramesIndependently ? learned.withLock { $0 } : [:]
         for (record, connection) in records {
             var entry = Entry(record: record, connection: connection)
             if record.kind == .frame {
@@ -255,7 +262,7 @@ final class ReplayReadAhead: Sendable {
                 )
                 offset += record.bytes.count
                 entry.message = message
-                if let known, known.connection == connection {
+                if let known = known[record.shard], known.connection == connection {
                     var context = known.context
                     context.receivedAt = record.receivedAt
                     output.removeAll()

@@ -16,6 +16,9 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
     public var last: UnixTime?
     /// Times the connection generation advanced (reconnects).
     public var reconnects = 0
+    /// Connections (shards) the channel was spread over: 1 unless the venue limits the streams a
+    /// connection carries and the set needed more.
+    public var shards = 0
     /// Records missing from the recorder's numbering (dropped before they were written).
     public var missingRecords = 0
     /// Silences longer than ``silenceThreshold`` between two records, longest first (at most 10).
@@ -43,6 +46,7 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
         var previous: Int64?
         var silences: [Duration] = []
         var output = DecodedFrame()
+        var shards: Set<UInt8> = []
         let (wholeSeconds, attoseconds) = silenceThreshold.components
         let threshold = wholeSeconds * 1_000_000_000 + attoseconds / 1_000_000_000
         for path in paths {
@@ -53,6 +57,7 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
             do {
                 summary = try reader.read { record in
                     statistics.records += 1
+                    shards.insert(record.shard)
                     let at = record.receivedAt.nanoseconds
                     if statistics.first == nil { statistics.first = record.receivedAt }
                     statistics.last = record.receivedAt
@@ -87,6 +92,7 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
             if summary.truncated { statistics.truncatedFiles.append(path) }
         }
         statistics.silences = Array(silences.sorted(by: >).prefix(10))
+        statistics.shards = shards.count
         return statistics
     }
 
@@ -97,7 +103,9 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
             "\(files) file\(files == 1 ? "" : "s"), \(records) records"
                 + (span.map { ", spanning \(Self.format($0))" } ?? "")
                 + (first.map { " from \(Self.format($0))" } ?? "") + (last.map { " to \(Self.format($0))" } ?? ""))
-        lines.append("reconnects: \(reconnects), records missing: \(missingRecords)")
+        lines.append(
+            "reconnects: \(reconnects), records missing: \(missingRecords)"
+                + (shards > 1 ? ", over \(shards) connections (shards)" : ""))
         if !silences.isEmpty {
             lines.append(
                 "silences over \(Self.format(Self.silenceThreshold)): "

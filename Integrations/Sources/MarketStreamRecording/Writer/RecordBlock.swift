@@ -11,8 +11,8 @@ struct RecordBlock: Sendable {
 
     /// Appends one record, encoded as ``Record`` describes.
     mutating func append(
-        kind: RecordKind, channel: UInt8, flags: RecordFlags, receivedAt: Int64, generation: UInt32, sequence: UInt32,
-        bytes raw: UnsafeRawBufferPointer
+        kind: RecordKind, channel: UInt8, flags: RecordFlags, shard: UInt8, receivedAt: Int64, generation: UInt32,
+        sequence: UInt32, bytes raw: UnsafeRawBufferPointer
     ) {
         if count == 0 {
             first = receivedAt
@@ -23,7 +23,8 @@ struct RecordBlock: Sendable {
         bytes.appendLittleEndian(UInt32(raw.count))
         bytes.append(kind.rawValue)
         bytes.append(channel)
-        bytes.appendLittleEndian(flags.rawValue)
+        bytes.append(flags.rawValue)
+        bytes.append(shard)
         bytes.appendLittleEndian(UInt64(bitPattern: receivedAt))
         bytes.appendLittleEndian(generation)
         bytes.appendLittleEndian(sequence)
