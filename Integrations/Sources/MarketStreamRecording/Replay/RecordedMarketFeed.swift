@@ -15,7 +15,9 @@ import MarketStreamCore
 ///
 /// A recorded disconnect that the recording goes on after (a reconnect) is played too, at its
 /// recorded time, as `dropped`: the mock drops its clients' connections, as the venue dropped the
-/// recorder's. The end of a recording is not one: nothing follows it.
+/// recorder's. A channel recorded over several connections (shards) is served as one set: the
+/// drop of any of its connections drops every client, since the mock's clients do not share the
+/// recorder's shards. The end of a recording is not one: nothing follows it.
 public struct RecordedMarketFeed: Sendable {
     /// What a playback went through.
     public struct Summary: Sendable, Hashable {
