@@ -88,7 +88,7 @@ struct RecordCommand: AsyncParsableCommand {
         let manager = try exchange.module(baseURL: base, logger: logger)
         let recorder = FrameRecorder(
             configuration: .init(
-                directory: dir, venue: manager.exchange, channels: manager.channels.map(\.id),
+                directory: dir, recording: manager,
                 recorder: "marketstream-gateway record"),
             logger: logger)
         let router = MarketDataRouter(managers: [manager], frameTap: recorder, logger: logger)

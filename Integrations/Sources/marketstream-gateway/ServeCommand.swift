@@ -115,7 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
             let recorder = recordDir.map { directory in
                 FrameRecorder(
                     configuration: .init(
-                        directory: directory, venue: manager.exchange, channels: manager.channels.map(\.id),
+                        directory: directory, recording: manager,
                         recorder: "marketstream-gateway serve \(id)"),
                     logger: jobLogger)
             }

@@ -74,16 +74,20 @@ func recordMockSession(
 /// makes for the mock's WebSocket base address: `body` subscribes through the router (and may
 /// inject faults into the mock) while a recorder taps its connections.
 /// - Returns: The venue module (the recording's decoder) and the recording's path.
+/// - Parameter namesStreamLimits: Whether the files' headers name the module's streams per
+///   connection (as every recorder configured from its module does).
 func recordMockSession<Venue: AbstractWebSocketManager>(
     into directory: String, mock configuration: MockExchangeConfiguration, venue: (String) throws -> Venue,
-    _ body: (MockExchangeServer, MarketDataRouter) async throws -> Void
+    namesStreamLimits: Bool = true, _ body: (MockExchangeServer, MarketDataRouter) async throws -> Void
 ) async throws -> (Venue, String) {
     let mock = MockExchangeServer(configuration: configuration, logger: quietLogger)
     let mockTask = Task { try await mock.run() }
     defer { mockTask.cancel() }
     let module = try venue(try await mock.endpoint().webSocketBase)
     let recorder = FrameRecorder(
-        configuration: .init(directory: directory, venue: module.exchange, blockInterval: .milliseconds(100)),
+        configuration: namesStreamLimits
+            ? .init(directory: directory, recording: module, blockInterval: .milliseconds(100))
+            : .init(directory: directory, venue: module.exchange, blockInterval: .milliseconds(100)),
         logger: quietLogger)
     let router = MarketDataRouter(
         managers: [module], configuration: replayConfiguration, frameTap: recorder, logger: quietLogger)

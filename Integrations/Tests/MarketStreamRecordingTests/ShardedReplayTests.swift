@@ -28,13 +28,18 @@ import Testing
     /// Records a Binance session on the mock over loopback: ten streams on three connections,
     /// every market streaming, then one connection dropped by the exchange, then every market
     /// streaming again.
+    /// - Parameter namesStreamLimits: Whether the file's header names the four streams a
+    ///   connection.
     /// - Returns: The markets subscribed and the recording's path.
-    static func recordShardedSession(into directory: String) async throws -> ([MarketCode], String) {
+    static func recordShardedSession(
+        into directory: String, namesStreamLimits: Bool = true
+    ) async throws -> ([MarketCode], String) {
         var configuration = MockExchangeConfiguration(marketCount: 6, updatesPerSecond: 40)
         configuration.binance.streamsPerConnection = limit
         var markets: [MarketCode] = []
-        let (_, file) = try await recordMockSession(into: directory, mock: configuration, venue: binance) {
-            mock, router in
+        let (_, file) = try await recordMockSession(
+            into: directory, mock: configuration, venue: binance, namesStreamLimits: namesStreamLimits
+        ) { mock, router in
             markets = Array(mock.markets.prefix(5))
             let subscriptions = try subscribe(router, markets: markets)
             var trades = subscriptions[0].makeAsyncIterator()
@@ -63,12 +68,17 @@ import Testing
         return (markets, file)
     }
 
+    /// Binance's module at its own 1 024 streams a connection.
+    static var binanceAtItsOwnLimit: BinanceExchange {
+        get throws { try BinanceExchange(configuration: .init(baseURL: "ws://127.0.0.1:1"), logger: quietLogger) }
+    }
+
     /// Replays `file` as fast as possible with the recorded subscriptions, and returns each
     /// subscription's events, in order.
     static func replay(
-        _ file: String, markets: [MarketCode]
+        _ file: String, markets: [MarketCode], venue: BinanceExchange
     ) async throws -> (events: [[ReplayTests.Seen]], mismatches: Int, shards: Int) {
-        let replay = try ReplayExchange(venue: try binance(), files: [file], logger: quietLogger)
+        let replay = try ReplayExchange(venue: venue, files: [file], logger: quietLogger)
         let router = MarketDataRouter(
             managers: [replay], configuration: replayConfiguration, clock: replay.routerClock,
             wallClock: replay.wallClock, logger: quietLogger)
@@ -124,8 +134,8 @@ import Testing
             #expect(statistics.shards == 3 && statistics.reconnects == 1)
             #expect(statistics.description.contains("reconnects: 1, records missing: 0, over 3 connections (shards)"))
 
-            let first = try await Self.replay(file, markets: markets)
-            let second = try await Self.replay(file, markets: markets)
+            let first = try await Self.replay(file, markets: markets, venue: try Self.binance())
+            let second = try await Self.replay(file, markets: markets, venue: try Self.binance())
             #expect(first.events == second.events, "deterministic")
             #expect(first.mismatches == 0, "each shard's router connection subscribed as recorded on that shard")
             #expect(first.shards == 3, "the router opened the three connections recorded")
@@ -141,34 +151,31 @@ import Testing
         }
     }
 
-    @Test func aRouterThatSpreadsTheSetOverFewerConnectionsStillGetsEveryEventAndIsWarned() async throws {
+    @Test func aReplaySpreadsTheSetAsTheRecordingsHeaderSaysWhateverTheModulesLimit() async throws {
         try await withTemporaryDirectory { directory in
             let (markets, file) = try await Self.recordShardedSession(into: directory)
+            #expect(try RecordingReader(path: file).header.streamsPerConnection == ["public": Self.limit])
+            let asRecorded = try await Self.replay(file, markets: markets, venue: try Self.binance())
+            // The module allows 1 024 streams a connection; the replay's channel carries the
+            // recorded four, so its router opens the recorded three connections.
+            let atItsOwn = try await Self.replay(file, markets: markets, venue: try Self.binanceAtItsOwnLimit)
+            #expect(atItsOwn.events == asRecorded.events)
+            #expect(atItsOwn.shards == 3 && atItsOwn.mismatches == 0)
+        }
+    }
+
+    @Test func aRouterThatSpreadsTheSetOverFewerConnectionsStillGetsEveryEventAndIsWarned() async throws {
+        try await withTemporaryDirectory { directory in
+            // A file whose header names no limit: the module's 1 024 counts, one connection.
+            let (markets, file) = try await Self.recordShardedSession(into: directory, namesStreamLimits: false)
+            #expect(try RecordingReader(path: file).header.streamsPerConnection == nil)
             let statistics = try RecordingStatistics.collect([file], decoder: try Self.binance())
-            // Binance's own 1 024 streams a connection: the replay's router opens one connection.
-            let replay = try ReplayExchange(
-                venue: try BinanceExchange(configuration: .init(baseURL: "ws://127.0.0.1:1"), logger: quietLogger),
-                files: [file], logger: quietLogger)
-            let router = MarketDataRouter(
-                managers: [replay], configuration: replayConfiguration, clock: replay.routerClock,
-                wallClock: replay.wallClock, logger: quietLogger)
-            let driving = Task { try await replay.run() }
-            let routing = Task { try await router.run() }
-            let subscriptions = try Self.subscribe(router, markets: markets)
-            var count = 0
-            for subscription in subscriptions {
-                for try await event in subscription {
-                    if ReplayExchange.isEnd(event) { break }
-                    if case .market = event { count += 1 }
-                }
-            }
-            #expect(replay.subscriptionMismatches > 0, "the difference is noted")
-            #expect(count == statistics.events.values.reduce(0, +), "every shard's frames reach the one connection")
-            for subscription in subscriptions { subscription.cancel() }
-            routing.cancel()
-            driving.cancel()
-            _ = await routing.result
-            _ = await driving.result
+            let replayed = try await Self.replay(file, markets: markets, venue: try Self.binanceAtItsOwnLimit)
+            #expect(replayed.mismatches > 0, "the difference is noted")
+            #expect(replayed.shards == 1)
+            #expect(
+                replayed.events.joined().count == statistics.events.values.reduce(0, +),
+                "every shard's frames reach the one connection")
         }
     }
 }

@@ -13,6 +13,11 @@ public struct RecordingHeader: Codable, Sendable, Hashable {
     public var channels: [String]
     /// The subscription set when the file was opened, as `<kind>/<market>`.
     public var subscriptions: [String]
+    /// The streams one connection of a channel could carry, by channel, for the channels whose
+    /// venue limits that (``ExchangeChannel/streamsPerConnection``): a replay's router spreads the
+    /// set over connections (shards) as the recording's did. `nil` in files from before it was
+    /// recorded.
+    public var streamsPerConnection: [String: Int]?
     /// What wrote the file (`marketstream-gateway record`, …).
     public var recorder: String
     /// The recording format's version (this one reads 1).
@@ -22,8 +27,8 @@ public struct RecordingHeader: Codable, Sendable, Hashable {
 
     /// Creates a header.
     public init(
-        venue: String, dialect: String, channels: [String], subscriptions: [String], recorder: String,
-        createdAtNanoseconds: Int64
+        venue: String, dialect: String, channels: [String], subscriptions: [String],
+        streamsPerConnection: [String: Int]? = nil, recorder: String, createdAtNanoseconds: Int64
     ) {
         self.format = "MSR1"
         self.version = 1
@@ -31,6 +36,7 @@ public struct RecordingHeader: Codable, Sendable, Hashable {
         self.dialect = dialect
         self.channels = channels
         self.subscriptions = subscriptions
+        self.streamsPerConnection = streamsPerConnection
         self.recorder = recorder
         self.createdAtNanoseconds = createdAtNanoseconds
     }
@@ -38,5 +44,6 @@ public struct RecordingHeader: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case format, version, venue, dialect, channels, subscriptions, recorder
         case createdAtNanoseconds = "created_ns"
+        case streamsPerConnection = "streams_per_connection"
     }
 }

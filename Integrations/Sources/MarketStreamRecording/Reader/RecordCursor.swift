@@ -9,18 +9,23 @@ struct RecordCursor: Sendable {
     private let range: ClosedRange<Int64>
     /// Blocks that could not be read (skipped), with their offsets.
     private(set) var issues: [RecordingError] = []
+    /// The first file's header.
+    let header: RecordingHeader?
 
     /// Opens `paths` (in time order), keeping the records received in `range`.
     init(paths: [String], range: ClosedRange<Int64>) throws(RecordingError) {
         self.range = range
+        var header: RecordingHeader?
         for path in paths {
             let reader = try RecordingReader(path: path)
+            if header == nil { header = reader.header }
             for block in reader.blocks()
             where range.overlaps(block.first.nanoseconds...max(block.first.nanoseconds, block.last.nanoseconds)) {
                 pending.append((reader, block))
             }
         }
         pending.reverse()
+        self.header = header
     }
 
     /// The next record, without moving past it.

@@ -11,7 +11,7 @@ import Synchronization
 /// Give it to the router as its frame tap and run it as a service beside the router:
 ///
 /// ```swift
-/// let recorder = FrameRecorder(configuration: .init(directory: "recordings", venue: upbit.exchange), logger: logger)
+/// let recorder = FrameRecorder(configuration: .init(directory: "recordings", recording: upbit), logger: logger)
 /// let router = MarketDataRouter(managers: [upbit], frameTap: recorder, logger: logger)
 /// ```
 ///
@@ -31,6 +31,10 @@ public final class FrameRecorder: FrameTap, Service, Sendable {
         public var dialect: String
         /// The venue's channels, in the order records number them.
         public var channels: [ChannelID]
+        /// The streams one connection may carry, for the channels whose venue limits that: named
+        /// in each file's header, so a replay spreads the set over connections as the recorded
+        /// router did.
+        public var streamsPerConnection: [ChannelID: Int]
         /// What the files name as their writer.
         public var recorder: String
         /// How often the gathered records are written as a block.
@@ -45,18 +49,34 @@ public final class FrameRecorder: FrameTap, Service, Sendable {
         /// Creates a configuration.
         public init(
             directory: String, venue: ExchangeID, dialect: String? = nil, channels: [ChannelID] = [.public],
-            recorder: String = "MarketStream", blockInterval: Duration = .seconds(1), blockBytes: Int = 1 << 20,
-            maxPendingBytes: Int = 64 << 20, compressionLevel: Int32 = 3
+            streamsPerConnection: [ChannelID: Int] = [:], recorder: String = "MarketStream",
+            blockInterval: Duration = .seconds(1), blockBytes: Int = 1 << 20, maxPendingBytes: Int = 64 << 20,
+            compressionLevel: Int32 = 3
         ) {
             self.directory = directory
             self.venue = venue
             self.dialect = dialect ?? venue.rawValue
             self.channels = channels
+            self.streamsPerConnection = streamsPerConnection
             self.recorder = recorder
             self.blockInterval = blockInterval
             self.blockBytes = blockBytes
             self.maxPendingBytes = maxPendingBytes
             self.compressionLevel = compressionLevel
+        }
+
+        /// Records `module`'s channels: its exchange, its channels and the streams a connection of
+        /// each may carry, as the module states them.
+        public init(
+            directory: String, recording module: any AbstractWebSocketManager, recorder: String = "MarketStream",
+            blockInterval: Duration = .seconds(1)
+        ) {
+            self.init(
+                directory: directory, venue: module.exchange, channels: module.channels.map(\.id),
+                streamsPerConnection: Dictionary(
+                    module.channels.compactMap { channel in channel.streamsPerConnection.map { (channel.id, $0) } },
+                    uniquingKeysWith: { first, _ in first }),
+                recorder: recorder, blockInterval: blockInterval)
         }
     }
 
@@ -264,6 +284,11 @@ public final class FrameRecorder: FrameTap, Service, Sendable {
         let header = RecordingHeader(
             venue: configuration.venue.rawValue, dialect: configuration.dialect,
             channels: configuration.channels.map(\.rawValue), subscriptions: subscriptions,
+            streamsPerConnection: configuration.streamsPerConnection.isEmpty
+                ? nil
+                : Dictionary(
+                    configuration.streamsPerConnection.map { ($0.key.rawValue, $0.value) },
+                    uniquingKeysWith: { first, _ in first }),
             recorder: configuration.recorder, createdAtNanoseconds: firstNanoseconds)
         let layout = self.layout
         let level = configuration.compressionLevel

@@ -28,9 +28,11 @@ import Synchronization
 /// generation on every run. The router's own subscription messages on each connection are
 /// compared with the ones recorded on its shard (request identifiers such as Upbit's `ticket`
 /// aside), and a difference is counted (``subscriptionMismatches``) and logged once: the strategy
-/// asked for another set than was recorded, or its router spreads the set over other shards (give
-/// the venue module the streams per connection it was recorded with; meanwhile the records of a
-/// shard the router does not open go to its shard 0's connection). The replay answers pings,
+/// asked for another set than was recorded, or its router spreads the set over other shards. The
+/// replay's channels carry the streams per connection the recording's header names
+/// (``RecordingHeader/streamsPerConnection``), so a router given the same subscriptions opens the
+/// same shards; for a file that names none, the venue module's limit counts, and the records of a
+/// shard the router does not open go to its shard 0's connection. The replay answers pings,
 /// as the venue did. Given the same files, code and configuration (no reconnect jitter), the
 /// event sequence is the same on every run.
 public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
@@ -119,7 +121,14 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         self.logger = logger
         clock = ReplayClock()
         let range = (from?.nanoseconds ?? .min)...(to?.nanoseconds ?? .max)
-        readAhead = ReplayReadAhead(cursor: try RecordCursor(paths: files, range: range), venue: venue)
+        let cursor = try RecordCursor(paths: files, range: range)
+        let recorded = cursor.header?.streamsPerConnection ?? [:]
+        channels = venue.channels.map { channel in
+            var channel = channel
+            if let limit = recorded[channel.id.rawValue] { channel.streamsPerConnection = max(1, limit) }
+            return channel
+        }
+        readAhead = ReplayReadAhead(cursor: cursor, venue: venue)
         state = Mutex(State())
     }
 
@@ -160,8 +169,10 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
 
     public var exchange: ExchangeID { venue.exchange }
 
-    /// The venue's channels; the keepalive and silence rules run on the recording's time.
-    public var channels: [ExchangeChannel] { venue.channels }
+    /// The venue's channels, each carrying as many streams a connection as the recording names
+    /// (so the router spreads the set over connections as the recorded one did); the keepalive
+    /// and silence rules run on the recording's time.
+    public let channels: [ExchangeChannel]
 
     public var connectLimit: RateLimit { venue.connectLimit }
 
