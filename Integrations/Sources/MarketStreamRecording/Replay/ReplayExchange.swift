@@ -348,8 +348,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
             state.withLock { _ = $0.unserved.insert(shard) }
             noteMismatch(
                 "the recording's shard \(shard) has no connection in the replay: its router spreads the set over "
-                    + "fewer connections than was recorded (give the venue module the streams per connection it "
-                    + "was recorded with)")
+                    + "fewer connections than was recorded (the strategy subscribed to less, or the recording names "
+                    + "no streams per connection and the venue module allows more)")
         }
         return state.withLock { $0.served[0] != nil } ? 0 : nil
     }
@@ -444,9 +444,9 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     }
 
     /// Waits (moving the router's clock, for at most a second of it) until the router's latest
-    /// subscription message on `shard`'s connection asks for what the recorded one asked for. The latest, not the n-th: a
-    /// router may reach the same set in more or fewer messages than it did while recording (a
-    /// subscription made while the connection opened).
+    /// subscription message on `shard`'s connection asks for what the recorded one asked for. The
+    /// latest, not the n-th: a router may reach the same set in more or fewer messages than it did
+    /// while recording (a subscription made while the connection opened).
     private func expectRouterSend(_ recorded: String, on shard: Int) async throws {
         let latest = { self.state.withLock { $0.served[shard]?.latest } }
         let matched = try await stepClock(for: .seconds(1)) {

@@ -12,9 +12,9 @@ import Synchronization
 /// A frame is decoded ahead with the context the router decodes its connection's frames with,
 /// learned from the router's own decode calls (``learn(_:shard:connection:)``), for each shard of
 /// the channel; until it is known (the first frames of each connection) frames are left to the
-/// router. What was decoded
-/// ahead is used only when the router's context for the frame turns out the same
-/// (``DecodedAhead/matches(_:context:)``), so a replay decodes exactly as the router would.
+/// router. What was decoded ahead is used only when the router's context for the frame turns out
+/// the same (``DecodedAhead/matches(_:context:)``), so a replay decodes exactly as the router
+/// would.
 final class ReplayReadAhead: Sendable {
     /// A frame decoded ahead, and the context it was decoded with.
     struct DecodedAhead: Sendable {
