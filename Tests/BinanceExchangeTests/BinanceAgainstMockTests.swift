@@ -9,7 +9,7 @@ import Testing
 func withBinanceAgainstMock(
     _ configuration: MockExchangeConfiguration = MockExchangeConfiguration(),
     connectionLifetime: Duration = .seconds(24 * 3_600), streamsPerConnection: Int = 1_024,
-    _ body: @Sendable (MockExchangeServer, MarketDataRouter) async throws -> Void
+    frameTap: (any FrameTap)? = nil, _ body: @Sendable (MockExchangeServer, MarketDataRouter) async throws -> Void
 ) async throws {
     let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -23,7 +23,7 @@ func withBinanceAgainstMock(
             logger: quietLogger)
         let router = MarketDataRouter(
             managers: [binance], configuration: RouterConfiguration(debounce: .milliseconds(10), gracePeriod: .zero),
-            logger: quietLogger)
+            frameTap: frameTap, logger: quietLogger)
         group.addTask { try await router.run() }
         try await body(server, router)
     }

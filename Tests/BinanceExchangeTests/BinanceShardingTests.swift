@@ -3,6 +3,7 @@ import BinanceWire
 import MarketStreamCore
 import MarketStreamRouting
 import MockExchange
+import Synchronization
 import Testing
 
 /// A channel whose set is larger than one connection may carry runs on several (the mock and the
@@ -161,6 +162,45 @@ import Testing
             #expect(Set(server.binanceConnections()) == Set(before), "the same streams on the replacements")
             // Trades keep arriving from every market after the rotations.
             #expect(try await marketsDelivering(trades, until: markets.count) == Set(markets))
+            withExtendedLifetime(tickers) {}
+        }
+    }
+}
+
+extension BinanceShardingTests {
+    /// The shard each tapped frame and connection named.
+    final class ShardTap: FrameTap, Sendable {
+        struct Seen: Sendable {
+            var opened: [Int] = []
+            var marketsByShard: [Int: Set<MarketCode>] = [:]
+        }
+        let seen = Mutex(Seen())
+
+        func frameReceived(_ frame: WebSocketMessage, events: [MarketEvent], context: DecodeContext) {
+            seen.withLock { seen in
+                for event in events { seen.marketsByShard[context.shard, default: []].insert(event.market) }
+            }
+        }
+        func connectionOpened(context: DecodeContext) { seen.withLock { $0.opened.append(context.shard) } }
+        func messageSent(_ message: OutboundMessage, context: DecodeContext) {}
+        func connectionClosed(reason: String, context: DecodeContext) {}
+    }
+
+    @Test func eachFrameAndConnectionNamesItsShardToTheTap() async throws {
+        let tap = ShardTap()
+        try await withBinanceAgainstMock(Self.mock, streamsPerConnection: Self.limit, frameTap: tap) { server, router in
+            let markets = Array(server.markets.prefix(5))
+            let trades = try router.subscribe(to: .trade, markets: markets)
+            let tickers = try router.subscribe(to: .ticker, markets: markets)
+            try await waitUntil { server.binanceConnections().joined().count == 10 }
+            // Settled: from now on each market's frames come on the one connection carrying it.
+            tap.seen.withLock { $0.marketsByShard = [:] }
+            #expect(try await marketsDelivering(trades, until: markets.count) == Set(markets))
+            let seen = tap.seen.withLock { $0 }
+            #expect(Set(seen.opened) == [0, 1, 2], "a recorder can tell the three connections apart")
+            let shards = seen.marketsByShard
+            #expect(Set(shards.keys) == [0, 1, 2], "every connection carries a market")
+            #expect(shards.values.reduce(0) { $0 + $1.count } == Set(shards.values.joined()).count, "\(shards)")
             withExtendedLifetime(tickers) {}
         }
     }
