@@ -28,7 +28,7 @@ import Testing
                 })
             // Ten streams, four a connection: three connections, none over the limit, a market's
             // streams on one connection.
-            try await waitUntil { Set(server.binanceConnections().joined()) == expected }
+            await server.waitForSubscriptions { Set(server.binanceConnections().joined()) == expected }
             let connections = server.binanceConnections()
             #expect(connections.count == 3 && connections.allSatisfy { $0.count <= Self.limit })
             #expect(connections.map(\.count).sorted() == [2, 4, 4], "\(connections)")
@@ -54,7 +54,7 @@ import Testing
             let trades = try router.subscribe(to: .trade, markets: markets)
             let tickers = try router.subscribe(to: .ticker, markets: markets)
             let streams = markets.count * 2
-            try await waitUntil { server.binanceConnections().joined().count == streams }
+            await server.waitForSubscriptions { server.binanceConnections().joined().count == streams }
             let counts = server.binanceConnections().map(\.count)
             #expect(counts.count == 2 && counts.allSatisfy { $0 <= 1_024 } && abs(counts[0] - counts[1]) <= 2)
             let health = try #require(router.health().channels.first)
@@ -68,12 +68,12 @@ import Testing
             let markets = Array(server.markets.prefix(5))
             let trades = try router.subscribe(to: .trade, markets: markets)
             let tickers = try router.subscribe(to: .ticker, markets: markets)
-            try await waitUntil { server.binanceConnections().joined().count == 10 }
+            await server.waitForSubscriptions { server.binanceConnections().joined().count == 10 }
             let before = server.binanceConnections()
             server.dropBinanceConnection(at: 1)
             // The dropped connection's streams come back on a new connection (the last in order);
             // the other two connections are the same ones, with the same streams.
-            try await waitUntil {
+            await server.waitForSubscriptions {
                 let now = server.binanceConnections()
                 return now.count == 3 && now[0] == before[0] && now[1] == before[2] && now[2] == before[1]
             }
@@ -109,7 +109,7 @@ import Testing
         try await withBinanceAgainstMock(Self.mock, streamsPerConnection: Self.limit) { server, router in
             let markets = Array(server.markets.prefix(4))
             let trades = try router.subscribe(to: .trade, markets: markets)
-            try await waitUntil { server.binanceConnections().joined().count == 4 }
+            await server.waitForSubscriptions { server.binanceConnections().joined().count == 4 }
             #expect(server.binanceConnections().count == 1, "four streams fit one connection")
             // Trades are collected from before the move on: the mock numbers them, so each must
             // arrive once (a moved market's two connections may overlap for a moment; only the one
@@ -126,7 +126,7 @@ import Testing
             }()
             // Tickers too: every market's two streams must share a connection, so markets move.
             let tickers = try router.subscribe(to: .ticker, markets: markets)
-            try await waitUntil {
+            await server.waitForSubscriptions {
                 let connections = server.binanceConnections()
                 return connections.joined().count == 8 && connections.allSatisfy { $0.count <= Self.limit }
             }
@@ -136,7 +136,7 @@ import Testing
             }
             // Tickers leave: four streams are left, and no connection carries more than its share.
             tickers.cancel()
-            try await waitUntil { server.binanceConnections().joined().count == 4 }
+            await server.waitForSubscriptions { server.binanceConnections().joined().count == 4 }
             #expect(server.binanceConnections().allSatisfy { $0.count <= Self.limit })
             #expect(router.health().channels.first?.upstreamTopics == 4)
         }
@@ -150,12 +150,12 @@ import Testing
             let markets = Array(server.markets.prefix(3))
             let trades = try router.subscribe(to: .trade, markets: markets)
             let tickers = try router.subscribe(to: .ticker, markets: markets)
-            try await waitUntil { server.binanceConnections().joined().count == 6 }
+            await server.waitForSubscriptions { server.binanceConnections().joined().count == 6 }
             let before = server.binanceConnections()
             #expect(before.count == 2)
             // Both connections are replaced 4 s after they opened, make-before-break.
             try await waitUntil { (router.health().channels.first?.rotations ?? 0) >= 2 }
-            try await waitUntil { server.binanceConnections().count == 2 }
+            await server.waitForSubscriptions { server.binanceConnections().count == 2 }
             let health = try #require(router.health().channels.first)
             #expect(health.reconnects == 0 && health.generation == ConnectionGeneration(1))
             #expect(health.connections == 2 && health.upstreamTopics == 6)
@@ -192,7 +192,7 @@ extension BinanceShardingTests {
             let markets = Array(server.markets.prefix(5))
             let trades = try router.subscribe(to: .trade, markets: markets)
             let tickers = try router.subscribe(to: .ticker, markets: markets)
-            try await waitUntil { server.binanceConnections().joined().count == 10 }
+            await server.waitForSubscriptions { server.binanceConnections().joined().count == 10 }
             // Settled: from now on each market's frames come on the one connection carrying it.
             tap.seen.withLock { $0.marketsByShard = [:] }
             #expect(try await marketsDelivering(trades, until: markets.count) == Set(markets))

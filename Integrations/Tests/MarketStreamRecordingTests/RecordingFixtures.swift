@@ -56,6 +56,46 @@ let replayConfiguration = RouterConfiguration(
     debounce: .milliseconds(20), gracePeriod: .zero, bufferCapacity: 100_000,
     reconnect: ReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .seconds(1), jitter: 0))
 
+/// Runs a router on `replay`'s clocks (with ``replayConfiguration``) and the replay beside it while
+/// `body` subscribes through the router, then stops both.
+func withReplayRouter<Result>(
+    _ replay: ReplayExchange, _ body: (MarketDataRouter) async throws -> Result
+) async throws -> Result {
+    let router = MarketDataRouter(
+        managers: [replay], configuration: replayConfiguration, clock: replay.routerClock,
+        wallClock: replay.wallClock, logger: quietLogger)
+    let driving = Task { try await replay.run() }
+    let routing = Task { try await router.run() }
+    defer {
+        routing.cancel()
+        driving.cancel()
+    }
+    let result = try await body(router)
+    routing.cancel()
+    driving.cancel()
+    _ = await routing.result
+    _ = await driving.result
+    return result
+}
+
+/// The market events `subscription` delivers until the replay's end (which arrives in band, after
+/// the last of them), in order; `onEach` runs as each arrives.
+func eventsUntilTheEnd(
+    of subscription: Subscription, onEach: () -> Void = {}
+) async throws -> [ReplayTests.Seen] {
+    var seen: [ReplayTests.Seen] = []
+    for try await event in subscription {
+        if ReplayExchange.isEnd(event) { break }
+        guard case .market(let market) = event else { continue }
+        onEach()
+        seen.append(
+            ReplayTests.Seen(
+                kind: market.kind, market: market.market, timestamp: market.timestamp,
+                receivedAt: market.receivedAt, generation: market.generation))
+    }
+    return seen
+}
+
 /// Records a session against a simulating mock exchange over loopback, with Upbit's module: `body`
 /// subscribes through the router (and may inject faults into the mock) while a recorder taps its
 /// connections.
@@ -99,10 +139,4 @@ func recordMockSession<Venue: AbstractWebSocketManager>(
     recording.cancel()
     try await recording.value
     return (module, try #require(recordings(under: directory).first))
-}
-
-/// Polls `condition` every 20 ms until it holds (the suite's time limit bounds the wait): for what
-/// a mock exchange over loopback reaches in its own time.
-func waitUntil(_ condition: () -> Bool) async throws {
-    while !condition() { try await Task.sleep(for: .milliseconds(20)) }
 }

@@ -23,31 +23,11 @@ import UpbitExchange
     ) async throws -> (events: [Seen], mismatches: Int, decodedAhead: Int) {
         let replay = try ReplayExchange(
             venue: venue, files: [file], from: from, speed: .asFastAsPossible, logger: quietLogger)
-        let router = MarketDataRouter(
-            managers: [replay], configuration: replayConfiguration, clock: replay.routerClock,
-            wallClock: replay.wallClock, logger: quietLogger)
-        let driving = Task { try await replay.run() }
-        let routing = Task { try await router.run() }
-        let subscription = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-BTC")])
-        let consuming = Task { () -> [Seen] in
-            var seen: [Seen] = []
-            for try await event in subscription {
-                // The recording's end arrives in band, after its last event.
-                if ReplayExchange.isEnd(event) { break }
-                guard case .market(let market) = event else { continue }
-                seen.append(
-                    Seen(
-                        kind: market.kind, market: market.market, timestamp: market.timestamp,
-                        receivedAt: market.receivedAt, generation: market.generation))
-            }
-            return seen
+        let events = try await withReplayRouter(replay) { router in
+            let subscription = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-BTC")])
+            defer { subscription.cancel() }
+            return try await eventsUntilTheEnd(of: subscription)
         }
-        let events = try await consuming.value
-        subscription.cancel()
-        routing.cancel()
-        driving.cancel()
-        _ = await routing.result
-        _ = await driving.result
         return (events, replay.subscriptionMismatches, replay.framesDecodedAhead)
     }
 
@@ -108,21 +88,15 @@ import UpbitExchange
         try await withTemporaryDirectory { directory in
             let (upbit, file) = try await RecordedSessionTests.recordMockSession(into: directory)
             let replay = try ReplayExchange(venue: upbit, files: [file], logger: quietLogger)
-            let router = MarketDataRouter(
-                managers: [replay], configuration: replayConfiguration, clock: replay.routerClock,
-                wallClock: replay.wallClock, logger: quietLogger)
-            let driving = Task { try await replay.run() }
-            let routing = Task { try await router.run() }
-            let other = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-ETH")])
-            // Any number of callers may wait for the end.
-            async let first: Void = replay.waitUntilFinished()
-            async let second: Void = replay.waitUntilFinished()
-            _ = await (first, second)
+            try await withReplayRouter(replay) { router in
+                let other = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-ETH")])
+                defer { other.cancel() }
+                // Any number of callers may wait for the end.
+                async let first: Void = replay.waitUntilFinished()
+                async let second: Void = replay.waitUntilFinished()
+                _ = await (first, second)
+            }
             #expect(replay.subscriptionMismatches > 0)
-            other.cancel()
-            routing.cancel()
-            driving.cancel()
-            _ = await routing.result
         }
     }
 

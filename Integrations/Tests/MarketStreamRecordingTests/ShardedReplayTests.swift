@@ -43,7 +43,7 @@ import Testing
             markets = Array(mock.markets.prefix(5))
             let subscriptions = try subscribe(router, markets: markets)
             var trades = subscriptions[0].makeAsyncIterator()
-            try await waitUntil { mock.binanceConnections().joined().count == 10 }
+            await mock.waitForSubscriptions { mock.binanceConnections().joined().count == 10 }
             // Every market trades on its connection, then the exchange drops one connection, then
             // every market trades again on a later generation.
             var first: ConnectionGeneration?
@@ -79,52 +79,34 @@ import Testing
         _ file: String, markets: [MarketCode], venue: BinanceExchange
     ) async throws -> (events: [[ReplayTests.Seen]], mismatches: Int, shards: Int) {
         let replay = try ReplayExchange(venue: venue, files: [file], logger: quietLogger)
-        let router = MarketDataRouter(
-            managers: [replay], configuration: replayConfiguration, clock: replay.routerClock,
-            wallClock: replay.wallClock, logger: quietLogger)
-        let driving = Task { try await replay.run() }
-        let routing = Task { try await router.run() }
         let connections = MostConnections()
-        var consumers: [Task<[ReplayTests.Seen], any Error>] = []
-        let subscriptions = try subscribe(router, markets: markets)
-        for subscription in subscriptions {
-            consumers.append(
+        let events = try await withReplayRouter(replay) { router in
+            let subscriptions = try subscribe(router, markets: markets)
+            defer { for subscription in subscriptions { subscription.cancel() } }
+            let consumers = subscriptions.map { subscription in
                 Task {
-                    var seen: [ReplayTests.Seen] = []
-                    for try await event in subscription {
-                        if ReplayExchange.isEnd(event) { break }
-                        guard case .market(let market) = event else { continue }
+                    try await eventsUntilTheEnd(of: subscription) {
                         let open = router.health().channels.first?.connections ?? 0
                         connections.most.max(open, ordering: .relaxed)
-                        seen.append(
-                            ReplayTests.Seen(
-                                kind: market.kind, market: market.market, timestamp: market.timestamp,
-                                receivedAt: market.receivedAt, generation: market.generation))
                     }
-                    return seen
-                })
+                }
+            }
+            var events: [[ReplayTests.Seen]] = []
+            for consumer in consumers { events.append(try await consumer.value) }
+            return events
         }
-        var events: [[ReplayTests.Seen]] = []
-        for consumer in consumers { events.append(try await consumer.value) }
-        for subscription in subscriptions { subscription.cancel() }
-        routing.cancel()
-        driving.cancel()
-        _ = await routing.result
-        _ = await driving.result
         return (events, replay.subscriptionMismatches, connections.most.load(ordering: .relaxed))
     }
 
     @Test func eachShardIsRecordedAndReplayedToItsOwnConnectionTheSameEveryTime() async throws {
         try await withTemporaryDirectory { directory in
             let (markets, file) = try await Self.recordShardedSession(into: directory)
-            // Every record names its shard; the drop is the second shard's alone.
+            // Every record names its shard; the drop is one shard's alone.
             var shards: Set<UInt8> = []
             var dropped: [UInt8] = []
-            var frames: [UInt8: [Int64]] = [:]
             try RecordingReader(path: file).read { record in
                 shards.insert(record.shard)
                 if record.kind == .disconnected { dropped.append(record.shard) }
-                if record.kind == .frame { frames[record.shard, default: []].append(record.receivedAt.nanoseconds) }
             }
             #expect(shards == [0, 1, 2])
             // The mock numbers connections in the order they opened, which varies: one shard's.

@@ -106,6 +106,8 @@ final class MockExchangeCore: Sendable {
             state.channels[id] = nil
             metrics.connections.record(state.channels.count)
         }
+        // The connection's subscriptions went with it.
+        subscriberWaiters.subscriptionsChanged()
     }
 
     func makeConnectionID() -> Int {

@@ -164,6 +164,13 @@ public final class MockExchangeServer: Service, Sendable {
         await core.subscriberWaiters.wait { [core] in core.hasSubscriber() }
     }
 
+    /// Returns once `condition` holds, checked now and after every change of a connection's
+    /// subscriptions (a connection closing included), or once the calling task is cancelled: for
+    /// waiting on ``upbitConnections()`` or ``binanceConnections()`` without polling them.
+    public func waitForSubscriptions(where condition: @escaping @Sendable () -> Bool) async {
+        await core.subscriberWaiters.wait(until: condition)
+    }
+
     /// The open Binance-dialect connections' streams (`btcusdt@trade`, …), one sorted list per
     /// connection in the order they connected.
     public func binanceConnections() -> [[String]] { core.binanceConnectionStreams() }

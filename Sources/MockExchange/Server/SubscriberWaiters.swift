@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Callers waiting until some client of the mock holds a subscription: woken when a connection's
-/// subscription set changes, so that nobody polls the connections.
+/// Callers waiting until the mock's clients hold some subscriptions: woken when a connection's
+/// subscription set changes (or the connection closes), so that nobody polls the connections.
 final class SubscriberWaiters: Sendable {
     private struct State: Sendable {
         var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
@@ -13,7 +13,8 @@ final class SubscriberWaiters: Sendable {
     private let state = Mutex(State())
 
     /// Returns once `hasSubscriber` holds, checked now and after every change, or once the
-    /// calling task is cancelled.
+    /// calling task is cancelled. `hasSubscriber` runs under this type's lock: it may read the
+    /// connections (their locks are taken after this one, never before).
     func wait(until hasSubscriber: @escaping @Sendable () -> Bool) async {
         let id = state.withLock { state in
             state.nextID += 1

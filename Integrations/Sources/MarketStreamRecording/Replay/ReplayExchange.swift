@@ -291,17 +291,16 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
             case .sent:
                 advanceCursor()
                 try await advance(to: record.receivedAt)
-                if try await connection(for: shard) == shard {
+                // Compared on the shard's own connection only (on another, it asks for another set).
+                if let connection = try await connection(for: shard), connection.shard == shard {
                     try await expectRouterSend(String(decoding: record.bytes, as: UTF8.self), on: shard)
                     state.withLock { $0.served[shard]?.subscribed = true }
                 }
             case .frame:
-                guard let target = try await connection(for: shard) else {
+                guard let (target, served) = try await connection(for: shard).map({ ($0.shard, $0.served) }) else {
                     advanceCursor()
                     continue
                 }
-                let served = state.withLock { $0.served[target] }
-                guard let served else { continue }
                 if served.subscribed {
                     try await takeFrames(into: &frames)
                     served.handler.receive(contentsOf: frames)
@@ -333,25 +332,23 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         for connection in served { connection.end.yield(Self.endReason) }
     }
 
-    /// The shard whose connection takes the records of the recording's `shard`: the same one,
-    /// once the router has opened it (its clock moved meanwhile); shard 0's when the router opens
-    /// none for it (its set is spread over fewer shards than was recorded), noted as a difference;
-    /// `nil` when the router has no connection for either.
-    private func connection(for shard: Int) async throws -> Int? {
-        let (open, given) = state.withLock { ($0.served[shard] != nil, $0.unserved.contains(shard)) }
-        if open { return shard }
-        if !given {
+    /// The router's connection that takes the records of the recording's `shard`, and its shard:
+    /// the same shard's, once the router has opened it (its clock moved meanwhile); shard 0's when
+    /// the router opens none for it (its set is spread over fewer shards than was recorded), noted
+    /// as a difference; `nil` when the router has no connection for either.
+    private func connection(for shard: Int) async throws -> (shard: Int, served: Served)? {
+        if !state.withLock({ $0.unserved.contains(shard) }) {
             let opened = try await stepClock(for: .seconds(10)) {
                 self.state.withLock { $0.served[shard] != nil || $0.finished }
             }
-            if opened { return state.withLock { $0.served[shard] != nil } ? shard : nil }
+            if opened { return state.withLock { $0.served[shard] }.map { (shard, $0) } }
             state.withLock { _ = $0.unserved.insert(shard) }
             noteMismatch(
                 "the recording's shard \(shard) has no connection in the replay: its router spreads the set over "
                     + "fewer connections than was recorded (the strategy subscribed to less, or the recording names "
                     + "no streams per connection and the venue module allows more)")
         }
-        return state.withLock { $0.served[0] != nil } ? 0 : nil
+        return state.withLock { $0.served[0] }.map { (0, $0) }
     }
 
     /// Ends the router's connection of `shard`, if it has one, and waits (moving its clock, for at
