@@ -17,6 +17,14 @@ import Testing
         return configuration
     }
 
+    /// The channel's health once every change has gone upstream (the mock sees a request before
+    /// the router has recorded it as sent).
+    static func syncedHealth(_ router: MarketDataRouter) async throws -> ChannelHealth {
+        let key = try #require(router.health().channels.first?.channel)
+        await router.waitForUpstreamSync(on: key)
+        return try #require(router.health().channels.first)
+    }
+
     @Test func aSetPastOneConnectionIsSpreadOverBalancedConnectionsAndEveryMarketFlows() async throws {
         try await withBinanceAgainstMock(Self.mock, streamsPerConnection: Self.limit) { server, router in
             let markets = Array(server.markets.prefix(5))
@@ -36,8 +44,8 @@ import Testing
                 let symbols = Set(connection.map { $0.split(separator: "@")[0] })
                 #expect(symbols.count * 2 == connection.count, "a market's two streams share a connection")
             }
-            let health = try #require(router.health().channels.first)
-            #expect(health.connections == 3 && health.upstreamTopics == 10 && health.state == .streaming)
+            let health = try await Self.syncedHealth(router)
+            #expect(health.connections == 3 && health.upstreamTopics == 10 && health.state == .streaming, "\(health)")
 
             // Every market's trades arrive, whichever connection carries them.
             #expect(try await marketsDelivering(trades, until: markets.count) == Set(markets))
@@ -57,7 +65,7 @@ import Testing
             await server.waitForSubscriptions { server.binanceConnections().joined().count == streams }
             let counts = server.binanceConnections().map(\.count)
             #expect(counts.count == 2 && counts.allSatisfy { $0 <= 1_024 } && abs(counts[0] - counts[1]) <= 2)
-            let health = try #require(router.health().channels.first)
+            let health = try await Self.syncedHealth(router)
             #expect(health.connections == 2 && health.upstreamTopics == streams)
             withExtendedLifetime((trades, tickers)) {}
         }
@@ -77,7 +85,7 @@ import Testing
                 let now = server.binanceConnections()
                 return now.count == 3 && now[0] == before[0] && now[1] == before[2] && now[2] == before[1]
             }
-            let health = try #require(router.health().channels.first)
+            let health = try await Self.syncedHealth(router)
             #expect(health.reconnects == 1 && health.connections == 3 && health.upstreamTopics == 10)
             // The shards opened for the growing set joined generation 1; the replacement is 2.
             #expect(health.generation == ConnectionGeneration(2))
@@ -156,7 +164,7 @@ import Testing
             // Both connections are replaced 4 s after they opened, make-before-break.
             try await waitUntil { (router.health().channels.first?.rotations ?? 0) >= 2 }
             await server.waitForSubscriptions { server.binanceConnections().count == 2 }
-            let health = try #require(router.health().channels.first)
+            let health = try await Self.syncedHealth(router)
             #expect(health.reconnects == 0 && health.generation == ConnectionGeneration(1))
             #expect(health.connections == 2 && health.upstreamTopics == 6)
             #expect(Set(server.binanceConnections()) == Set(before), "the same streams on the replacements")

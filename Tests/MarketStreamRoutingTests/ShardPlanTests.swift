@@ -43,6 +43,7 @@ import Testing
         var plan = ShardPlan(capacity: 4)
         var desired = Self.topics(["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E"])
         plan.update(desired: desired) { $0.count }
+        plan.place(desired)
         #expect(plan.shardCount == 3 && Self.loads(plan, desired).sorted() == [2, 4, 4])
         let before = plan.assignment
         // One market leaves: the others stay where they are.
@@ -62,6 +63,7 @@ import Testing
         let markets = ["KRW-A", "KRW-B", "KRW-C", "KRW-D"]
         let trades = Self.topics(markets, kinds: [.trade])
         plan.update(desired: trades) { $0.count }
+        plan.place(trades)
         #expect(plan.shardCount == 1 && Self.loads(plan, trades) == [4])
         // Tickers too: every market now takes two streams, eight in all.
         let both = Self.topics(markets)
@@ -74,6 +76,39 @@ import Testing
             #expect(map.shard(of: market) == plan.shard(of: market))
         }
         #expect(Set(markets.map { map.shard(of: MarketCode(validated: $0)) }) == [0, 1])
+    }
+
+    /// A burst (trades, then tickers, before either went upstream) is planned as the whole set
+    /// at once; once placed, a market keeps its shard, even while its connection is down.
+    @Test func marketsNotYetPlacedArePlannedAsIfTheyCameAtOnce() {
+        let markets = ["KRW-A", "KRW-B", "KRW-C", "KRW-D", "KRW-E"]
+        let trades = Self.topics(markets, kinds: [.trade])
+        let both = Self.topics(markets)
+        var atOnce = ShardPlan(capacity: 4)
+        atOnce.update(desired: both) { $0.count }
+        #expect(atOnce.shardCount == 3)
+
+        var inSteps = ShardPlan(capacity: 4)
+        inSteps.update(desired: trades) { $0.count }
+        #expect(inSteps.shardCount == 2)
+        inSteps.update(desired: both) { $0.count }
+        #expect(inSteps == atOnce, "the same plan, however the burst arrived")
+
+        // Had the trades gone upstream first, they would have kept their shards.
+        var placedFirst = ShardPlan(capacity: 4)
+        placedFirst.update(desired: trades) { $0.count }
+        placedFirst.place(trades)
+        placedFirst.update(desired: both) { $0.count }
+        #expect(placedFirst.assignment != atOnce.assignment)
+
+        // Placed markets stay where they are; a shard left with none placed is given up.
+        var plan = atOnce
+        plan.place(both)
+        let kept = Set(markets.map(MarketCode.init(validated:)).filter { atOnce.shard(of: $0) == 0 })
+        plan.update(desired: both.filter { kept.contains($0.market) }) { $0.count }
+        #expect(plan.shardCount == 1 && kept.allSatisfy { plan.shard(of: $0) == 0 })
+        plan.update(desired: both) { $0.count }
+        #expect(kept.allSatisfy { plan.shard(of: $0) == 0 })
     }
 
     /// Whatever the order of changes, every shard stays within its capacity (when no single market
@@ -106,6 +141,8 @@ import Testing
             let desired = Self.topics(Array(wanted), kinds: [.ticker, .trade])
                 .union(Self.topics(Array(wanted.intersection(withBooks)), kinds: [.orderbook]))
             plan.update(desired: desired) { $0.count }
+            // Most changes go upstream before the next; some join the next one's request.
+            if operation % 3 != 0 { plan.place(desired) }
             let counts = Self.loads(plan, desired)
             #expect(counts.allSatisfy { $0 <= 10 })
             #expect(counts.reduce(0, +) == desired.count)

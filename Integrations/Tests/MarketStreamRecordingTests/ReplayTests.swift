@@ -3,6 +3,7 @@ import Logging
 import MarketStreamCore
 import MarketStreamRecording
 import MarketStreamRouting
+import MockExchange
 import Testing
 import UpbitExchange
 
@@ -97,6 +98,48 @@ import UpbitExchange
                 _ = await (first, second)
             }
             #expect(replay.subscriptionMismatches > 0)
+        }
+    }
+
+    /// The recording's router asked for its set in two messages (a second kind subscribed once the
+    /// first streamed); a strategy that subscribes to both at once asks for the same set in one.
+    @Test func aSetReachedInFewerMessagesIsNoDifference() async throws {
+        try await withTemporaryDirectory { directory in
+            let btc = try MarketCode(validated: "KRW-BTC")
+            let (upbit, file) = try await recordMockSession(
+                into: directory, mock: MockExchangeConfiguration(updatesPerSecond: 50)
+            ) { _, router in
+                func await3(_ subscription: Subscription) async throws {
+                    var seen = 0
+                    for try await event in subscription {
+                        if case .market = event { seen += 1 }
+                        if seen == 3 { return }
+                    }
+                }
+                let tickers = try router.subscribe(to: .ticker, markets: [btc])
+                try await await3(tickers)
+                let trades = try router.subscribe(to: .trade, markets: [btc])
+                try await await3(trades)
+                _ = (tickers, trades)
+            }
+            var sent = 0
+            var frames = 0
+            try RecordingReader(path: file).read { record in
+                if record.kind == .sent { sent += 1 }
+                if record.kind == .frame { frames += 1 }
+            }
+            try #require(sent == 2, "the recording asked in two messages")
+
+            let replay = try ReplayExchange(venue: upbit, files: [file], logger: quietLogger)
+            let events = try await withReplayRouter(replay) { router in
+                let both = try [DataKind.ticker, .trade].map { try router.subscribe(to: $0, markets: [btc]) }
+                defer { for subscription in both { subscription.cancel() } }
+                async let tickers = eventsUntilTheEnd(of: both[0])
+                async let trades = eventsUntilTheEnd(of: both[1])
+                return try await tickers + trades
+            }
+            #expect(events.count == frames, "every recorded frame, once")
+            #expect(replay.subscriptionMismatches == 0, "the same set, in fewer messages")
         }
     }
 

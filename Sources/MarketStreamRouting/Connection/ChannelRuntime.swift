@@ -125,6 +125,13 @@ final class ChannelRuntime: Sendable {
         return topics
     }
 
+    /// Notes that `topics` are being asked for upstream on their planned shard: their markets keep
+    /// it from now on.
+    func place(_ topics: Set<SubscriptionTopic>) {
+        guard descriptor.streamsPerConnection != nil else { return }
+        plan.withLock { $0.place(topics) }
+    }
+
     /// Which shard carries each market, as last planned (without a lock: read for every frame).
     var shardMap: ShardMap { publishedMap.load(ordering: .acquiring) }
 

@@ -299,6 +299,7 @@ final class ConnectionSession: ConnectionHandler {
                 await wakeSignal.wait(until: deadline.map(router.instant(at:)), clock: router.clock)
 
             case .send(let request):
+                runtime.place(request.desired)
                 let messages = try runtime.manager.messages(for: request)
                 if messages.isEmpty && request.desired.isEmpty && !sync.upstream.isEmpty {
                     // The exchange cannot express "nothing": start over on a fresh connection.

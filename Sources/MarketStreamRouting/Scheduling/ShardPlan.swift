@@ -4,11 +4,18 @@ import MarketStreamCore
 /// one connection may carry (``ExchangeChannel/streamsPerConnection``). A value with no I/O.
 ///
 /// All of a market's topics share a shard (a venue may serve several of them from one stream).
-/// A market keeps its shard while it is wanted and fits; a new one (or one whose topics outgrew
-/// its shard's room) goes to the shard with the fewest streams that has room. When the set outgrows its shards, one more is opened and markets move to
-/// it from the fullest until the shards are balanced (the moved markets' streams are unsubscribed
-/// on one connection and subscribed on the other). Shards are numbered from 0 and never renumbered;
-/// one left with no market closes its connection until it is needed again.
+/// A market placed upstream (asked for in a request, even on a connection that has since dropped)
+/// keeps its shard while it is wanted and fits; a new one (or one whose topics outgrew its
+/// shard's room) goes to the shard with the fewest streams that has room. When the set outgrows
+/// its shards, one more is opened and markets move to it from the fullest until the shards are
+/// balanced (the moved markets' streams are unsubscribed on one connection and subscribed on the
+/// other). Shards are numbered from 0 and never renumbered; one left with no market closes its
+/// connection until it is needed again.
+///
+/// Markets not yet placed (wanted since the last request went out) are planned afresh whenever
+/// the set changes, from the shards that carry a placed market: a burst of subscriptions gets the plan it
+/// would get all at once, whatever order and however many steps it arrived in, so a replay of a
+/// recording plans as the recording did.
 struct ShardPlan: Sendable, Equatable {
     /// Streams per connection; `nil` for a venue without a limit (everything on shard 0).
     let capacity: Int?
@@ -16,6 +23,10 @@ struct ShardPlan: Sendable, Equatable {
     private(set) var assignment: [MarketCode: Int] = [:]
     /// Shards opened so far (at least one).
     private(set) var shardCount = 1
+    /// Markets asked for upstream on their shard: they keep it.
+    private(set) var placed: Set<MarketCode> = []
+    /// The set last planned.
+    private var planned: Set<SubscriptionTopic> = []
 
     init(capacity: Int?) {
         self.capacity = capacity
@@ -30,15 +41,20 @@ struct ShardPlan: Sendable, Equatable {
         return topics.filter { shard(of: $0.market) == index }
     }
 
-    /// Brings the plan up to date with `desired`.
+    /// Brings the plan up to date with `desired`: placed markets keep their shard, the others are
+    /// planned afresh.
     /// - Parameter streams: How many streams a set of topics takes (the module's count).
-    /// - Returns: Whether any market's shard changed or a shard was opened.
+    /// - Returns: Whether any market's shard changed or the number of shards did.
     @discardableResult
     mutating func update(desired: Set<SubscriptionTopic>, streams: (Set<SubscriptionTopic>) -> Int) -> Bool {
-        guard let capacity else { return false }
+        // The same set keeps its plan: the connections ask for their parts in their own time.
+        guard let capacity, desired != planned else { return false }
+        planned = desired
         let byMarket = Dictionary(grouping: desired, by: \.market).mapValues(Set.init)
         let before = (assignment, shardCount)
-        assignment = assignment.filter { byMarket[$0.key] != nil }
+        placed = placed.filter { byMarket[$0] != nil }
+        assignment = assignment.filter { placed.contains($0.key) }
+        shardCount = (assignment.values.max() ?? 0) + 1
         let cost = byMarket.mapValues { streams($0) }
         var load = [Int](repeating: 0, count: shardCount)
         for (market, index) in assignment { load[index] += cost[market] ?? 0 }
@@ -68,6 +84,12 @@ struct ShardPlan: Sendable, Equatable {
             }
         }
         return before.0 != assignment || before.1 != shardCount
+    }
+
+    /// Notes that the markets of `topics` were asked for upstream on their planned shards: from
+    /// now on they keep them.
+    mutating func place(_ topics: Set<SubscriptionTopic>) {
+        for topic in topics where assignment[topic.market] != nil { placed.insert(topic.market) }
     }
 
     /// Moves markets from the fullest shard to the emptiest while that narrows the gap.

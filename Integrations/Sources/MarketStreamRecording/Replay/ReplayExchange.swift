@@ -27,12 +27,16 @@ import Synchronization
 /// the router's new one, nothing is handed to any other: every event is stamped with the same
 /// generation on every run. The router's own subscription messages on each connection are
 /// compared with the ones recorded on its shard (request identifiers such as Upbit's `ticket`
-/// aside), and a difference is counted (``subscriptionMismatches``) and logged once: the strategy
-/// asked for another set than was recorded, or its router spreads the set over other shards. The
+/// aside), and the last one before the connection ends counts as a difference when it asked for
+/// another set (``subscriptionMismatches``, logged once): the strategy asked for another set than
+/// was recorded, or its router spreads the set over other shards. A set reached in fewer or more
+/// messages than was recorded is no difference. The
 /// replay's channels carry the streams per connection the recording's header names
 /// (``RecordingHeader/streamsPerConnection``), so a router given the same subscriptions opens the
 /// same shards; for a file that names none, the venue module's limit counts, and the records of a
-/// shard the router does not open go to its shard 0's connection. The replay answers pings,
+/// shard the router does not open go to its shard 0's connection (that shard's recorded drops are
+/// then not reproduced: where the venue's connections drop repeated events, as Binance's do, an
+/// event its new connection delivered live may be dropped as a repeat). The replay answers pings,
 /// as the venue did. Given the same files, code and configuration (no reconnect jitter), the
 /// event sequence is the same on every run.
 public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
@@ -73,6 +77,10 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         /// `disconnected` after it yet).
         var recordedOpen: Set<UInt8> = []
         var mismatches = 0
+        /// Per shard, the recorded subscription message the router's latest did not match when it
+        /// came: a difference unless a later recorded message supersedes it or the router catches up
+        /// before the connection ends.
+        var unmatchedSent: [Int: String] = [:]
         var finished = false
         /// Callers of ``waitUntilFinished()`` waiting for the end.
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
@@ -271,6 +279,10 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         // The router opens its first connection when the strategy first subscribes, in its own
         // time: the recording's clock starts then.
         for await _ in connectionOpened.stream where state.withLock({ !$0.served.isEmpty }) { break }
+        // A strategy's first subscriptions, made one call after another, land before the clock
+        // moves: the router then plans and asks for them together, as it did live, where its
+        // debounce ran on the wall clock, rather than for whichever had come when the clock jumped.
+        try await Task.sleep(for: Self.startupSettling)
         var frames: [ReceivedFrame] = []
         while let entry = await peek() {
             try Task.checkCancellation()
@@ -322,6 +334,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
                 advanceCursor()
             }
         }
+        for shard in state.withLock({ $0.unmatchedSent.keys.sorted() }) { settleSent(on: shard) }
         let (waiters, served) = state.withLock { state in
             state.finished = true
             defer { state.finishWaiters.removeAll() }
@@ -356,11 +369,16 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// connection meanwhile, so every event gets the same generation on every run.
     private func end(shard: Int, reason: String) async throws {
         guard let ended = state.withLock({ $0.served[shard] }) else { return }
+        settleSent(on: shard)
         ended.end.yield(reason)
         _ = try await stepClock(for: .seconds(60)) {
             self.state.withLock { state in state.finished || state.served[shard].map { $0.id != ended.id } ?? false }
         }
     }
+
+    /// Real time the replay waits, once the router opens its first connection, before it moves
+    /// the router's clock.
+    static let startupSettling = Duration.milliseconds(50)
 
     /// Frames handed to the router at once, as fast as possible (it wakes its subscribers once per
     /// batch, not once per frame).
@@ -442,17 +460,30 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
 
     /// Waits (moving the router's clock, for at most a second of it) until the router's latest
     /// subscription message on `shard`'s connection asks for what the recorded one asked for. The
-    /// latest, not the n-th: a router may reach the same set in more or fewer messages than it did
-    /// while recording (a subscription made while the connection opened).
+    /// latest, not the n-th, and a difference counts only once the connection's recorded set is
+    /// final: a router may reach the same set in more or fewer messages than it did while
+    /// recording (a subscription made while the connection opened went out in a message of its
+    /// own, or in the first).
     private func expectRouterSend(_ recorded: String, on shard: Int) async throws {
-        let latest = { self.state.withLock { $0.served[shard]?.latest } }
-        let matched = try await stepClock(for: .seconds(1)) {
-            latest().map { SubscriptionComparison.sameRequest($0, recorded) } ?? false
-        }
-        if !matched {
-            let latest = latest() ?? "nothing"
-            noteMismatch("the strategy subscribed differently than was recorded: sent \(latest), recorded \(recorded)")
-        }
+        let matched = try await stepClock(for: .seconds(1)) { routerSent(recorded, on: shard) }
+        // A later recorded message supersedes an earlier one that the router skipped.
+        state.withLock { $0.unmatchedSent[shard] = matched ? nil : recorded }
+    }
+
+    /// Whether the router's latest subscription message on `shard`'s connection asks for what
+    /// `recorded` asked for.
+    private func routerSent(_ recorded: String, on shard: Int) -> Bool {
+        state.withLock { $0.served[shard]?.latest }.map { SubscriptionComparison.sameRequest($0, recorded) } ?? false
+    }
+
+    /// Counts a difference when the last recorded subscription message of `shard`'s connection
+    /// is not what the router asks for (called as the connection ends, and at the recording's end).
+    private func settleSent(on shard: Int) {
+        guard let recorded = state.withLock({ $0.unmatchedSent.removeValue(forKey: shard) }),
+            !routerSent(recorded, on: shard)
+        else { return }
+        let latest = state.withLock { $0.served[shard]?.latest } ?? "nothing"
+        noteMismatch("the strategy subscribed differently than was recorded: sent \(latest), recorded \(recorded)")
     }
 
     /// Moves the router's clock a millisecond at a time (its debounce, its backoff) until `done`
