@@ -73,7 +73,8 @@ struct ServeRecordingCommand: AsyncParsableCommand {
                 try Task.checkCancellation()
             }
             let summary = try await feed.play(
-                into: { events in server.publish(events) }, dropped: { _ in server.dropConnections() })
+                into: { events in server.publish(events) },
+                dropped: { drop in server.dropConnections(carrying: drop.markets) })
             writeLine(
                 "played \(summary.frames) frames, \(summary.events) events, \(summary.drops) recorded disconnects"
                     + (summary.undecodableFrames > 0 ? ", \(summary.undecodableFrames) undecodable" : "")

@@ -98,13 +98,15 @@ import UpbitExchange
             // A session the mock dropped once, then streamed again; the recording's end is no drop.
             let (decoder, file) = try await RecordedSessionTests.recordMockSession(into: directory)
             let feed = try RecordedMarketFeed(venue: decoder, files: [file], speed: .asFastAsPossible)
-            var reasons: [String] = []
-            let dry = try await feed.play(into: { _ in }, dropped: { reasons.append($0) })
-            #expect(dry.drops == 1 && reasons.count == 1, "\(reasons)")
+            var drops: [RecordedMarketFeed.Drop] = []
+            let dry = try await feed.play(into: { _ in }, dropped: { drops.append($0) })
+            #expect(dry.drops == 1 && drops.count == 1, "\(drops)")
+            #expect(drops.first?.markets == [Self.btc] && drops.first?.shard == 0)
 
             try await Self.serve(feed) { server, _, live in
                 let summary = try await feed.play(
-                    into: { events in server.publish(events) }, dropped: { _ in server.dropConnections() })
+                    into: { events in server.publish(events) },
+                    dropped: { drop in server.dropConnections(carrying: drop.markets) })
                 #expect(summary.drops == 1)
                 // The client's connection dropped where the recorded one did, and was restored.
                 var reconnecting = false
@@ -116,6 +118,50 @@ import UpbitExchange
                 }
                 #expect(reconnecting && restored)
             }
+        }
+    }
+
+    @Test func aRecordedShardsDropDropsOnlyTheClientConnectionsThatCarryItsMarkets() async throws {
+        try await withTemporaryDirectory { directory in
+            // Ten Binance streams on three connections, one of them dropped by the exchange.
+            let (markets, file) = try await ShardedReplayTests.recordShardedSession(into: directory)
+            let feed = try RecordedMarketFeed(
+                venue: try ShardedReplayTests.binance(), files: [file], speed: .asFastAsPossible)
+            var drops: [RecordedMarketFeed.Drop] = []
+            _ = try await feed.play(into: { _ in }, dropped: { drops.append($0) })
+            try #require(drops.count == 1)
+            #expect(!drops[0].markets.isEmpty && drops[0].markets.count < markets.count, "one shard's markets")
+
+            // A client spread over connections as the recorder was (four streams each).
+            var configuration = MockExchangeConfiguration()
+            configuration.publishedMarkets = try feed.markets()
+            configuration.binance.streamsPerConnection = ShardedReplayTests.limit
+            let server = MockExchangeServer(configuration: configuration, logger: quietLogger)
+            let serving = Task { try await server.run() }
+            defer { serving.cancel() }
+            let client = try ShardedReplayTests.binance(try await server.endpoint().webSocketBase)
+            let router = MarketDataRouter(managers: [client], configuration: replayConfiguration, logger: quietLogger)
+            let routing = Task { try await router.run() }
+            defer { routing.cancel() }
+            let subscriptions = try ShardedReplayTests.subscribe(router, markets: markets)
+            await server.waitForSubscriptions { server.binanceConnections().joined().count == 10 }
+            let before = Set(server.binanceConnections())
+            #expect(before.count == 3)
+
+            let summary = try await feed.play(
+                into: { events in server.publish(events) },
+                dropped: { drop in server.dropConnections(carrying: drop.markets) })
+            #expect(summary.drops == 1)
+            // The connection that carried the dropped markets is replaced, with the same streams;
+            // the other two stay up.
+            await server.waitForSubscriptions {
+                Set(server.binanceConnections()) == before && (router.health().channels.first?.reconnects ?? 0) > 0
+            }
+            let key = try #require(router.health().channels.first?.channel)
+            await router.waitForUpstreamSync(on: key)
+            let health = try #require(router.health().channels.first)
+            #expect(health.reconnects == 1 && health.connections == 3, "\(health)")
+            withExtendedLifetime(subscriptions) {}
         }
     }
 

@@ -308,6 +308,20 @@ final class MockExchangeCore: Sendable {
         for channel in channels { channel.close(promise: nil) }
     }
 
+    /// Drops, without a close frame, every connection (of any dialect) subscribed to one of
+    /// `markets`.
+    func dropConnections(carrying markets: Set<MarketCode>) {
+        let (upbit, binance) = state.withLock {
+            (Array($0.upbitConnections.values), Array($0.binanceConnections.values))
+        }
+        let carries = { (market: MarketCode?) in market.map(markets.contains) ?? false }
+        let carrying =
+            upbit.filter { $0.entries.contains { carries($0.market) } }.map(\.id)
+            + binance.filter { $0.streams.contains { carries(BinanceStream(name: $0)?.market) } }.map(\.id)
+        let channels = state.withLock { state in carrying.compactMap { state.channels[$0] } }
+        for channel in channels { channel.close(promise: nil) }
+    }
+
     /// Drops the Binance connection at `position` (in connection order) without a close frame.
     func dropBinanceConnection(at position: Int) {
         let channel = state.withLock { state -> (any Channel)? in

@@ -150,6 +150,10 @@ public final class MockExchangeServer: Service, Sendable {
     /// Drops every WebSocket connection at once, without a close frame.
     public func dropConnections() { core.dropAllConnections() }
 
+    /// Drops, at once and without a close frame, every connection (of any dialect) subscribed to
+    /// one of `markets`; the others stay (a venue that dropped one of several connections).
+    public func dropConnections(carrying markets: Set<MarketCode>) { core.dropConnections(carrying: markets) }
+
     /// Freezes every open Upbit connection: it sends no more data but stays open and answers
     /// pings, while new connections are served normally (a connection the exchange stopped serving).
     public func freezeConnections() { core.freezeConnections() }

@@ -10,15 +10,35 @@ import MarketStreamCore
 /// configuration.publishedMarkets = try feed.markets()
 /// let server = MockExchangeServer(configuration: configuration, logger: logger)
 /// // run the server, then:
-/// let summary = try await feed.play(into: { events in server.publish(events) }, dropped: { _ in server.dropConnections() })
+/// let summary = try await feed.play(
+///     into: { events in server.publish(events) },
+///     dropped: { drop in server.dropConnections(carrying: drop.markets) })
 /// ```
 ///
 /// A recorded disconnect that the recording goes on after (a reconnect) is played too, at its
-/// recorded time, as `dropped`: the mock drops its clients' connections, as the venue dropped the
-/// recorder's. A channel recorded over several connections (shards) is served as one set: the
-/// drop of any of its connections drops every client, since the mock's clients do not share the
-/// recorder's shards. The end of a recording is not one: nothing follows it.
+/// recorded time, as `dropped`, with the markets the dropped connection carried: the mock drops
+/// the client connections subscribed to any of them, as the venue dropped the recorder's. Of a
+/// channel recorded over several connections (shards), one shard's drop drops the clients'
+/// connections that carry its markets: a client spread over connections as the recorder was keeps
+/// the others, and one on a single connection loses it. The end of a recording is not a drop:
+/// nothing follows it.
 public struct RecordedMarketFeed: Sendable {
+    /// A recorded disconnect, as played.
+    public struct Drop: Sendable, Hashable {
+        /// Why the venue dropped the connection, as recorded.
+        public var reason: String
+        /// The recorded connection's shard (0 for a channel on one connection).
+        public var shard: Int
+        /// The markets whose events the dropped connection carried.
+        public var markets: Set<MarketCode>
+
+        public init(reason: String, shard: Int, markets: Set<MarketCode>) {
+            self.reason = reason
+            self.shard = shard
+            self.markets = markets
+        }
+    }
+
     /// What a playback went through.
     public struct Summary: Sendable, Hashable {
         /// Frames decoded and events handed on.
@@ -70,10 +90,10 @@ public struct RecordedMarketFeed: Sendable {
     /// - Parameters:
     ///   - publish: Takes each frame's public events (several frames' at once when they are due
     ///     together).
-    ///   - dropped: Called with the recorded reason for each recorded disconnect the recording
-    ///     goes on after, once the events before it were published.
+    ///   - dropped: Called for each recorded disconnect the recording goes on after, once the
+    ///     events before it were published.
     public func play(
-        into publish: ([MarketEvent]) -> Void, dropped: (String) -> Void = { _ in }
+        into publish: ([MarketEvent]) -> Void, dropped: (Drop) -> Void = { _ in }
     ) async throws -> Summary {
         var summary = Summary()
         let clock = ContinuousClock()
@@ -81,8 +101,10 @@ public struct RecordedMarketFeed: Sendable {
         var origin: Int64?
         var batch: [MarketEvent] = []
         var output = DecodedFrame()
-        /// The reason of a recorded disconnect, played once something follows it.
-        var disconnect: String?
+        /// Recorded disconnects, played once something follows them.
+        var disconnects: [Drop] = []
+        /// The markets each recorded connection (by shard) carried since it connected.
+        var carried: [UInt8: Set<MarketCode>] = [:]
         /// Publishes what is due; waits until `record`'s time, as the speed asks.
         func pace(to record: Record) async throws {
             let first = origin ?? record.receivedAt.nanoseconds
@@ -116,14 +138,18 @@ public struct RecordedMarketFeed: Sendable {
                     case .disconnected:
                         // Played at its time, once the recording goes on after it.
                         try await pace(to: record)
-                        disconnect = String(decoding: record.bytes, as: UTF8.self)
+                        disconnects.append(
+                            Drop(
+                                reason: String(decoding: record.bytes, as: UTF8.self), shard: Int(record.shard),
+                                markets: carried.removeValue(forKey: record.shard) ?? []))
                         continue
                     case .connected, .frame:
-                        guard let reason = disconnect else { break }
+                        if record.kind == .connected { carried[record.shard] = nil }
+                        guard !disconnects.isEmpty else { break }
                         publishBatch()
-                        dropped(reason)
-                        summary.drops += 1
-                        disconnect = nil
+                        for drop in disconnects { dropped(drop) }
+                        summary.drops += disconnects.count
+                        disconnects.removeAll()
                     }
                     guard record.kind == .frame else { continue }
                     try await pace(to: record)
@@ -135,6 +161,7 @@ public struct RecordedMarketFeed: Sendable {
                     for event in output.events where !event.kind.isPrivate {
                         batch.append(event)
                         summary.events += 1
+                        carried[record.shard, default: []].insert(event.market)
                     }
                 }
                 // As fast as possible: a block at a time, letting others run in between.
