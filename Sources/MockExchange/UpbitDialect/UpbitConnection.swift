@@ -146,7 +146,6 @@ final class UpbitConnection: Sendable {
             if let format = request.format { state.format = format }
             return (state.format, state.frozen)
         }
-        exchange.subscriberWaiters.subscriptionsChanged()
         // A frozen connection, or a stalled exchange, sends no data at all: snapshots neither.
         let sendsData = !frozen && !exchange.faults.stalled
         for entry in snapshots where sendsData {
@@ -158,6 +157,9 @@ final class UpbitConnection: Sendable {
             outbound.yield(
                 .binary(cache.frame(format: format, depth: entry.depth, level: entry.level, variant: variant)))
         }
+        // Waiters hear of the subscription once its snapshots are queued: what they publish next
+        // follows them, rather than a snapshot of it following its live event.
+        exchange.subscriberWaiters.subscriptionsChanged()
     }
 
     /// Removes a random part of the set (the "forgotten subscriptions" fault).
