@@ -13,9 +13,9 @@ import MarketStreamCore
 /// connection until it is needed again.
 ///
 /// Markets not yet placed (wanted since the last request went out) are planned afresh whenever
-/// the set changes, from the shards that carry a placed market: a burst of subscriptions gets the plan it
-/// would get all at once, whatever order and however many steps it arrived in, so a replay of a
-/// recording plans as the recording did.
+/// the set changes, from the shards that carry a placed market: a burst of subscriptions gets the
+/// plan it would get all at once, whatever order and however many steps it arrived in, so a
+/// replay of a recording plans as the recording did.
 struct ShardPlan: Sendable, Equatable {
     /// Streams per connection; `nil` for a venue without a limit (everything on shard 0).
     let capacity: Int?
