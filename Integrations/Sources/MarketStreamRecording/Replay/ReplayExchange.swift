@@ -36,9 +36,12 @@ import Synchronization
 /// same shards; for a file that names none, the venue module's limit counts, and the records of a
 /// shard the router does not open go to its shard 0's connection (that shard's recorded drops are
 /// then not reproduced: where the venue's connections drop repeated events, as Binance's do, an
-/// event its new connection delivered live may be dropped as a repeat). The replay answers pings,
-/// as the venue did. Given the same files, code and configuration (no reconnect jitter), the
-/// event sequence is the same on every run.
+/// event its new connection delivered live may be dropped as a repeat). The recording's clock
+/// starts 50 ms (real time) after the router opens its first connection, so the subscriptions a
+/// strategy makes one after another at its start are asked for together, as they were live
+/// within the router's debounce. The replay answers pings, as the venue did. Given the same
+/// files, code and configuration (no reconnect jitter), the event sequence is the same on every
+/// run.
 public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// A connection of the router's that the replay serves: one a shard at a time.
     private struct Served: Sendable {
