@@ -243,6 +243,10 @@ import Testing
             await h.exchange.waitForConnection(1)
             var ticks = try h.router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
             await h.waitForUpstream([btc])
+            // What the exchange sent before (its acknowledgement, a snapshot) is counted first: a
+            // marker event arrives after it.
+            h.exchange.sendBurst([.text("E|realtime|ticker|KRW-BTC|100|0|0")])
+            _ = try await ticks.next(where: { $0.marketEvent?.stream == .realtime })
             let before = h.router.health().channels.first { $0.channel == publicChannel }?.messagesReceived ?? 0
             h.exchange.sendBurst((1...3).map { .text("E|realtime|ticker|KRW-BTC|\($0)|\($0)|0") })
             var received: [(ExactDecimal?, UnixTime?)] = []
