@@ -482,11 +482,12 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// Counts a difference when the last recorded subscription message of `shard`'s connection
     /// is not what the router asks for (called as the connection ends, and at the recording's end).
     private func settleSent(on shard: Int) {
-        guard let recorded = state.withLock({ $0.unmatchedSent.removeValue(forKey: shard) }),
-            !routerSent(recorded, on: shard)
-        else { return }
-        let latest = state.withLock { $0.served[shard]?.latest } ?? "nothing"
-        noteMismatch("the strategy subscribed differently than was recorded: sent \(latest), recorded \(recorded)")
+        let (recorded, latest) = state.withLock {
+            ($0.unmatchedSent.removeValue(forKey: shard), $0.served[shard]?.latest)
+        }
+        guard let recorded, !(latest.map { SubscriptionComparison.sameRequest($0, recorded) } ?? false) else { return }
+        noteMismatch(
+            "the strategy subscribed differently than was recorded: sent \(latest ?? "nothing"), recorded \(recorded)")
     }
 
     /// Moves the router's clock a millisecond at a time (its debounce, its backoff) until `done`
