@@ -50,7 +50,9 @@ struct MomentumTrader: AsyncParsableCommand {
             throw ValidationError("--duration must be a number of seconds from above 0 to 86400")
         }
         guard (2...1_000).contains(lookback) else { throw ValidationError("--lookback must be 2 to 1000") }
-        guard threshold.isFinite, threshold >= 0 else { throw ValidationError("--threshold must not be negative") }
+        guard threshold.isFinite, threshold >= 0 else {
+            throw ValidationError("--threshold must be a finite number of basis points, 0 or more")
+        }
         guard budget >= 5_000 else { throw ValidationError("--budget must be at least 5000 (Upbit's minimum order)") }
         guard outageAt.isFinite, outageFor.isFinite, outageAt >= 0, outageFor > 0, outageAt + outageFor <= 86_400 else {
             throw ValidationError(

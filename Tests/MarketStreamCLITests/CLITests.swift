@@ -92,7 +92,7 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         ["watch", "--health-interval", "nan"], ["mock-server", "--idle-timeout", "inf"],
         ["mock-server", "--drop-every", "nan"], ["spread-monitor", "--duration", "nan"],
         ["spread-monitor", "--interval", "inf"], ["momentum-trader", "--duration", "inf"],
-        ["momentum-trader", "--outage-for", "nan"],
+        ["momentum-trader", "--outage-for", "nan"], ["momentum-trader", "--threshold", "nan"],
         ["watch", "--exchange", "bithumb", "--mock", "--endpoint", "ws://127.0.0.1:1"],
         ["watch", "--exchange", "kraken"], ["watch", "--exchange", "bithumb", "--mock", "--types", "candle.1m"],
         ["watch", "--exchange", "mock,bithumb"],

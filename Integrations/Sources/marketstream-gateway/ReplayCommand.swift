@@ -44,7 +44,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 try await replay(header: header, decoder: decoder, logger: logger)
             }
         } catch let error as RecordingError {
-            throw ValidationError("\(error)")
+            throw GatewayFailure("\(error)")
         }
     }
 
@@ -63,7 +63,7 @@ struct ReplayCommand: AsyncParsableCommand {
             }
         }
         guard !byKind.isEmpty else {
-            throw ValidationError("the recording names no subscription set: give --types and --codes")
+            throw GatewayFailure("the recording names no subscription set: give --types and --codes")
         }
         return byKind.sorted { "\($0.key)" < "\($1.key)" }.map { ($0.key, $0.value) }
     }

@@ -88,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             bus = try await NATSConnection.connect(.gateway(url: nats, name: id, writeMode: writes.mode))
         } catch {
-            throw ValidationError("cannot reach the NATS server at \(nats): \(error)")
+            throw GatewayFailure("cannot reach the NATS server at \(nats): \(error)")
         }
         let epoch = self.epoch ?? UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970))
         let exchange = self.exchange
@@ -102,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
                 ? try await GatewayLeadership(bus: bus, venue: exchange.exchangeID.rawValue, id: id) : nil
         } catch {
             await bus.close()
-            throw ValidationError("--failover needs JetStream on the NATS server (nats-server -js): \(error)")
+            throw GatewayFailure("--failover needs JetStream on the NATS server (nats-server -js): \(error)")
         }
         let services: [any Service] = mock.map { [$0] } ?? []
         let registry = PrometheusCollectorRegistry()

@@ -55,9 +55,9 @@ struct ServeRecordingCommand: AsyncParsableCommand {
                 speed: try ReplaySpeed(argument: speed))
             markets = try feed.markets()
         } catch let error as RecordingError {
-            throw ValidationError("\(error)")
+            throw GatewayFailure("\(error)")
         }
-        guard !markets.isEmpty else { throw ValidationError("the recordings hold no market events to serve") }
+        guard !markets.isEmpty else { throw GatewayFailure("the recordings hold no market events to serve") }
         var configuration = MockExchangeConfiguration(host: host, port: port)
         configuration.publishedMarkets = markets
         let server = MockExchangeServer(configuration: configuration, logger: logger)

@@ -39,13 +39,13 @@ enum VenueChoice: String, CaseIterable, ExpressibleByArgument {
 
 extension VenueChoice {
     /// The venue a recording's header names (by choice name or exchange id).
-    /// - Throws: A `ValidationError` naming `path` when no module here decodes that venue.
-    init(recordedIn header: RecordingHeader, path: String) throws(ValidationError) {
+    /// - Throws: A ``GatewayFailure`` naming `path` when no module here decodes that venue.
+    init(recordedIn header: RecordingHeader, path: String) throws(GatewayFailure) {
         guard
             let venue = VenueChoice(rawValue: header.venue)
                 ?? VenueChoice.allCases.first(where: { $0.exchangeID.rawValue == header.venue })
         else {
-            throw ValidationError("\(path) records '\(header.venue)', whose decoder this program lacks")
+            throw GatewayFailure("\(path) records '\(header.venue)', whose decoder this program lacks")
         }
         self = venue
     }

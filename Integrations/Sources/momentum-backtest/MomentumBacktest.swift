@@ -53,7 +53,9 @@ struct MomentumBacktest: AsyncParsableCommand {
             }
         }
         guard (2...1_000).contains(lookback) else { throw ValidationError("--lookback must be 2 to 1000") }
-        guard threshold.isFinite, threshold >= 0 else { throw ValidationError("--threshold must not be negative") }
+        guard threshold.isFinite, threshold >= 0 else {
+            throw ValidationError("--threshold must be a finite number of basis points, 0 or more")
+        }
         guard budget >= 5_000 else { throw ValidationError("--budget must be at least 5000 (Upbit's minimum order)") }
         guard cash >= budget else { throw ValidationError("--cash must be at least --budget") }
         guard let rate = ExactDecimal(fee), rate >= .zero, rate < 1 else {

@@ -161,7 +161,7 @@ import Testing
         }
     }
 
-    @Test func badFlagsAndFilesGetOneLineErrors() async throws {
+    @Test func badFlagsAndFilesAreRefusedWithTheirReason() async throws {
         // A kind no venue module produces: the router's typed refusal, on one line.
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

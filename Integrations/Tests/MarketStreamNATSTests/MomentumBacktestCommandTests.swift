@@ -49,6 +49,7 @@ import Testing
         #expect(codes.errors.contains("--codes must be KRW markets"), "\(codes.errors)")
         let threshold = try await Self.backtest(["/nonexistent.msr.zst", "--threshold", "nan"])
         #expect(threshold.status == 64)
+        #expect(threshold.errors.hasPrefix("Error: --threshold must be a finite number"), "\(threshold.errors)")
         let fee = try await Self.backtest(["/nonexistent.msr.zst", "--fee", "1.5"])
         #expect(fee.errors.contains("--fee must be a fraction"), "\(fee.errors)")
     }
