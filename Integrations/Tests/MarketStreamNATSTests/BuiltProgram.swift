@@ -43,4 +43,33 @@ enum BuiltProgram {
             status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
             errors: String(decoding: err, as: UTF8.self))
     }
+
+    /// Runs `name` with `arguments` as `| head -n lines` would: reads its first `lines` lines of
+    /// output, then closes the pipe and waits for the program to end.
+    static func runClosingOutput(_ name: String, _ arguments: [String], afterLines lines: Int) async throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path(name))
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let pending = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }
+        let head = await Task.detached { () -> Data in
+            var read = Data()
+            while read.count(where: { $0 == UInt8(ascii: "\n") }) < lines {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                read.append(chunk)
+            }
+            try? output.fileHandleForReading.close()
+            return read
+        }.value
+        let err = await pending.value
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, output: String(decoding: head, as: UTF8.self),
+            errors: String(decoding: err, as: UTF8.self))
+    }
 }

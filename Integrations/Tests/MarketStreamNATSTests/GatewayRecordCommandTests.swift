@@ -93,6 +93,18 @@ import Testing
         #expect(replay.output.contains("ticker KRW-BTC "))
     }
 
+    @Test func aClosedStdoutEndsReplayQuietly() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = try await Self.recordMock(into: directory, types: "ticker", codes: "KRW-BTC,KRW-ETH", seconds: 2)
+        // `replay --speed original … | head -1`: at the recording's pace, the lines after the first
+        // find stdout closed, and the program ends with status 0 and nothing on stderr (not SIGPIPE).
+        let head = try await BuiltProgram.runClosingOutput(
+            "marketstream-gateway", ["replay", "--speed", "original"] + files, afterLines: 1)
+        #expect(head.status == 0 && head.errors.isEmpty, "status \(head.status): \(head.errors)")
+        #expect(head.output.hasPrefix("ticker KRW-"), "\(head.output)")
+    }
+
     @Test func serveRecordingPlaysTheRecordingThroughTheMock() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
