@@ -23,12 +23,34 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated markets to subscribe to (default: the recording's subscription set).")
     var codes: String?
 
+    @Option(help: "Replay from this receive time: \(RecordingTime.forms) (found through the files' block index).")
+    var from: String?
+
+    @Option(
+        help:
+            "Replay up to this receive time, the whole millisecond or second it names included (the same forms as --from)."
+    )
+    var to: String?
+
     @Argument(help: "Recording files (.msr.zst, or .partial left by a crash), in time order.")
     var files: [String]
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one recording file") }
         _ = try ReplaySpeed(argument: speed)
+        let (from, to) = try range()
+        if stats && (from != nil || to != nil) {
+            throw ValidationError("--stats describes whole files: --from and --to choose what to replay")
+        }
+    }
+
+    /// The receive times `--from` and `--to` name.
+    private func range() throws(ValidationError) -> (from: UnixTime?, to: UnixTime?) {
+        do {
+            return try RecordingTime.range(from: from, to: to)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() async throws {
@@ -71,8 +93,9 @@ struct ReplayCommand: AsyncParsableCommand {
     private func replay(
         header: RecordingHeader, decoder: any AbstractWebSocketManager, logger: Logger
     ) async throws {
+        let (from, to) = try range()
         let replay = try ReplayExchange(
-            venue: decoder, files: files, speed: try ReplaySpeed(argument: speed), logger: logger)
+            venue: decoder, files: files, from: from, to: to, speed: try ReplaySpeed(argument: speed), logger: logger)
         let router = MarketDataRouter(
             managers: [replay],
             configuration: RouterConfiguration(

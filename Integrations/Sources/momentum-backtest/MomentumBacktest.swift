@@ -44,6 +44,8 @@ struct MomentumBacktest: AsyncParsableCommand {
     @Option(help: "Quote currency spent per buy.") var budget = 100_000
     @Option(help: "KRW the paper account starts with.") var cash = 1_000_000
     @Option(help: "Fee per fill, as a fraction of its funds (Upbit's KRW market: 0.0005).") var fee = "0.0005"
+    @Option(help: "Trade from this receive time: \(RecordingTime.forms).") var from: String?
+    @Option(help: "Trade up to this receive time, the whole millisecond or second it names included.") var to: String?
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one recording file") }
@@ -60,6 +62,11 @@ struct MomentumBacktest: AsyncParsableCommand {
         guard cash >= budget else { throw ValidationError("--cash must be at least --budget") }
         guard let rate = ExactDecimal(fee), rate >= .zero, rate < 1 else {
             throw ValidationError("--fee must be a fraction from 0 to below 1, such as 0.0005")
+        }
+        do {
+            _ = try RecordingTime.range(from: from, to: to)
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 
@@ -86,7 +93,9 @@ struct MomentumBacktest: AsyncParsableCommand {
             exchange: ExchangeID(rawValue: header.venue), configuration: .init(), logger: logger)
         let replay: ReplayExchange
         do {
-            replay = try ReplayExchange(venue: upbit, files: files, speed: .asFastAsPossible, logger: logger)
+            let (start, end) = try RecordingTime.range(from: from, to: to)
+            replay = try ReplayExchange(
+                venue: upbit, files: files, from: start, to: end, speed: .asFastAsPossible, logger: logger)
         } catch {
             throw BacktestError("\(error)")
         }

@@ -93,6 +93,46 @@ import Testing
         #expect(replay.output.contains("ticker KRW-BTC "))
     }
 
+    /// The receive times (ms) of the events `replay` printed (`… received=1796461662703ms` lines).
+    static func receivedTimes(_ output: String) -> [Int64] {
+        output.split(separator: "\n").compactMap { line in
+            guard let range = line.range(of: "received=") else { return nil }
+            return Int64(line[range.upperBound...].dropLast(2))
+        }
+    }
+
+    @Test func replayFromAndToKeepTheEventsReceivedInTheirRange() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = try await Self.recordMock(
+            into: directory, types: "ticker,trade", codes: "KRW-BTC,KRW-ETH", seconds: 3)
+        let all = Self.receivedTimes(try await Self.gateway(["replay"] + files).output).sorted()
+        try #require(all.count >= 6, "\(all)")
+        // A printed time from the middle: `--from` keeps what came in its millisecond or later,
+        // `--to` what came up to the end of it.
+        let middle = all[all.count / 2]
+        let from = try await Self.gateway(["replay", "--from", "\(middle)"] + files)
+        let to = try await Self.gateway(["replay", "--to", "\(middle)"] + files)
+        #expect(from.status == 0 && to.status == 0, "\(from.errors) \(to.errors)")
+        #expect(Self.receivedTimes(from.output).sorted() == all.filter { $0 >= middle }, "\(from.output)")
+        #expect(Self.receivedTimes(to.output).sorted() == all.filter { $0 <= middle }, "\(to.output)")
+        #expect(to.output.hasSuffix("subscription mismatches: 0\n"), "\(to.output)")
+        // The same window backtested: its tickers only.
+        let backtest = try await BuiltProgram.run(
+            "momentum-backtest", files + ["--from", "\(middle)", "--lookback", "2", "--threshold", "0"])
+        let tickers = Self.receivedTimes(
+            from.output.split(separator: "\n").filter { $0.hasPrefix("ticker ") }
+                .joined(separator: "\n"))
+        #expect(backtest.output.contains("replayed \(tickers.count) tickers"), "\(backtest.output)")
+
+        let badTime = try await Self.gateway(["replay", "--from", "noon"] + files)
+        #expect(badTime.status == 64 && badTime.errors.hasPrefix("Error: --from 'noon' is not a UTC time"))
+        let backwards = try await Self.gateway(["replay", "--from", "\(middle + 1)", "--to", "\(middle)"] + files)
+        #expect(backwards.status == 64 && backwards.errors.hasPrefix("Error: --to is before --from"))
+        let stats = try await Self.gateway(["replay", "--stats", "--to", "\(middle)"] + files)
+        #expect(stats.status == 64 && stats.errors.hasPrefix("Error: --stats describes whole files"))
+    }
+
     @Test func aClosedStdoutEndsReplayQuietly() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
