@@ -47,9 +47,8 @@ public enum RecordingTime {
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty else { return nil }
         if bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            // More digits than a time in nanoseconds holds is no time.
-            guard bytes.count <= 15, let milliseconds = Int64(text) else { return nil }
-            return (milliseconds * 1_000_000, 1_000_000)
+            guard let milliseconds = Int64(text), let start = nanoseconds(milliseconds: milliseconds) else { return nil }
+            return (start, 1_000_000)
         }
         guard bytes.count >= 19, let milliseconds = CivilTime.epochMilliseconds(isoDateTime: text) else { return nil }
         // The calendar day must exist (no 31 February): it reads back the same.
@@ -70,7 +69,14 @@ public enum RecordingTime {
             rest = rest.dropFirst(digits.count)
         }
         if rest.first == UInt8(ascii: "Z") { rest = rest.dropFirst() }
-        guard rest.isEmpty else { return nil }
-        return (milliseconds * 1_000_000 + fraction, length)
+        guard rest.isEmpty, let start = nanoseconds(milliseconds: milliseconds) else { return nil }
+        return (start + fraction, length)
+    }
+
+    /// `milliseconds` in nanoseconds, when the span it starts fits a ``UnixTime`` (until 2262).
+    private static func nanoseconds(milliseconds: Int64) -> Int64? {
+        let (value, overflow) = milliseconds.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow, value <= Int64.max - 1_000_000_000 else { return nil }
+        return value
     }
 }
