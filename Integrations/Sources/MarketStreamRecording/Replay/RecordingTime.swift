@@ -47,7 +47,9 @@ public enum RecordingTime {
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty else { return nil }
         if bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            guard let milliseconds = Int64(text), let start = nanoseconds(milliseconds: milliseconds) else { return nil }
+            guard let milliseconds = Int64(text), let start = nanoseconds(milliseconds: milliseconds) else {
+                return nil
+            }
             return (start, 1_000_000)
         }
         guard bytes.count >= 19, let milliseconds = CivilTime.epochMilliseconds(isoDateTime: text) else { return nil }
