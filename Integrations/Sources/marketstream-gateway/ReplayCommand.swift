@@ -38,10 +38,7 @@ struct ReplayCommand: AsyncParsableCommand {
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one recording file") }
         _ = try ReplaySpeed(argument: speed)
-        let (from, to) = try range()
-        if stats && (from != nil || to != nil) {
-            throw ValidationError("--stats describes whole files: --from and --to choose what to replay")
-        }
+        _ = try range()
     }
 
     /// The receive times `--from` and `--to` name.
@@ -61,7 +58,8 @@ struct ReplayCommand: AsyncParsableCommand {
             let decoder = try venue.module(baseURL: nil, logger: logger)
             if stats {
                 writeLine("\(header.venue) (\(header.dialect)), recorded by \(header.recorder)")
-                writeLine(try RecordingStatistics.collect(files, decoder: decoder).description)
+                let (from, to) = try range()
+                writeLine(try RecordingStatistics.collect(files, decoder: decoder, from: from, to: to).description)
             } else {
                 try await replay(header: header, decoder: decoder, logger: logger)
             }

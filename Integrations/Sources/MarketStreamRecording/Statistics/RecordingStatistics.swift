@@ -36,10 +36,16 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
     public init() {}
 
     /// Reads `paths` in order, decoding each frame with `decoder` (the venue's module).
+    /// - Parameters:
+    ///   - paths: The recordings, in time order.
+    ///   - decoder: The venue's module.
+    ///   - from: Count only records received at this time or later.
+    ///   - to: Count only records received up to this time.
     /// - Throws: ``RecordingError`` for a file that cannot be opened or is not a recording.
     public static func collect(
-        _ paths: [String], decoder: any AbstractWebSocketManager
+        _ paths: [String], decoder: any AbstractWebSocketManager, from: UnixTime? = nil, to: UnixTime? = nil
     ) throws(RecordingError) -> RecordingStatistics {
+        let window = (from?.nanoseconds ?? .min)...(to?.nanoseconds ?? .max)
         var statistics = RecordingStatistics()
         var generation: UInt32?
         var sequence: UInt32?
@@ -56,6 +62,7 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
             let summary: RecordingReader.ReadSummary
             do {
                 summary = try reader.read { record in
+                    guard window.contains(record.receivedAt.nanoseconds) else { return }
                     statistics.records += 1
                     shards.insert(record.shard)
                     let at = record.receivedAt.nanoseconds
