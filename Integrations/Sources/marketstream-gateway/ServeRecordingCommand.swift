@@ -15,7 +15,8 @@ struct ServeRecordingCommand: AsyncParsableCommand {
             The mock exchange lists the recordings' markets and publishes their events at the \
             recorded pace: a subscription gets the latest event of its kind as its snapshot, then \
             the recorded events of the markets it names; REST quotations and paper orders follow \
-            the recorded prices. Recorded disconnects are not reproduced.
+            the recorded prices. A recorded disconnect drops the client connections that carry \
+            the markets the recorded connection carried.
             """
     )
 
@@ -25,6 +26,8 @@ struct ServeRecordingCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0: any free port, printed).") var port = 0
     @Option(help: "How fast: original, a factor such as 10, or fast (no waiting).") var speed = "original"
+    @Option(help: "Play from this receive time: \(RecordingTime.forms).") var from: String?
+    @Option(help: "Play up to this receive time, the whole millisecond or second it names included.") var to: String?
     @Flag(help: "Start playing once a client has subscribed to something (not at once).")
     var waitForSubscriber = false
     @Flag(help: "Keep serving the last state after the recording ends, until interrupted.")
@@ -35,6 +38,11 @@ struct ServeRecordingCommand: AsyncParsableCommand {
         guard !files.isEmpty else { throw ValidationError("name at least one recording file") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         _ = try ReplaySpeed(argument: speed)
+        do {
+            _ = try RecordingTime.range(from: from, to: to)
+        } catch {
+            throw ValidationError(error.description)
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError(
                 "--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
@@ -50,14 +58,18 @@ struct ServeRecordingCommand: AsyncParsableCommand {
         do {
             header = try RecordingReader(path: files[0]).header
             let venue = try VenueChoice(recordedIn: header, path: files[0])
+            let (start, end) = try RecordingTime.range(from: from, to: to)
             feed = try RecordedMarketFeed(
-                venue: try venue.module(baseURL: nil, logger: logger), files: files,
+                venue: try venue.module(baseURL: nil, logger: logger), files: files, from: start, to: end,
                 speed: try ReplaySpeed(argument: speed))
             markets = try feed.markets()
         } catch let error as RecordingError {
             throw GatewayFailure("\(error)")
         }
-        guard !markets.isEmpty else { throw GatewayFailure("the recordings hold no market events to serve") }
+        guard !markets.isEmpty else {
+            let window = from != nil || to != nil ? " between --from and --to" : ""
+            throw GatewayFailure("the recordings hold no market events to serve\(window)")
+        }
         var configuration = MockExchangeConfiguration(host: host, port: port)
         configuration.publishedMarkets = markets
         let server = MockExchangeServer(configuration: configuration, logger: logger)

@@ -97,6 +97,37 @@ import UpbitExchange
         }
     }
 
+    @Test func aWindowPlaysTheEventsReceivedInIt() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = try await Self.recordTwoMarkets(into: directory, count: 12)
+            let decoder = try UpbitExchange(exchange: "mock", logger: quietLogger)
+            var all: [MarketEvent] = []
+            _ = try await RecordedMarketFeed(venue: decoder, files: [file], speed: .asFastAsPossible)
+                .play(into: { all += $0 })
+            try #require(all.count >= 12)
+            let (from, to) = (all[3].receivedAt, all[all.count - 4].receivedAt)
+            let windowed = try RecordedMarketFeed(
+                venue: decoder, files: [file], from: from, to: to, speed: .asFastAsPossible)
+            var played: [MarketEvent] = []
+            let summary = try await windowed.play(into: { played += $0 })
+            let expected = all.filter { (from...to).contains($0.receivedAt) }
+            #expect(played.map(\.receivedAt) == expected.map(\.receivedAt) && played.count == expected.count)
+            #expect(summary.events == expected.count && expected.count < all.count)
+            #expect(Set(try windowed.markets()) == [Self.btc, Self.eth])
+            // An end before the start is a typed refusal, from every reader of a range, not a trap.
+            let backwards = RecordingError.invalidArgument("the time range ends (to) before it starts (from)")
+            #expect(throws: backwards) {
+                try RecordedMarketFeed(venue: decoder, files: [file], from: to, to: from, speed: .asFastAsPossible)
+            }
+            #expect(throws: backwards) {
+                try ReplayExchange(venue: decoder, files: [file], from: to, to: from, logger: quietLogger)
+            }
+            #expect(throws: backwards) {
+                try RecordingStatistics.collect([file], decoder: decoder, from: to, to: from)
+            }
+        }
+    }
+
     @Test func aRecordedDropDropsTheClientsThenTheRecordingGoesOn() async throws {
         try await withTemporaryDirectory { directory in
             // A session the mock dropped once, then streamed again; the recording's end is no drop.

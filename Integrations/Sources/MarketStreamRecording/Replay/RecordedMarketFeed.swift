@@ -58,18 +58,35 @@ public struct RecordedMarketFeed: Sendable {
     public let files: [String]
     /// How fast to play.
     public let speed: ReplaySpeed
+    /// The receive times played (nanoseconds); blocks outside are skipped through the files' index.
+    private let window: ClosedRange<Int64>
 
     /// Checks that each file is a recording.
+    /// - Parameters:
+    ///   - venue: The recorded venue's module.
+    ///   - files: The recordings, in time order.
+    ///   - from: Play from this receive time.
+    ///   - to: Play up to this receive time.
+    ///   - speed: How fast to play.
     /// - Throws: ``RecordingError/cannotOpen(path:reason:)`` or
     ///   ``RecordingError/notARecording(path:)``; ``RecordingError/invalidArgument(_:)`` for no
-    ///   files or a speed that is not a positive finite factor.
-    public init(venue: any AbstractWebSocketManager, files: [String], speed: ReplaySpeed) throws(RecordingError) {
+    ///   files, a speed that is not a positive finite factor, or `to` before `from`.
+    public init(
+        venue: any AbstractWebSocketManager, files: [String], from: UnixTime? = nil, to: UnixTime? = nil,
+        speed: ReplaySpeed
+    ) throws(RecordingError) {
         guard !files.isEmpty else { throw .invalidArgument("no recording files given") }
         try speed.validate()
         for path in files { _ = try RecordingReader(path: path) }
         self.venue = venue
         self.files = files
         self.speed = speed
+        window = try RecordingTime.window(from: from, to: to)
+    }
+
+    /// Whether `block` holds records received in the window.
+    private func overlapsWindow(_ block: RecordingReader.Block) -> Bool {
+        window.overlaps(block.first.nanoseconds...max(block.first.nanoseconds, block.last.nanoseconds))
     }
 
     /// Every market the recordings hold public events of, in order of first appearance (a pass
@@ -122,7 +139,7 @@ public struct RecordedMarketFeed: Sendable {
         for path in files {
             let reader = try RecordingReader(path: path)
             let channels = reader.header.channels.map(ChannelID.init(rawValue:))
-            for block in reader.blocks() {
+            for block in reader.blocks() where overlapsWindow(block) {
                 try Task.checkCancellation()
                 let records: [Record]
                 do {
@@ -131,7 +148,7 @@ public struct RecordedMarketFeed: Sendable {
                     summary.issues.append(error)
                     continue
                 }
-                for record in records {
+                for record in records where window.contains(record.receivedAt.nanoseconds) {
                     switch record.kind {
                     case .sent, .marker:
                         continue
@@ -179,9 +196,12 @@ public struct RecordedMarketFeed: Sendable {
         for path in files {
             let reader = try RecordingReader(path: path)
             let channels = reader.header.channels.map(ChannelID.init(rawValue:))
-            for block in reader.blocks() {
+            for block in reader.blocks() where overlapsWindow(block) {
                 guard let records = try? reader.records(of: block) else { continue }
-                for record in records where record.kind == .frame && decode(record, channels: channels, into: &output) {
+                for record in records
+                where record.kind == .frame && window.contains(record.receivedAt.nanoseconds)
+                    && decode(record, channels: channels, into: &output)
+                {
                     body(record, output.events)
                 }
             }

@@ -42,6 +42,15 @@ public enum RecordingTime {
         return (start, end)
     }
 
+    /// The receive times (nanoseconds) from `from` to `to`, either end open when absent.
+    /// - Throws: ``RecordingError/invalidArgument(_:)`` when `to` is before `from`.
+    static func window(from: UnixTime?, to: UnixTime?) throws(RecordingError) -> ClosedRange<Int64> {
+        let start = from?.nanoseconds ?? .min
+        let end = to?.nanoseconds ?? .max
+        guard start <= end else { throw .invalidArgument("the time range ends (to) before it starts (from)") }
+        return start...end
+    }
+
     /// Where the span `text` names starts and how long it is, in nanoseconds.
     private static func span(_ text: String) -> (start: Int64, length: Int64)? {
         let bytes = Array(text.utf8)

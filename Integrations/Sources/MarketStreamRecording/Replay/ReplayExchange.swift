@@ -121,7 +121,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     ///   - speed: How fast.
     ///   - logger: Where differences from the recording are logged.
     /// - Throws: ``RecordingError`` when a file cannot be opened or is not a recording, or
-    ///   `.invalidArgument` for a scaled speed that is not a positive, finite factor.
+    ///   `.invalidArgument` for a scaled speed that is not a positive, finite factor or `to` before `from`.
     public init(
         venue: any AbstractWebSocketManager, files: [String], from: UnixTime? = nil, to: UnixTime? = nil,
         speed: ReplaySpeed = .asFastAsPossible, logger: Logger
@@ -131,8 +131,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         self.speed = speed
         self.logger = logger
         clock = ReplayClock()
-        let range = (from?.nanoseconds ?? .min)...(to?.nanoseconds ?? .max)
-        let cursor = try RecordCursor(paths: files, range: range)
+        let cursor = try RecordCursor(paths: files, range: try RecordingTime.window(from: from, to: to))
         let recorded = cursor.header?.streamsPerConnection ?? [:]
         channels = venue.channels.map { channel in
             var channel = channel

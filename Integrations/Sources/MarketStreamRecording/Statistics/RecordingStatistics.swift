@@ -41,11 +41,12 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
     ///   - decoder: The venue's module.
     ///   - from: Count only records received at this time or later.
     ///   - to: Count only records received up to this time.
-    /// - Throws: ``RecordingError`` for a file that cannot be opened or is not a recording.
+    /// - Throws: ``RecordingError`` for a file that cannot be opened or is not a recording, or
+    ///   `.invalidArgument` when `to` is before `from`.
     public static func collect(
         _ paths: [String], decoder: any AbstractWebSocketManager, from: UnixTime? = nil, to: UnixTime? = nil
     ) throws(RecordingError) -> RecordingStatistics {
-        let window = (from?.nanoseconds ?? .min)...(to?.nanoseconds ?? .max)
+        let window = try RecordingTime.window(from: from, to: to)
         var statistics = RecordingStatistics()
         var generation: UInt32?
         var sequence: UInt32?
