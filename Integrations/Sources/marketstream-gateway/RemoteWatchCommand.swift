@@ -32,8 +32,9 @@ struct RemoteWatchCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is unknown")
         }
-        if let seconds, !(seconds.isFinite && seconds > 0) {
-            throw ValidationError("--seconds must be a positive number of seconds")
+        // At most a year: a larger number (1e300) would not fit the duration it becomes.
+        if let seconds, !(seconds.isFinite && seconds > 0 && seconds <= 31_536_000) {
+            throw ValidationError("--seconds must be a number of seconds above 0 and at most 31536000 (a year)")
         }
         guard nats.hasPrefix("nats://") else { throw ValidationError("--nats '\(nats)' is not a nats:// URL") }
     }

@@ -8,8 +8,8 @@ extension ReplaySpeed {
         case "fast": self = .asFastAsPossible
         case "original": self = .original
         default:
-            guard let factor = Double(argument), factor.isFinite, factor > 0 else {
-                throw ValidationError("--speed '\(argument)' is not fast, original or a positive factor")
+            guard let factor = Double(argument), ReplaySpeed.factors.contains(factor) else {
+                throw ValidationError("--speed '\(argument)' is not fast, original or a factor from 0.001 to 1000000")
             }
             self = .scaled(factor)
         }

@@ -57,6 +57,18 @@ import Testing
         Self.expectOneLineFailure(served, starting: "")
     }
 
+    /// Numbers too large (or small) to become a duration: usage errors, where they were crashes.
+    @Test(arguments: [
+        ["record", "--seconds", "1e300"], ["watch", "--seconds", "1e300"], ["watch", "--seconds", "inf"],
+        ["replay", "--speed", "1e-300", "/etc/hostname"], ["serve-recording", "--speed", "1e300", "/etc/hostname"],
+        ["replay", "--speed", "nan", "/etc/hostname"],
+    ])
+    func absurdNumbersAreUsageErrors(arguments: [String]) async throws {
+        let run = try await BuiltProgram.run("marketstream-gateway", arguments)
+        #expect(run.status == 64, "\(arguments): \(run.status) \(run.errors)")
+        #expect(run.errors.hasPrefix("Error: --s"), "\(run.errors)")
+    }
+
     @Test func aBadFlagStillGetsTheUsageAndStatus64() async throws {
         let run = try await BuiltProgram.run("marketstream-gateway", ["serve", "--nats", "http://example"])
         #expect(run.status == 64)

@@ -143,8 +143,8 @@ import UpbitExchange
         }
     }
 
-    @Test(arguments: [0, -2, Double.nan, .infinity])
-    func aSpeedThatIsNotAPositiveFactorIsATypedError(factor: Double) async throws {
+    @Test(arguments: [0, -2, Double.nan, .infinity, 1e-300, 0.0009, 1e300])
+    func aSpeedThatIsNotAFactorFromAThousandthToAMillionIsATypedError(factor: Double) async throws {
         try await withTemporaryDirectory { directory in
             _ = try await record(into: directory) { recorder in
                 recorder.frameReceived(.text(tickerJSON(0)), events: [], context: context(at: nearTheHour))
