@@ -66,6 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
                 "--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         guard nats.hasPrefix("nats://") else { throw ValidationError("--nats '\(nats)' is not a nats:// URL") }
+        // Epoch 0 marks a standby that does not serve: a gateway started with it would publish nothing.
+        if epoch == 0 { throw ValidationError("--epoch must be 1 or more (0 is a standby's, which publishes nothing)") }
         if let upstream, !(upstream.hasPrefix("ws://") || upstream.hasPrefix("wss://")) {
             throw ValidationError("--upstream '\(upstream)' is not a ws:// or wss:// URL")
         }

@@ -5,6 +5,8 @@ public struct GatewayConfiguration: Sendable {
     /// The gateway's epoch, its fencing token: it must be higher than any earlier gateway's of the
     /// venue, so that subscribers ignore what an older one still publishes. Defaults to the
     /// start time in seconds.
+    /// 0 is a standby's (``MarketDataGateway/epoch`` before it serves): a gateway without
+    /// leadership given 0 publishes nothing.
     public var epoch: UInt32
     /// The shortest and longest lease a process may ask for; others are clamped.
     public var leaseTTL: ClosedRange<Duration>
