@@ -61,16 +61,30 @@ let replayConfiguration = RouterConfiguration(
 func withReplayRouter<Result>(
     _ replay: ReplayExchange, _ body: (MarketDataRouter) async throws -> Result
 ) async throws -> Result {
+    try await withReplayRouter(replay, subscribing: { _ in () }) { router, _ in try await body(router) }
+}
+
+/// Runs a router on `replay`'s clocks (with ``replayConfiguration``) and the replay beside it,
+/// with the subscriptions `subscribe` makes before either starts, then `body`; then stops both.
+///
+/// Subscribing first is what makes a replay of several subscriptions certain to plan them
+/// together: the replay's 50 ms start (``ReplayExchange``) covers calls made one after another
+/// only while the calling thread is not held up longer than that.
+func withReplayRouter<Subscriptions, Result>(
+    _ replay: ReplayExchange, subscribing subscribe: (MarketDataRouter) throws -> Subscriptions,
+    _ body: (MarketDataRouter, Subscriptions) async throws -> Result
+) async throws -> Result {
     let router = MarketDataRouter(
         managers: [replay], configuration: replayConfiguration, clock: replay.routerClock,
         wallClock: replay.wallClock, logger: quietLogger)
+    let subscriptions = try subscribe(router)
     let driving = Task { try await replay.run() }
     let routing = Task { try await router.run() }
     defer {
         routing.cancel()
         driving.cancel()
     }
-    let result = try await body(router)
+    let result = try await body(router, subscriptions)
     routing.cancel()
     driving.cancel()
     _ = await routing.result

@@ -131,8 +131,12 @@ import UpbitExchange
             try #require(sent == 2, "the recording asked in two messages")
 
             let replay = try ReplayExchange(venue: upbit, files: [file], logger: quietLogger)
-            let events = try await withReplayRouter(replay) { router in
-                let both = try [DataKind.ticker, .trade].map { try router.subscribe(to: $0, markets: [btc]) }
+            let events = try await withReplayRouter(
+                replay,
+                subscribing: { router in
+                    try [DataKind.ticker, .trade].map { try router.subscribe(to: $0, markets: [btc]) }
+                }
+            ) { _, both in
                 defer { for subscription in both { subscription.cancel() } }
                 async let tickers = eventsUntilTheEnd(of: both[0])
                 async let trades = eventsUntilTheEnd(of: both[1])

@@ -80,8 +80,8 @@ import Testing
     ) async throws -> (events: [[ReplayTests.Seen]], mismatches: Int, shards: Int) {
         let replay = try ReplayExchange(venue: venue, files: [file], logger: quietLogger)
         let connections = MostConnections()
-        let events = try await withReplayRouter(replay) { router in
-            let subscriptions = try subscribe(router, markets: markets)
+        let events = try await withReplayRouter(replay, subscribing: { try subscribe($0, markets: markets) }) {
+            router, subscriptions in
             defer { for subscription in subscriptions { subscription.cancel() } }
             let consumers = subscriptions.map { subscription in
                 Task {
