@@ -100,8 +100,10 @@ struct ReplayCommand: AsyncParsableCommand {
                 bufferCapacity: 1 << 20, reconnect: ReconnectPolicy(jitter: 0)),
             clock: replay.routerClock, wallClock: replay.wallClock, logger: logger)
         let topics = try topics(recorded: header.subscriptions)
+        // Subscribed before the replay starts, so the router plans and asks for them together, as
+        // the recording's router did, whatever holds this thread up.
+        let subscriptions = try topics.map { kind, markets in try router.subscribe(to: kind, markets: markets) }
         let outcome = try await ServiceProgram.run(services: [replay, router], logger: logger) {
-            let subscriptions = try topics.map { kind, markets in try router.subscribe(to: kind, markets: markets) }
             let printed = try await withThrowingTaskGroup(of: Int.self) { group in
                 for subscription in subscriptions {
                     group.addTask {
