@@ -17,10 +17,8 @@ enum BuiltProgram {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
-    /// Runs `name` with `arguments`; `interruptWhen` (checked every 50 ms) sends SIGINT once true.
-    static func run(
-        _ name: String, _ arguments: [String], interruptWhen: (@Sendable () -> Bool)? = nil
-    ) async throws -> Run {
+    /// Starts `name` with `arguments`, its output and errors each on a pipe.
+    private static func launch(_ name: String, _ arguments: [String]) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path(name))
         process.arguments = arguments
@@ -29,6 +27,14 @@ enum BuiltProgram {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        return (process, output, errors)
+    }
+
+    /// Runs `name` with `arguments`; `interruptWhen` (checked every 50 ms) sends SIGINT once true.
+    static func run(
+        _ name: String, _ arguments: [String], interruptWhen: (@Sendable () -> Bool)? = nil
+    ) async throws -> Run {
+        let (process, output, errors) = try launch(name, arguments)
         if let interruptWhen {
             let deadline = ContinuousClock.now + .seconds(30)
             while !interruptWhen(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -47,20 +53,15 @@ enum BuiltProgram {
     /// Runs `name` with `arguments` as `| head -n lines` would: reads its first `lines` lines of
     /// output, then closes the pipe and waits for the program to end.
     static func runClosingOutput(_ name: String, _ arguments: [String], afterLines lines: Int) async throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(name))
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        let (process, output, errors) = try launch(name, arguments)
         let pending = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }
         let head = await Task.detached { () -> Data in
             var read = Data()
-            while read.count(where: { $0 == UInt8(ascii: "\n") }) < lines {
+            var newlines = 0
+            while newlines < lines {
                 let chunk = output.fileHandleForReading.availableData
                 if chunk.isEmpty { break }
+                newlines += chunk.count(where: { $0 == UInt8(ascii: "\n") })
                 read.append(chunk)
             }
             try? output.fileHandleForReading.close()

@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func aRangeNamesTheFlagItRefuses() {
-        #expect(throws: RecordingError.invalidArgument("--to is before --from")) {
+        #expect(throws: RecordingError.invalidArgument("the time range ends (to) before it starts (from)")) {
             try RecordingTime.range(from: "2026-12-05T09:30:01Z", to: "2026-12-05T09:30:00Z")
         }
         #expect(throws: RecordingError.self) { try RecordingTime.range(from: "later", to: nil) }

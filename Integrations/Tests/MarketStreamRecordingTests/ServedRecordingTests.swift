@@ -125,6 +125,7 @@ import UpbitExchange
             #expect(throws: backwards) {
                 try RecordingStatistics.collect([file], decoder: decoder, from: to, to: from)
             }
+            #expect(throws: backwards) { try RecordingReader(path: file).read(from: to, to: from) { _ in } }
         }
     }
 

@@ -20,7 +20,7 @@ struct RecordCursor: Sendable {
             let reader = try RecordingReader(path: path)
             if header == nil { header = reader.header }
             for block in reader.blocks()
-            where range.overlaps(block.first.nanoseconds...max(block.first.nanoseconds, block.last.nanoseconds)) {
+            where range.overlaps(block.receivedTimes) {
                 pending.append((reader, block))
             }
         }

@@ -32,6 +32,10 @@ public struct RecordingReader: Sendable {
 
         /// Where its zstd frame starts.
         var frameOffset: Int { offset + SkippableFrame.overhead + BlockMarker.size }
+
+        /// The receive times (nanoseconds) it spans; a marker whose last time is before its first
+        /// spans its first alone, rather than trapping.
+        var receivedTimes: ClosedRange<Int64> { first.nanoseconds...max(first.nanoseconds, last.nanoseconds) }
     }
 
     /// What a read went through.
@@ -98,11 +102,11 @@ public struct RecordingReader: Sendable {
     public func read(
         from start: UnixTime? = nil, to end: UnixTime? = nil, _ body: (Record) throws -> Void
     ) throws -> ReadSummary {
-        let range = (start?.nanoseconds ?? .min)...(end?.nanoseconds ?? .max)
+        let range = try RecordingTime.window(from: start, to: end)
         var summary = ReadSummary()
         var failure: (any Error)?
         let (issues, truncated) = walk { block in
-            guard range.overlaps(block.first.nanoseconds...block.last.nanoseconds) else { return false }
+            guard range.overlaps(block.receivedTimes) else { return false }
             do {
                 for record in try records(of: block)
                 where range.contains(record.receivedAt.nanoseconds) {

@@ -84,11 +84,6 @@ public struct RecordedMarketFeed: Sendable {
         window = try RecordingTime.window(from: from, to: to)
     }
 
-    /// Whether `block` holds records received in the window.
-    private func overlapsWindow(_ block: RecordingReader.Block) -> Bool {
-        window.overlaps(block.first.nanoseconds...max(block.first.nanoseconds, block.last.nanoseconds))
-    }
-
     /// Every market the recordings hold public events of, in order of first appearance (a pass
     /// over the files, decoding every frame).
     public func markets() throws(RecordingError) -> [MarketCode] {
@@ -139,7 +134,7 @@ public struct RecordedMarketFeed: Sendable {
         for path in files {
             let reader = try RecordingReader(path: path)
             let channels = reader.header.channels.map(ChannelID.init(rawValue:))
-            for block in reader.blocks() where overlapsWindow(block) {
+            for block in reader.blocks() where window.overlaps(block.receivedTimes) {
                 try Task.checkCancellation()
                 let records: [Record]
                 do {
@@ -196,7 +191,7 @@ public struct RecordedMarketFeed: Sendable {
         for path in files {
             let reader = try RecordingReader(path: path)
             let channels = reader.header.channels.map(ChannelID.init(rawValue:))
-            for block in reader.blocks() where overlapsWindow(block) {
+            for block in reader.blocks() where window.overlaps(block.receivedTimes) {
                 guard let records = try? reader.records(of: block) else { continue }
                 for record in records
                 where record.kind == .frame && window.contains(record.receivedAt.nanoseconds)

@@ -26,7 +26,7 @@ public enum RecordingTime {
     /// The receive-time range of a replay's `--from` and `--to` flags (either may be absent):
     /// `--from`'s first moment up to `--to`'s last (``parseEnd(_:)``).
     /// - Throws: ``RecordingError/invalidArgument(_:)`` naming the flag whose text is not a time,
-    ///   or when `--to` is before `--from`.
+    ///   or ``window(from:to:)``'s when `--to` is before `--from`.
     public static func range(from: String?, to: String?) throws(RecordingError) -> (from: UnixTime?, to: UnixTime?) {
         var start: UnixTime?
         var end: UnixTime?
@@ -38,7 +38,7 @@ public enum RecordingTime {
             guard let time = parseEnd(to) else { throw .invalidArgument("--to '\(to)' is not \(forms)") }
             end = time
         }
-        if let start, let end, end < start { throw .invalidArgument("--to is before --from") }
+        _ = try window(from: start, to: end)
         return (start, end)
     }
 

@@ -46,7 +46,8 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
     public static func collect(
         _ paths: [String], decoder: any AbstractWebSocketManager, from: UnixTime? = nil, to: UnixTime? = nil
     ) throws(RecordingError) -> RecordingStatistics {
-        let window = try RecordingTime.window(from: from, to: to)
+        // Checked here: `read` would throw it too, but its errors are reported as a file's.
+        _ = try RecordingTime.window(from: from, to: to)
         var statistics = RecordingStatistics()
         var generation: UInt32?
         var sequence: UInt32?
@@ -62,8 +63,7 @@ public struct RecordingStatistics: Sendable, Hashable, CustomStringConvertible {
             statistics.files += 1
             let summary: RecordingReader.ReadSummary
             do {
-                summary = try reader.read { record in
-                    guard window.contains(record.receivedAt.nanoseconds) else { return }
+                summary = try reader.read(from: from, to: to) { record in
                     statistics.records += 1
                     shards.insert(record.shard)
                     let at = record.receivedAt.nanoseconds
