@@ -42,9 +42,11 @@ final class HeadlessBrowser: @unchecked Sendable {
             var webSocketDebuggerUrl: String?
         }
         var lastError = "nothing"
-        for _ in 0..<100 {
+        // Chromium starts in well under a second when idle; a loaded machine gets 30 s.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
             do {
-                let data = try await httpGet("http://127.0.0.1:\(debuggingPort)/json/list")
+                let data = try await httpGet("http://127.0.0.1:\(debuggingPort)/json/list", timeout: .seconds(2))
                 let targets = try JSONDecoder().decode([Target].self, from: data)
                 if let page = targets.first(where: { $0.type == "page" })?.webSocketDebuggerUrl { return page }
                 lastError = "no page among \(targets.count) targets"
@@ -62,10 +64,16 @@ final class HeadlessBrowser: @unchecked Sendable {
         let session = DevToolsSession()
         return try await withThrowingTaskGroup(of: Value?.self) { group in
             group.addTask {
-                try await WebSocketTransport.run(
-                    url: url, configuration: WebSocketTransportConfiguration(),
-                    eventLoop: MultiThreadedEventLoopGroup.singleton.next(), handler: session,
-                    logger: Logger(label: "cdp", factory: { _ in SwiftLogNoOpLogHandler() }))
+                // Whatever ends the connection fails what still waits on it, instead of a hang.
+                do {
+                    try await WebSocketTransport.run(
+                        url: url, configuration: WebSocketTransportConfiguration(),
+                        eventLoop: MultiThreadedEventLoopGroup.singleton.next(), handler: session,
+                        logger: Logger(label: "cdp", factory: { _ in SwiftLogNoOpLogHandler() }))
+                    session.connectionEnded("the DevTools connection closed")
+                } catch {
+                    session.connectionEnded("the DevTools connection failed: \(error)")
+                }
                 return nil
             }
             try await session.waitUntilOpen()
@@ -78,8 +86,8 @@ final class HeadlessBrowser: @unchecked Sendable {
 }
 
 /// The body of a GET.
-func httpGet(_ url: String) async throws -> Data {
-    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+func httpGet(_ url: String, timeout: TimeAmount = .seconds(5)) async throws -> Data {
+    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: timeout)
     let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
     return Data(body.readableBytesView)
 }
@@ -96,7 +104,9 @@ final class DevToolsSession: ConnectionHandler, Sendable {
         var nextID = 1
         /// Commands sent, waiting for the value their answer carries.
         var waiting: [Int: CheckedContinuation<String, any Error>] = [:]
-        var opened: [CheckedContinuation<Void, Never>] = []
+        var opened: [CheckedContinuation<Void, any Error>] = []
+        /// Why the connection is gone, once it is.
+        var ended: String?
     }
 
     private let state = Mutex(State())
@@ -115,13 +125,32 @@ final class DevToolsSession: ConnectionHandler, Sendable {
     func finish() { done.continuation.finish() }
 
     func waitUntilOpen() async throws {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let open = state.withLock { state in
+        try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLock { state -> Result<Bool, DevToolsError> in
+                if let ended = state.ended { return .failure(DevToolsError(message: ended)) }
                 if state.outbound == nil { state.opened.append(waiter) }
-                return state.outbound != nil
+                return .success(state.outbound != nil)
             }
-            if open { waiter.resume() }
+            switch outcome {
+            case .success(true): waiter.resume()
+            case .success(false): break
+            case .failure(let error): waiter.resume(throwing: error)
+            }
         }
+    }
+
+    /// The connection is gone: everything waiting on it fails with `reason`.
+    func connectionEnded(_ reason: String) {
+        let (opened, waiting) = state.withLock { state in
+            if state.ended == nil { state.ended = reason }
+            defer {
+                state.opened.removeAll()
+                state.waiting.removeAll()
+            }
+            return (state.opened, Array(state.waiting.values))
+        }
+        for waiter in opened { waiter.resume(throwing: DevToolsError(message: reason)) }
+        for waiter in waiting { waiter.resume(throwing: DevToolsError(message: reason)) }
     }
 
     /// Evaluates `expression` in the page; returns its value as a string.
@@ -137,11 +166,21 @@ final class DevToolsSession: ConnectionHandler, Sendable {
         ]
         let text = String(decoding: try JSONSerialization.data(withJSONObject: command), as: UTF8.self)
         return try await withCheckedThrowingContinuation { continuation in
-            state.withLock { $0.waiting[id] = continuation }
+            let ended = state.withLock { state in
+                if state.ended == nil { state.waiting[id] = continuation }
+                return state.ended
+            }
+            if let ended { return continuation.resume(throwing: DevToolsError(message: ended)) }
             Task {
                 do { try await outbound.send(.text(text)) } catch {
                     state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(throwing: error)
                 }
+            }
+            // An answer that never comes is an error naming the expression, not a hang.
+            Task {
+                try? await Task.sleep(for: .seconds(15))
+                state.withLock { $0.waiting.removeValue(forKey: id) }?
+                    .resume(throwing: DevToolsError(message: "no answer in 15 s to \(expression)"))
             }
         }
     }

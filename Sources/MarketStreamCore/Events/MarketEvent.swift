@@ -80,6 +80,17 @@ public struct MarketEvent: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether no two events of a topic share an ``orderingKey``: a trade's id and a book's update
+    /// id name one event each, while two events stamped in the same millisecond share their
+    /// timestamp and are still two events.
+    public var orderingKeyIsUnique: Bool {
+        switch storage.payload {
+        case .trade: true
+        case .orderbook(let book): book.sequence != nil
+        default: false
+        }
+    }
+
     /// The upstream topic the event belongs to.
     public var topic: SubscriptionTopic { SubscriptionTopic(exchange: exchange, kind: kind, market: market) }
 

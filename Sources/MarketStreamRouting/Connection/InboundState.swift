@@ -7,8 +7,11 @@ import MarketStreamCore
 /// replacement, opened and subscribed while the old one still delivers: its events are held) or
 /// `retired` (replaced: its frames are dropped). On a channel that rotates, the active
 /// connection remembers each topic's last delivered ``MarketEvent/orderingKey`` and never
-/// delivers an event ordered at or before it; the replacement inherits those marks when it is
-/// promoted, so the overlap of the two connections delivers neither a gap nor a duplicate.
+/// delivers an event ordered before it, nor one ordered at it where the key names one event (a
+/// trade's id, a book's update id) or the mark was inherited; the replacement inherits those
+/// marks when it is promoted, so the overlap of the two connections delivers neither a gap nor a
+/// duplicate. Events a connection receives stamped in the same millisecond as its last are
+/// delivered: they are new events, not repeats.
 struct InboundState: Sendable {
     enum Role: Sendable, Equatable {
         case active
@@ -25,7 +28,7 @@ struct InboundState: Sendable {
     /// Whether the channel rotates, so marks are kept.
     let keepsMarks: Bool
     /// The last delivered ordering key per topic (only where ``keepsMarks``).
-    private(set) var marks: [SubscriptionTopic: Int64] = [:]
+    private(set) var marks: [SubscriptionTopic: Mark] = [:]
     /// While a replacement is being prepared: the topics this (outgoing) connection delivered
     /// since, which the replacement must also have seen before it takes over.
     private(set) var flowing: Set<SubscriptionTopic>?
@@ -33,6 +36,13 @@ struct InboundState: Sendable {
     private(set) var firstSeen: [SubscriptionTopic: Int64] = [:]
     /// A standby's events, oldest first.
     private(set) var held: Deque<MarketEvent> = []
+
+    /// A topic's last ordering key, and whether this connection delivered it (rather than
+    /// inheriting it from the connection it replaced).
+    struct Mark: Sendable, Equatable {
+        var key: Int64
+        var delivered: Bool
+    }
 
     init(role: Role, keepsMarks: Bool) {
         self.role = role
@@ -43,17 +53,21 @@ struct InboundState: Sendable {
     var isHoldingLimit: Bool { held.count >= Self.holdLimit }
 
     /// An active connection's decision on one event: deliver it (recording its mark) or not
-    /// (ordered at or before the last one delivered for its topic).
+    /// (ordered before its topic's mark, or at it where that is a repeat: the key names one event,
+    /// or the old connection delivered an event at it).
     mutating func admit(_ event: MarketEvent) -> Bool {
         guard keepsMarks else { return true }
         let topic = event.topic
         let key = event.orderingKey
         // One hash per event: the mark is compared and moved through its index.
         if let index = marks.index(forKey: topic) {
-            guard key > marks.values[index] else { return false }
-            marks.values[index] = key
+            let mark = marks.values[index]
+            guard key > mark.key || (key == mark.key && mark.delivered && !event.orderingKeyIsUnique) else {
+                return false
+            }
+            marks.values[index] = Mark(key: key, delivered: true)
         } else {
-            marks[topic] = key
+            marks[topic] = Mark(key: key, delivered: true)
         }
         flowing?.insert(topic)
         return true
@@ -75,14 +89,14 @@ struct InboundState: Sendable {
     mutating func retire() -> [SubscriptionTopic: Int64] {
         role = .retired
         held = []
-        return marks
+        return marks.mapValues(\.key)
     }
 
     /// Becomes the active connection after one whose marks were `inherited`: returns the held
     /// events ordered after them, oldest first, to be delivered now.
     mutating func promote(inheriting inherited: [SubscriptionTopic: Int64]) -> [MarketEvent] {
         role = .active
-        marks = inherited
+        marks = inherited.mapValues { Mark(key: $0, delivered: false) }
         var deliverable: [MarketEvent] = []
         deliverable.reserveCapacity(held.count)
         for event in held where admit(event) { deliverable.append(event) }
@@ -96,7 +110,7 @@ struct InboundState: Sendable {
     var handoverMarks: [SubscriptionTopic: Int64] {
         guard let flowing else { return [:] }
         var result: [SubscriptionTopic: Int64] = [:]
-        for topic in flowing { result[topic] = marks[topic] }
+        for topic in flowing { result[topic] = marks[topic]?.key }
         return result
     }
 

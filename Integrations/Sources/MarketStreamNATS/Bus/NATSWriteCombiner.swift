@@ -29,7 +29,7 @@ final class NATSWriteCombiner: Sendable {
         thread.start()
     }
 
-    /// Writes (buffer flushes) so far.
+    /// Writes (buffer flushes) begun so far.
     var writeCount: Int { writes.load(ordering: .relaxed) }
 
     /// Notes a publish to write: wakes the thread unless a write is already due.
@@ -50,10 +50,11 @@ final class NATSWriteCombiner: Sendable {
             wake.wait()
             if stopping.load(ordering: .acquiring) { return }
             pending.store(false, ordering: .releasing)
+            // Counted as it starts: a reader may get the frame before the server's answer.
+            writes.add(1, ordering: .relaxed)
             // A failure (the connection lost, closing) is nats.c's to report through its callbacks;
             // what was buffered goes with its reconnect buffer.
             _ = natsConnection_FlushTimeout(connection.pointer, 1_000)
-            writes.add(1, ordering: .relaxed)
         }
     }
 }
