@@ -146,7 +146,7 @@ import Testing
             tickers.cancel()
             await server.waitForSubscriptions { server.binanceConnections().joined().count == 4 }
             #expect(server.binanceConnections().allSatisfy { $0.count <= Self.limit })
-            #expect(router.health().channels.first?.upstreamTopics == 4)
+            #expect(try await Self.syncedHealth(router).upstreamTopics == 4)
         }
     }
 

@@ -9,6 +9,8 @@ import MetricsTestKit
 /// A router wired to an in-memory exchange and a test clock.
 struct RouterHarness: Sendable {
     let clock: TestClock<Duration>
+    /// The router's clock: `clock`, counting the sleeps under way.
+    let sleeps: SleepCountingClock
     let exchange: InMemoryExchange
     let router: MarketDataRouter
     let metrics: TestMetrics
@@ -28,12 +30,14 @@ struct RouterHarness: Sendable {
             return UnixTime(nanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
         self.clock = clock
+        let sleeps = SleepCountingClock(clock)
+        self.sleeps = sleeps
         exchange = InMemoryExchange(
             style: style, hasCredentials: hasCredentials, messageLimits: messageLimits,
             timeSource: { start.duration(to: clock.now) })
         metrics = TestMetrics()
         router = MarketDataRouter(
-            managers: [exchange], handlers: handlers, configuration: configuration, clock: AnyClock(clock),
+            managers: [exchange], handlers: handlers, configuration: configuration, clock: AnyClock(sleeps),
             wallClock: wallClock ?? (wallClockFollowsTestClock ? testWallClock : MarketDataRouter.systemWallClock),
             random: ZeroRandom(), frameTap: frameTap,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metricsFactory: metrics)
@@ -60,7 +64,9 @@ struct RouterHarness: Sendable {
         }
     }
 
-    /// Advances the test clock in small steps until `condition` holds (at most `limit`).
+    /// Advances the test clock in small steps until `condition` holds (at most `limit`). After
+    /// each step it waits (in real time, a second at most: a loop may have ended) until as many
+    /// sleeps are under way as before it, so no loop the step woke misses the next one.
     func advance(
         by step: Duration, upTo limit: Duration, until condition: @Sendable () -> Bool,
         onStep: () -> Void = {}
@@ -68,8 +74,13 @@ struct RouterHarness: Sendable {
         var elapsed = Duration.zero
         while !condition() && elapsed < limit {
             onStep()
+            let asleep = sleeps.sleeps
             await clock.advance(by: step)
             elapsed += step
+            let deadline = ContinuousClock.now + .seconds(1)
+            while sleeps.sleeps < asleep && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .microseconds(200))
+            }
         }
         return elapsed
     }
