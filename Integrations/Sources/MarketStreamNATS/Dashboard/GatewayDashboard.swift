@@ -104,8 +104,11 @@ public final class GatewayDashboard: Service, Sendable {
             return Response(
                 status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
+        // Hummingbird logs a cancelled accept loop (the gateway stopping, SIGINT) as an error: its
+        // server logs only critical messages unless debugging (as the mock exchange's does). A port
+        // it cannot bind is thrown, not logged.
         var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
+        if logger.logLevel > .debug { quiet.logLevel = .critical }
         let application = Application(
             router: router,
             configuration: ApplicationConfiguration(
