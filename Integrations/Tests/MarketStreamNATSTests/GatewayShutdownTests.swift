@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -40,17 +41,49 @@ import Testing
         }
     }
 
+    /// Opens and closes connections to a loopback port, one after another, on a thread of its
+    /// own, until stopped.
+    final class ConnectionStorm: Sendable {
+        private let stopped = Atomic<Bool>(false)
+        private let done = DispatchSemaphore(value: 0)
+        /// Connections opened.
+        let opened = Atomic<Int>(0)
+
+        init(port: Int) {
+            let thread = Thread { [self] in
+                defer { done.signal() }
+                while !stopped.load(ordering: .relaxed) {
+                    if GatewayShutdownTests.isListening(port) { opened.add(1, ordering: .relaxed) }
+                }
+            }
+            thread.start()
+        }
+
+        func stop() {
+            stopped.store(true, ordering: .relaxed)
+            done.wait()
+        }
+    }
+
     @Test func sigintStopsServeAndItsDashboardWithoutAnError() async throws {
         try await GatewayHarness.run { h in
             let port = try Self.freePort()
-            // Interrupted once the dashboard serves: its server is running when the signal comes.
+            let storm = Mutex<ConnectionStorm?>(nil)
+            // Interrupted once the dashboard serves, while connections keep arriving: its server
+            // is accepting one when the signal comes (cancelling it then trapped in SwiftNIO).
             let run = try await BuiltProgram.run(
                 "marketstream-gateway",
                 [
                     "serve", "--nats", h.nats.url, "--upstream", h.mockBase, "--id", "stopping", "--dashboard-port",
                     "\(port)",
                 ]
-            ) { Self.isListening(port) }
+            ) {
+                guard Self.isListening(port) else { return false }
+                storm.withLock { $0 = $0 ?? ConnectionStorm(port: port) }
+                return true
+            }
+            storm.withLock { $0?.stop() }
+            #expect(storm.withLock { $0?.opened.load(ordering: .relaxed) ?? 0 } > 0)
             #expect(run.status == 130, "interrupted: 128 + SIGINT (\(run.errors))")
             #expect(run.errors.contains("dashboard on http://127.0.0.1:\(port)/"), "\(run.errors)")
             let complaints = run.errors.split(separator: "\n").filter {

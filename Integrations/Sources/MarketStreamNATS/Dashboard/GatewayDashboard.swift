@@ -86,7 +86,9 @@ public final class GatewayDashboard: Service, Sendable {
                 body: ResponseBody { writer in
                     let encoder = JSONEncoder()
                     var sequence = 0
-                    while !Task.isCancelled {
+                    // The stream ends (within a second) when the server shuts down gracefully,
+                    // which waits for the requests under way.
+                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
                         sequence += 1
                         let body = try encoder.encode(DashboardSnapshot.of(gateway, id: id, sequence: sequence))
                         var buffer = ByteBuffer(string: "data: ")
@@ -119,6 +121,19 @@ public final class GatewayDashboard: Service, Sendable {
                 boundPort.resolve(port)
             },
             logger: quiet)
-        try await application.run()
+        // Cancelling a Hummingbird server while it accepts a connection can trap in SwiftNIO
+        // ("Deinited NIOAsyncWriter without calling finish()", apple/swift-nio#3481; it did when
+        // Ctrl-C met the dashboard's first request). So the server runs in a group of its own, not
+        // in the caller's task, and a cancelled caller shuts it down gracefully, which finishes
+        // every accepted connection.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [ServiceGroupConfiguration.ServiceConfiguration(service: application)], logger: quiet))
+        let serving = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await serving.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
     }
 }
