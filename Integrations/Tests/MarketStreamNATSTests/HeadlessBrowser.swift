@@ -12,17 +12,17 @@ import Synchronization
 final class HeadlessBrowser: @unchecked Sendable {
     private let process: Process
     private let profile: String
-    let debuggingPort: Int
 
     /// Opens `url` in a new headless chromium.
     init(opening url: String) throws {
-        debuggingPort = Int.random(in: 20_000...60_000)
-        profile = NSTemporaryDirectory() + "chromium-\(debuggingPort)-\(UInt32.random(in: 0 ... .max))"
+        profile = NSTemporaryDirectory() + "chromium-\(UInt64.random(in: 0 ... .max))"
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
         process.arguments = [
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-allow-origins=*",
-            "--remote-debugging-port=\(debuggingPort)", "--user-data-dir=\(profile)", url,
+            // Port 0: chromium takes a free one and names it in the profile's DevToolsActivePort
+            // (a random port of ours could be taken, by a nats-server, say, which never answers HTTP).
+            "--remote-debugging-port=0", "--user-data-dir=\(profile)", url,
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -46,7 +46,7 @@ final class HeadlessBrowser: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             do {
-                let data = try await httpGet("http://127.0.0.1:\(debuggingPort)/json/list", timeout: .seconds(2))
+                let data = try await httpGet("http://127.0.0.1:\(try debuggingPort())/json/list", timeout: .seconds(2))
                 let targets = try JSONDecoder().decode([Target].self, from: data)
                 if let page = targets.first(where: { $0.type == "page" })?.webSocketDebuggerUrl { return page }
                 lastError = "no page among \(targets.count) targets"
@@ -56,6 +56,16 @@ final class HeadlessBrowser: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw DevToolsError(message: "chromium did not open its debugging port: \(lastError)")
+    }
+
+    /// The port chromium's DevTools listen on, once it has written it (the first line of
+    /// `DevToolsActivePort` in its profile).
+    private func debuggingPort() throws -> Int {
+        let text = try String(contentsOfFile: profile + "/DevToolsActivePort", encoding: .utf8)
+        guard let line = text.split(separator: "\n").first, let port = Int(line) else {
+            throw DevToolsError(message: "DevToolsActivePort holds no port yet")
+        }
+        return port
     }
 
     /// Connects to the page and runs `body` with a way to evaluate JavaScript in it.
