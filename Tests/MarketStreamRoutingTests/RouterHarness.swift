@@ -77,10 +77,7 @@ struct RouterHarness: Sendable {
             let asleep = sleeps.sleeps
             await clock.advance(by: step)
             elapsed += step
-            let deadline = ContinuousClock.now + .seconds(1)
-            while sleeps.sleeps < asleep && ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .microseconds(200))
-            }
+            await sleeps.waitUntilSleeping(atLeast: asleep, for: .seconds(1))
         }
         return elapsed
     }
