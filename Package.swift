@@ -370,6 +370,7 @@ let package = Package(
             dependencies: [
                 "MarketStreamCore",
                 "MarketStreamRouting",
+                "MarketStreamTesting",
                 "MockExchange",
                 "MarketStreamTransport",
                 .product(name: "NIOPosix", package: "swift-nio"),

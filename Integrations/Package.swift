@@ -132,6 +132,7 @@ let package = Package(
                 "MarketStreamNATS",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
+                .product(name: "MarketStreamTesting", package: "MarketStream"),
                 .product(name: "MockExchange", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),
                 .product(name: "MarketStreamTransport", package: "MarketStream"),

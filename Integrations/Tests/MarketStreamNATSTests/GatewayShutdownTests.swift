@@ -1,4 +1,5 @@
 import Foundation
+import MarketStreamTesting
 import Synchronization
 import Testing
 
@@ -26,49 +27,10 @@ import Testing
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Whether something accepts connections on the loopback `port`.
-    static func isListening(_ port: Int) -> Bool {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
-
-    /// Opens and closes connections to a loopback port, one after another, on a thread of its
-    /// own, until stopped.
-    final class ConnectionStorm: Sendable {
-        private let stopped = Atomic<Bool>(false)
-        private let done = DispatchSemaphore(value: 0)
-        /// Connections opened.
-        let opened = Atomic<Int>(0)
-
-        init(port: Int) {
-            let thread = Thread { [self] in
-                defer { done.signal() }
-                while !stopped.load(ordering: .relaxed) {
-                    if GatewayShutdownTests.isListening(port) { opened.add(1, ordering: .relaxed) }
-                }
-            }
-            thread.start()
-        }
-
-        func stop() {
-            stopped.store(true, ordering: .relaxed)
-            done.wait()
-        }
-    }
-
     @Test func sigintStopsServeAndItsDashboardWithoutAnError() async throws {
         try await GatewayHarness.run { h in
             let port = try Self.freePort()
-            let storm = Mutex<ConnectionStorm?>(nil)
+            let storm = Mutex<LoopbackConnectionStorm?>(nil)
             // Interrupted once the dashboard serves, while connections keep arriving: its server
             // is accepting one when the signal comes (cancelling it then trapped in SwiftNIO).
             let run = try await BuiltProgram.run(
@@ -78,12 +40,12 @@ import Testing
                     "\(port)",
                 ]
             ) {
-                guard Self.isListening(port) else { return false }
-                storm.withLock { $0 = $0 ?? ConnectionStorm(port: port) }
+                guard LoopbackConnectionStorm.connects(to: port) else { return false }
+                storm.withLock { $0 = $0 ?? LoopbackConnectionStorm(port: port) }
                 return true
             }
             storm.withLock { $0?.stop() }
-            #expect(storm.withLock { $0?.opened.load(ordering: .relaxed) ?? 0 } > 0)
+            #expect(storm.withLock { $0?.connectionsOpened ?? 0 } > 0)
             #expect(run.status == 130, "interrupted: 128 + SIGINT (\(run.errors))")
             #expect(run.errors.contains("dashboard on http://127.0.0.1:\(port)/"), "\(run.errors)")
             let complaints = run.errors.split(separator: "\n").filter {
