@@ -14,10 +14,10 @@ import UpbitWire
 /// order-book timestamps are microseconds, its ungrouped books say `"level":1`, and its trade
 /// dates and times are KST (rewritten to UTC from `trade_timestamp`).
 public struct UpbitFrameDecoder: Sendable {
-    private let tables = UpbitKeyTables.shared
-    private let orderbookTimestampsInMicroseconds: Bool
-    private let dateStringsInKST: Bool
-    private let ungroupedLevel: ExactDecimal
+    let tables = UpbitKeyTables.shared
+    let orderbookTimestampsInMicroseconds: Bool
+    let dateStringsInKST: Bool
+    let ungroupedLevel: ExactDecimal
 
     /// Creates a decoder.
     /// - Parameter dialect: The venue whose frames it reads (Upbit by default).
@@ -79,19 +79,19 @@ public struct UpbitFrameDecoder: Sendable {
 
     // MARK: - Objects
 
-    private struct Entry {
+    struct Entry {
         var key: Range<Int>
         var kind: JSONScanner.ValueKind
         var value: Range<Int>
     }
 
-    private struct DecodeFailure: Error {
+    struct DecodeFailure: Error {
         var message: String
         static func malformed(_ message: String) -> DecodeFailure { DecodeFailure(message: message) }
     }
 
     /// The value of each field of one object (indexed by `UpbitField.rawValue`).
-    private struct Slots: ~Copyable {
+    struct Slots: ~Copyable {
         let storage: UnsafeMutableBufferPointer<Slot?>
         let bytes: UnsafeBufferPointer<UInt8>
 
@@ -156,16 +156,16 @@ public struct UpbitFrameDecoder: Sendable {
     }
 
     /// The payload family a frame's `type` names.
-    private enum FrameType {
+    enum FrameType {
         case ticker, trade, orderbook, candle, myOrder, myAsset
     }
 
-    private typealias Slot = (kind: JSONScanner.ValueKind, range: Range<Int>)
+    typealias Slot = (kind: JSONScanner.ValueKind, range: Range<Int>)
 
     /// Finds the object's `type` (or `ty`), then reads every member straight into its slot in one
     /// pass. Upbit writes `type` first, so finding it reads one member; any other order scans the
     /// object once more. An object without a type is a control frame.
-    private func decodeObject(_ scanner: inout JSONScanner, context: DecodeContext, into output: inout DecodedFrame)
+    func decodeObject(_ scanner: inout JSONScanner, context: DecodeContext, into output: inout DecodedFrame)
         throws
     {
         let bytes = scanner.bytes
@@ -218,7 +218,7 @@ public struct UpbitFrameDecoder: Sendable {
     /// The range of the object's `type` value, whether it was spelled `ty` (SIMPLE) and whether it
     /// was the first member; `nil` for an object without one. Stops right after the type, which
     /// Upbit writes first.
-    private func findType(_ scanner: inout JSONScanner) throws -> (Range<Int>, simple: Bool, leading: Bool)? {
+    func findType(_ scanner: inout JSONScanner) throws -> (Range<Int>, simple: Bool, leading: Bool)? {
         try scanner.expect(UInt8(ascii: "{"))
         if try scanner.consume(UInt8(ascii: "}")) { return nil }
         var leading = true
@@ -237,7 +237,7 @@ public struct UpbitFrameDecoder: Sendable {
     }
 
     /// A status, error or subscription-list frame.
-    private func decodeControl(_ scanner: inout JSONScanner, context: DecodeContext, into output: inout DecodedFrame)
+    func decodeControl(_ scanner: inout JSONScanner, context: DecodeContext, into output: inout DecodedFrame)
         throws
     {
         let bytes = scanner.bytes
@@ -268,7 +268,7 @@ public struct UpbitFrameDecoder: Sendable {
     /// `nested` reads the array of objects of one field (a book's levels, an account's balances)
     /// where it stands, so it is scanned once rather than skipped and then parsed.
     @inline(__always)
-    private func readMembers(
+    func readMembers(
         _ scanner: inout JSONScanner, table: UpbitKeyTable, next: Int, into storage: UnsafeMutableBufferPointer<Slot?>,
         nested: UpbitField? = nil, readNested: (inout JSONScanner) throws -> Void = { _ in }
     ) throws {
@@ -299,7 +299,7 @@ public struct UpbitFrameDecoder: Sendable {
     }
 
     /// The payload family, data kind and key tables of a frame's `type` value.
-    private func classify(type range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) throws(DecodeFailure)
+    func classify(type range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) throws(DecodeFailure)
         -> (FrameType, DataKind, (full: UpbitKeyTable, simple: UpbitKeyTable))
     {
         let probe = JSONScanner(bytes)
@@ -315,12 +315,12 @@ public struct UpbitFrameDecoder: Sendable {
     }
 
     /// The arrays of objects read during the pass.
-    private struct NestedArrays {
+    struct NestedArrays {
         var units: [Orderbook.Unit]?
         var balances: [MyAsset.Balance]?
     }
 
-    private func event(
+    func event(
         type: FrameType, kind: DataKind, slots: borrowing Slots, arrays: NestedArrays, context: DecodeContext
     ) throws(DecodeFailure) -> MarketEvent {
         let market: MarketCode
@@ -362,302 +362,5 @@ public struct UpbitFrameDecoder: Sendable {
         return MarketEvent(
             exchange: context.exchange, kind: kind, market: market, stream: stream, timestamp: timestamp,
             receivedAt: context.receivedAt, generation: context.generation, payload: payload)
-    }
-
-    // MARK: - Payloads
-
-    /// The UTC calendar time of a trade, when the venue's date strings are not UTC (Bithumb's KST)
-    /// and so must be rewritten from its timestamp; `nil` when they can be kept as sent.
-    private func utcTime(of tradeTimestamp: UnixTime) -> CivilTime? {
-        dateStringsInKST ? CivilTime(milliseconds: tradeTimestamp.milliseconds) : nil
-    }
-
-    private func side(_ slots: borrowing Slots) throws(DecodeFailure) -> TradeSide {
-        if slots.equals(.askBid, "ASK") { return .ask }
-        if slots.equals(.askBid, "BID") { return .bid }
-        // Bithumb's myOrder v2 `side`.
-        if slots.equals(.askBid, "sell") { return .ask }
-        if slots.equals(.askBid, "buy") { return .bid }
-        throw .malformed("ask_bid is neither ASK nor BID")
-    }
-
-    private func change(_ slots: borrowing Slots) throws(DecodeFailure) -> PriceChange {
-        if slots.equals(.change, "RISE") { return .rise }
-        if slots.equals(.change, "FALL") { return .fall }
-        if slots.equals(.change, "EVEN") { return .even }
-        throw .malformed("change is not RISE, EVEN or FALL")
-    }
-
-    private func ticker(_ s: borrowing Slots) throws(DecodeFailure) -> UpbitTicker {
-        UpbitTicker(
-            tradePrice: try s.decimal(.tradePrice), openingPrice: try s.decimal(.openingPrice),
-            highPrice: try s.decimal(.highPrice), lowPrice: try s.decimal(.lowPrice),
-            prevClosingPrice: try s.decimal(.prevClosingPrice), change: try change(s),
-            changePrice: try s.decimal(.changePrice), signedChangePrice: try s.decimal(.signedChangePrice),
-            changeRate: try s.decimal(.changeRate), signedChangeRate: try s.decimal(.signedChangeRate),
-            tradeVolume: try s.decimal(.tradeVolume), accTradeVolume: try s.decimal(.accTradeVolume),
-            accTradeVolume24h: try s.decimal(.accTradeVolume24h), accTradePrice: try s.decimal(.accTradePrice),
-            accTradePrice24h: try s.decimal(.accTradePrice24h), tradeDate: try s.string(.tradeDate),
-            tradeTime: try s.string(.tradeTime), tradeTimestamp: UnixTime(milliseconds: try s.int64(.tradeTimestamp)),
-            askBid: try side(s), accAskVolume: try s.decimal(.accAskVolume), accBidVolume: try s.decimal(.accBidVolume),
-            highest52WeekPrice: try s.decimal(.highest52WeekPrice), highest52WeekDate: try s.string(.highest52WeekDate),
-            lowest52WeekPrice: try s.decimal(.lowest52WeekPrice), lowest52WeekDate: try s.string(.lowest52WeekDate),
-            marketState: try s.string(.marketState), isTradingSuspended: try s.optionalBool(.isTradingSuspended),
-            delistingDate: try delistingDate(s), marketWarning: try s.optionalString(.marketWarning))
-    }
-
-    /// `delisting_date` is `null`, a string, or an object `{year, month, day}`.
-    private func delistingDate(_ s: borrowing Slots) throws(DecodeFailure) -> String? {
-        guard let slot = s[.delistingDate] else { return nil }
-        switch slot.kind {
-        case .null: return nil
-        case .string where slot.range.isEmpty: return nil  // Bithumb's null
-        case .string: return try s.string(.delistingDate)
-        case .object:
-            var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
-            var parts: [String: Int64] = [:]
-            do {
-                try scanner.expect(UInt8(ascii: "{"))
-                if try !scanner.consume(UInt8(ascii: "}")) {
-                    repeat {
-                        let key = try scanner.stringRange()
-                        try scanner.expect(UInt8(ascii: ":"))
-                        let (kind, value) = try scanner.value()
-                        if kind == .number, let number = scanner.int64(value) { parts[scanner.string(key)] = number }
-                    } while try scanner.consume(UInt8(ascii: ","))
-                }
-            } catch {
-                throw .malformed("delisting_date object is malformed")
-            }
-            guard let year = parts["year"], let month = parts["month"], let day = parts["day"] else {
-                throw .malformed("delisting_date object lacks year, month or day")
-            }
-            func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-            return "\(year)-\(two(month))-\(two(day))"
-        default:
-            throw .malformed("delisting_date has an unexpected type")
-        }
-    }
-
-    private func trade(_ s: borrowing Slots) throws(DecodeFailure) -> UpbitTrade {
-        UpbitTrade(
-            tradePrice: try s.decimal(.tradePrice), tradeVolume: try s.decimal(.tradeVolume), side: try side(s),
-            sequentialID: try s.int64(.sequentialID), prevClosingPrice: try s.decimal(.prevClosingPrice),
-            change: try change(s), changePrice: try s.decimal(.changePrice), tradeDate: try s.string(.tradeDate),
-            tradeTime: try s.string(.tradeTime), tradeTimestamp: UnixTime(milliseconds: try s.int64(.tradeTimestamp)),
-            bestAskPrice: try s.optionalDecimal(.bestAskPrice), bestAskSize: try s.optionalDecimal(.bestAskSize),
-            bestBidPrice: try s.optionalDecimal(.bestBidPrice), bestBidSize: try s.optionalDecimal(.bestBidSize))
-    }
-
-    private func orderbook(_ s: borrowing Slots, units: [Orderbook.Unit]?) throws(DecodeFailure) -> Orderbook {
-        guard let units else { throw .malformed("missing orderbook_units") }
-        let level = try s.optionalDecimal(.level) ?? .zero
-        return Orderbook(
-            totalAskSize: try s.decimal(.totalAskSize), totalBidSize: try s.decimal(.totalBidSize), units: units,
-            level: level == ungroupedLevel ? .zero : level)
-    }
-
-    /// A book's levels, from the array at the scanner (which ends past it).
-    private func units(_ scanner: inout JSONScanner, simple: Bool) throws(DecodeFailure) -> [Orderbook.Unit] {
-        let table = simple ? tables.orderbookUnit.simple : tables.orderbookUnit.full
-        var decoded: [Orderbook.Unit] = []
-        decoded.reserveCapacity(30)
-        try forEachObject(&scanner, keys: table) { (slots: borrowing Slots) throws(DecodeFailure) in
-            let unit = Orderbook.Unit(
-                askPrice: try slots.decimal(.askPrice), bidPrice: try slots.decimal(.bidPrice),
-                askSize: try slots.decimal(.askSize), bidSize: try slots.decimal(.bidSize))
-            // A side with fewer orders than the depth is padded with zero slots.
-            if !(unit.askPrice.isZero && unit.bidPrice.isZero) { decoded.append(unit) }
-        }
-        return decoded
-    }
-
-    private func candle(_ s: borrowing Slots) throws(DecodeFailure) -> Candle {
-        let candle = UpbitCandle(
-            startUTC: try s.string(.candleDateTimeUTC), startKST: try s.string(.candleDateTimeKST),
-            openingPrice: try s.decimal(.openingPrice), highPrice: try s.decimal(.highPrice),
-            lowPrice: try s.decimal(.lowPrice), tradePrice: try s.decimal(.tradePrice),
-            accTradeVolume: try s.decimal(.candleAccTradeVolume), accTradePrice: try s.decimal(.candleAccTradePrice))
-        guard let normalised = candle.normalised else {
-            throw .malformed("candle_date_time_utc is not a yyyy-MM-ddTHH:mm:ss time")
-        }
-        return normalised
-    }
-
-    private func myOrder(_ s: borrowing Slots) throws(DecodeFailure) -> MyOrder {
-        // Upbit's `price`/`volume` are the trade's when the state is `trade`; Bithumb's v2 sends the
-        // trade's in `trade_price`/`trade_quantity` beside the order's.
-        let isTrade = s.equals(.state, "trade")
-        var price = isTrade ? try s.optionalDecimal(.tradePrice) : nil
-        if price == nil { price = try s.optionalDecimal(.price) }
-        var volume = isTrade ? try s.optionalDecimal(.tradeVolume) : nil
-        if volume == nil { volume = try s.optionalDecimal(.volume) }
-        return MyOrder(
-            uuid: try s.string(.uuid), side: try side(s), orderType: try s.string(.orderType),
-            state: try s.string(.state),
-            tradeUUID: try s.optionalString(.tradeUUID), price: price,
-            averagePrice: try s.optionalDecimal(.avgPrice), volume: volume,
-            remainingVolume: try s.optionalDecimal(.remainingVolume),
-            executedVolume: try s.optionalDecimal(.executedVolume),
-            tradesCount: Int(try s.optionalInt64(.tradesCount) ?? 0), reservedFee: try s.optionalDecimal(.reservedFee),
-            remainingFee: try s.optionalDecimal(.remainingFee), paidFee: try s.optionalDecimal(.paidFee),
-            locked: try s.optionalDecimal(.locked), executedFunds: try s.optionalDecimal(.executedFunds),
-            timeInForce: try s.optionalString(.timeInForce), tradeFee: try s.optionalDecimal(.tradeFee),
-            isMaker: try s.optionalBool(.isMaker), identifier: try s.optionalString(.identifier),
-            tradeTimestamp: try s.optionalInt64(.tradeTimestamp).map { UnixTime(milliseconds: $0) },
-            orderTimestamp: try s.optionalInt64(.orderTimestamp).map { UnixTime(milliseconds: $0) })
-    }
-
-    private func myAsset(_ s: borrowing Slots, balances: [MyAsset.Balance]?) throws(DecodeFailure) -> MyAsset {
-        guard let balances else { throw .malformed("missing assets") }
-        return MyAsset(
-            assetUUID: try s.string(.assetUUID), assets: balances,
-            assetTimestamp: UnixTime(milliseconds: try s.int64(.assetTimestamp)))
-    }
-
-    /// An account's balances, from the array at the scanner (which ends past it).
-    private func balances(_ scanner: inout JSONScanner, simple: Bool) throws(DecodeFailure) -> [MyAsset.Balance] {
-        let table = simple ? tables.asset.simple : tables.asset.full
-        var balances: [MyAsset.Balance] = []
-        try forEachObject(&scanner, keys: table) { (slots: borrowing Slots) throws(DecodeFailure) in
-            balances.append(
-                MyAsset.Balance(
-                    currency: try slots.string(.currency), balance: try slots.decimal(.balance),
-                    locked: try slots.decimal(.locked)))
-        }
-        return balances
-    }
-
-    /// Calls `body` with the slots of each object in the array at the scanner, which ends past it.
-    private func forEachObject(
-        _ scanner: inout JSONScanner, keys: UpbitKeyTable, _ body: (borrowing Slots) throws(DecodeFailure) -> Void
-    ) throws(DecodeFailure) {
-        let bytes = scanner.bytes
-        let result: Result<Void, DecodeFailure> = withUnsafeTemporaryAllocation(
-            of: Optional<Slot>.self, capacity: UpbitField.count
-        ) { storage in
-            do {
-                try scanner.expect(UInt8(ascii: "["))
-                if try scanner.consume(UInt8(ascii: "]")) { return .success(()) }
-                storage.initialize(repeating: nil)
-                repeat {
-                    // Only this table's fields are ever set, so only they need clearing.
-                    keys.forEachField { storage[$0.rawValue] = nil }
-                    try scanner.expect(UInt8(ascii: "{"))
-                    if try !scanner.consume(UInt8(ascii: "}")) {
-                        try readMembers(&scanner, table: keys, next: 0, into: storage)
-                    }
-                    try body(Slots(storage: storage, bytes: bytes))
-                } while try scanner.consume(UInt8(ascii: ","))
-                try scanner.expect(UInt8(ascii: "]"))
-                return .success(())
-            } catch let failure as DecodeFailure {
-                return .failure(failure)
-            } catch {
-                return .failure(.malformed("malformed nested array"))
-            }
-        }
-        try result.get()
-    }
-
-    // MARK: - Control frames
-
-    private func interpretControl(
-        entries: UnsafeMutableBufferPointer<Entry>, bytes: UnsafeBufferPointer<UInt8>, context: DecodeContext,
-        into output: inout DecodedFrame
-    ) throws {
-        let probe = JSONScanner(bytes)
-        for entry in entries {
-            if probe.equals(entry.key, "status"), entry.kind == .string {
-                output.controls.append(.status(probe.string(entry.value)))
-                return
-            }
-            if probe.equals(entry.key, "error"), entry.kind == .object {
-                var scanner = JSONScanner(bytes, position: entry.value.lowerBound)
-                var name = "UNKNOWN"
-                var message = ""
-                try scanner.expect(UInt8(ascii: "{"))
-                if try !scanner.consume(UInt8(ascii: "}")) {
-                    repeat {
-                        let key = try scanner.stringRange()
-                        try scanner.expect(UInt8(ascii: ":"))
-                        let (kind, value) = try scanner.value()
-                        guard kind == .string else { continue }
-                        if scanner.equals(key, "name") { name = scanner.string(value) }
-                        if scanner.equals(key, "message") { message = scanner.string(value) }
-                    } while try scanner.consume(UInt8(ascii: ","))
-                }
-                // A rejected token is an authentication failure: the router can fall back to REST at once.
-                let code: MarketStreamError.Code = name == "INVALID_AUTH" ? .authenticationUnavailable : .exchangeError
-                output.controls.append(
-                    .exchangeError(MarketStreamError(code, "\(name): \(message)", exchange: context.exchange)))
-                return
-            }
-            if (probe.equals(entry.key, "method") || probe.equals(entry.key, "mthd")) && entry.kind == .string {
-                output.controls.append(
-                    .subscriptionList(try subscriptionList(entries: entries, bytes: bytes, context: context)))
-                return
-            }
-        }
-        throw DecodeFailure.malformed("a frame without type, status, error or method")
-    }
-
-    /// The topics of a `LIST_SUBSCRIPTIONS` reply.
-    private func subscriptionList(
-        entries: UnsafeMutableBufferPointer<Entry>, bytes: UnsafeBufferPointer<UInt8>, context: DecodeContext
-    ) throws -> [SubscriptionTopic] {
-        let probe = JSONScanner(bytes)
-        guard let result = entries.first(where: { probe.equals($0.key, "result") || probe.equals($0.key, "rslt") }),
-            result.kind == .array
-        else { return [] }
-        var topics: [SubscriptionTopic] = []
-        var scanner = JSONScanner(bytes, position: result.value.lowerBound)
-        try scanner.expect(UInt8(ascii: "["))
-        if try scanner.consume(UInt8(ascii: "]")) { return [] }
-        repeat {
-            var type: String?
-            var codes: [String] = []
-            try scanner.expect(UInt8(ascii: "{"))
-            if try !scanner.consume(UInt8(ascii: "}")) {
-                repeat {
-                    let key = try scanner.stringRange()
-                    try scanner.expect(UInt8(ascii: ":"))
-                    if scanner.equals(key, "codes") || scanner.equals(key, "cds") {
-                        try scanner.expect(UInt8(ascii: "["))
-                        if try !scanner.consume(UInt8(ascii: "]")) {
-                            repeat {
-                                codes.append(scanner.string(try scanner.stringRange()))
-                            } while try scanner.consume(
-                                UInt8(ascii: ","))
-                            try scanner.expect(UInt8(ascii: "]"))
-                        }
-                    } else {
-                        let (kind, value) = try scanner.value()
-                        if kind == .string && (scanner.equals(key, "type") || scanner.equals(key, "ty")) {
-                            type = scanner.string(value)
-                        }
-                    }
-                } while try scanner.consume(UInt8(ascii: ","))
-                try scanner.expect(UInt8(ascii: "}"))
-            }
-            guard let type, let kind = try? DataKind(parsing: type) else { continue }
-            if codes.isEmpty, kind.isPrivate {
-                topics.append(SubscriptionTopic(exchange: context.exchange, kind: kind, market: .account))
-            }
-            for code in codes {
-                var text = Substring(code)
-                var codeKind = kind  // each code names its own depth
-                if kind.isOrderbook, let dot = text.lastIndex(of: "."),
-                    let depth = Int(text[text.index(after: dot)...]).flatMap(OrderbookDepth.init(rawValue:))
-                {
-                    codeKind = .orderbook(depth: depth)
-                    text = text[..<dot]
-                }
-                if let market = try? MarketCode(String(text)) {
-                    topics.append(SubscriptionTopic(exchange: context.exchange, kind: codeKind, market: market))
-                }
-            }
-        } while try scanner.consume(UInt8(ascii: ","))
-        return topics
     }
 }
