@@ -21,10 +21,11 @@ final class RemoteChild: Sendable {
     private let input: FileHandle
     private let output: FileHandle
 
-    init(url: String, index: Int) throws {
+    /// Starts this executable in `mode`: `remote` (a remote router) or a ``BusChildWork``.
+    init(url: String, index: Int, mode: String = "remote") throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["remote", url, "\(index)"]
+        process.arguments = [mode, url, "\(index)"]
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input

@@ -59,13 +59,7 @@ func runRemoteProcess(url: String, index: Int) async throws {
     await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await process.router.run() }
         group.addTask { try await process.consume() }
-        let commands = AsyncStream<String> { continuation in
-            Thread {
-                while let line = readLine() { continuation.yield(line) }
-                continuation.finish()
-            }.start()
-        }
-        for await command in commands {
+        for await command in standardInputLines() {
             switch command {
             case "measure": process.measuring.store(true, ordering: .relaxed)
             case "report":
@@ -74,5 +68,15 @@ func runRemoteProcess(url: String, index: Int) async throws {
             }
         }
         group.cancelAll()
+    }
+}
+
+/// The lines of standard input, read on a thread of their own (the read blocks); ends at end of input.
+func standardInputLines() -> AsyncStream<String> {
+    AsyncStream<String> { continuation in
+        Thread {
+            while let line = readLine() { continuation.yield(line) }
+            continuation.finish()
+        }.start()
     }
 }

@@ -1,8 +1,10 @@
 // Gateway → remote router → subscriber, over a real nats-server on loopback (issue numbers):
 // throughput to 1 and to 4 remote processes, added latency at 10 k frames/s, and the CPU the
 // whole market's rate to 50 processes costs. Each remote router runs in a process of its own
-// (this executable, `remote` mode), so the gateway's CPU is its process's. Run in release:
-//   swift run -c release --package-path Integrations GatewayBenchmark
+// (this executable, `remote` mode), so the gateway's CPU is its process's. Before the throughput
+// runs, the bus alone as their ceiling: the same messages from a plain publisher to plain nats.c
+// subscribers in processes of their own (`bus` and `bus+decode` modes), no routers. Run in release:
+//   swift run -c release --package-path Integrations GatewayBenchmark [FRAMES] [throughput|ceiling|latency|market|decode]
 import Foundation
 import Histogram
 import Logging
@@ -218,9 +220,19 @@ func wholeMarket(processes count: Int, rate: Int, seconds duration: Int) async t
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "remote", arguments.count == 3, let index = Int(arguments[2]) {
     try await runRemoteProcess(url: arguments[1], index: index)
+} else if let work = arguments.first.flatMap(BusChildWork.init(rawValue:)), arguments.count == 3 {
+    try await runBusChild(url: arguments[1], work: work)
 } else {
     let frames = arguments.compactMap(Int.init).first ?? 400_000
     let only = Set(arguments.filter { Int($0) == nil })
+    if only.isEmpty || only.contains("throughput") || only.contains("ceiling") {
+        // What the bus alone carries, and with a decode at the far end, in the same run.
+        for processes in [1, 4] {
+            for work in [BusChildWork.count, .decode] {
+                try await busCeiling(processes: processes, frames: processes == 1 ? frames : frames / 2, work: work)
+            }
+        }
+    }
     if only.isEmpty || only.contains("throughput") {
         // The gateway's default (each frame written at once), then writes combined.
         try await throughput(processes: 1, frames: frames)
