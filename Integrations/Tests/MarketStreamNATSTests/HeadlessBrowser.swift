@@ -114,6 +114,8 @@ final class DevToolsSession: ConnectionHandler, Sendable {
         var nextID = 1
         /// Commands sent, waiting for the value their answer carries.
         var waiting: [Int: CheckedContinuation<String, any Error>] = [:]
+        /// Answers that came before their command's waiter was in place.
+        var answered: [Int: Result<String, DevToolsError>] = [:]
         var opened: [CheckedContinuation<Void, any Error>] = []
         /// Why the connection is gone, once it is.
         var ended: String?
@@ -175,23 +177,33 @@ final class DevToolsSession: ConnectionHandler, Sendable {
             "params": ["expression": "String(\(expression))", "returnByValue": true],
         ]
         let text = String(decoding: try JSONSerialization.data(withJSONObject: command), as: UTF8.self)
-        return try await withCheckedThrowingContinuation { continuation in
-            let ended = state.withLock { state in
-                if state.ended == nil { state.waiting[id] = continuation }
-                return state.ended
+        try await outbound.send(.text(text))
+        // An answer that never comes is an error naming the expression, not a hang.
+        return try await withThrowingTaskGroup(of: String.self) { group in
+            group.addTask { try await self.answer(to: id) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(15))
+                throw DevToolsError(message: "no answer in 15 s to \(expression)")
             }
-            if let ended { return continuation.resume(throwing: DevToolsError(message: ended)) }
-            Task {
-                do { try await outbound.send(.text(text)) } catch {
-                    state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(throwing: error)
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    /// The value of command `id`'s answer, once it comes (or came already).
+    private func answer(to id: Int) async throws -> String {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<String, any Error>) in
+                let known = state.withLock { state -> Result<String, DevToolsError>? in
+                    if let answer = state.answered.removeValue(forKey: id) { return answer }
+                    if let ended = state.ended { return .failure(DevToolsError(message: ended)) }
+                    state.waiting[id] = waiter
+                    return nil
                 }
+                if let known { waiter.resume(with: known) }
             }
-            // An answer that never comes is an error naming the expression, not a hang.
-            Task {
-                try? await Task.sleep(for: .seconds(15))
-                state.withLock { $0.waiting.removeValue(forKey: id) }?
-                    .resume(throwing: DevToolsError(message: "no answer in 15 s to \(expression)"))
-            }
+        } onCancel: {
+            state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
     }
 
@@ -202,12 +214,18 @@ final class DevToolsSession: ConnectionHandler, Sendable {
         else { return }
         // Runtime.evaluate answers {"id":…,"result":{"result":{"type":"string","value":…}}}.
         let result = (object["result"] as? [String: Any])?["result"] as? [String: Any]
-        let waiter = state.withLock { $0.waiting.removeValue(forKey: id) }
-        if let value = result?["value"] as? String {
-            waiter?.resume(returning: value)
-        } else {
-            waiter?.resume(throwing: DevToolsError(message: "no value in \(object)"))
+        let answer: Result<String, DevToolsError> =
+            if let value = result?["value"] as? String {
+                .success(value)
+            } else {
+                .failure(DevToolsError(message: "no value in \(object)"))
+            }
+        let waiter = state.withLock { state in
+            let waiter = state.waiting.removeValue(forKey: id)
+            if waiter == nil { state.answered[id] = answer }
+            return waiter
         }
+        waiter?.resume(with: answer)
     }
 
     func receivedPong() {}
