@@ -4,6 +4,7 @@ import Logging
 import MarketStreamCore
 import MarketStreamNATS
 import MarketStreamRouting
+import Synchronization
 
 /// A strategy process in miniature: subscribes through a gateway and prints what arrives.
 struct RemoteWatchCommand: AsyncParsableCommand {
@@ -25,6 +26,9 @@ struct RemoteWatchCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (default: run until interrupted).")
     var seconds: Double?
 
+    @Option(help: "Stop after this many market events, with status 0 (default: run until interrupted).")
+    var count: Int?
+
     @Option(help: "Log level.")
     var logLevel: String = "warning"
 
@@ -36,6 +40,7 @@ struct RemoteWatchCommand: AsyncParsableCommand {
         if let seconds, !(seconds.isFinite && seconds > 0 && seconds <= 31_536_000) {
             throw ValidationError("--seconds must be a number of seconds above 0 and at most 31536000 (a year)")
         }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         guard nats.hasPrefix("nats://") else { throw ValidationError("--nats '\(nats)' is not a nats:// URL") }
     }
 
@@ -48,6 +53,8 @@ struct RemoteWatchCommand: AsyncParsableCommand {
         let remote = try RemoteExchange(venue: venue, configuration: .init(url: nats), logger: logger)
         let router = MarketDataRouter(managers: [remote], logger: logger)
         let seconds = self.seconds
+        let count = self.count
+        let remaining = EventCountdown(count ?? .max)
         let outcome = try await ServiceProgram.run(services: [router], logger: logger) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for kind in kinds {
@@ -56,8 +63,13 @@ struct RemoteWatchCommand: AsyncParsableCommand {
                         for try await event in subscription {
                             switch event {
                             case .market(let event):
+                                // The last event wanted ends this task, and so the program.
+                                let left = remaining.takeOne()
+                                guard left >= 0 else { return }
                                 writeLine(
-                                    "\(event.kind) \(event.market) \(event.stream.rawValue) gen=\(event.generation)")
+                                    "\(event.kind) \(event.market) \(event.stream.rawValue) gen=\(event.generation) \(event.payload)"
+                                )
+                                if left == 0 { return }
                             case .connection(let event):
                                 writeLine("connection \(event.kind)")
                             }
@@ -66,6 +78,8 @@ struct RemoteWatchCommand: AsyncParsableCommand {
                 }
                 if let seconds {
                     group.addTask { try await Task.sleep(for: .seconds(seconds)) }
+                }
+                if seconds != nil || count != nil {
                     try await group.next()
                     group.cancelAll()
                 } else {
@@ -75,4 +89,14 @@ struct RemoteWatchCommand: AsyncParsableCommand {
         }
         if outcome != .completed { throw ExitCode(outcome.exitStatus) }
     }
+}
+
+/// Market events still to print, across every kind's subscription.
+private final class EventCountdown: Sendable {
+    private let remaining: Atomic<Int>
+
+    init(_ count: Int) { remaining = Atomic(count) }
+
+    /// Takes one event: how many are left after it (negative once none were).
+    func takeOne() -> Int { remaining.subtract(1, ordering: .relaxed).newValue }
 }

@@ -41,21 +41,21 @@ enum BuiltProgram {
             kill(process.processIdentifier, SIGINT)
         }
         // Both pipes drain at once: a child filling one while we wait on the other would block.
-        let pending = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = await pending.value
-        process.waitUntilExit()
+        async let err = offThePool { errors.fileHandleForReading.readDataToEndOfFile() }
+        let out = await offThePool { output.fileHandleForReading.readDataToEndOfFile() }
+        let errData = await err
+        await offThePool { process.waitUntilExit() }
         return Run(
             status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-            errors: String(decoding: err, as: UTF8.self))
+            errors: String(decoding: errData, as: UTF8.self))
     }
 
     /// Runs `name` with `arguments` as `| head -n lines` would: reads its first `lines` lines of
     /// output, then closes the pipe and waits for the program to end.
     static func runClosingOutput(_ name: String, _ arguments: [String], afterLines lines: Int) async throws -> Run {
         let (process, output, errors) = try launch(name, arguments)
-        let pending = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }
-        let head = await Task.detached { () -> Data in
+        async let err = offThePool { errors.fileHandleForReading.readDataToEndOfFile() }
+        let head = await offThePool { () -> Data in
             var read = Data()
             var newlines = 0
             while newlines < lines {
@@ -66,11 +66,20 @@ enum BuiltProgram {
             }
             try? output.fileHandleForReading.close()
             return read
-        }.value
-        let err = await pending.value
-        process.waitUntilExit()
+        }
+        let errData = await err
+        await offThePool { process.waitUntilExit() }
         return Run(
             status: process.terminationStatus, output: String(decoding: head, as: UTF8.self),
-            errors: String(decoding: err, as: UTF8.self))
+            errors: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs `work`, which blocks (reading a pipe, waiting for a process), on a thread of its own:
+    /// on Swift's cooperative pool (two threads here) a few such waits would starve every task of
+    /// the test process, the mock exchange's among them.
+    private static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: work()) }.start()
+        }
     }
 }

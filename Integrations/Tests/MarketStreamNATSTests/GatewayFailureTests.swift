@@ -62,7 +62,7 @@ import Testing
     @Test(arguments: [
         ["record", "--seconds", "1e300"], ["watch", "--seconds", "1e300"], ["watch", "--seconds", "inf"],
         ["replay", "--speed", "1e-300", "/etc/hostname"], ["serve-recording", "--speed", "1e300", "/etc/hostname"],
-        ["replay", "--speed", "nan", "/etc/hostname"], ["serve", "--epoch", "0"],
+        ["replay", "--speed", "nan", "/etc/hostname"], ["serve", "--epoch", "0"], ["watch", "--count", "0"],
     ])
     func absurdNumbersAreUsageErrors(arguments: [String]) async throws {
         let run = try await BuiltProgram.run("marketstream-gateway", arguments)
