@@ -70,7 +70,7 @@ extension BinanceFrameDecoder {
     /// average price `w`, trade count `n`, window `O`–`C`.
     static func ticker(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
         var t = TickerFields()
-        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+        try fields.forEachMember { key, kind, value, fields throws(MarketStreamError) in
             guard let letter = letter(key, fields) else { return }
             switch letter {
             case UInt8(ascii: "E"): t.time = try integer(value, fields, "E")
@@ -105,7 +105,7 @@ extension BinanceFrameDecoder {
     /// `GET /api/v3/ticker/24hr`: the same ticker with REST's field names, at `closeTime`.
     static func restTicker(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
         var t = TickerFields()
-        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+        try fields.forEachMember { key, kind, value, fields throws(MarketStreamError) in
             if fields.equals(key, "closeTime") {
                 t.time = try integer(value, fields, "closeTime")
                 t.closeTime = t.time
@@ -140,7 +140,7 @@ extension BinanceFrameDecoder {
         var price: ExactDecimal?
         var size: ExactDecimal?
         var buyerIsMaker: Bool?
-        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+        try fields.forEachMember { key, kind, value, fields throws(MarketStreamError) in
             if fields.equals(key, "id") {
                 id = try integer(value, fields, "id")
             } else if fields.equals(key, "price") {
@@ -170,7 +170,7 @@ extension BinanceFrameDecoder {
         var price: ExactDecimal?
         var size: ExactDecimal?
         var buyerIsMaker: Bool?
-        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+        try fields.forEachMember { key, kind, value, fields throws(MarketStreamError) in
             switch letter(key, fields) {
             case UInt8(ascii: "E"): time = try integer(value, fields, "E")
             case UInt8(ascii: "T"): tradeTime = try integer(value, fields, "T")
@@ -203,7 +203,7 @@ extension BinanceFrameDecoder {
 
     static func bookFields(_ fields: inout JSONScanner) throws -> BookFields {
         var book = BookFields()
-        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+        try fields.forEachMember { key, kind, value, fields throws(MarketStreamError) in
             if fields.equals(key, "lastUpdateId") {
                 book.updateID = try integer(value, fields, "lastUpdateId")
             } else if fields.equals(key, "bids") || fields.equals(key, "b") {
@@ -270,7 +270,7 @@ extension BinanceFrameDecoder {
     static func kline(_ fields: inout JSONScanner) throws -> (MarketPayload, UnixTime) {
         var time: Int64?
         var candle: Candle?
-        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+        try fields.forEachMember { key, kind, value, fields throws(MarketStreamError) in
             if letter(key, fields) == UInt8(ascii: "E") {
                 time = try integer(value, fields, "E")
             } else if letter(key, fields) == UInt8(ascii: "k"), kind == .object {
@@ -292,7 +292,7 @@ extension BinanceFrameDecoder {
         var start: Int64?
         var native = BinanceCandle()
         var values: [UInt8: ExactDecimal] = [:]
-        try fields.object { key, kind, value, fields throws(MarketStreamError) in
+        try fields.forEachMember { key, kind, value, fields throws(MarketStreamError) in
             guard let letter = letter(key, fields) else { return }
             if letter == UInt8(ascii: "t") {
                 start = try integer(value, fields, "k.t")

@@ -23,7 +23,7 @@ struct BinanceFrameDecoder: Sendable {
         var id: Range<Int>?
         var error: Range<Int>?
         do {
-            try scanner.object { key, kind, value, scanner in
+            try scanner.forEachMember { key, kind, value, scanner in
                 if scanner.equals(key, "stream") && kind == .string {
                     stream = value
                 } else if scanner.equals(key, "data") && kind == .object {
@@ -98,7 +98,7 @@ struct BinanceFrameDecoder: Sendable {
         var fields = JSONScanner(UnsafeBufferPointer(rebasing: scanner.bytes[range]))
         var code = "?"
         var message = "no message"
-        try? fields.object { key, kind, value, fields in
+        try? fields.forEachMember { key, kind, value, fields in
             if fields.equals(key, "code") { code = fields.string(value) }
             if fields.equals(key, "msg") && kind == .string { message = fields.string(value) }
         }
@@ -125,23 +125,5 @@ struct BinanceFrameDecoder: Sendable {
             throw malformed("a subscription list that is not a list of names", context)
         }
         return topics
-    }
-}
-
-extension JSONScanner {
-    /// Calls `body` with each key and value of the object that begins here.
-    @inline(__always)
-    mutating func object(
-        _ body: (Range<Int>, ValueKind, Range<Int>, borrowing JSONScanner) throws(MarketStreamError) -> Void
-    ) throws {
-        try expect(UInt8(ascii: "{"))
-        if try consume(UInt8(ascii: "}")) { return }
-        repeat {
-            let key = try stringRange()
-            try expect(UInt8(ascii: ":"))
-            let (kind, value) = try self.value()
-            try body(key, kind, value, self)
-        } while try consume(UInt8(ascii: ","))
-        try expect(UInt8(ascii: "}"))
     }
 }

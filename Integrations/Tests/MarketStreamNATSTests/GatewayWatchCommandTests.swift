@@ -13,9 +13,15 @@ import Testing
         func set() { value.store(true, ordering: .releasing) }
     }
 
-    /// The market lines of a watch's output (not its connection lines).
-    static func marketLines(_ run: BuiltProgram.Run) -> [Substring] {
-        run.output.split(separator: "\n").filter { !$0.hasPrefix("connection ") }
+    /// `run` ended with status 0 after four market lines, each of one of `prefixes` and with a price.
+    static func expectFourEvents(_ run: BuiltProgram.Run, startingWith prefixes: [String]) {
+        #expect(run.status == 0, "\(run.errors)")
+        let lines = run.output.split(separator: "\n").filter { !$0.hasPrefix("connection ") }
+        #expect(lines.count == 4, "\(run.output)")
+        for line in lines {
+            #expect(prefixes.contains { line.hasPrefix($0) }, "\(line)")
+            #expect(line.contains(" price="), "\(line)")
+        }
     }
 
     @Test func twoWatchProcessesGetWhatEachAskedForThroughOneGateway() async throws {
@@ -35,20 +41,8 @@ import Testing
             let gatewayRun = try await gateway
 
             // Each stops after its four market events, with status 0, and prints each with its values.
-            #expect(tickerRun.status == 0, "\(tickerRun.errors)")
-            let tickerLines = Self.marketLines(tickerRun)
-            #expect(tickerLines.count == 4, "\(tickerRun.output)")
-            for line in tickerLines {
-                #expect(line.hasPrefix("ticker KRW-BTC ") || line.hasPrefix("ticker KRW-ETH "), "\(line)")
-                #expect(line.contains(" price="), "\(line)")
-            }
-            #expect(ethRun.status == 0, "\(ethRun.errors)")
-            let ethLines = Self.marketLines(ethRun)
-            #expect(ethLines.count == 4, "\(ethRun.output)")
-            for line in ethLines {
-                #expect(line.hasPrefix("ticker KRW-ETH ") || line.hasPrefix("trade KRW-ETH "), "\(line)")
-                #expect(line.contains(" price="), "\(line)")
-            }
+            Self.expectFourEvents(tickerRun, startingWith: ["ticker KRW-BTC ", "ticker KRW-ETH "])
+            Self.expectFourEvents(ethRun, startingWith: ["ticker KRW-ETH ", "trade KRW-ETH "])
             // The gateway served both until Ctrl-C.
             #expect(gatewayRun.status == 130, "\(gatewayRun.errors)")
         }

@@ -166,6 +166,25 @@ struct JSONScanner: ~Copyable {
         throw Failure()
     }
 
+    /// Reads the object at the scanner, `{` to `}`, calling `body` with each member's key range
+    /// (escapes left in place), value kind and value range, and the scanner to read them with;
+    /// nested values are skipped whole.
+    @inline(__always)
+    mutating func forEachMember<BodyFailure: Error>(
+        _ body: (_ key: Range<Int>, _ kind: ValueKind, _ value: Range<Int>, _ scanner: borrowing JSONScanner)
+            throws(BodyFailure) -> Void
+    ) throws {
+        try expect(UInt8(ascii: "{"))
+        if try consume(UInt8(ascii: "}")) { return }
+        repeat {
+            let key = try stringRange()
+            try expect(UInt8(ascii: ":"))
+            let (kind, range) = try self.value()
+            try body(key, kind, range, self)
+        } while try consume(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "}"))
+    }
+
     /// Whether `range` holds exactly `text`.
     @inline(__always)
     func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {

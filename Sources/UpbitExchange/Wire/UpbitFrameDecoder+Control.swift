@@ -17,16 +17,10 @@ extension UpbitFrameDecoder {
                 var scanner = JSONScanner(bytes, position: entry.value.lowerBound)
                 var name = "UNKNOWN"
                 var message = ""
-                try scanner.expect(UInt8(ascii: "{"))
-                if try !scanner.consume(UInt8(ascii: "}")) {
-                    repeat {
-                        let key = try scanner.stringRange()
-                        try scanner.expect(UInt8(ascii: ":"))
-                        let (kind, value) = try scanner.value()
-                        guard kind == .string else { continue }
-                        if scanner.equals(key, "name") { name = scanner.string(value) }
-                        if scanner.equals(key, "message") { message = scanner.string(value) }
-                    } while try scanner.consume(UInt8(ascii: ","))
+                try scanner.forEachMember { key, kind, value, scanner in
+                    guard kind == .string else { return }
+                    if scanner.equals(key, "name") { name = scanner.string(value) }
+                    if scanner.equals(key, "message") { message = scanner.string(value) }
                 }
                 // A rejected token is an authentication failure: the router can fall back to REST at once.
                 let code: MarketStreamError.Code = name == "INVALID_AUTH" ? .authenticationUnavailable : .exchangeError

@@ -55,14 +55,8 @@ extension UpbitFrameDecoder {
             var scanner = JSONScanner(s.bytes, position: slot.range.lowerBound)
             var parts: [String: Int64] = [:]
             do {
-                try scanner.expect(UInt8(ascii: "{"))
-                if try !scanner.consume(UInt8(ascii: "}")) {
-                    repeat {
-                        let key = try scanner.stringRange()
-                        try scanner.expect(UInt8(ascii: ":"))
-                        let (kind, value) = try scanner.value()
-                        if kind == .number, let number = scanner.int64(value) { parts[scanner.string(key)] = number }
-                    } while try scanner.consume(UInt8(ascii: ","))
+                try scanner.forEachMember { key, kind, value, scanner in
+                    if kind == .number, let number = scanner.int64(value) { parts[scanner.string(key)] = number }
                 }
             } catch {
                 throw .malformed("delisting_date object is malformed")

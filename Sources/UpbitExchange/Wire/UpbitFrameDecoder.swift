@@ -243,17 +243,10 @@ public struct UpbitFrameDecoder: Sendable {
         let bytes = scanner.bytes
         try withUnsafeTemporaryAllocation(of: Entry.self, capacity: 64) { entries in
             var count = 0
-            try scanner.expect(UInt8(ascii: "{"))
-            if try !scanner.consume(UInt8(ascii: "}")) {
-                repeat {
-                    let key = try scanner.stringRange()
-                    try scanner.expect(UInt8(ascii: ":"))
-                    let (kind, value) = try scanner.value()
-                    guard count < entries.count else { throw DecodeFailure.malformed("too many keys") }
-                    entries[count] = Entry(key: key, kind: kind, value: value)
-                    count += 1
-                } while try scanner.consume(UInt8(ascii: ","))
-                try scanner.expect(UInt8(ascii: "}"))
+            try scanner.forEachMember { key, kind, value, _ in
+                guard count < entries.count else { throw DecodeFailure.malformed("too many keys") }
+                entries[count] = Entry(key: key, kind: kind, value: value)
+                count += 1
             }
             try interpretControl(
                 entries: UnsafeMutableBufferPointer(rebasing: entries[0..<count]), bytes: bytes, context: context,
