@@ -5,13 +5,30 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// Runs a program the build produced next to the test bundle (`marketstream` unless told otherwise).
+/// Runs a program the build produced next to the test bundle (`marketstream` unless told otherwise),
+/// waiting for it on a thread of its own.
 func marketstream(
     _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60),
     program: String = "marketstream"
-) throws -> (
-    status: Int32, out: String, err: String
-) {
+) async throws -> (status: Int32, out: String, err: String) {
+    try await offThePool {
+        try marketstreamBlocking(arguments, environment: environment, timeout: timeout, program: program)
+    }
+}
+
+/// Runs `work`, which blocks (waiting for a program, reading its pipes), on a thread of its own.
+/// On Swift's cooperative pool (two threads on a 2-core machine) a couple of such waits held every
+/// other test of the process back for as long as the programs ran.
+func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
+/// ``marketstream(_:environment:timeout:program:)``, blocking the calling thread.
+private func marketstreamBlocking(
+    _ arguments: [String], environment: [String: String], timeout: Duration, program: String
+) throws -> (status: Int32, out: String, err: String) {
     let binary =
         program.hasPrefix("/")
         ? URL(fileURLWithPath: program)
@@ -56,8 +73,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
 }
 
 @Suite(.serialized) struct CLITests {
-    @Test func watchPrintsJSONLinesFromTheEmbeddedMockExchange() throws {
-        let result = try marketstream([
+    @Test func watchPrintsJSONLinesFromTheEmbeddedMockExchange() async throws {
+        let result = try await marketstream([
             "watch", "--types", "ticker,trade", "--codes", "KRW-BTC,KRW-ETH", "--count", "6", "--json",
         ])
         #expect(result.status == 0)
@@ -98,19 +115,20 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         ["watch", "--exchange", "mock,bithumb"],
         ["watch", "--exchange", "upbit,bithumb", "--endpoint", "ws://127.0.0.1:1"],
     ])
-    func badInputIsOneLineAndANonZeroExit(arguments: [String]) throws {
+    func badInputIsOneLineAndANonZeroExit(arguments: [String]) async throws {
         let isExample = ["spread-monitor", "momentum-trader"].contains(arguments[0])
         let result =
             isExample
-            ? try marketstream(Array(arguments.dropFirst()), program: arguments[0]) : try marketstream(arguments)
+            ? try await marketstream(Array(arguments.dropFirst()), program: arguments[0])
+            : try await marketstream(arguments)
         #expect(result.status != 0)
         #expect(result.out.isEmpty)
         #expect(result.err.split(separator: "\n").first?.hasPrefix("Error: ") == true)
     }
 
     @Test(arguments: ["bithumb", "upbit-sg"])
-    func aVenueRunsItsDialectAgainstTheEmbeddedMock(venue: String) throws {
-        let result = try marketstream([
+    func aVenueRunsItsDialectAgainstTheEmbeddedMock(venue: String) async throws {
+        let result = try await marketstream([
             "watch", "--exchange", venue, "--mock", "--types", "ticker,trade,orderbook", "--count", "6", "--json",
         ])
         #expect(result.status == 0, "\(result.err)")
@@ -124,8 +142,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         }
     }
 
-    @Test func severalVenuesShareOneRouter() throws {
-        let result = try marketstream([
+    @Test func severalVenuesShareOneRouter() async throws {
+        let result = try await marketstream([
             "watch", "--exchange", "upbit,bithumb", "--mock", "--types", "orderbook", "--count", "8", "--json",
         ])
         #expect(result.status == 0, "\(result.err)")
@@ -138,8 +156,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(levels == ["upbit": [30], "bithumb": [15]], "each venue's books, at its own depth")
     }
 
-    @Test func binanceLinesCarryTheNormalisedFieldsInSnakeCase() throws {
-        let result = try marketstream([
+    @Test func binanceLinesCarryTheNormalisedFieldsInSnakeCase() async throws {
+        let result = try await marketstream([
             "watch", "--exchange", "binance", "--mock", "--types", "ticker,trade,orderbook.5", "--codes", "USDT-BTC",
             "--count", "9", "--json",
         ])
@@ -167,38 +185,41 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
     @Test(arguments: [
         ["--types", "orderbook.15"], ["--types", "myAsset"], ["--types", "candle.10m"],
     ])
-    func whatBinanceDoesNotServeIsOneLine(flags: [String]) throws {
-        let result = try marketstream(["watch", "--exchange", "binance", "--mock", "--count", "1"] + flags)
+    func whatBinanceDoesNotServeIsOneLine(flags: [String]) async throws {
+        let result = try await marketstream(["watch", "--exchange", "binance", "--mock", "--count", "1"] + flags)
         #expect(result.status != 0)
         #expect(result.err.split(separator: "\n").count == 1 && result.err.hasPrefix("Error: "), "\(result.err)")
     }
 
-    @Test func anUnreachableEndpointFailsWithOneLine() throws {
-        let result = try marketstream([
+    @Test func anUnreachableEndpointFailsWithOneLine() async throws {
+        let result = try await marketstream([
             "watch", "--exchange", "upbit", "--endpoint", "ws://127.0.0.1:1", "--count", "1",
         ])
         #expect(result.status != 0)
         #expect(result.err.split(separator: "\n").last?.hasPrefix("Error: cannot stream from ws://127.0.0.1:1") == true)
     }
 
-    @Test func theMockServerAnnouncesItsEndpointFirst() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("marketstream")
-        process.arguments = ["mock-server", "--port", "0"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        defer {
-            process.interrupt()
-            process.waitUntilExit()
-        }
-        var text = ""
-        let handle = out.fileHandleForReading
-        while !text.contains("\nrest ") || !text.hasSuffix("\n") {
-            let data = handle.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
+    @Test func theMockServerAnnouncesItsEndpointFirst() async throws {
+        let text = try await offThePool { () throws -> String in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("marketstream")
+            process.arguments = ["mock-server", "--port", "0"]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            defer {
+                process.interrupt()
+                process.waitUntilExit()
+            }
+            var text = ""
+            let handle = out.fileHandleForReading
+            while !text.contains("\nrest ") || !text.hasSuffix("\n") {
+                let data = handle.availableData
+                guard !data.isEmpty else { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            return text
         }
         let lines = text.split(separator: "\n")
         #expect(lines.first?.hasPrefix("listening on ws://127.0.0.1:") == true)
@@ -208,8 +229,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
 
 /// `--health-interval` and `--metrics-port`.
 @Suite struct CLIObservabilityTests {
-    @Test func healthSnapshotsAreJSONLinesOnStandardError() throws {
-        let result = try marketstream(["watch", "--json", "--duration", "2.5", "--health-interval", "0.5"])
+    @Test func healthSnapshotsAreJSONLinesOnStandardError() async throws {
+        let result = try await marketstream(["watch", "--json", "--duration", "2.5", "--health-interval", "0.5"])
         #expect(result.status == 0, "\(result.err)")
         let snapshots = result.err.split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
@@ -228,10 +249,10 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
     /// On a terminal (a pty from util-linux `script`), the live table redraws on its own: with no
     /// events at all (an account with no orders), it is still drawn about four times a second.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
-    func theLiveTableRedrawsWithoutEvents() throws {
+    func theLiveTableRedrawsWithoutEvents() async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("marketstream").path
-        let result = try marketstream(
+        let result = try await marketstream(
             ["-qc", "\(binary) watch --types myOrder --duration 2", "/dev/null"], timeout: .seconds(30),
             program: "/usr/bin/script")
         let redraws = result.out.components(separatedBy: "\u{1B}[H\u{1B}[2J").count - 1
@@ -240,17 +261,17 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(result.out.contains("private: streaming"), "the channel's state is on the screen")
     }
 
-    @Test func theLogLevelComesFromTheFlagOrTheEnvironment() throws {
-        let quiet = try marketstream(["watch", "--json", "--count", "2"])
+    @Test func theLogLevelComesFromTheFlagOrTheEnvironment() async throws {
+        let quiet = try await marketstream(["watch", "--json", "--count", "2"])
         #expect(quiet.status == 0 && quiet.err.isEmpty, "warning by default: \(quiet.err)")
-        let chatty = try marketstream(
+        let chatty = try await marketstream(
             ["watch", "--json", "--count", "2"], environment: ["MARKETSTREAM_LOG_LEVEL": "debug"])
         #expect(chatty.status == 0 && chatty.err.contains("debug marketstream.watch"), "\(chatty.err.prefix(300))")
-        let flag = try marketstream(
+        let flag = try await marketstream(
             ["watch", "--json", "--count", "2", "--log-level", "warning"],
             environment: ["MARKETSTREAM_LOG_LEVEL": "debug"])
         #expect(flag.status == 0 && flag.err.isEmpty, "the flag wins: \(flag.err.prefix(300))")
-        let bad = try marketstream(["watch", "--count", "1"], environment: ["MARKETSTREAM_LOG_LEVEL": "loud"])
+        let bad = try await marketstream(["watch", "--count", "1"], environment: ["MARKETSTREAM_LOG_LEVEL": "loud"])
         #expect(bad.status != 0)
         #expect(
             bad.err
@@ -258,33 +279,37 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         )
     }
 
-    @Test func theMockServerServesPrometheusMetrics() throws {
+    @Test func theMockServerServesPrometheusMetrics() async throws {
         let port = Int.random(in: 20_000..<60_000)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("marketstream")
-        process.arguments = ["mock-server", "--port", "0", "--rate", "200", "--metrics-port", String(port)]
-        process.standardOutput = Pipe()
-        try process.run()
-        defer {
-            process.interrupt()
-            process.waitUntilExit()
-        }
-        var text = ""
-        for _ in 0..<100 where !text.contains("mock_exchange_events_published") {
-            text = (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/metrics")!, encoding: .utf8)) ?? ""
-            if text.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
+        let text = try await offThePool { () throws -> String in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("marketstream")
+            process.arguments = ["mock-server", "--port", "0", "--rate", "200", "--metrics-port", String(port)]
+            process.standardOutput = Pipe()
+            try process.run()
+            defer {
+                process.interrupt()
+                process.waitUntilExit()
+            }
+            var text = ""
+            for _ in 0..<100 where !text.contains("mock_exchange_events_published") {
+                text =
+                    (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/metrics")!, encoding: .utf8)) ?? ""
+                if text.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
+            }
+            return text
         }
         #expect(text.contains("# TYPE mock_exchange_events_published counter"), "\(text)")
         #expect(text.contains("mock_exchange_connections"))
     }
 
-    @Test func badObservabilityFlagsFailInOneLine() throws {
+    @Test func badObservabilityFlagsFailInOneLine() async throws {
         for arguments in [
             ["watch", "--metrics-port", "0"], ["watch", "--health-interval", "0"], ["watch", "--log-level", "loud"],
             ["mock-server", "--log-level", "verbose"],
         ] {
-            let result = try marketstream(arguments)
+            let result = try await marketstream(arguments)
             #expect(result.status != 0 && result.err.split(separator: "\n").count == 1, "\(arguments)")
         }
     }
@@ -294,8 +319,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
 @Suite(.serialized) struct CLIPluginTests {
     let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
 
-    @Test func watchPrintsSpreadEventsFromTheSpreadPlugin() throws {
-        let result = try marketstream([
+    @Test func watchPrintsSpreadEventsFromTheSpreadPlugin() async throws {
+        let result = try await marketstream([
             "watch", "--plugin", directory + "/libSpread.so", "--types", "spread", "--codes", "KRW-BTC", "--json",
             "--count", "3",
         ])
@@ -312,8 +337,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         }
     }
 
-    @Test func pluginNamesResolveThroughTheSearchPath() throws {
-        let result = try marketstream(
+    @Test func pluginNamesResolveThroughTheSearchPath() async throws {
+        let result = try await marketstream(
             [
                 "watch", "--plugin", "TradeImbalance", "--plugin", "VWAP", "--types", "imbalance,vwap", "--codes",
                 "KRW-ETH", "--json", "--count", "4",
@@ -326,19 +351,19 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(types.isSubset(of: ["imbalance", "vwap"]) && !types.isEmpty)
     }
 
-    @Test func inspectDescribesAPlugin() throws {
-        let result = try marketstream(["plugins", "inspect", "--json", directory + "/libTradeImbalance.so"])
+    @Test func inspectDescribesAPlugin() async throws {
+        let result = try await marketstream(["plugins", "inspect", "--json", directory + "/libTradeImbalance.so"])
         #expect(result.status == 0)
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         #expect(object["name"] as? String == "TradeImbalance" && object["version"] as? String == "1.0.0")
         #expect(object["abi_version"] as? Int == 1 && object["produces"] as? String == "imbalance")
         #expect(object["consumes"] as? [String] == ["trade"])
-        let text = try marketstream(["plugins", "inspect", directory + "/libSpread.so"])
+        let text = try await marketstream(["plugins", "inspect", directory + "/libSpread.so"])
         #expect(text.out.contains("name:     Spread") && text.out.contains("consumes: orderbook"))
     }
 
-    @Test func loaderErrorsAreOneLineAndANonZeroExit() throws {
+    @Test func loaderErrorsAreOneLineAndANonZeroExit() async throws {
         let cases: [([String], String)] = [
             (["watch", "--plugin", "/nonexistent/libX.so", "--types", "x"], "no such file"),
             (["watch", "--plugin", directory + "/libFixtureWrongABI.so", "--types", "broken"], "ABI version mismatch"),
@@ -351,7 +376,7 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
             (["plugins", "inspect", directory + "/libFixtureNullFunction.so"], "function pointer is null"),
         ]
         for (arguments, expected) in cases {
-            let result = try marketstream(arguments)
+            let result = try await marketstream(arguments)
             #expect(result.status != 0, "\(arguments)")
             #expect(result.out.isEmpty, "\(arguments)")
             let lines = result.err.split(separator: "\n")
@@ -362,8 +387,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
 
 /// Smoke tests of the example programs against the embedded mock exchange.
 @Suite(.serialized) struct ExampleTests {
-    @Test func spreadMonitorShowsASpreadPerMarket() throws {
-        let result = try marketstream(
+    @Test func spreadMonitorShowsASpreadPerMarket() async throws {
+        let result = try await marketstream(
             ["--codes", "KRW-BTC,KRW-ETH", "--duration", "1.5", "--interval", "0.5"], program: "spread-monitor")
         #expect(result.status == 0, "\(result.err)")
         let lastTable = try #require(result.out.components(separatedBy: "\n\n").last(where: { !$0.isEmpty }))
@@ -379,8 +404,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(lastTable.hasPrefix("Spread 1.0.0 via dlopen"))
     }
 
-    @Test func multiComponentShowsEveryUpstreamStateOnOneConnection() throws {
-        let result = try marketstream([], program: "multi-component")
+    @Test func multiComponentShowsEveryUpstreamStateOnOneConnection() async throws {
+        let result = try await marketstream([], program: "multi-component")
         #expect(result.status == 0, "\(result.err)")
         let upstream = result.out.split(separator: "\n").filter { $0.contains("upstream: {") }
         let sets = upstream.map { line in String(line[line.firstIndex(of: "{")!...line.firstIndex(of: "}")!]) }
@@ -391,8 +416,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(result.out.hasSuffix("done: one shared connection, 0 reconnects\n"))
     }
 
-    @Test func kimchiPremiumComparesThreeVenuesThroughOneRouter() throws {
-        let result = try marketstream(["--duration", "3", "--interval", "0.5"], program: "kimchi-premium")
+    @Test func kimchiPremiumComparesThreeVenuesThroughOneRouter() async throws {
+        let result = try await marketstream(["--duration", "3", "--interval", "0.5"], program: "kimchi-premium")
         #expect(result.status == 0, "\(result.err)")
         let tables = result.out.components(separatedBy: "\n\n").filter { $0.hasPrefix("kimchi premium") }
         let last = try #require(tables.last, "\(result.out)")
@@ -404,22 +429,22 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(!last.contains("waiting"), "every venue delivered: \(last)")
     }
 
-    @Test func mockServerRejectsBadBinanceFlagsInOneLine() throws {
+    @Test func mockServerRejectsBadBinanceFlagsInOneLine() async throws {
         for flags in [["--binance-lifetime", "nan"], ["--binance-streams", "0"], ["--binance-gap-every", "0"]] {
-            let result = try marketstream(["mock-server"] + flags)
+            let result = try await marketstream(["mock-server"] + flags)
             #expect(result.status != 0 && result.err.split(separator: "\n").count == 1, "\(flags): \(result.err)")
         }
     }
 
-    @Test func kimchiPremiumRejectsBadFlagsInOneLine() throws {
+    @Test func kimchiPremiumRejectsBadFlagsInOneLine() async throws {
         for flags in [["--exchange", "bogus"], ["--interval", "nan"], ["--duration", "-1"]] {
-            let result = try marketstream(flags, program: "kimchi-premium")
+            let result = try await marketstream(flags, program: "kimchi-premium")
             #expect(result.status != 0 && result.err.contains("Error:"), "\(flags): \(result.err)")
         }
     }
 
-    @Test func twoExchangesFeedOneStrategyThroughBothProtocolStyles() throws {
-        let result = try marketstream(["--codes", "KRW-BTC", "--trades", "2"], program: "two-exchanges")
+    @Test func twoExchangesFeedOneStrategyThroughBothProtocolStyles() async throws {
+        let result = try await marketstream(["--codes", "KRW-BTC", "--trades", "2"], program: "two-exchanges")
         #expect(result.status == 0, "\(result.err)")
         let lines = result.out.split(separator: "\n")
         let summaries = lines.filter { $0.contains(": 2 trades, volume ") }
@@ -431,8 +456,8 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(lines.contains { $0.hasPrefix("upbit-style/public: streaming") })
     }
 
-    @Test func momentumTraderTradesThroughAPrivateStreamOutage() throws {
-        let result = try marketstream(
+    @Test func momentumTraderTradesThroughAPrivateStreamOutage() async throws {
+        let result = try await marketstream(
             ["--duration", "12", "--threshold", "0", "--lookback", "3", "--outage-at", "2", "--outage-for", "2"],
             timeout: .seconds(60), program: "momentum-trader")
         #expect(result.status == 0, "\(result.err)")
@@ -449,13 +474,13 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
         #expect(lines.contains { $0.hasPrefix("  orders: ") && !$0.hasPrefix("  orders: 0 placed") })
     }
 
-    @Test func momentumTraderRefusesRealOrdersWithoutLive() throws {
-        let result = try marketstream(["--exchange", "upbit"], program: "momentum-trader")
+    @Test func momentumTraderRefusesRealOrdersWithoutLive() async throws {
+        let result = try await marketstream(["--exchange", "upbit"], program: "momentum-trader")
         #expect(result.status != 0 && result.err.contains("--live"))
     }
 
-    @Test func spreadMonitorReportsAMissingPluginInOneLine() throws {
-        let result = try marketstream(["--plugin", "/nonexistent/libSpread.so"], program: "spread-monitor")
+    @Test func spreadMonitorReportsAMissingPluginInOneLine() async throws {
+        let result = try await marketstream(["--plugin", "/nonexistent/libSpread.so"], program: "spread-monitor")
         #expect(result.status != 0 && result.out.isEmpty)
         #expect(result.err.split(separator: "\n").count == 1 && result.err.contains("no such file"))
     }

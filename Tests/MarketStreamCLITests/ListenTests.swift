@@ -42,26 +42,26 @@ import TransportTestSupport
         }
     }
 
-    @Test func mockServerOnATakenPortSaysSoInOneLineAndExits1() throws {
+    @Test func mockServerOnATakenPortSaysSoInOneLineAndExits1() async throws {
         let taken = try TakenPort()
-        let result = try marketstream(["mock-server", "--port", "\(taken.port)"], timeout: .seconds(20))
+        let result = try await marketstream(["mock-server", "--port", "\(taken.port)"], timeout: .seconds(20))
         #expect(result.status == 1)
         #expect(result.out.isEmpty, "no listening line: \(result.out)")
         #expect(result.err == "Error: cannot listen on 127.0.0.1:\(taken.port): address already in use\n")
     }
 
-    @Test func aTakenMetricsPortEndsMockServerBeforeItAnnouncesAnything() throws {
+    @Test func aTakenMetricsPortEndsMockServerBeforeItAnnouncesAnything() async throws {
         let taken = try TakenPort()
-        let result = try marketstream(
+        let result = try await marketstream(
             ["mock-server", "--port", "0", "--metrics-port", "\(taken.port)"], timeout: .seconds(20))
         #expect(result.status == 1)
         #expect(result.out.isEmpty, "no listening line: \(result.out)")
         #expect(result.err == "Error: cannot listen on 127.0.0.1:\(taken.port): address already in use\n")
     }
 
-    @Test func aTakenMetricsPortEndsWatchWithOneLine() throws {
+    @Test func aTakenMetricsPortEndsWatchWithOneLine() async throws {
         let taken = try TakenPort()
-        let result = try marketstream(
+        let result = try await marketstream(
             ["watch", "--types", "ticker", "--codes", "KRW-BTC", "--metrics-port", "\(taken.port)"],
             timeout: .seconds(20))
         #expect(result.status == 1)
@@ -69,30 +69,31 @@ import TransportTestSupport
     }
 
     @Test(arguments: [Int32(2), 15])
-    func mockServerStopsQuietlyOnASignal(signal: Int32) throws {
+    func mockServerStopsQuietlyOnASignal(signal: Int32) async throws {
         let status = 128 + signal  // 130 for SIGINT, 143 for SIGTERM
         let metrics = try TakenPort()
         let port = metrics.port
         metrics.release()  // free again, for the server's metrics endpoint
-        let server = try RunningCommand(["mock-server", "--port", "0", "--metrics-port", "\(port)"], lines: 2)
+        let server = try await RunningCommand.start(
+            ["mock-server", "--port", "0", "--metrics-port", "\(port)"], lines: 2)
         #expect(server.firstLines.hasPrefix("listening on ws://127.0.0.1:"))
-        let result = server.interrupt(with: signal, timeout: .seconds(10))
+        let result = await server.interrupt(with: signal, timeout: .seconds(10))
         #expect(result.reason == .exit)
         #expect(result.status == status)
         #expect(result.err.isEmpty, "a normal stop logs nothing: \(result.err)")
     }
 
     /// With `--tls-cert`, the announced address is one the certificate names.
-    @Test func withTLSTheAnnouncedHostIsOneTheCertificateNames() throws {
+    @Test func withTLSTheAnnouncedHostIsOneTheCertificateNames() async throws {
         for (names, host) in [
             (TestCertificates.Name.localhostOnly, "localhost"), (.localhostAndLoopbackIP, "127.0.0.1"),
         ] {
             let certificates = try TestCertificates(names: names)
-            let server = try RunningCommand([
+            let server = try await RunningCommand.start([
                 "mock-server", "--port", "0", "--tls-cert", certificates.certificateFile, "--tls-key",
                 certificates.keyFile,
             ])
-            _ = server.interrupt(with: SIGINT)
+            _ = await server.interrupt(with: SIGINT)
             #expect(server.firstLines.hasPrefix("listening on wss://\(host):"), "\(names)")
         }
     }

@@ -22,19 +22,32 @@ struct RunningCommand {
         }
     }
 
+    /// Starts `marketstream` with `arguments` and waits, on a thread of its own, for its first
+    /// `lines` lines of output.
+    static func start(_ arguments: [String], lines: Int = 1) async throws -> RunningCommand {
+        try await offThePool { try RunningCommand(arguments, lines: lines) }
+    }
+
     /// The first lines, as text.
     var firstLines: String { String(decoding: firstOutput, as: UTF8.self) }
 
     /// Sends `signal`, then waits for the exit.
-    func interrupt(with signal: Int32, timeout: Duration = .seconds(20)) -> (
+    func interrupt(with signal: Int32, timeout: Duration = .seconds(20)) async -> (
         status: Int32, reason: Process.TerminationReason, err: String
     ) {
         kill(process.processIdentifier, signal)
-        return finish(timeout: timeout)
+        return await finish(timeout: timeout)
     }
 
     /// Waits up to `timeout` for the exit; returns how it ended and what it wrote on stderr.
-    func finish(timeout: Duration = .seconds(20)) -> (status: Int32, reason: Process.TerminationReason, err: String) {
+    func finish(timeout: Duration = .seconds(20)) async -> (
+        status: Int32, reason: Process.TerminationReason, err: String
+    ) {
+        // Nothing in it throws.
+        (try? await offThePool { finishBlocking(timeout: timeout) }) ?? (-1, .uncaughtSignal, "")
+    }
+
+    private func finishBlocking(timeout: Duration) -> (status: Int32, reason: Process.TerminationReason, err: String) {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
         if process.isRunning { process.terminate() }
