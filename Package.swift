@@ -332,7 +332,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MarketStreamCLITests",
-            dependencies: ["TransportTestSupport"],
+            dependencies: ["MarketStreamTesting", "TransportTestSupport"],
             swiftSettings: swiftSettings
         ),
         .target(

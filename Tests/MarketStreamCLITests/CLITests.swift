@@ -1,4 +1,5 @@
 import Foundation
+import MarketStreamTesting
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -11,17 +12,8 @@ func marketstream(
     _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60),
     program: String = "marketstream"
 ) async throws -> (status: Int32, out: String, err: String) {
-    try await offThePool {
+    try await runOnDedicatedThread {
         try marketstreamBlocking(arguments, environment: environment, timeout: timeout, program: program)
-    }
-}
-
-/// Runs `work`, which blocks (waiting for a program, reading its pipes), on a thread of its own.
-/// On Swift's cooperative pool (two threads on a 2-core machine) a couple of such waits held every
-/// other test of the process back for as long as the programs ran.
-func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }
 
@@ -200,7 +192,7 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
     }
 
     @Test func theMockServerAnnouncesItsEndpointFirst() async throws {
-        let text = try await offThePool { () throws -> String in
+        let text = try await runOnDedicatedThread { () throws -> String in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
                 .appendingPathComponent("marketstream")
@@ -281,7 +273,7 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
 
     @Test func theMockServerServesPrometheusMetrics() async throws {
         let port = Int.random(in: 20_000..<60_000)
-        let text = try await offThePool { () throws -> String in
+        let text = try await runOnDedicatedThread { () throws -> String in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
                 .appendingPathComponent("marketstream")

@@ -1,4 +1,5 @@
 import Foundation
+import MarketStreamTesting
 
 /// A running `marketstream` whose first `lines` lines of standard output have arrived.
 struct RunningCommand {
@@ -25,7 +26,7 @@ struct RunningCommand {
     /// Starts `marketstream` with `arguments` and waits, on a thread of its own, for its first
     /// `lines` lines of output.
     static func start(_ arguments: [String], lines: Int = 1) async throws -> RunningCommand {
-        try await offThePool { try RunningCommand(arguments, lines: lines) }
+        try await runOnDedicatedThread { try RunningCommand(arguments, lines: lines) }
     }
 
     /// The first lines, as text.
@@ -43,8 +44,7 @@ struct RunningCommand {
     func finish(timeout: Duration = .seconds(20)) async -> (
         status: Int32, reason: Process.TerminationReason, err: String
     ) {
-        // Nothing in it throws.
-        (try? await offThePool { finishBlocking(timeout: timeout) }) ?? (-1, .uncaughtSignal, "")
+        await runOnDedicatedThread { finishBlocking(timeout: timeout) }
     }
 
     private func finishBlocking(timeout: Duration) -> (status: Int32, reason: Process.TerminationReason, err: String) {

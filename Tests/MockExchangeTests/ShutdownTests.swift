@@ -13,12 +13,13 @@ import Testing
                 configuration: MockExchangeConfiguration(credentials: [testCredentials]), logger: quietLogger)
             let running = Task { try await server.run() }
             let endpoint = try await server.endpoint()
-            // Two threads connecting without pause: each cancellation meets connections being accepted.
+            // Two threads connecting without pause while the server stops: its shutdown meets
+            // connections being accepted.
             let storms = [LoopbackConnectionStorm(port: endpoint.port), LoopbackConnectionStorm(port: endpoint.port)]
-            while storms.map(\.connectionsOpened).reduce(0, +) < 20 { await Task.yield() }
             running.cancel()
             try await running.value
             for storm in storms { storm.stop() }
+            #expect(storms.map(\.connectionsOpened).reduce(0, +) > 0, "the server accepted none of the storm")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MarketStreamTesting
 
 /// One of the package's executables, built next to the test bundle, run as a user runs it.
 enum BuiltProgram {
@@ -41,10 +42,10 @@ enum BuiltProgram {
             kill(process.processIdentifier, SIGINT)
         }
         // Both pipes drain at once: a child filling one while we wait on the other would block.
-        async let err = offThePool { errors.fileHandleForReading.readDataToEndOfFile() }
-        let out = await offThePool { output.fileHandleForReading.readDataToEndOfFile() }
+        async let err = runOnDedicatedThread { errors.fileHandleForReading.readDataToEndOfFile() }
+        let out = await runOnDedicatedThread { output.fileHandleForReading.readDataToEndOfFile() }
         let errData = await err
-        await offThePool { process.waitUntilExit() }
+        await runOnDedicatedThread { process.waitUntilExit() }
         return Run(
             status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
             errors: String(decoding: errData, as: UTF8.self))
@@ -54,8 +55,8 @@ enum BuiltProgram {
     /// output, then closes the pipe and waits for the program to end.
     static func runClosingOutput(_ name: String, _ arguments: [String], afterLines lines: Int) async throws -> Run {
         let (process, output, errors) = try launch(name, arguments)
-        async let err = offThePool { errors.fileHandleForReading.readDataToEndOfFile() }
-        let head = await offThePool { () -> Data in
+        async let err = runOnDedicatedThread { errors.fileHandleForReading.readDataToEndOfFile() }
+        let head = await runOnDedicatedThread { () -> Data in
             var read = Data()
             var newlines = 0
             while newlines < lines {
@@ -68,18 +69,9 @@ enum BuiltProgram {
             return read
         }
         let errData = await err
-        await offThePool { process.waitUntilExit() }
+        await runOnDedicatedThread { process.waitUntilExit() }
         return Run(
             status: process.terminationStatus, output: String(decoding: head, as: UTF8.self),
             errors: String(decoding: errData, as: UTF8.self))
-    }
-
-    /// Runs `work`, which blocks (reading a pipe, waiting for a process), on a thread of its own:
-    /// on Swift's cooperative pool (two threads here) a few such waits would starve every task of
-    /// the test process, the mock exchange's among them.
-    private static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: work()) }.start()
-        }
     }
 }
