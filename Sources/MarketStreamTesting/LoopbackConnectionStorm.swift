@@ -14,6 +14,7 @@ import Synchronization
 ///
 /// ```swift
 /// let storm = LoopbackConnectionStorm(port: endpoint.port)
+/// await storm.firstConnection()
 /// serving.cancel()
 /// try await serving.value
 /// storm.stop()
@@ -22,13 +23,19 @@ public final class LoopbackConnectionStorm: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private let opened = Atomic<Int>(0)
+    /// Waiters for the first accepted connection; `nil` once it was accepted or the storm stopped.
+    private let firstWaiters = Mutex<[CheckedContinuation<Void, Never>]?>([])
 
     /// Starts connecting to `port` on 127.0.0.1.
     public init(port: Int) {
         let thread = Thread { [self] in
-            defer { done.signal() }
+            defer {
+                releaseFirstWaiters()
+                done.signal()
+            }
             while !stopped.load(ordering: .relaxed) {
-                if Self.connects(to: port) { opened.add(1, ordering: .relaxed) }
+                guard Self.connects(to: port) else { continue }
+                if opened.add(1, ordering: .relaxed).newValue == 1 { releaseFirstWaiters() }
             }
         }
         thread.start()
@@ -36,6 +43,26 @@ public final class LoopbackConnectionStorm: Sendable {
 
     /// The connections the server accepted so far.
     public var connectionsOpened: Int { opened.load(ordering: .relaxed) }
+
+    /// Returns once the server has accepted the storm's first connection (or the storm stopped).
+    public func firstConnection() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = firstWaiters.withLock { waiters -> Bool in
+                guard waiters != nil else { return true }
+                waiters?.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func releaseFirstWaiters() {
+        for waiter in firstWaiters.withLock({ waiters in
+            defer { waiters = nil }; return waiters ?? []
+        }) {
+            waiter.resume()
+        }
+    }
 
     /// Stops connecting; returns once the thread has ended.
     public func stop() {

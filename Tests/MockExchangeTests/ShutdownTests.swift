@@ -14,8 +14,9 @@ import Testing
             let running = Task { try await server.run() }
             let endpoint = try await server.endpoint()
             // Two threads connecting without pause while the server stops: its shutdown meets
-            // connections being accepted.
+            // connections being accepted. Both have been accepted once before it stops.
             let storms = [LoopbackConnectionStorm(port: endpoint.port), LoopbackConnectionStorm(port: endpoint.port)]
+            for storm in storms { await storm.firstConnection() }
             running.cancel()
             try await running.value
             for storm in storms { storm.stop() }

@@ -41,8 +41,12 @@ import Testing
                 ]
             ) {
                 guard LoopbackConnectionStorm.connects(to: port) else { return false }
-                storm.withLock { $0 = $0 ?? LoopbackConnectionStorm(port: port) }
-                return true
+                // Interrupted once the storm's own connections are being accepted.
+                return storm.withLock { storm in
+                    let current = storm ?? LoopbackConnectionStorm(port: port)
+                    storm = current
+                    return current.connectionsOpened > 0
+                }
             }
             storm.withLock { $0?.stop() }
             #expect(storm.withLock { $0?.connectionsOpened ?? 0 } > 0)
