@@ -105,7 +105,7 @@ import UpbitExchange
     /// first streamed); a strategy that subscribes to both at once asks for the same set in one.
     @Test func aSetReachedInFewerMessagesIsNoDifference() async throws {
         try await withTemporaryDirectory { directory in
-            let btc = try MarketCode(validated: "KRW-BTC")
+            let btc = MarketCode(validated: "KRW-BTC")
             let (upbit, file) = try await recordMockSession(
                 into: directory, mock: MockExchangeConfiguration(updatesPerSecond: 50)
             ) { _, router in

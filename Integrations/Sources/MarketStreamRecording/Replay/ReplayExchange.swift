@@ -39,9 +39,10 @@ import Synchronization
 /// event its new connection delivered live may be dropped as a repeat). The recording's clock
 /// starts 50 ms (real time) after the router opens its first connection, so the subscriptions a
 /// strategy makes one after another at its start are asked for together, as they were live
-/// within the router's debounce. The replay answers pings, as the venue did. Given the same
-/// files, code and configuration (no reconnect jitter), the event sequence is the same on every
-/// run.
+/// within the router's debounce; a strategy that subscribes in its own time replays with
+/// ``ReplayStart/whenStarted`` and calls ``start()`` once it has subscribed. The replay answers
+/// pings, as the venue did. Given the same files, code and configuration (no reconnect jitter),
+/// the event sequence is the same on every run.
 public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// A connection of the router's that the replay serves: one a shard at a time.
     private struct Served: Sendable {
@@ -85,6 +86,9 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         /// before the connection ends.
         var unmatchedSent: [Int: String] = [:]
         var finished = false
+        /// Whether ``start()`` was called, and the replay waiting for it.
+        var startCalled = false
+        var startWaiter: CheckedContinuation<Void, Never>?
         /// Callers of ``waitUntilFinished()`` waiting for the end.
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -104,6 +108,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     public let clock: ReplayClock
     /// How fast it replays.
     public let speed: ReplaySpeed
+    /// When it starts.
+    public let starts: ReplayStart
     private let state: Mutex<State>
     private let readAhead: ReplayReadAhead
     private let decodedAhead = Atomic<Int>(0)
@@ -119,16 +125,18 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     ///   - from: Replay from this receive time (found through the files' block index).
     ///   - to: Replay up to this receive time.
     ///   - speed: How fast.
+    ///   - starts: When it starts (``ReplayStart/whenTheRouterConnects`` by default).
     ///   - logger: Where differences from the recording are logged.
     /// - Throws: ``RecordingError`` when a file cannot be opened or is not a recording, or
     ///   `.invalidArgument` for a scaled speed that is not a positive, finite factor or `to` before `from`.
     public init(
         venue: any AbstractWebSocketManager, files: [String], from: UnixTime? = nil, to: UnixTime? = nil,
-        speed: ReplaySpeed = .asFastAsPossible, logger: Logger
+        speed: ReplaySpeed = .asFastAsPossible, starts: ReplayStart = .whenTheRouterConnects, logger: Logger
     ) throws(RecordingError) {
         try speed.validate()
         self.venue = venue
         self.speed = speed
+        self.starts = starts
         self.logger = logger
         clock = ReplayClock()
         let cursor = try RecordCursor(paths: files, range: try RecordingTime.window(from: from, to: to))
@@ -163,6 +171,18 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
 
     /// Blocks that could not be read and were skipped.
     public var issues: [RecordingError] { readAhead.issues }
+
+    /// Lets a replay made with ``ReplayStart/whenStarted`` start, once the router has opened its
+    /// first connection (at once, if it has): call it when the strategy has subscribed. Calling it
+    /// again, or on a replay that starts by itself, changes nothing.
+    public func start() {
+        let waiter = state.withLock { state in
+            state.startCalled = true
+            defer { state.startWaiter = nil }
+            return state.startWaiter
+        }
+        waiter?.resume()
+    }
 
     /// Returns once every record has been replayed (any number of callers may wait).
     public func waitUntilFinished() async {
@@ -281,10 +301,13 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         // The router opens its first connection when the strategy first subscribes, in its own
         // time: the recording's clock starts then.
         for await _ in connectionOpened.stream where state.withLock({ !$0.served.isEmpty }) { break }
-        // A strategy's first subscriptions, made one call after another, land before the clock
-        // moves: the router then plans and asks for them together, as it did live, where its
-        // debounce ran on the wall clock, rather than for whichever had come when the clock jumped.
-        try await Task.sleep(for: Self.startupSettling)
+        // A strategy's first subscriptions land before the clock moves: the router then plans and
+        // asks for them together, as it did live, where its debounce ran on the wall clock, rather
+        // than for whichever had come when the clock jumped.
+        switch starts {
+        case .whenTheRouterConnects: try await Task.sleep(for: Self.startupSettling)
+        case .whenStarted: try await startCalled()
+        }
         var frames: [ReceivedFrame] = []
         while let entry = await peek() {
             try Task.checkCancellation()
@@ -378,8 +401,30 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         }
     }
 
+    /// Returns once ``start()`` has been called.
+    /// - Throws: `CancellationError` when the replay is cancelled first.
+    private func startCalled() async throws {
+        try await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if state.startCalled || Task.isCancelled { return true }
+                    state.startWaiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.startWaiter = nil }
+                return state.startWaiter
+            }
+            waiter?.resume()
+        }
+        try Task.checkCancellation()
+    }
+
     /// Real time the replay waits, once the router opens its first connection, before it moves
-    /// the router's clock.
+    /// the router's clock (``ReplayStart/whenTheRouterConnects``).
     static let startupSettling = Duration.milliseconds(50)
 
     /// Frames handed to the router at once, as fast as possible (it wakes its subscribers once per

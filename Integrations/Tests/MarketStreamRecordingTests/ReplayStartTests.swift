@@ -1,0 +1,79 @@
+import MarketStreamCore
+import MarketStreamRecording
+import MarketStreamRouting
+import MockExchange
+import Testing
+
+/// A replay that waits for its strategy to say it has subscribed (``ReplayStart/whenStarted``).
+@Suite(.timeLimit(.minutes(1))) struct ReplayStartTests {
+    @Test func aStrategyThatSubscribesInItsOwnTimeReplaysAsRecordedEveryTime() async throws {
+        try await withTemporaryDirectory { directory in
+            let btc = MarketCode(validated: "KRW-BTC")
+            // Recorded live: tickers and trades asked for together, in one message.
+            let (upbit, file) = try await recordMockSession(
+                into: directory, mock: MockExchangeConfiguration(updatesPerSecond: 50)
+            ) { _, router in
+                let both = try [DataKind.ticker, .trade].map { try router.subscribe(to: $0, markets: [btc]) }
+                for subscription in both {
+                    var seen = 0
+                    for try await event in subscription {
+                        if case .market = event { seen += 1 }
+                        if seen == 3 { break }
+                    }
+                }
+            }
+            var sent = 0
+            var frames = 0
+            try RecordingReader(path: file).read { record in
+                if record.kind == .sent { sent += 1 }
+                if record.kind == .frame { frames += 1 }
+            }
+            try #require(sent == 1, "the recording asked for both in one message")
+
+            func replay() async throws -> (events: [ReplayTests.Seen], mismatches: Int) {
+                let replay = try ReplayExchange(venue: upbit, files: [file], starts: .whenStarted, logger: quietLogger)
+                let events = try await withReplayRouter(replay) { router in
+                    let tickers = try router.subscribe(to: .ticker, markets: [btc])
+                    // A strategy that takes its time between two subscriptions: a replay that
+                    // starts by itself would have begun 50 ms after the router connected, and
+                    // asked for the tickers alone once the router's 100 ms debounce ran out on
+                    // its clock.
+                    try await Task.sleep(for: .seconds(1))
+                    let trades = try router.subscribe(to: .trade, markets: [btc])
+                    replay.start()
+                    defer {
+                        tickers.cancel()
+                        trades.cancel()
+                    }
+                    async let tickerEvents = eventsUntilTheEnd(of: tickers)
+                    async let tradeEvents = eventsUntilTheEnd(of: trades)
+                    return try await tickerEvents + tradeEvents
+                }
+                return (events, replay.subscriptionMismatches)
+            }
+            let first = try await replay()
+            let second = try await replay()
+            #expect(first.events.count == frames, "every recorded frame, once")
+            #expect(first.mismatches == 0, "both asked for together, as recorded")
+            #expect(first.events == second.events, "deterministic")
+        }
+    }
+
+    @Test func aReplayNeverStartedStopsWhenCancelled() async throws {
+        try await withTemporaryDirectory { directory in
+            let (upbit, file) = try await RecordedSessionTests.recordMockSession(into: directory)
+            let replay = try ReplayExchange(venue: upbit, files: [file], starts: .whenStarted, logger: quietLogger)
+            let delivered = try await withReplayRouter(replay) { router in
+                let subscription = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-BTC")])
+                defer { subscription.cancel() }
+                // The router connects; the replay waits for a start that never comes.
+                let waiting = Task { try await eventsUntilTheEnd(of: subscription) }
+                try await Task.sleep(for: .milliseconds(100))
+                waiting.cancel()
+                return (try? await waiting.value)?.count ?? 0
+            }
+            // `withReplayRouter` returned: the replay ended on cancellation, not waiting forever.
+            #expect(delivered == 0, "nothing replayed before start()")
+        }
+    }
+}
