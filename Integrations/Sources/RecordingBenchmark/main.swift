@@ -108,6 +108,7 @@ for (name, make) in [("DEFAULT", defaultTicker), ("SIMPLE", simpleTicker)] where
     print(
         "\(count) \(name) ticker frames: raw \(raw / 1_000_000) MB, recorded \(size / 1_000_000) MB "
             + "(\(String(format: "%.1f", Double(raw) / Double(size)))×), recorded in \(String(format: "%.2f", cpu)) s of CPU"
+            + "; \(recorder.health.droppedRecords) dropped (the recorder drops what its writer cannot keep up with)"
     )
 
     // 3. Reading back: decompress and decode, against decoding the same frames from memory.

@@ -404,7 +404,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// Returns once ``start()`` has been called.
     /// - Throws: `CancellationError` when the replay is cancelled first.
     private func startCalled() async throws {
-        try await withTaskCancellationHandler {
+        await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let now = state.withLock { state -> Bool in
                     if state.startCalled || Task.isCancelled { return true }

@@ -57,9 +57,11 @@ final class ReplayReadAhead: Sendable {
     /// Records in order, with the messages and decodes of their frames.
     struct Chunk: Sendable {
         var entries: [Entry] = []
-        /// The events of the frames decoded ahead, one after another.
-        var events: [MarketEvent] = []
-        var controls: [ControlMessage] = []
+        /// The events and control messages of the frames decoded ahead, one after another: each
+        /// frame is decoded straight into them (``DecodedAhead`` says which are its own).
+        var decoded = DecodedFrame()
+        var events: [MarketEvent] { decoded.events }
+        var controls: [ControlMessage] { decoded.controls }
     }
 
     private struct State: Sendable {
@@ -210,7 +212,6 @@ final class ReplayReadAhead: Sendable {
     /// Reads and decodes chunks until the records end or the replay goes away, waiting while
     /// ``chunksAhead`` are read and not handed over.
     private func produce() async {
-        var output = DecodedFrame()
         var records: [(record: Record, connection: Int)] = []
         while true {
             await withCheckedContinuation { continuation in
@@ -231,7 +232,7 @@ final class ReplayReadAhead: Sendable {
                 reader?.resume()
                 return
             }
-            let chunk = decode(records, output: &output)
+            let chunk = decode(records)
             let reader = state.withLock { state -> CheckedContinuation<Void, Never>? in
                 state.ready[sequence] = chunk
                 guard sequence == state.nextToHand else { return nil }
@@ -244,7 +245,7 @@ final class ReplayReadAhead: Sendable {
 
     /// Makes a chunk of `records`: their frames' messages, sliced from one buffer, and, when the
     /// router's context for their connection is known, their decodes.
-    private func decode(_ records: [(record: Record, connection: Int)], output: inout DecodedFrame) -> Chunk {
+    private func decode(_ records: [(record: Record, connection: Int)]) -> Chunk {
         // The chunk's frames share one buffer, each message a slice of it: one allocation
         // (written whole before it is sliced, so no write copies it).
         var bytes = ByteBuffer()
@@ -253,6 +254,7 @@ final class ReplayReadAhead: Sendable {
         var offset = 0
         var chunk = Chunk()
         chunk.entries.reserveCapacity(records.count)
+        chunk.decoded.events.reserveCapacity(records.count)
         let known = venue.decodesFramesIndependently ? learned.withLock { $0 } : [:]
         for (record, connection) in records {
             var entry = Entry(record: record, connection: connection)
@@ -265,16 +267,14 @@ final class ReplayReadAhead: Sendable {
                 if let known = known[record.shard], known.connection == connection {
                     var context = known.context
                     context.receivedAt = record.receivedAt
-                    output.removeAll()
                     let result: Result<(events: Range<Int>, controls: Range<Int>), MarketStreamError>
+                    let (eventsBefore, controlsBefore) = (chunk.decoded.events.count, chunk.decoded.controls.count)
                     do {
-                        try venue.decode(message, context: context, into: &output)
-                        let events = chunk.events.count..<(chunk.events.count + output.events.count)
-                        let controls = chunk.controls.count..<(chunk.controls.count + output.controls.count)
-                        chunk.events.append(contentsOf: output.events)
-                        chunk.controls.append(contentsOf: output.controls)
-                        result = .success((events, controls))
+                        try venue.decode(message, context: context, into: &chunk.decoded)
+                        result = .success(
+                            (eventsBefore..<chunk.decoded.events.count, controlsBefore..<chunk.decoded.controls.count))
                     } catch {
+                        // What a frame that failed half-way appended stays unreferenced.
                         result = .failure(error)
                     }
                     entry.decoded = DecodedAhead(
