@@ -59,6 +59,27 @@ import Testing
         }
     }
 
+    @Test func aSubscriptionMadeAfterTheEndIsRefused() async throws {
+        try await withTemporaryDirectory { directory in
+            let (upbit, file) = try await RecordedSessionTests.recordMockSession(into: directory)
+            let replay = try ReplayExchange(venue: upbit, files: [file], logger: quietLogger)
+            let refusal = try await withReplayRouter(replay) { router -> MarketStreamError? in
+                let subscription = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-BTC")])
+                defer { subscription.cancel() }
+                _ = try await eventsUntilTheEnd(of: subscription)
+                await replay.waitUntilFinished()
+                let late = Result { () throws(MarketStreamError) in
+                    try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-ETH")])
+                }
+                if case .success(let subscription) = late { subscription.cancel() }
+                guard case .failure(let error) = late else { return nil }
+                return error
+            }
+            #expect(refusal?.code == .connectionClosed, "\(String(describing: refusal))")
+            #expect(refusal?.message.contains("the recording is over") == true)
+        }
+    }
+
     @Test func aReplayNeverStartedStopsWhenCancelled() async throws {
         try await withTemporaryDirectory { directory in
             let (upbit, file) = try await RecordedSessionTests.recordMockSession(into: directory)

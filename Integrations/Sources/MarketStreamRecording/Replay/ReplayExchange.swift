@@ -257,6 +257,15 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
 
     public var decodesFramesIndependently: Bool { venue.decodesFramesIndependently }
 
+    /// Every channel serves until the recording is over; after that, a subscription is refused
+    /// (`.connectionClosed`, "the recording is over") rather than left waiting for events that
+    /// cannot come. The venue's own conditions (credentials for a private channel) do not apply.
+    public func unavailability(of channel: ChannelID) -> MarketStreamError? {
+        guard state.withLock({ $0.finished }) else { return nil }
+        return MarketStreamError(
+            .connectionClosed, "\(Self.endReason): nothing is left to replay", exchange: exchange)
+    }
+
     /// Serves the router's connection of its shard (``ConnectionHandler/shardIndex``) until the
     /// replay ends it: at its recorded end, or when the recording is over.
     public func connect(to channel: ChannelID, handler: any ConnectionHandler) async throws {
