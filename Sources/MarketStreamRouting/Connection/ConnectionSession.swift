@@ -12,7 +12,7 @@ import Synchronization
 /// set and holds what it decodes; once the replacement has overlapped every flowing topic it
 /// takes over (``InboundState``) and the outgoing one closes.
 final class ConnectionSession: ConnectionHandler {
-    private struct Lifecycle: Sendable {
+    struct Lifecycle: Sendable {
         var establishedAt: Duration?
         var establishedWallTime: UnixTime?
         var end: SessionEnd?
@@ -31,21 +31,21 @@ final class ConnectionSession: ConnectionHandler {
     let number: UInt64
     let logger: Logger
     /// The connection this one replaces, while it is a planned rotation's replacement.
-    private let outgoing: ConnectionSession?
+    let outgoing: ConnectionSession?
     /// How long a restored replacement watches which topics flow before it may take over.
-    private let overlapWindow: Duration
-    private let inbound: Mutex<InboundState>
+    let overlapWindow: Duration
+    let inbound: Mutex<InboundState>
     /// Mirrors whether ``inbound`` is a standby's, for the read path's lock-free first check.
-    private let isStandby: Atomic<Bool>
+    let isStandby: Atomic<Bool>
     /// Whether this connection delivered any market or account data.
-    private let carriedData = Atomic<Bool>(false)
-    private let lifecycle = Mutex(Lifecycle())
+    let carriedData = Atomic<Bool>(false)
+    let lifecycle = Mutex(Lifecycle())
     /// Signalled when a replacement has taken over from this connection.
-    private let retirement = WakeSignal()
+    let retirement = WakeSignal()
     /// Signalled when this replacement has taken over (or given up).
     let takeover = WakeSignal()
     /// Set by whichever path takes over first (the overlap, or the outgoing connection's close).
-    private let takingOver = Atomic<Bool>(false)
+    let takingOver = Atomic<Bool>(false)
 
     /// Creates the session of a new connection.
     /// - Parameters:
@@ -92,96 +92,11 @@ final class ConnectionSession: ConnectionHandler {
     /// Whether this replacement has taken over.
     var tookOver: Bool { outgoing != nil && !isStandby.load(ordering: .acquiring) }
 
-    private var isCurrent: Bool { shard.activeConnection.load(ordering: .relaxed) == number }
+    var isCurrent: Bool { shard.activeConnection.load(ordering: .relaxed) == number }
 
     /// The signal that wakes this session's upstream sync.
-    private var wakeSignal: WakeSignal {
+    var wakeSignal: WakeSignal {
         isStandby.load(ordering: .relaxed) ? shard.standbySignal : shard.signal
-    }
-
-    // MARK: - Rotation
-
-    /// Starts noting which topics flow, for a replacement that has been restored.
-    private func beginHandover() {
-        inbound.withLock { $0.beginHandover() }
-    }
-
-    /// Stops delivering and closes once a replacement has taken over; returns the marks it inherits.
-    private func retire() -> [SubscriptionTopic: Int64] {
-        let marks = inbound.withLock { $0.retire() }
-        retirement.signal()
-        return marks
-    }
-
-    /// Takes over from `outgoing`: it stops delivering, this connection's held events ordered
-    /// after its last delivered ones are routed, and this connection is the channel's from now on.
-    private func takeOver(from outgoing: ConnectionSession, topicsWithoutOverlap: [SubscriptionTopic]) {
-        guard takingOver.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
-        else { return }
-        let inherited = outgoing.retire()
-        shard.activeConnection.store(number, ordering: .releasing)
-        let (wallTime, established) = lifecycle.withLock { ($0.establishedWallTime, $0.establishedAt) }
-        shard.link.withLock { $0.connectedAt = wallTime }
-        if let established { shard.machine.withLock { $0.connected(at: established) } }
-        var wakes = DeferredWakes()
-        inbound.withLock { state in
-            let events = state.promote(inheriting: inherited)
-            isStandby.store(false, ordering: .releasing)
-            let routes = runtime.routes.table
-            for event in events { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
-        }
-        wakes.wake()
-        runtime.rotations.add(1, ordering: .relaxed)
-        if !topicsWithoutOverlap.isEmpty {
-            runtime.rotationsWithoutOverlap.add(1, ordering: .relaxed)
-            logger.warning(
-                "rotated before every topic overlapped",
-                metadata: [
-                    "count": "\(topicsWithoutOverlap.count)",
-                    "topics": "\(topicsWithoutOverlap.prefix(5).map(\.description).joined(separator: " "))",
-                ])
-        } else {
-            logger.debug("rotated")
-        }
-        takeover.signal()
-    }
-
-    /// For a restored replacement: watches for the overlap window which topics flow on the
-    /// outgoing connection, then takes over once each of them has overlapped (its events are on
-    /// both connections), or when it holds all it may. The window makes a topic that flows count
-    /// even if none of its events arrived yet: taking over on an empty set would lose what the
-    /// venue sent before this connection's subscriptions took effect.
-    /// - Returns: When to check again, while it has not taken over.
-    private func takeOverWhenOverlapped(now: Duration) -> Duration? {
-        guard let outgoing, isStandby.load(ordering: .relaxed) else { return nil }
-        let startedAt = lifecycle.withLock { state -> Duration? in
-            defer { if state.handoverStartedAt == nil { state.handoverStartedAt = now } }
-            return state.handoverStartedAt
-        }
-        guard let startedAt else {
-            outgoing.beginHandover()
-            return now + max(overlapWindow, .milliseconds(1))
-        }
-        let marks = outgoing.inbound.withLock { $0.handoverMarks }
-        let (missing, full) = inbound.withLock { ($0.topicsWithoutOverlap(marks), $0.isHoldingLimit) }
-        guard (now >= startedAt + overlapWindow && missing.isEmpty) || full else {
-            return now + .milliseconds(20)
-        }
-        takeOver(from: outgoing, topicsWithoutOverlap: missing)
-        return nil
-    }
-
-    /// For a replacement whose outgoing connection has closed: takes over at once if it has been
-    /// restored (whatever has not overlapped yet counts as a rotation without overlap).
-    /// - Returns: Whether it took over.
-    func takeOverNow() -> Bool {
-        guard let outgoing, isStandby.load(ordering: .acquiring),
-            lifecycle.withLock({ $0.handoverStartedAt != nil })
-        else { return false }
-        let marks = outgoing.inbound.withLock { $0.handoverMarks }
-        let missing = inbound.withLock { $0.topicsWithoutOverlap(marks) }
-        takeOver(from: outgoing, topicsWithoutOverlap: missing)
-        return true
     }
 
     func run(outbound: any WebSocketOutbound) async throws {
@@ -404,152 +319,6 @@ final class ConnectionSession: ConnectionHandler {
             let rate = Double(count - last)
             last = count
             shard.link.withLock { $0.messagesPerSecond = rate }
-        }
-    }
-
-    // MARK: - Inbound side
-
-    func receive(_ frame: WebSocketMessage) {
-        var wakes = DeferredWakes()
-        receive(frame, at: router.wallClock(), wakes: &wakes)
-        wakes.wake()
-    }
-
-    func receive(contentsOf frames: [ReceivedFrame]) {
-        var wakes = DeferredWakes()
-        for frame in frames { receive(frame.message, at: frame.receivedAt, wakes: &wakes) }
-        wakes.wake()
-    }
-
-    func receive(contentsOf frames: [WebSocketMessage]) {
-        var wakes = DeferredWakes()
-        let now = router.wallClock()
-        for frame in frames { receive(frame, at: now, wakes: &wakes) }
-        wakes.wake()
-    }
-
-    /// Decodes and routes one frame received at `receivedAt`; parked subscribers are noted in
-    /// `wakes`, woken by the caller once its frames are routed.
-    private func receive(_ frame: WebSocketMessage, at receivedAt: UnixTime, wakes: inout DeferredWakes) {
-        let standby = isStandby.load(ordering: .acquiring)
-        guard standby || isCurrent else { return }
-        if !standby {
-            shard.sawActivity.store(true, ordering: .relaxed)
-            shard.messagesReceived.add(1, ordering: .relaxed)
-            runtime.messagesReceived.add(1, ordering: .relaxed)
-            runtime.receivedCounter.increment()
-            runtime.lastMessageAt.store(receivedAt.nanoseconds, ordering: .relaxed)
-        }
-        let context = DecodeContext(
-            exchange: runtime.key.exchange, channel: runtime.key.channel, generation: generation,
-            receivedAt: receivedAt, connection: number, shard: shard.index)
-        inbound.withLock { state in
-            guard state.role != .retired else { return }
-            state.frame.removeAll()
-            do {
-                try runtime.manager.decode(frame, context: context, into: &state.frame)
-            } catch {
-                if state.role == .active {
-                    runtime.malformedFrames.add(1, ordering: .relaxed)
-                    runtime.malformedCounter.increment()
-                    // Recorded as received all the same: a replay meets it as the router did.
-                    router.frameTap?.frameReceived(frame, events: [], context: context)
-                }
-                logger.debug("skipped a frame", metadata: ["error": "\(error)"])
-                return
-            }
-            let events = state.frame.events
-            let controls = state.frame.controls
-            if state.role == .standby {
-                for event in events { state.hold(event) }
-                for control in controls { handleWhileStandby(control) }
-                return
-            }
-            let routes = runtime.routes.table
-            if !events.isEmpty {
-                shard.sawData.store(true, ordering: .relaxed)
-                if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
-            }
-            let map = runtime.shardMap
-            if map.isSharded {
-                // A market moved to another shard is delivered from there only: no event twice.
-                for event in events
-                where map.shard(of: event.market) == shard.index && (!state.keepsMarks || state.admit(event)) {
-                    runtime.route(event, with: routes, logger: logger, wakes: &wakes)
-                }
-            } else if state.keepsMarks {
-                for event in events where state.admit(event) {
-                    runtime.route(event, with: routes, logger: logger, wakes: &wakes)
-                }
-            } else {
-                for event in events { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
-            }
-            for control in controls { handle(control) }
-            router.frameTap?.frameReceived(frame, events: events, context: context)
-        }
-    }
-
-    /// Whether the connection opened (its session ran).
-    var wasEstablished: Bool { lifecycle.withLock { $0.establishedAt != nil } }
-
-    /// A context for the tap: this connection, at `time`.
-    func tapContext(at time: UnixTime) -> DecodeContext {
-        DecodeContext(
-            exchange: runtime.key.exchange, channel: runtime.key.channel, generation: generation, receivedAt: time,
-            connection: number, shard: shard.index)
-    }
-
-    /// Shows the tap a message about to be sent on the active connection (before the send, so a
-    /// recording never holds the answer to a message before the message).
-    private func tapSent(_ message: OutboundMessage) {
-        guard let tap = router.frameTap, !isStandby.load(ordering: .relaxed) else { return }
-        tap.messageSent(message, context: tapContext(at: router.wallClock()))
-    }
-
-    var shardIndex: Int { shard.index }
-
-    func transportDropped(_ count: Int) {
-        guard count > 0 else { return }
-        runtime.transportDrops.add(count, ordering: .relaxed)
-        runtime.transportDropCounter.increment(by: Int64(count))
-    }
-
-    func receivedPong() {
-        guard !isStandby.load(ordering: .relaxed), isCurrent else { return }
-        shard.sawActivity.store(true, ordering: .relaxed)
-    }
-
-    /// A replacement's control messages concern only itself until it takes over.
-    private func handleWhileStandby(_ control: ControlMessage) {
-        switch control {
-        case .status, .acknowledged, .resynchronizing:
-            break
-        case .subscriptionList(let topics):
-            lifecycle.withLock { $0.reported = Set(topics) }
-            shard.standbySignal.signal()
-        case .exchangeError(let error):
-            logger.info("exchange error on the replacement connection", metadata: ["error": "\(error)"])
-            lifecycle.withLock { $0.exchangeError = error }
-        }
-    }
-
-    private func handle(_ control: ControlMessage) {
-        switch control {
-        case .status, .acknowledged:
-            break
-        case .subscriptionList(let topics):
-            lifecycle.withLock { $0.reported = Set(topics) }
-            wakeSignal.signal()
-        case .exchangeError(let error):
-            logger.info("exchange error", metadata: ["error": "\(error)"])
-            lifecycle.withLock { $0.exchangeError = error }
-            router.announceExchangeError(runtime, error: error, generation: generation)
-        case .resynchronizing(let topic, let reason):
-            logger.info("resynchronizing", metadata: ["topic": "\(topic)", "reason": "\(reason)"])
-            router.announce(
-                ConnectionEvent(
-                    channel: runtime.key, generation: generation, kind: .resynchronizing(topic, reason: reason)),
-                on: runtime)
         }
     }
 }
