@@ -82,7 +82,9 @@ import UpbitExchange
                 }
                 #expect(
                     live == expected || (live == Array(expected.dropFirst()) && snapshots.first == expected.first),
-                    "the recorded KRW-BTC tickers, in order, and no KRW-ETH: \(live.count) live, \(snapshots.count) snapshots, \(expected.count) recorded"
+                    "the recorded KRW-BTC tickers, in order, and no KRW-ETH: \(live.count) live, \(snapshots.count) snapshots, \(expected.count) recorded; "
+                        + "exchange times recorded \(expected.map(\.timestamp.milliseconds)), live \(live.map(\.timestamp.milliseconds)), "
+                        + "snapshots \(snapshots.map(\.timestamp.milliseconds))"
                 )
 
                 // Subscribing afterwards: the last recorded KRW-ETH ticker, as a snapshot.

@@ -64,7 +64,7 @@ extension ConnectionSession {
                 for control in controls { handleWhileStandby(control) }
                 return
             }
-            let routes = runtime.routes.table
+            let routes = runtime.routes.table(reusing: &state.routeCache)
             if !events.isEmpty {
                 shard.sawData.store(true, ordering: .relaxed)
                 if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }

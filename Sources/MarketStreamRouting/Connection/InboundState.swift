@@ -24,6 +24,8 @@ struct InboundState: Sendable {
 
     /// Reused for every frame, so decoding allocates no new arrays.
     var frame = DecodedFrame()
+    /// The route table the read path last loaded, kept while no newer one is published.
+    var routeCache = RouteTableCache()
     private(set) var role: Role
     /// Whether the channel rotates, so marks are kept.
     let keepsMarks: Bool

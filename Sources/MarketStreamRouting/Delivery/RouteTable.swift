@@ -1,6 +1,7 @@
 import Atomics
 import HashTreeCollections
 import MarketStreamCore
+import Synchronization
 
 /// One channel's routes: which subscriber buffers and handler processors receive each topic's
 /// events, and the activity counters that freshness is judged by.
@@ -8,23 +9,28 @@ import MarketStreamCore
 /// Immutable. The channel's read path loads the current table without a lock (``ChannelRoutes``)
 /// and routes from it; a subscription change builds a new table and publishes it.
 final class RouteTable: Sendable {
-    /// Where one topic's events go.
-    struct Route: Sendable {
+    /// Where one topic's events go. A class, built once with its table and never changed: the
+    /// read path's lookup takes one reference rather than one per field.
+    final class Route: Sendable {
         /// Subscribers with buffers of their own.
-        var buffers: [SubscriberBuffer] = []
+        let buffers: [SubscriberBuffer]
         /// The log every single-topic drop-oldest subscriber of the topic reads (one append for all).
-        var log: BroadcastLog?
-        var feeds: [DerivedStream] = []
+        let log: BroadcastLog?
+        let feeds: [DerivedStream]
         /// Counts the key's events for freshness, when the key is subscribed upstream.
-        var activity: TopicActivityCounter?
+        let activity: TopicActivityCounter?
 
         /// Whether any subscriber receives the topic's events.
         var hasSubscribers: Bool { log != nil || !buffers.isEmpty }
 
-        init(subscribers: [SubscriberBuffer] = [], feeds: [DerivedStream] = []) {
+        /// Whether nothing is routed and nothing counted: no entry is kept for such a topic.
+        var isEmpty: Bool { !hasSubscribers && feeds.isEmpty && activity == nil }
+
+        init(subscribers: [SubscriberBuffer] = [], feeds: [DerivedStream] = [], activity: TopicActivityCounter? = nil) {
             self.buffers = subscribers.filter { $0.log == nil }
             self.log = subscribers.first { $0.log != nil }?.log
             self.feeds = feeds
+            self.activity = activity
         }
 
         /// Hands `event` to every subscriber of the topic: once to the log, once to each own buffer.
@@ -96,16 +102,16 @@ final class RouteTable: Sendable {
             return counter
         }
         for topic in changed {
-            var route = Route(subscribers: buffers[topic] ?? [], feeds: feeds[topic] ?? [])
+            var activity: TopicActivityCounter?
             if topic.kind.isOrderbook {
                 let key = BookKey(market: topic.market, level: topic.kind.orderbookLevel)
                 changedBooks[key, default: (topic.exchange, books[key]?.known ?? [])].depths.insert(
                     topic.kind.orderbookDepth)
             } else if isDesired(topic) {
-                route.activity = counter(topic)
+                activity = counter(topic)
             }
-            let isEmpty = !route.hasSubscribers && route.feeds.isEmpty && route.activity == nil
-            routes[topic] = isEmpty ? nil : route
+            let route = Route(subscribers: buffers[topic] ?? [], feeds: feeds[topic] ?? [], activity: activity)
+            routes[topic] = route.isEmpty ? nil : route
         }
         // A book key's depths, deepest first: each cut is taken from the full book.
         for (key, (exchange, known)) in changedBooks {
@@ -151,13 +157,37 @@ struct FreshnessKey: Hashable, Sendable {
 /// when the channel's subscriptions change.
 final class ChannelRoutes: Sendable {
     private let current = ManagedAtomic(RouteTable.empty)
+    /// Counts the tables published, so a reader that keeps the table it loaded reloads it only
+    /// when this has moved: a plain load, where loading the reference takes compare-and-swaps on
+    /// a shared line.
+    private let published = Atomic<Int>(0)
 
     /// The table to route with now.
     @inline(__always)
     var table: RouteTable { current.load(ordering: .acquiring) }
 
+    /// The table to route with now: `cache`'s, unless a newer one was published since it was
+    /// loaded. A frame routed after ``publish(_:)`` returned routes with the new table.
+    @inline(__always)
+    func table(reusing cache: inout RouteTableCache) -> RouteTable {
+        let version = published.load(ordering: .acquiring)
+        if version != cache.version {
+            cache = RouteTableCache(table: current.load(ordering: .acquiring), version: version)
+        }
+        return cache.table
+    }
+
     /// Publishes a new table; callers serialise (the router builds tables under its lock).
     func publish(_ table: RouteTable) {
         current.store(table, ordering: .releasing)
+        published.wrappingAdd(1, ordering: .releasing)
     }
+}
+
+/// A read path's copy of its channel's route table, and the count of tables published when it
+/// was loaded (``ChannelRoutes/table(reusing:)``).
+struct RouteTableCache: Sendable {
+    var table = RouteTable.empty
+    /// `-1`: nothing loaded yet.
+    var version = -1
 }
