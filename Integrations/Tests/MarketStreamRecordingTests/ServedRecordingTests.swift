@@ -80,11 +80,12 @@ import UpbitExchange
                     guard case .market(let market) = event, let tick = Tick(market) else { continue }
                     if market.stream == .snapshot { snapshots.append(tick) } else { live.append(tick) }
                 }
+                let times = { (ticks: [Tick]) in ticks.map(\.timestamp.milliseconds) }
+                let seen =
+                    "exchange times recorded \(times(expected)), live \(times(live)), snapshots \(times(snapshots))"
                 #expect(
                     live == expected || (live == Array(expected.dropFirst()) && snapshots.first == expected.first),
-                    "the recorded KRW-BTC tickers, in order, and no KRW-ETH: \(live.count) live, \(snapshots.count) snapshots, \(expected.count) recorded; "
-                        + "exchange times recorded \(expected.map(\.timestamp.milliseconds)), live \(live.map(\.timestamp.milliseconds)), "
-                        + "snapshots \(snapshots.map(\.timestamp.milliseconds))"
+                    "the recorded KRW-BTC tickers, in order, and no KRW-ETH: \(live.count) live, \(snapshots.count) snapshots, \(expected.count) recorded; \(seen)"
                 )
 
                 // Subscribing afterwards: the last recorded KRW-ETH ticker, as a snapshot.
