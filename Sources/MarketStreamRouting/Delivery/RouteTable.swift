@@ -185,7 +185,8 @@ final class ChannelRoutes: Sendable {
 }
 
 /// A read path's copy of its channel's route table, and the count of tables published when it
-/// was loaded (``ChannelRoutes/table(reusing:)``).
+/// was loaded (``ChannelRoutes/table(reusing:)``). A replaced table (and the buffers of
+/// subscribers that left) stays referenced here until the connection's next frame.
 struct RouteTableCache: Sendable {
     var table = RouteTable.empty
     /// `-1`: nothing loaded yet.

@@ -18,7 +18,9 @@ extension ReplayExchange {
         // than for whichever had come when the clock jumped.
         switch starts {
         case .whenTheRouterConnects: try await Task.sleep(for: Self.startupSettling)
-        case .whenStarted: try await startCalled()
+        case .whenStarted:
+            for await _ in started.stream { break }
+            try Task.checkCancellation()
         }
         var frames: [ReceivedFrame] = []
         while let entry = await peek() {
@@ -111,28 +113,6 @@ extension ReplayExchange {
         _ = try await stepClock(for: .seconds(60)) {
             self.state.withLock { state in state.finished || state.served[shard].map { $0.id != ended.id } ?? false }
         }
-    }
-
-    /// Returns once ``start()`` has been called.
-    /// - Throws: `CancellationError` when the replay is cancelled first.
-    func startCalled() async throws {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let now = state.withLock { state -> Bool in
-                    if state.startCalled || Task.isCancelled { return true }
-                    state.startWaiter = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state in
-                defer { state.startWaiter = nil }
-                return state.startWaiter
-            }
-            waiter?.resume()
-        }
-        try Task.checkCancellation()
     }
 
     /// Real time the replay waits, once the router opens its first connection, before it moves

@@ -86,9 +86,6 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         /// before the connection ends.
         var unmatchedSent: [Int: String] = [:]
         var finished = false
-        /// Whether ``start()`` was called, and the replay waiting for it.
-        var startCalled = false
-        var startWaiter: CheckedContinuation<Void, Never>?
         /// Callers of ``waitUntilFinished()`` waiting for the end.
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -116,6 +113,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     let wallNanoseconds = WallTime()
     /// Wakes the replay when the router opens a connection.
     let connectionOpened = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    /// Wakes a replay that starts when told (``start()``).
+    let started = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     let logger: Logger
 
     /// Opens recordings for replay.
@@ -176,12 +175,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// first connection (at once, if it has): call it when the strategy has subscribed. Calling it
     /// again, or on a replay that starts by itself, changes nothing.
     public func start() {
-        let waiter = state.withLock { state in
-            state.startCalled = true
-            defer { state.startWaiter = nil }
-            return state.startWaiter
-        }
-        waiter?.resume()
+        started.continuation.yield()
     }
 
     /// Returns once every record has been replayed (any number of callers may wait).
@@ -236,8 +230,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
             }
             switch ahead.result {
             case .success(let decoded):
-                output.events.append(contentsOf: state.chunk.events[decoded.events])
-                output.controls.append(contentsOf: state.chunk.controls[decoded.controls])
+                output.events.append(contentsOf: state.chunk.decoded.events[decoded.events])
+                output.controls.append(contentsOf: state.chunk.decoded.controls[decoded.controls])
                 return .decoded
             case .failure(let error):
                 return .failed(error)

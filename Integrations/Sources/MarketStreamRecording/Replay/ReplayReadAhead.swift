@@ -19,8 +19,8 @@ final class ReplayReadAhead: Sendable {
     /// A frame decoded ahead, and the context it was decoded with.
     struct DecodedAhead: Sendable {
         let context: DecodeContext
-        /// What it decoded to, in its chunk's ``Chunk/events`` and ``Chunk/controls``, or why it
-        /// could not be decoded.
+        /// What it decoded to (the ranges of its events and controls in its chunk's
+        /// ``Chunk/decoded``), or why it could not be decoded.
         let result: Result<(events: Range<Int>, controls: Range<Int>), MarketStreamError>
         /// Where the message's bytes are: the frame handed to the router is this one, not a copy.
         let address: UInt
@@ -60,8 +60,6 @@ final class ReplayReadAhead: Sendable {
         /// The events and control messages of the frames decoded ahead, one after another: each
         /// frame is decoded straight into them (``DecodedAhead`` says which are its own).
         var decoded = DecodedFrame()
-        var events: [MarketEvent] { decoded.events }
-        var controls: [ControlMessage] { decoded.controls }
     }
 
     private struct State: Sendable {
