@@ -57,11 +57,7 @@ public final class LoopbackConnectionStorm: Sendable {
     }
 
     private func releaseFirstWaiters() {
-        for waiter in firstWaiters.withLock({ waiters in
-            defer { waiters = nil }; return waiters ?? []
-        }) {
-            waiter.resume()
-        }
+        for waiter in firstWaiters.withLock({ $0.take() }) ?? [] { waiter.resume() }
     }
 
     /// Stops connecting; returns once the thread has ended.

@@ -36,11 +36,9 @@ private func marketstreamBlocking(
     // Both pipes are drained while the program runs: a program blocked writing to a full pipe
     // would never exit (nor stop on SIGTERM, stuck in the write).
     let collected = PipeDrain(out, err)
+    let exit = ProcessExit(of: process)
     try process.run()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-    if process.isRunning { process.terminate() }
-    process.waitUntilExit()
+    exit.wait(for: process, timeout: timeout)
     let (stdout, stderr) = collected.finish()
     return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
 }
@@ -192,27 +190,9 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
     }
 
     @Test func theMockServerAnnouncesItsEndpointFirst() async throws {
-        let text = try await runOnDedicatedThread { () throws -> String in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("marketstream")
-            process.arguments = ["mock-server", "--port", "0"]
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            defer {
-                process.interrupt()
-                process.waitUntilExit()
-            }
-            var text = ""
-            let handle = out.fileHandleForReading
-            while !text.contains("\nrest ") || !text.hasSuffix("\n") {
-                let data = handle.availableData
-                guard !data.isEmpty else { break }
-                text += String(decoding: data, as: UTF8.self)
-            }
-            return text
-        }
+        let server = try await RunningCommand.start(["mock-server", "--port", "0"], lines: 2)
+        _ = await server.interrupt(with: SIGINT)
+        let text = server.firstLines
         let lines = text.split(separator: "\n")
         #expect(lines.first?.hasPrefix("listening on ws://127.0.0.1:") == true)
         #expect(lines.dropFirst().first?.hasPrefix("rest http://127.0.0.1:") == true)
@@ -273,25 +253,13 @@ final class PipeDrain: @unchecked Sendable {  // each field is written by one re
 
     @Test func theMockServerServesPrometheusMetrics() async throws {
         let port = Int.random(in: 20_000..<60_000)
-        let text = try await runOnDedicatedThread { () throws -> String in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("marketstream")
-            process.arguments = ["mock-server", "--port", "0", "--rate", "200", "--metrics-port", String(port)]
-            process.standardOutput = Pipe()
-            try process.run()
-            defer {
-                process.interrupt()
-                process.waitUntilExit()
-            }
-            var text = ""
-            for _ in 0..<100 where !text.contains("mock_exchange_events_published") {
-                text =
-                    (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/metrics")!, encoding: .utf8)) ?? ""
-                if text.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
-            }
-            return text
+        // It announces itself once its metrics endpoint listens too.
+        let server = try await RunningCommand.start(
+            ["mock-server", "--port", "0", "--rate", "200", "--metrics-port", String(port)], lines: 2)
+        let text = await runOnDedicatedThread {
+            (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/metrics")!, encoding: .utf8)) ?? ""
         }
+        _ = await server.interrupt(with: SIGINT)
         #expect(text.contains("# TYPE mock_exchange_events_published counter"), "\(text)")
         #expect(text.contains("mock_exchange_connections"))
     }

@@ -6,6 +6,7 @@ struct RunningCommand {
     let process = Process()
     let out = Pipe()
     let err = Pipe()
+    private let exit: ProcessExit
     /// What standard output said up to the awaited lines.
     private(set) var firstOutput = Data()
 
@@ -15,6 +16,7 @@ struct RunningCommand {
         process.arguments = arguments
         process.standardOutput = out
         process.standardError = err
+        exit = ProcessExit(of: process)
         try process.run()
         while firstOutput.count(where: { $0 == UInt8(ascii: "\n") }) < lines {
             let chunk = out.fileHandleForReading.availableData
@@ -48,10 +50,7 @@ struct RunningCommand {
     }
 
     private func finishBlocking(timeout: Duration) -> (status: Int32, reason: Process.TerminationReason, err: String) {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        exit.wait(for: process, timeout: timeout)
         return (
             process.terminationStatus, process.terminationReason,
             String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -110,6 +110,25 @@ func eventsUntilTheEnd(
     return seen
 }
 
+/// Returns once `subscription` has delivered `count` market events.
+func awaitMarketEvents(_ count: Int, on subscription: Subscription) async throws {
+    var seen = 0
+    for try await event in subscription {
+        if case .market = event { seen += 1 }
+        if seen == count { return }
+    }
+}
+
+/// How many subscription messages and how many frames `file` recorded.
+func sentAndFrames(in file: String) throws -> (sent: Int, frames: Int) {
+    var counts = (sent: 0, frames: 0)
+    try RecordingReader(path: file).read { record in
+        if record.kind == .sent { counts.sent += 1 }
+        if record.kind == .frame { counts.frames += 1 }
+    }
+    return counts
+}
+
 /// Records a session against a simulating mock exchange over loopback, with Upbit's module: `body`
 /// subscribes through the router (and may inject faults into the mock) while a recorder taps its
 /// connections.

@@ -14,20 +14,9 @@ import Testing
                 into: directory, mock: MockExchangeConfiguration(updatesPerSecond: 50)
             ) { _, router in
                 let both = try [DataKind.ticker, .trade].map { try router.subscribe(to: $0, markets: [btc]) }
-                for subscription in both {
-                    var seen = 0
-                    for try await event in subscription {
-                        if case .market = event { seen += 1 }
-                        if seen == 3 { break }
-                    }
-                }
+                for subscription in both { try await awaitMarketEvents(3, on: subscription) }
             }
-            var sent = 0
-            var frames = 0
-            try RecordingReader(path: file).read { record in
-                if record.kind == .sent { sent += 1 }
-                if record.kind == .frame { frames += 1 }
-            }
+            let (sent, frames) = try sentAndFrames(in: file)
             try #require(sent == 1, "the recording asked for both in one message")
 
             func replay() async throws -> (events: [ReplayTests.Seen], mismatches: Int) {
@@ -77,24 +66,6 @@ import Testing
             }
             #expect(refusal?.code == .connectionClosed, "\(String(describing: refusal))")
             #expect(refusal?.message.contains("the recording is over") == true)
-        }
-    }
-
-    @Test func aReplayNeverStartedStopsWhenCancelled() async throws {
-        try await withTemporaryDirectory { directory in
-            let (upbit, file) = try await RecordedSessionTests.recordMockSession(into: directory)
-            let replay = try ReplayExchange(venue: upbit, files: [file], starts: .whenStarted, logger: quietLogger)
-            let delivered = try await withReplayRouter(replay) { router in
-                let subscription = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-BTC")])
-                defer { subscription.cancel() }
-                // The router connects; the replay waits for a start that never comes.
-                let waiting = Task { try await eventsUntilTheEnd(of: subscription) }
-                try await Task.sleep(for: .milliseconds(100))
-                waiting.cancel()
-                return (try? await waiting.value)?.count ?? 0
-            }
-            // `withReplayRouter` returned: the replay ended on cancellation, not waiting forever.
-            #expect(delivered == 0, "nothing replayed before start()")
         }
     }
 }

@@ -109,25 +109,13 @@ import UpbitExchange
             let (upbit, file) = try await recordMockSession(
                 into: directory, mock: MockExchangeConfiguration(updatesPerSecond: 50)
             ) { _, router in
-                func await3(_ subscription: Subscription) async throws {
-                    var seen = 0
-                    for try await event in subscription {
-                        if case .market = event { seen += 1 }
-                        if seen == 3 { return }
-                    }
-                }
                 let tickers = try router.subscribe(to: .ticker, markets: [btc])
-                try await await3(tickers)
+                try await awaitMarketEvents(3, on: tickers)
                 let trades = try router.subscribe(to: .trade, markets: [btc])
-                try await await3(trades)
+                try await awaitMarketEvents(3, on: trades)
                 _ = (tickers, trades)
             }
-            var sent = 0
-            var frames = 0
-            try RecordingReader(path: file).read { record in
-                if record.kind == .sent { sent += 1 }
-                if record.kind == .frame { frames += 1 }
-            }
+            let (sent, frames) = try sentAndFrames(in: file)
             try #require(sent == 2, "the recording asked in two messages")
 
             let replay = try ReplayExchange(venue: upbit, files: [file], logger: quietLogger)

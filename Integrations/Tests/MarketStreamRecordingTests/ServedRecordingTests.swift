@@ -16,11 +16,7 @@ import UpbitExchange
         try await recordMockSession(
             into: directory, mock: MockExchangeConfiguration(marketCount: 3, updatesPerSecond: 200)
         ) { _, router in
-            var seen = 0
-            for try await event in try router.subscribe(to: DataKind.ticker, markets: [btc, eth]) {
-                if case .market = event { seen += 1 }
-                if seen == count { break }
-            }
+            try await awaitMarketEvents(count, on: router.subscribe(to: DataKind.ticker, markets: [btc, eth]))
         }.1
     }
 
