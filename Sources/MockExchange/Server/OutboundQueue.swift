@@ -68,8 +68,10 @@ final class OutboundQueue: Sendable {
                 if Task.isCancelled { return nil }
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
+                        // Cancellation is checked under the lock the handler takes: either it is
+                        // seen here, or the handler finds the stored continuation and resumes it.
                         let resumeNow = state.withLock { state -> Bool in
-                            guard state.frames.isEmpty, !state.isFinished else { return true }
+                            guard state.frames.isEmpty, !state.isFinished, !Task.isCancelled else { return true }
                             state.waiter = continuation
                             return false
                         }
