@@ -21,7 +21,7 @@ import Testing
                 group.addTask { try await dashboard.run() }
                 defer { group.cancelAll() }
                 await gateway.waitUntilServing()
-                let port = await dashboard.listeningPort()
+                let port = try await dashboard.listeningPort()
                 // Renewed every 0.5 s, each renewal carrying what the process received.
                 let (router, _) = try h.remoteRouter(client: "viewer", leaseTTL: .milliseconds(1_500))
                 group.addTask { try await router.run() }
@@ -72,6 +72,36 @@ import Testing
                     let title = try await page.evaluate("document.getElementById('gateway').textContent")
                     #expect(title == "dash (epoch 3)")
                 }
+            }
+            await bus.close()
+        }
+    }
+
+    @Test func aPortInUseIsThrownToWhoeverWaitsForTheDashboard() async throws {
+        try await GatewayHarness.run { h in
+            let registry = PrometheusCollectorRegistry()
+            let bus = try await NATSConnection.connect(.init(url: h.nats.url, name: "gw", reconnects: true))
+            let gateway = try MarketDataGateway(
+                manager: h.venue(), bus: bus, configuration: GatewayConfiguration(id: "dash", epoch: 3),
+                logger: quietLogger)
+            let first = GatewayDashboard(gateway: gateway, id: "dash", registry: registry, port: 0, logger: quietLogger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await first.run() }
+                defer { group.cancelAll() }
+                let port = try await first.listeningPort()
+                // A second dashboard on the same port cannot listen: its waiter is told why,
+                // instead of waiting for a port that never comes.
+                let second = GatewayDashboard(
+                    gateway: gateway, id: "dash", registry: registry, port: port, logger: quietLogger)
+                let running = Task { try await second.run() }
+                await #expect(throws: (any Error).self) { try await second.listeningPort() }
+                await #expect(throws: (any Error).self) { try await running.value }
+                // A waiter that gives up (its task cancelled) stops waiting too.
+                let third = GatewayDashboard(
+                    gateway: gateway, id: "dash", registry: registry, port: 0, logger: quietLogger)
+                let waiting = Task { try await third.listeningPort() }
+                waiting.cancel()
+                await #expect(throws: CancellationError.self) { try await waiting.value }
             }
             await bus.close()
         }

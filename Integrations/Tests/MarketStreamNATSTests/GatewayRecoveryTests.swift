@@ -138,4 +138,37 @@ import Testing
             }
         }
     }
+
+    @Test func waitingForAGatewayToServeEndsWhenItStopsFirstOrTheWaiterGivesUp() async throws {
+        try await GatewayHarness.run { h in
+            let bus = try await NATSConnection.connect(.gateway(url: h.nats.url, name: "stopped"))
+            let gateway = try MarketDataGateway(
+                manager: h.venue(), bus: bus, configuration: GatewayConfiguration(id: "stopped", epoch: 5),
+                logger: quietLogger)
+            // A waiter that gives up stops waiting.
+            let impatient = Task { await gateway.waitUntilServing() }
+            impatient.cancel()
+            await impatient.value
+            // A gateway whose bus is gone cannot serve: its run ends, and so does the wait for it.
+            let waiting = Task { await gateway.waitUntilServing() }
+            await bus.close()
+            await #expect(throws: (any Error).self) { try await gateway.run() }
+            let ended = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await waiting.value
+                    return true
+                }
+                // A deadline, so that a wait the gateway's end missed fails the test instead of
+                // hanging it: cancelling the waiter then frees it.
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(10))
+                    waiting.cancel()
+                    return false
+                }
+                defer { group.cancelAll() }
+                return await group.next() ?? false
+            }
+            #expect(ended && gateway.epoch == 0, "the wait ended with the gateway, which never served")
+        }
+    }
 }

@@ -59,7 +59,9 @@ public final class GatewayDashboard: Service, Sendable {
     }
 
     /// Waits until the dashboard listens; returns its port.
-    public func listeningPort() async -> Int { await boundPort.wait() }
+    /// - Throws: Why ``run()`` ended without listening (a port in use), or `CancellationError`
+    ///   when the calling task is cancelled first.
+    public func listeningPort() async throws -> Int { try await boundPort.wait() }
 
     public func run() async throws {
         let router = Router()
@@ -130,10 +132,16 @@ public final class GatewayDashboard: Service, Sendable {
             configuration: ServiceGroupConfiguration(
                 services: [ServiceGroupConfiguration.ServiceConfiguration(service: application)], logger: quiet))
         let serving = Task { try await group.run() }
-        try await withTaskCancellationHandler {
-            try await serving.value
-        } onCancel: {
-            Task { await group.triggerGracefulShutdown() }
+        do {
+            try await withTaskCancellationHandler {
+                try await serving.value
+            } onCancel: {
+                Task { await group.triggerGracefulShutdown() }
+            }
+        } catch {
+            boundPort.fail(error)
+            throw error
         }
+        boundPort.fail(CancellationError())
     }
 }

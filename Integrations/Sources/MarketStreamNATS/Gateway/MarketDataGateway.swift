@@ -121,6 +121,14 @@ public final class MarketDataGateway: Service, Sendable {
 
     /// Runs the router and serves leases until cancelled or a graceful shutdown begins.
     public func run() async throws {
+        defer {
+            state.withLock { state in
+                for subscription in state.held.values { subscription.cancel() }
+                state.held.removeAll()
+            }
+            // Whoever waits for it to serve stops waiting, if it never did.
+            serving.fail(CancellationError())
+        }
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in
                 // The router runs from the start: a standby keeps its venue connection warm.
@@ -130,10 +138,6 @@ public final class MarketDataGateway: Service, Sendable {
                 try await self.serve()
                 group.cancelAll()
             }
-        }
-        state.withLock { state in
-            for subscription in state.held.values { subscription.cancel() }
-            state.held.removeAll()
         }
     }
 
@@ -192,8 +196,10 @@ public final class MarketDataGateway: Service, Sendable {
         }
     }
 
-    /// Returns once the gateway answers leases (its control subscriptions are in place).
-    public func waitUntilServing() async { await serving.wait() }
+    /// Returns once the gateway answers leases (its control subscriptions are in place), once
+    /// ``run()`` has ended without it ever serving (a standby that never got the lead), or when the
+    /// calling task is cancelled: check ``epoch`` (0 unless it serves) when that matters.
+    public func waitUntilServing() async { _ = try? await serving.wait() }
 
     // MARK: - Leases
 

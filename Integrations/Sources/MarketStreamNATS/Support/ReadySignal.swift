@@ -1,34 +1,61 @@
 import Synchronization
 
-/// A value that becomes known once (a port bound, a service ready), for anyone who waits for it.
-/// Later resolutions are ignored.
+/// A value that becomes known once (a port bound, a service ready), for anyone who waits for it,
+/// or a failure that says it never will. Only the first resolution or failure counts.
 final class ReadySignal<Value: Sendable>: Sendable {
     private struct State: Sendable {
-        var value: Value?
-        var waiters: [CheckedContinuation<Value, Never>] = []
+        var outcome: Result<Value, any Error>?
+        var waiters: [UInt64: CheckedContinuation<Value, any Error>] = [:]
+        /// Waits cancelled before their continuation was stored.
+        var cancelled: Set<UInt64> = []
+        var nextID: UInt64 = 0
     }
 
     private let state = Mutex(State())
 
     /// Records the value and wakes the waiters.
-    func resolve(_ value: Value) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Value, Never>] in
-            guard state.value == nil else { return [] }
-            state.value = value
-            defer { state.waiters = [] }
-            return state.waiters
+    func resolve(_ value: Value) { settle(.success(value)) }
+
+    /// Records that the value will never come (what stopped it) and wakes the waiters.
+    func fail(_ error: any Error) { settle(.failure(error)) }
+
+    private func settle(_ outcome: Result<Value, any Error>) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Value, any Error>] in
+            guard state.outcome == nil else { return [] }
+            state.outcome = outcome
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
-        for waiter in waiters { waiter.resume(returning: value) }
+        for waiter in waiters { waiter.resume(with: outcome) }
     }
 
     /// The value, once known.
-    func wait() async -> Value {
-        await withCheckedContinuation { waiter in
-            let value = state.withLock { state in
-                if state.value == nil { state.waiters.append(waiter) }
-                return state.value
+    /// - Throws: The failure given to ``fail(_:)``, or `CancellationError` when the calling task
+    ///   is cancelled first.
+    func wait() async throws -> Value {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        // A cancellation that found no stored continuation leaves its mark: cleared on the way out.
+        defer { state.withLock { _ = $0.cancelled.remove(id) } }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Value, any Error>) in
+                let outcome = state.withLock { state -> Result<Value, any Error>? in
+                    if let outcome = state.outcome { return outcome }
+                    if state.cancelled.remove(id) != nil { return .failure(CancellationError()) }
+                    state.waiters[id] = waiter
+                    return nil
+                }
+                if let outcome { waiter.resume(with: outcome) }
             }
-            if let value { waiter.resume(returning: value) }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                let waiter = state.waiters.removeValue(forKey: id)
+                if waiter == nil { state.cancelled.insert(id) }
+                return waiter
+            }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 }
