@@ -37,11 +37,14 @@ let package = Package(
             name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // What the gateway and the recordings share: waits for a value that comes once.
+        .target(name: "IntegrationSupport", swiftSettings: swiftSettings),
         // Recordings of a venue's frames (MSR1: zstd blocks, metadata in skippable frames).
         .target(
             name: "MarketStreamRecording",
             dependencies: [
                 "CZstd",
+                "IntegrationSupport",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,6 +59,7 @@ let package = Package(
             name: "MarketStreamNATS",
             dependencies: [
                 "CNATS",
+                "IntegrationSupport",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,6 +134,7 @@ let package = Package(
             name: "MarketStreamNATSTests",
             dependencies: [
                 "MarketStreamNATS",
+                "IntegrationSupport",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "MarketStreamTesting", package: "MarketStream"),
@@ -149,6 +154,7 @@ let package = Package(
             dependencies: [
                 "MarketStreamRecording",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
+                .product(name: "MarketStreamTesting", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "MockExchange", package: "MarketStream"),
                 .product(name: "UpbitExchange", package: "MarketStream"),

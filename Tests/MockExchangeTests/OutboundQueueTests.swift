@@ -1,3 +1,4 @@
+import MarketStreamTesting
 import Testing
 
 @testable import MockExchange
@@ -36,20 +37,9 @@ import Testing
             // Cancel at a different point of the writer's way into its wait each time.
             for _ in 0..<(attempt % 64) { await Task.yield() }
             writer.cancel()
-            let ended = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { await writer.value == nil }
-                // A deadline, so that a writer that missed its cancellation fails the test
-                // instead of hanging it: the queue's end then frees the writer.
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(10))
-                    return false
-                }
-                let ended = await group.next() ?? false
-                queue.finish()
-                group.cancelAll()
-                return ended
-            }
-            if !ended { missed += 1 }
+            // A writer that missed its cancellation is freed by the queue's end at the deadline.
+            let ended = await endsBefore(.seconds(10), release: { queue.finish() }) { await writer.value == nil }
+            if ended != true { missed += 1 }
         }
         #expect(missed == 0, "\(missed) cancelled writers kept waiting")
     }

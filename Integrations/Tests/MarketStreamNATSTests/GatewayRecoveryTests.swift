@@ -2,6 +2,7 @@ import Foundation
 import MarketStreamCore
 import MarketStreamNATS
 import MarketStreamRouting
+import MarketStreamTesting
 import MockExchange
 import Testing
 
@@ -153,22 +154,11 @@ import Testing
             let waiting = Task { await gateway.waitUntilServing() }
             await bus.close()
             await #expect(throws: (any Error).self) { try await gateway.run() }
-            let ended = await withTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    await waiting.value
-                    return true
-                }
-                // A deadline, so that a wait the gateway's end missed fails the test instead of
-                // hanging it: cancelling the waiter then frees it.
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(10))
-                    waiting.cancel()
-                    return false
-                }
-                defer { group.cancelAll() }
-                return await group.next() ?? false
+            let ended = await endsBefore(.seconds(10), release: { waiting.cancel() }) {
+                await waiting.value
+                return true
             }
-            #expect(ended && gateway.epoch == 0, "the wait ended with the gateway, which never served")
+            #expect(ended == true && gateway.epoch == 0, "the wait ended with the gateway, which never served")
         }
     }
 }

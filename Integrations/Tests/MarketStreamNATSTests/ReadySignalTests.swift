@@ -1,6 +1,6 @@
+import IntegrationSupport
+import MarketStreamTesting
 import Testing
-
-@testable import MarketStreamNATS
 
 @Suite(.timeLimit(.minutes(1))) struct ReadySignalTests {
     struct Stopped: Error, Equatable {}
@@ -34,20 +34,11 @@ import Testing
             let waiter = Task { try await signal.wait() }
             for _ in 0..<(attempt % 64) { await Task.yield() }
             waiter.cancel()
-            let ended = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { (try? await waiter.value) == nil }
-                // A deadline, so that a waiter that missed its cancellation fails the test instead
-                // of hanging it: the value then frees the waiter.
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(10))
-                    return false
-                }
-                let ended = await group.next() ?? false
-                signal.resolve(0)
-                group.cancelAll()
-                return ended
+            // A waiter that missed its cancellation is freed by the value at the deadline.
+            let ended = await endsBefore(.seconds(10), release: { signal.resolve(0) }) {
+                (try? await waiter.value) == nil
             }
-            if !ended { missed += 1 }
+            if ended != true { missed += 1 }
         }
         #expect(missed == 0, "\(missed) cancelled waiters kept waiting")
     }

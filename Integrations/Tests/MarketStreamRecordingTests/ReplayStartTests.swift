@@ -1,6 +1,7 @@
 import MarketStreamCore
 import MarketStreamRecording
 import MarketStreamRouting
+import MarketStreamTesting
 import MockExchange
 import Testing
 
@@ -66,6 +67,25 @@ import Testing
             }
             #expect(refusal?.code == .connectionClosed, "\(String(describing: refusal))")
             #expect(refusal?.message.contains("the recording is over") == true)
+        }
+    }
+
+    /// A replay stopped before its end lets whoever waits for the end go (a program interrupted
+    /// while it waited would never have exited), and so does a waiter that gives up.
+    @Test func waitingForTheEndEndsWhenTheReplayStopsFirstOrTheWaiterGivesUp() async throws {
+        try await withTemporaryDirectory { directory in
+            let (upbit, file) = try await RecordedSessionTests.recordMockSession(into: directory)
+            // Never started: it would wait for `start()` for ever.
+            let replay = try ReplayExchange(venue: upbit, files: [file], starts: .whenStarted, logger: quietLogger)
+            let impatient = Task { await replay.waitUntilFinished() }
+            impatient.cancel()
+            #expect(await impatient.value == false)
+            let waiting = Task { await replay.waitUntilFinished() }
+            let running = Task { try await replay.run() }
+            running.cancel()
+            try await running.value
+            let finished = await endsBefore(.seconds(10), release: { waiting.cancel() }) { await waiting.value }
+            #expect(finished == false, "the wait ended with the replay, which replayed nothing")
         }
     }
 }

@@ -93,9 +93,10 @@ import UpbitExchange
                 let other = try router.subscribe(to: .ticker, markets: [MarketCode(validated: "KRW-ETH")])
                 defer { other.cancel() }
                 // Any number of callers may wait for the end.
-                async let first: Void = replay.waitUntilFinished()
-                async let second: Void = replay.waitUntilFinished()
-                _ = await (first, second)
+                async let first = replay.waitUntilFinished()
+                async let second = replay.waitUntilFinished()
+                let (firstFinished, secondFinished) = await (first, second)
+                #expect(firstFinished && secondFinished, "every record was replayed")
             }
             #expect(replay.subscriptionMismatches > 0)
         }

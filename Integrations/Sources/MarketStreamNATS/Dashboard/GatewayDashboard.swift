@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Hummingbird
+import IntegrationSupport
 import Logging
 import NIOCore
 import Prometheus

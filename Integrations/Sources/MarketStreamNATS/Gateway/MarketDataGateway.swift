@@ -1,6 +1,7 @@
 import Clocks
 import CoreMetrics
 import Foundation
+import IntegrationSupport
 import Logging
 import MarketStreamCore
 import MarketStreamRouting

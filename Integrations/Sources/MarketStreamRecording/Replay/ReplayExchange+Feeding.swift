@@ -1,3 +1,4 @@
+import IntegrationSupport
 import Logging
 import MarketStreamCore
 import MarketStreamRouting
@@ -74,12 +75,11 @@ extension ReplayExchange {
             }
         }
         for shard in state.withLock({ $0.unmatchedSent.keys.sorted() }) { settleSent(on: shard) }
-        let (waiters, served) = state.withLock { state in
+        let served = state.withLock { state in
             state.finished = true
-            defer { state.finishWaiters.removeAll() }
-            return (state.finishWaiters, state.served.sorted { $0.key < $1.key }.map(\.value))
+            return state.served.sorted { $0.key < $1.key }.map(\.value)
         }
-        for waiter in waiters { waiter.resume() }
+        ended.resolve(true)
         logger.info("replay finished")
         for connection in served { connection.end.yield(Self.endReason) }
     }

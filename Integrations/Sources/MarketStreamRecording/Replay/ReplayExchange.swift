@@ -1,5 +1,6 @@
 import Clocks
 import Foundation
+import IntegrationSupport
 import Logging
 import MarketStreamCore
 import MarketStreamRouting
@@ -17,7 +18,7 @@ import Synchronization
 ///     managers: [replay], configuration: RouterConfiguration(reconnect: ReconnectPolicy(jitter: 0)),
 ///     clock: replay.routerClock, wallClock: replay.wallClock, logger: logger)
 /// // run `replay` and `router`, subscribe as usual, then:
-/// await replay.waitUntilFinished()
+/// let complete = await replay.waitUntilFinished()   // false when stopped (SIGINT) before the end
 /// ```
 ///
 /// Each recorded connection is one connection here: the records of a recorded shard (a channel
@@ -86,8 +87,6 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         /// before the connection ends.
         var unmatchedSent: [Int: String] = [:]
         var finished = false
-        /// Callers of ``waitUntilFinished()`` waiting for the end.
-        var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
         /// Starts handing frames over with `entry`, the first of them.
         mutating func hand(_ entry: ReplayReadAhead.Entry) {
@@ -115,6 +114,9 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     let connectionOpened = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     /// Wakes a replay that starts when told (``start()``).
     let started = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    /// How the replay ended, for ``waitUntilFinished()``: `true` once every record was replayed,
+    /// `false` when it stopped before.
+    let ended = ReadySignal<Bool>()
     let logger: Logger
 
     /// Opens recordings for replay.
@@ -178,15 +180,13 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
         started.continuation.yield()
     }
 
-    /// Returns once every record has been replayed (any number of callers may wait).
-    public func waitUntilFinished() async {
-        await withCheckedContinuation { continuation in
-            let finished = state.withLock { state in
-                if !state.finished { state.finishWaiters.append(continuation) }
-                return state.finished
-            }
-            if finished { continuation.resume() }
-        }
+    /// Returns once every record has been replayed, once the replay stops before that (its
+    /// ``run()`` cancelled or shut down), or when the calling task is cancelled; any number of
+    /// callers may wait.
+    /// - Returns: Whether every record was replayed.
+    @discardableResult
+    public func waitUntilFinished() async -> Bool {
+        (try? await ended.wait()) ?? false
     }
 
     // MARK: - AbstractWebSocketManager
@@ -309,6 +309,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// Replays the recording to the router's connections, then waits: a Service to run beside
     /// the router, until cancelled or a graceful shutdown.
     public func run() async throws {
+        // Whoever waits for the end stops waiting when the replay stops before it.
+        defer { ended.resolve(false) }
         do {
             try await cancelWhenGracefulShutdown {
                 try await self.feed()

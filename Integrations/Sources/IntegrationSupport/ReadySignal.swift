@@ -2,7 +2,7 @@ import Synchronization
 
 /// A value that becomes known once (a port bound, a service ready), for anyone who waits for it,
 /// or a failure that says it never will. Only the first resolution or failure counts.
-final class ReadySignal<Value: Sendable>: Sendable {
+package final class ReadySignal<Value: Sendable>: Sendable {
     private struct State: Sendable {
         var outcome: Result<Value, any Error>?
         var waiters: [UInt64: CheckedContinuation<Value, any Error>] = [:]
@@ -13,11 +13,13 @@ final class ReadySignal<Value: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
+    package init() {}
+
     /// Records the value and wakes the waiters.
-    func resolve(_ value: Value) { settle(.success(value)) }
+    package func resolve(_ value: Value) { settle(.success(value)) }
 
     /// Records that the value will never come (what stopped it) and wakes the waiters.
-    func fail(_ error: any Error) { settle(.failure(error)) }
+    package func fail(_ error: any Error) { settle(.failure(error)) }
 
     private func settle(_ outcome: Result<Value, any Error>) {
         let waiters = state.withLock { state -> [CheckedContinuation<Value, any Error>] in
@@ -32,7 +34,7 @@ final class ReadySignal<Value: Sendable>: Sendable {
     /// The value, once known.
     /// - Throws: The failure given to ``fail(_:)``, or `CancellationError` when the calling task
     ///   is cancelled first.
-    func wait() async throws -> Value {
+    package func wait() async throws -> Value {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
