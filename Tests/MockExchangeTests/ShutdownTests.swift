@@ -22,4 +22,24 @@ import Testing
             for storm in storms { storm.stop() }
         }
     }
+
+    /// A caller that gives up waiting for the endpoint (its task cancelled: `marketstream watch`
+    /// interrupted while its embedded exchange starts) stops waiting, even if the server never runs.
+    @Test func aWaitForTheEndpointEndsWhenTheWaiterGivesUp() async throws {
+        let server = MockExchangeServer(configuration: MockExchangeConfiguration(), logger: quietLogger)
+        for attempt in 0..<2_000 {
+            let waiting = Task { try await server.endpoint() }
+            for _ in 0..<(attempt % 16) { await Task.yield() }
+            waiting.cancel()
+            // At the deadline the server listens, which frees a waiter that missed its cancellation
+            // (the test then fails instead of hanging; that server runs until the process ends).
+            let outcome = await endsBefore(.seconds(10), release: { Task { try await server.run() } }) {
+                await waiting.result
+            }
+            guard case .failure(let error)? = outcome, error is CancellationError else {
+                Issue.record("attempt \(attempt): \(String(describing: outcome))")
+                return
+            }
+        }
+    }
 }

@@ -5,7 +5,10 @@ import Synchronization
 package final class ListeningSignal<Value: Sendable>: Sendable {
     private struct State: Sendable {
         var outcome: Result<Value, ListenFailure>?
-        var waiters: [CheckedContinuation<Value, any Error>] = []
+        var waiters: [UInt64: CheckedContinuation<Value, any Error>] = [:]
+        /// Waits cancelled before their continuation was stored.
+        var cancelled: Set<UInt64> = []
+        var nextID: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -24,8 +27,8 @@ package final class ListeningSignal<Value: Sendable>: Sendable {
         let waiters = state.withLock { state -> [CheckedContinuation<Value, any Error>]? in
             guard state.outcome == nil else { return nil }
             state.outcome = outcome
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
         guard let waiters else { return false }
         for waiter in waiters { waiter.resume(with: outcome.mapError { $0 }) }
@@ -34,14 +37,32 @@ package final class ListeningSignal<Value: Sendable>: Sendable {
 
     /// Waits until the server listens.
     /// - Returns: What it listens with.
-    /// - Throws: ``ListenFailure`` when it could not.
+    /// - Throws: ``ListenFailure`` when it could not, or `CancellationError` when the calling task
+    ///   is cancelled first.
     package func wait() async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            let outcome = state.withLock { state -> Result<Value, ListenFailure>? in
-                if state.outcome == nil { state.waiters.append(continuation) }
-                return state.outcome
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        // A cancellation that found no stored continuation leaves its mark: cleared on the way out.
+        defer { state.withLock { _ = $0.cancelled.remove(id) } }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+                let outcome = state.withLock { state -> Result<Value, any Error>? in
+                    if let outcome = state.outcome { return outcome.mapError { $0 } }
+                    if state.cancelled.remove(id) != nil { return .failure(CancellationError()) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
             }
-            if let outcome { continuation.resume(with: outcome.mapError { $0 }) }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                let waiter = state.waiters.removeValue(forKey: id)
+                if waiter == nil { state.cancelled.insert(id) }
+                return waiter
+            }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 }

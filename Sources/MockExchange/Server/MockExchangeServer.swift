@@ -62,7 +62,8 @@ public final class MockExchangeServer: Service, Sendable {
     }
 
     /// The address the server listens on; waits until it does.
-    /// - Throws: ``ListenFailure`` when the server could not listen (the port is taken, say).
+    /// - Throws: ``ListenFailure`` when the server could not listen (the port is taken, say), or
+    ///   `CancellationError` when the calling task is cancelled first.
     public func endpoint() async throws -> MockExchangeEndpoint {
         try await listening.wait()
     }
