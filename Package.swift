@@ -258,6 +258,7 @@ let package = Package(
             name: "MarketStreamCoreTests",
             dependencies: [
                 "MarketStreamCore",
+                "MarketStreamTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings

@@ -37,14 +37,11 @@ let package = Package(
             name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        // What the gateway and the recordings share: waits for a value that comes once.
-        .target(name: "IntegrationSupport", swiftSettings: swiftSettings),
         // Recordings of a venue's frames (MSR1: zstd blocks, metadata in skippable frames).
         .target(
             name: "MarketStreamRecording",
             dependencies: [
                 "CZstd",
-                "IntegrationSupport",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),
@@ -59,7 +56,6 @@ let package = Package(
             name: "MarketStreamNATS",
             dependencies: [
                 "CNATS",
-                "IntegrationSupport",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,7 +130,6 @@ let package = Package(
             name: "MarketStreamNATSTests",
             dependencies: [
                 "MarketStreamNATS",
-                "IntegrationSupport",
                 .product(name: "MarketStreamCore", package: "MarketStream"),
                 .product(name: "MarketStreamRouting", package: "MarketStream"),
                 .product(name: "MarketStreamTesting", package: "MarketStream"),

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Hummingbird
 import Logging
+import MarketStreamCore
 import MockExchange
 import Prometheus
 import ServiceLifecycle
@@ -13,7 +14,7 @@ struct MetricsEndpoint: Service {
     let port: Int
     let logger: Logger
     /// Resolved once the endpoint listens or has failed to.
-    let listening = ListeningSignal<Void>()
+    let listening = ReadySignal<Void>()
 
     /// A factory whose figures this endpoint serves. Metric names become Prometheus names
     /// (`marketstream.messages.received` → `marketstream_messages_received`).
@@ -43,14 +44,14 @@ struct MetricsEndpoint: Service {
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname("127.0.0.1", port: port), serverName: "marketstream"),
-            onServerRunning: { _ in listening.resolve(.success(())) },
+            onServerRunning: { _ in listening.resolve(()) },
             logger: MockExchangeServer.quieted(logger))
         do {
             // `run()`, not `runService()`: signals belong to the program's service group.
             try await application.run()
-        } catch  where !listening.isListening {
+        } catch  where !listening.isSettled {
             let failure = ListenFailure(host: "127.0.0.1", port: port, error: error)
-            listening.resolve(.failure(failure))
+            listening.fail(failure)
             throw failure
         }
     }

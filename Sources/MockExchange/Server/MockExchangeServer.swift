@@ -45,7 +45,7 @@ public struct MockExchangeEndpoint: Sendable, Hashable {
 public final class MockExchangeServer: Service, Sendable {
     let core: MockExchangeCore
     let logger: Logger
-    private let listening = ListeningSignal<MockExchangeEndpoint>()
+    private let listening = ReadySignal<MockExchangeEndpoint>()
 
     /// Creates a server; nothing starts until ``run()``.
     /// - Parameters:
@@ -132,11 +132,11 @@ public final class MockExchangeServer: Service, Sendable {
     /// Fails the endpoint's waiters when the server never listened.
     /// - Returns: Whether the failure happened before listening.
     private func didFailToListen(_ failure: ListenFailure) -> Bool {
-        listening.resolve(.failure(failure))
+        listening.fail(failure)
     }
 
     private func didStartListening(_ endpoint: MockExchangeEndpoint) {
-        listening.resolve(.success(endpoint))
+        listening.resolve(endpoint)
         logger.info("mock exchange listening", metadata: ["endpoint": "\(endpoint.webSocketBase)"])
     }
 

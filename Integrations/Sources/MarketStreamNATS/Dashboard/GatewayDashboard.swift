@@ -1,8 +1,8 @@
 import CoreMetrics
 import Foundation
 import Hummingbird
-import IntegrationSupport
 import Logging
+import MarketStreamCore
 import NIOCore
 import Prometheus
 import ServiceLifecycle

@@ -1,7 +1,6 @@
 import Clocks
 import CoreMetrics
 import Foundation
-import IntegrationSupport
 import Logging
 import MarketStreamCore
 import MarketStreamRouting

@@ -1,4 +1,3 @@
-import IntegrationSupport
 import Logging
 import MarketStreamCore
 import MarketStreamRouting

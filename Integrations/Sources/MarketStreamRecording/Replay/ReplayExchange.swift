@@ -1,6 +1,5 @@
 import Clocks
 import Foundation
-import IntegrationSupport
 import Logging
 import MarketStreamCore
 import MarketStreamRouting

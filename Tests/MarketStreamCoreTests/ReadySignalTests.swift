@@ -1,4 +1,4 @@
-import IntegrationSupport
+import MarketStreamCore
 import MarketStreamTesting
 import Testing
 

@@ -1,8 +1,18 @@
 import Synchronization
 
-/// A value that becomes known once (a port bound, a service ready), for anyone who waits for it,
-/// or a failure that says it never will. Only the first resolution or failure counts.
-package final class ReadySignal<Value: Sendable>: Sendable {
+/// A value that becomes known once (a port bound, a service serving, a replay's end), for any
+/// number of waiters, or a failure that says it never will. Only the first outcome counts.
+///
+/// Unlike a continuation stored by hand, a wait ends when the waiting task is cancelled, so a
+/// program interrupted while it waits for something that never comes still exits.
+///
+/// ```swift
+/// let listening = ReadySignal<Int>()
+/// // The server, once bound:      listening.resolve(port)
+/// // or, when it cannot bind:     listening.fail(error)
+/// let port = try await listening.wait()
+/// ```
+public final class ReadySignal<Value: Sendable>: Sendable {
     private struct State: Sendable {
         var outcome: Result<Value, any Error>?
         var waiters: [UInt64: CheckedContinuation<Value, any Error>] = [:]
@@ -13,28 +23,38 @@ package final class ReadySignal<Value: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    package init() {}
+    /// Creates a signal with no outcome yet.
+    public init() {}
+
+    /// Whether the value or a failure is known.
+    public var isSettled: Bool { state.withLock { $0.outcome != nil } }
 
     /// Records the value and wakes the waiters.
-    package func resolve(_ value: Value) { settle(.success(value)) }
+    /// - Returns: Whether this was the first outcome (a later one is ignored).
+    @discardableResult
+    public func resolve(_ value: Value) -> Bool { settle(.success(value)) }
 
     /// Records that the value will never come (what stopped it) and wakes the waiters.
-    package func fail(_ error: any Error) { settle(.failure(error)) }
+    /// - Returns: Whether this was the first outcome (a later one is ignored).
+    @discardableResult
+    public func fail(_ error: any Error) -> Bool { settle(.failure(error)) }
 
-    private func settle(_ outcome: Result<Value, any Error>) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Value, any Error>] in
-            guard state.outcome == nil else { return [] }
+    private func settle(_ outcome: Result<Value, any Error>) -> Bool {
+        let waiters = state.withLock { state -> [CheckedContinuation<Value, any Error>]? in
+            guard state.outcome == nil else { return nil }
             state.outcome = outcome
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
+        guard let waiters else { return false }
         for waiter in waiters { waiter.resume(with: outcome) }
+        return true
     }
 
     /// The value, once known.
     /// - Throws: The failure given to ``fail(_:)``, or `CancellationError` when the calling task
     ///   is cancelled first.
-    package func wait() async throws -> Value {
+    public func wait() async throws -> Value {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
