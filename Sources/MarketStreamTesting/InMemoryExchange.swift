@@ -59,7 +59,11 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         var refusals = 0
         var answersPings = true
         var latest: [SubscriptionTopic: MarketPayload] = [:]
-        var waiters: [(check: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [UInt64: (check: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] =
+            [:]
+        /// Waits cancelled before their continuation was stored.
+        var cancelledWaits: Set<UInt64> = []
+        var nextWaitID: UInt64 = 0
         var nextTimestamp: Int64 = 1_700_000_000_000
     }
 
@@ -327,13 +331,9 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     private func notifyWaiters() {
         let ready: [CheckedContinuation<Void, Never>] = state.withLock { state in
             let snapshot = Self.snapshot(of: state)
-            var ready: [CheckedContinuation<Void, Never>] = []
-            state.waiters.removeAll { waiter in
-                guard waiter.check(snapshot) else { return false }
-                ready.append(waiter.continuation)
-                return true
-            }
-            return ready
+            let due = state.waiters.filter { $0.value.check(snapshot) }
+            for id in due.keys { state.waiters[id] = nil }
+            return due.values.map(\.continuation)
         }
         for continuation in ready { continuation.resume() }
     }
@@ -347,16 +347,33 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     /// The exchange's state now.
     public var snapshot: Snapshot { state.withLock { Self.snapshot(of: $0) } }
 
-    /// Suspends until `condition` holds (checked after every change of the exchange's state).
+    /// Suspends until `condition` holds (checked after every change of the exchange's state), or
+    /// until the calling task is cancelled (a test's time limit), so a wait for what never happens
+    /// fails its test instead of hanging the run.
     /// - Parameter condition: The condition on the exchange's state.
     public func waitUntil(_ condition: @escaping @Sendable (Snapshot) -> Bool) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let satisfied = state.withLock { state -> Bool in
-                if condition(Self.snapshot(of: state)) { return true }
-                state.waiters.append((condition, continuation))
-                return false
+        let id = state.withLock { state in
+            state.nextWaitID += 1
+            return state.nextWaitID
+        }
+        // A cancellation that found no stored continuation leaves its mark: cleared on the way out.
+        defer { state.withLock { _ = $0.cancelledWaits.remove(id) } }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let satisfied = state.withLock { state -> Bool in
+                    if state.cancelledWaits.remove(id) != nil || condition(Self.snapshot(of: state)) { return true }
+                    state.waiters[id] = (condition, continuation)
+                    return false
+                }
+                if satisfied { continuation.resume() }
             }
-            if satisfied { continuation.resume() }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                let waiter = state.waiters.removeValue(forKey: id)
+                if waiter == nil { state.cancelledWaits.insert(id) }
+                return waiter
+            }
+            waiter?.continuation.resume()
         }
     }
 
