@@ -339,6 +339,7 @@ let package = Package(
         .target(
             name: "TransportTestSupport",
             dependencies: [
+                "MarketStreamCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -59,11 +59,6 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
         var refusals = 0
         var answersPings = true
         var latest: [SubscriptionTopic: MarketPayload] = [:]
-        var waiters: [UInt64: (check: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] =
-            [:]
-        /// Waits cancelled before their continuation was stored.
-        var cancelledWaits: Set<UInt64> = []
-        var nextWaitID: UInt64 = 0
         var nextTimestamp: Int64 = 1_700_000_000_000
     }
 
@@ -87,6 +82,8 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     public let hasCredentials: Bool
     public let style: Style
     private let state = Mutex(State())
+    /// Tests waiting for a condition on the exchange's state, woken after each change.
+    private let waiters = ConditionWaiters()
     private let timeSource: @Sendable () -> Duration
 
     /// Creates an in-memory exchange.
@@ -328,15 +325,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
 
     // MARK: - Waiting
 
-    private func notifyWaiters() {
-        let ready: [CheckedContinuation<Void, Never>] = state.withLock { state in
-            let snapshot = Self.snapshot(of: state)
-            let due = state.waiters.filter { $0.value.check(snapshot) }
-            for id in due.keys { state.waiters[id] = nil }
-            return due.values.map(\.continuation)
-        }
-        for continuation in ready { continuation.resume() }
-    }
+    private func notifyWaiters() { waiters.changed() }
 
     private static func snapshot(of state: State) -> Snapshot {
         Snapshot(
@@ -352,29 +341,7 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     /// fails its test instead of hanging the run.
     /// - Parameter condition: The condition on the exchange's state.
     public func waitUntil(_ condition: @escaping @Sendable (Snapshot) -> Bool) async {
-        let id = state.withLock { state in
-            state.nextWaitID += 1
-            return state.nextWaitID
-        }
-        // A cancellation that found no stored continuation leaves its mark: cleared on the way out.
-        defer { state.withLock { _ = $0.cancelledWaits.remove(id) } }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let satisfied = state.withLock { state -> Bool in
-                    if state.cancelledWaits.remove(id) != nil || condition(Self.snapshot(of: state)) { return true }
-                    state.waiters[id] = (condition, continuation)
-                    return false
-                }
-                if satisfied { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state in
-                let waiter = state.waiters.removeValue(forKey: id)
-                if waiter == nil { state.cancelledWaits.insert(id) }
-                return waiter
-            }
-            waiter?.continuation.resume()
-        }
+        await waiters.wait(until: { condition(self.snapshot) })
     }
 
     /// Suspends until at least `count` upstream messages have been received.

@@ -1,3 +1,4 @@
+import MarketStreamCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -34,10 +35,11 @@ public final class RecordingWebSocketServer: Sendable {
     private struct State {
         var requests: [HTTPRequestHead] = []
         var frames: [ReceivedFrame] = []
-        var waiters: [(condition: @Sendable (State) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state = Mutex(State())
+    /// Tests waiting for frames, woken after each one recorded.
+    private let waiters = ConditionWaiters()
     private let channel: any Channel
     /// The port the server listens on.
     public let port: Int
@@ -93,16 +95,9 @@ public final class RecordingWebSocketServer: Sendable {
     /// The frames received, in order.
     public var frames: [ReceivedFrame] { state.withLock { $0.frames } }
 
-    /// Waits until the recorded frames satisfy `condition`.
+    /// Waits until the recorded frames satisfy `condition`, or until the calling task is cancelled.
     public func waitForFrames(_ condition: @escaping @Sendable ([ReceivedFrame]) -> Bool) async {
-        await withCheckedContinuation { continuation in
-            let met = state.withLock { state -> Bool in
-                if condition(state.frames) { return true }
-                state.waiters.append(({ condition($0.frames) }, continuation))
-                return false
-            }
-            if met { continuation.resume() }
-        }
+        await waiters.wait(until: { condition(self.frames) })
     }
 
     fileprivate func record(_ head: HTTPRequestHead) {
@@ -114,16 +109,8 @@ public final class RecordingWebSocketServer: Sendable {
     }
 
     private func update(_ change: (inout State) -> Void) {
-        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            change(&state)
-            let snapshot = state
-            let (met, waiting) = (
-                state.waiters.filter { $0.condition(snapshot) }, state.waiters.filter { !$0.condition(snapshot) }
-            )
-            state.waiters = waiting
-            return met.map(\.continuation)
-        }
-        for continuation in ready { continuation.resume() }
+        state.withLock { change(&$0) }
+        waiters.changed()
     }
 }
 

@@ -151,7 +151,7 @@ final class BinanceConnection: Sendable {
                     code: 2, id: request.id,
                     message: "Invalid request: a connection carries at most \(settings.streamsPerConnection) streams"))
         }
-        exchange.subscriberWaiters.subscriptionsChanged()
+        exchange.subscriberWaiters.changed()
         outbound.yield(.text(BinanceEventEncoder.result(id: request.id, streams: nil)))
     }
 

@@ -40,7 +40,7 @@ final class MockExchangeCore: Sendable {
     private let faultRandom: Mutex<SeededRandom>
     let origin = ContinuousClock.now
     /// Callers waiting for a client to subscribe.
-    let subscriberWaiters = SubscriberWaiters()
+    let subscriberWaiters = ConditionWaiters()
 
     let metrics: MockMetrics
 
@@ -107,7 +107,7 @@ final class MockExchangeCore: Sendable {
             metrics.connections.record(state.channels.count)
         }
         // The connection's subscriptions went with it.
-        subscriberWaiters.subscriptionsChanged()
+        subscriberWaiters.changed()
     }
 
     func makeConnectionID() -> Int {

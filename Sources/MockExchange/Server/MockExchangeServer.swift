@@ -166,7 +166,7 @@ public final class MockExchangeServer: Service, Sendable {
     /// Returns once some client (of any dialect) holds a subscription, or once the calling task
     /// is cancelled.
     public func waitForSubscriber() async {
-        await core.subscriberWaiters.wait { [core] in core.hasSubscriber() }
+        await core.subscriberWaiters.wait(until: { [core] in core.hasSubscriber() })
     }
 
     /// Returns once `condition` holds, checked now and after every change of a connection's

@@ -159,7 +159,7 @@ final class UpbitConnection: Sendable {
         }
         // Waiters hear of the subscription once its snapshots are queued: what they publish next
         // follows them, rather than a snapshot of it following its live event.
-        exchange.subscriberWaiters.subscriptionsChanged()
+        exchange.subscriberWaiters.changed()
     }
 
     /// Removes a random part of the set (the "forgotten subscriptions" fault).

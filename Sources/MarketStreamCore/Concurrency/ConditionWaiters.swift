@@ -1,8 +1,14 @@
 import Synchronization
 
-/// Callers waiting until the mock's clients hold some subscriptions: woken when a connection's
-/// subscription set changes (or the connection closes), so that nobody polls the connections.
-final class SubscriberWaiters: Sendable {
+/// Tasks waiting until a condition on some state holds: each checks its condition now and again
+/// after every ``changed()``, and stops waiting when its task is cancelled. Whoever changes the
+/// state calls ``changed()`` after the change, so nobody polls.
+///
+/// ```swift
+/// // The state's owner, after each change:   waiters.changed()
+/// await waiters.wait { connections.withLock { $0.count } >= 2 }
+/// ```
+public final class ConditionWaiters: Sendable {
     private struct State: Sendable {
         var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         /// Waits cancelled before their continuation was stored.
@@ -12,10 +18,13 @@ final class SubscriberWaiters: Sendable {
 
     private let state = Mutex(State())
 
-    /// Returns once `hasSubscriber` holds, checked now and after every change, or once the
-    /// calling task is cancelled. `hasSubscriber` runs under this type's lock: it may read the
-    /// connections (their locks are taken after this one, never before).
-    func wait(until hasSubscriber: @escaping @Sendable () -> Bool) async {
+    /// Creates a set of waiters.
+    public init() {}
+
+    /// Returns once `condition` holds, checked now and after every ``changed()``, or once the
+    /// calling task is cancelled. `condition` runs under this type's lock: it may take the
+    /// state's own lock (taken after this one, never before).
+    public func wait(until condition: @escaping @Sendable () -> Bool) async {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -29,7 +38,7 @@ final class SubscriberWaiters: Sendable {
                     // here or wakes the continuation stored here.
                     let outcome = state.withLock { state -> Bool? in
                         if state.cancelled.remove(id) != nil { return false }
-                        if hasSubscriber() { return true }
+                        if condition() { return true }
                         state.waiters[id] = continuation
                         return nil
                     }
@@ -47,8 +56,8 @@ final class SubscriberWaiters: Sendable {
         }
     }
 
-    /// A connection's subscription set changed: every waiter checks again.
-    func subscriptionsChanged() {
+    /// The state changed: every waiter checks its condition again.
+    public func changed() {
         let waiters = state.withLock { state in
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
