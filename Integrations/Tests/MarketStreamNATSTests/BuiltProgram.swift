@@ -31,14 +31,14 @@ enum BuiltProgram {
         return (process, output, errors)
     }
 
-    /// Runs `name` with `arguments`; `interruptWhen` (checked every 50 ms) sends SIGINT once true.
+    /// Runs `name` with `arguments`; once `interruptAfter` returns (or the test is cancelled), the
+    /// program gets SIGINT.
     static func run(
-        _ name: String, _ arguments: [String], interruptWhen: (@Sendable () -> Bool)? = nil
+        _ name: String, _ arguments: [String], interruptAfter: (@Sendable () async -> Void)? = nil
     ) async throws -> Run {
         let (process, output, errors) = try launch(name, arguments)
-        if let interruptWhen {
-            let deadline = ContinuousClock.now + .seconds(30)
-            while !interruptWhen(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        if let interruptAfter {
+            await interruptAfter()
             kill(process.processIdentifier, SIGINT)
         }
         // Both pipes drain at once: a child filling one while we wait on the other would block.

@@ -5,11 +5,20 @@ import Testing
 
 /// `marketstream-gateway record` and `replay --stats`, as a user runs them.
 @Suite(.timeLimit(.minutes(2))) struct GatewayRecordCommandTests {
-    /// Runs the gateway executable; `interruptWhen` (checked every 50 ms) sends SIGINT once true.
+    /// Runs the gateway executable; once `interruptWhen` holds, it gets SIGINT. What a file on disk
+    /// shows can only be polled: checked every 50 ms, for 30 s at most.
     static func gateway(
         _ arguments: [String], interruptWhen: (@Sendable () -> Bool)? = nil
     ) async throws -> BuiltProgram.Run {
-        try await BuiltProgram.run("marketstream-gateway", arguments, interruptWhen: interruptWhen)
+        let interruptAfter = interruptWhen.map { condition in
+            { @Sendable () async -> Void in
+                let deadline = ContinuousClock.now + .seconds(30)
+                while !condition(), ContinuousClock.now < deadline {
+                    guard (try? await Task.sleep(for: .milliseconds(50))) != nil else { return }
+                }
+            }
+        }
+        return try await BuiltProgram.run("marketstream-gateway", arguments, interruptAfter: interruptAfter)
     }
 
     static func files(under directory: String) -> [String] {

@@ -40,13 +40,14 @@ import Testing
                     "\(port)",
                 ]
             ) {
-                guard LoopbackConnectionStorm.connects(to: port) else { return false }
-                // Interrupted once the storm's own connections are being accepted.
-                return storm.withLock { storm in
-                    let current = storm ?? LoopbackConnectionStorm(port: port)
-                    storm = current
-                    return current.connectionsOpened > 0
+                // The dashboard, in another process, listens once a connection to its port succeeds.
+                while !LoopbackConnectionStorm.connects(to: port) {
+                    guard (try? await Task.sleep(for: .milliseconds(50))) != nil else { return }
                 }
+                // Interrupted once the storm's own connections are being accepted.
+                let current = LoopbackConnectionStorm(port: port)
+                storm.withLock { $0 = current }
+                await current.firstConnection()
             }
             storm.withLock { $0?.stop() }
             #expect(storm.withLock { $0?.connectionsOpened ?? 0 } > 0)

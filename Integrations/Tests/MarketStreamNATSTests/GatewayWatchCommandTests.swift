@@ -1,18 +1,11 @@
 import Foundation
-import Synchronization
+import MarketStreamCore
 import Testing
 
 /// The README's "Past one machine" commands, run as a user runs them: `marketstream-gateway serve`
 /// against the mock exchange, and two `marketstream-gateway watch` processes with overlapping
 /// demand, each printing what it asked for through the one gateway.
 @Suite(.timeLimit(.minutes(2))) struct GatewayWatchCommandTests {
-    /// Set once the watch processes are done, so the gateway can be interrupted.
-    final class Flag: Sendable {
-        private let value = Atomic<Bool>(false)
-        var isSet: Bool { value.load(ordering: .acquiring) }
-        func set() { value.store(true, ordering: .releasing) }
-    }
-
     /// `run` ended with status 0 after four market lines, each of one of `prefixes` and with a price.
     static func expectFourEvents(_ run: BuiltProgram.Run, startingWith prefixes: [String]) {
         #expect(run.status == 0, "\(run.errors)")
@@ -26,10 +19,11 @@ import Testing
 
     @Test func twoWatchProcessesGetWhatEachAskedForThroughOneGateway() async throws {
         try await GatewayHarness.run { h in
-            let watchesDone = Flag()
+            // Resolved once the watch processes are done, so the gateway can be interrupted.
+            let watchesDone = ReadySignal<Void>()
             async let gateway = BuiltProgram.run(
                 "marketstream-gateway", ["serve", "--nats", h.nats.url, "--upstream", h.mockBase, "--no-dashboard"],
-                interruptWhen: { watchesDone.isSet })
+                interruptAfter: { _ = try? await watchesDone.wait() })
             async let tickers = BuiltProgram.run(
                 "marketstream-gateway",
                 ["watch", "--nats", h.nats.url, "--types", "ticker", "--codes", "KRW-BTC,KRW-ETH", "--count", "4"])
@@ -37,7 +31,7 @@ import Testing
                 "marketstream-gateway",
                 ["watch", "--nats", h.nats.url, "--types", "trade,ticker", "--codes", "KRW-ETH", "--count", "4"])
             let (tickerRun, ethRun) = try await (tickers, eth)
-            watchesDone.set()
+            watchesDone.resolve(())
             let gatewayRun = try await gateway
 
             // Each stops after its four market events, with status 0, and prints each with its values.
