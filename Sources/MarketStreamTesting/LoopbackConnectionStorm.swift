@@ -1,4 +1,5 @@
 import Foundation
+import MarketStreamCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -23,19 +24,19 @@ public final class LoopbackConnectionStorm: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private let opened = Atomic<Int>(0)
-    /// Waiters for the first accepted connection; `nil` once it was accepted or the storm stopped.
-    private let firstWaiters = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    /// Resolved once the first connection was accepted or the storm stopped.
+    private let firstAccepted = ReadySignal<Void>()
 
     /// Starts connecting to `port` on 127.0.0.1.
     public init(port: Int) {
         let thread = Thread { [self] in
             defer {
-                releaseFirstWaiters()
+                firstAccepted.resolve(())
                 done.signal()
             }
             while !stopped.load(ordering: .relaxed) {
                 guard Self.connects(to: port) else { continue }
-                if opened.add(1, ordering: .relaxed).newValue == 1 { releaseFirstWaiters() }
+                if opened.add(1, ordering: .relaxed).newValue == 1 { firstAccepted.resolve(()) }
             }
         }
         thread.start()
@@ -44,20 +45,10 @@ public final class LoopbackConnectionStorm: Sendable {
     /// The connections the server accepted so far.
     public var connectionsOpened: Int { opened.load(ordering: .relaxed) }
 
-    /// Returns once the server has accepted the storm's first connection (or the storm stopped).
+    /// Returns once the server has accepted the storm's first connection, the storm stopped, or
+    /// the calling task is cancelled.
     public func firstConnection() async {
-        await withCheckedContinuation { continuation in
-            let resumeNow = firstWaiters.withLock { waiters -> Bool in
-                guard waiters != nil else { return true }
-                waiters?.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
-    }
-
-    private func releaseFirstWaiters() {
-        for waiter in firstWaiters.withLock({ $0.take() }) ?? [] { waiter.resume() }
+        _ = try? await firstAccepted.wait()
     }
 
     /// Stops connecting; returns once the thread has ended.
