@@ -49,9 +49,10 @@ struct MetricsEndpoint: Service {
         do {
             // `run()`, not `runService()`: signals belong to the program's service group.
             try await application.run()
-        } catch  where !listening.isSettled {
+        } catch {
+            // A failure after listening is no failure to listen.
             let failure = ListenFailure(host: "127.0.0.1", port: port, error: error)
-            listening.fail(failure)
+            guard listening.fail(failure) else { throw error }
             throw failure
         }
     }

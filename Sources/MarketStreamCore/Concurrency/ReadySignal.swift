@@ -26,9 +26,6 @@ public final class ReadySignal<Value: Sendable>: Sendable {
     /// Creates a signal with no outcome yet.
     public init() {}
 
-    /// Whether the value or a failure is known.
-    public var isSettled: Bool { state.withLock { $0.outcome != nil } }
-
     /// Records the value and wakes the waiters.
     /// - Returns: Whether this was the first outcome (a later one is ignored).
     @discardableResult

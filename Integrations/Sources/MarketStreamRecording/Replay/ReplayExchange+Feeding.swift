@@ -19,8 +19,7 @@ extension ReplayExchange {
         switch starts {
         case .whenTheRouterConnects: try await Task.sleep(for: Self.startupSettling)
         case .whenStarted:
-            for await _ in started.stream { break }
-            try Task.checkCancellation()
+            try await started.wait()
         }
         var frames: [ReceivedFrame] = []
         while let entry = await peek() {

@@ -112,7 +112,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// Wakes the replay when the router opens a connection.
     let connectionOpened = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     /// Wakes a replay that starts when told (``start()``).
-    let started = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    let started = ReadySignal<Void>()
     /// How the replay ended, for ``waitUntilFinished()``: `true` once every record was replayed,
     /// `false` when it stopped before.
     let ended = ReadySignal<Bool>()
@@ -176,7 +176,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     /// first connection (at once, if it has): call it when the strategy has subscribed. Calling it
     /// again, or on a replay that starts by itself, changes nothing.
     public func start() {
-        started.continuation.yield()
+        started.resolve(())
     }
 
     /// Returns once every record has been replayed, once the replay stops before that (its
