@@ -138,12 +138,16 @@ extension ReplayExchange {
             guard speed == .asFastAsPossible else { return }
             let origin = state.origin ?? first.record.receivedAt.nanoseconds
             while frames.count < Self.framesPerBatch, state.index < state.chunk.entries.count {
-                let entry = state.chunk.entries[state.index]
-                guard entry.record.kind == .frame, entry.record.shard == first.record.shard else { break }
-                if let deadline, .nanoseconds(entry.record.receivedAt.nanoseconds - origin) >= deadline { break }
+                // Read in place: copying each entry whole would retain and release all it holds.
+                let index = state.index
+                guard state.chunk.entries[index].record.kind == .frame,
+                    state.chunk.entries[index].record.shard == first.record.shard
+                else { break }
+                let receivedAt = state.chunk.entries[index].record.receivedAt
+                if let deadline, .nanoseconds(receivedAt.nanoseconds - origin) >= deadline { break }
                 state.index += 1
-                frames.append(entry.received)
-                state.handing.append(entry.decoded)
+                frames.append(state.chunk.entries[index].received)
+                state.handing.append(state.chunk.entries[index].decoded)
             }
         }
         if frames.count > 1, let last = frames.last { try await advance(to: last.receivedAt) }

@@ -62,7 +62,9 @@ final class ReplayReadAhead: Sendable {
         var decoded = DecodedFrame()
     }
 
-    private struct State: Sendable {
+    /// The records and where the reading is: read by one task at a time, under a lock of its own,
+    /// so that a block decompressed there never holds up the hand-over.
+    private struct Reading: Sendable {
         var cursor: RecordCursor
         /// Connection events read so far.
         var connectionEvents = 0
@@ -70,6 +72,13 @@ final class ReplayReadAhead: Sendable {
         var connections: [UInt8: Int] = [:]
         /// The number the next chunk read gets; chunks are handed over in this order.
         var nextSequence = 0
+        var issues: [RecordingError] = []
+    }
+
+    /// The hand-over of chunks read to the replay, in order.
+    private struct State: Sendable {
+        /// Chunks whose reading has begun.
+        var begun = 0
         /// The number of the next chunk to hand over.
         var nextToHand = 0
         /// Chunks read (and decoded), waiting to be handed over, by number.
@@ -81,10 +90,9 @@ final class ReplayReadAhead: Sendable {
         var reader: CheckedContinuation<Void, Never>?
         /// Workers waiting for the replay to take a chunk.
         var producers: [CheckedContinuation<Void, Never>] = []
-        var issues: [RecordingError] = []
 
         /// Whether as many chunks as may be are read or being read and not yet handed over.
-        var isFull: Bool { nextSequence - nextToHand >= ReplayReadAhead.chunksAhead }
+        var isFull: Bool { begun - nextToHand >= ReplayReadAhead.chunksAhead }
     }
 
     /// The context of the router's decode calls for a shard, and which connection of the
@@ -100,7 +108,8 @@ final class ReplayReadAhead: Sendable {
     static let chunksAhead = 6
 
     private let venue: any AbstractWebSocketManager
-    private let state: Mutex<State>
+    private let reading: Mutex<Reading>
+    private let state = Mutex(State())
     /// By the recording's shard.
     private let learned = Mutex<[UInt8: Learned]>([:])
     /// How many tasks read and decode chunks at once.
@@ -115,11 +124,11 @@ final class ReplayReadAhead: Sendable {
     ) {
         self.venue = venue
         self.workers = venue.decodesFramesIndependently ? max(1, workers) : 1
-        state = Mutex(State(cursor: cursor))
+        reading = Mutex(Reading(cursor: cursor))
     }
 
     /// Blocks that could not be read and were skipped, so far.
-    var issues: [RecordingError] { state.withLock { $0.issues } }
+    var issues: [RecordingError] { reading.withLock { $0.issues } }
 
     /// Notes the context the router decoded a frame of the recording's `connection` (of `shard`)
     /// with: the shard's frames after it are decoded ahead with it.
@@ -185,33 +194,74 @@ final class ReplayReadAhead: Sendable {
     }
 
     /// Reads the next chunk's records, with the connection each belongs to, and its number.
-    /// - Returns: `nil` once the records are all read (or the replay went away).
-    private func read(into records: inout [(record: Record, connection: Int)]) -> Int? {
-        state.withLock { state -> Int? in
-            guard !state.closed, state.chunkCount == nil else { return nil }
-            while records.count < Self.chunkSize, let record = state.cursor.peek() {
-                state.cursor.advance()
+    /// - Returns: The chunk's number, or the number of chunks once the records are all read.
+    private func read(into entries: inout [Entry]) -> Result<Int, Ended> {
+        reading.withLock { reading -> Result<Int, Ended> in
+            while entries.count < Self.chunkSize, let record = reading.cursor.peek() {
+                reading.cursor.advance()
                 if record.kind == .connected || record.kind == .disconnected {
-                    state.connectionEvents += 1
-                    state.connections[record.shard] = state.connectionEvents
+                    reading.connectionEvents += 1
+                    reading.connections[record.shard] = reading.connectionEvents
                 }
-                records.append((record, state.connections[record.shard, default: 0]))
+                entries.append(Entry(record: record, connection: reading.connections[record.shard, default: 0]))
             }
-            state.issues = state.cursor.issues
-            guard !records.isEmpty else {
-                state.chunkCount = state.nextSequence
-                return nil
-            }
-            defer { state.nextSequence += 1 }
-            return state.nextSequence
+            reading.issues = reading.cursor.issues
+            guard !entries.isEmpty else { return .failure(Ended(chunkCount: reading.nextSequence)) }
+            defer { reading.nextSequence += 1 }
+            return .success(reading.nextSequence)
         }
+    }
+
+    /// The records are all read: there are `chunkCount` chunks.
+    private struct Ended: Error {
+        var chunkCount: Int
     }
 
     /// Reads and decodes chunks until the records end or the replay goes away, waiting while
     /// ``chunksAhead`` are read and not handed over.
     private func produce() async {
-        var records: [(record: Record, connection: Int)] = []
         while true {
+            guard await reserve() else { return }
+            var entries: [Entry] = []
+            entries.reserveCapacity(Self.chunkSize)
+            switch read(into: &entries) {
+            case .failure(let ended):
+                // The end: wake the replay in case it waits for it, and the other workers.
+                let waiters = state.withLock { state in
+                    state.chunkCount = ended.chunkCount
+                    defer {
+                        state.reader = nil
+                        state.producers.removeAll()
+                    }
+                    return state.producers + [state.reader].compactMap { $0 }
+                }
+                for waiter in waiters { waiter.resume() }
+                return
+            case .success(let sequence):
+                let chunk = decode(entries)
+                let reader = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    state.ready[sequence] = chunk
+                    guard sequence == state.nextToHand else { return nil }
+                    defer { state.reader = nil }
+                    return state.reader
+                }
+                reader?.resume()
+            }
+        }
+    }
+
+    /// Waits until fewer than ``chunksAhead`` chunks are read or being read and not handed over,
+    /// then counts one more as begun.
+    /// - Returns: `false` once the records are all read or the replay went away.
+    private func reserve() async -> Bool {
+        while true {
+            let begun = state.withLock { state -> Bool? in
+                if state.closed || state.chunkCount != nil { return false }
+                if state.isFull { return nil }
+                state.begun += 1
+                return true
+            }
+            if let begun { return begun }
             await withCheckedContinuation { continuation in
                 let goOn = state.withLock { state -> Bool in
                     if state.closed || state.chunkCount != nil || !state.isFull { return true }
@@ -220,66 +270,54 @@ final class ReplayReadAhead: Sendable {
                 }
                 if goOn { continuation.resume() }
             }
-            records.removeAll(keepingCapacity: true)
-            guard let sequence = read(into: &records) else {
-                // The end (or the replay went away): wake the replay in case it waits for it.
-                let reader = state.withLock { state in
-                    defer { state.reader = nil }
-                    return state.reader
-                }
-                reader?.resume()
-                return
-            }
-            let chunk = decode(records)
-            let reader = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.ready[sequence] = chunk
-                guard sequence == state.nextToHand else { return nil }
-                defer { state.reader = nil }
-                return state.reader
-            }
-            reader?.resume()
         }
     }
 
-    /// Makes a chunk of `records`: their frames' messages, sliced from one buffer, and, when the
+    /// Makes a chunk of `entries`: their frames' messages, sliced from one buffer, and, when the
     /// router's context for their connection is known, their decodes.
-    private func decode(_ records: [(record: Record, connection: Int)]) -> Chunk {
+    private func decode(_ entries: consuming [Entry]) -> Chunk {
+        var chunk = Chunk(entries: entries)
         // The chunk's frames share one buffer, each message a slice of it: one allocation
         // (written whole before it is sliced, so no write copies it).
         var bytes = ByteBuffer()
-        bytes.reserveCapacity(records.reduce(0) { $0 + ($1.record.kind == .frame ? $1.record.bytes.count : 0) })
-        for (record, _) in records where record.kind == .frame { bytes.writeBytes(record.bytes) }
+        var size = 0
+        for index in chunk.entries.indices where chunk.entries[index].record.kind == .frame {
+            size += chunk.entries[index].record.bytes.count
+        }
+        bytes.reserveCapacity(size)
+        for index in chunk.entries.indices where chunk.entries[index].record.kind == .frame {
+            bytes.writeBytes(chunk.entries[index].record.bytes)
+        }
         var offset = 0
-        var chunk = Chunk()
-        chunk.entries.reserveCapacity(records.count)
-        chunk.decoded.events.reserveCapacity(records.count)
-        let known = venue.decodesFramesIndependently ? learned.withLock { $0 } : [:]
-        for (record, connection) in records {
-            var entry = Entry(record: record, connection: connection)
-            if record.kind == .frame {
-                let message = WebSocketMessage(
-                    opcode: record.opcode, bytes: bytes.getSlice(at: offset, length: record.bytes.count) ?? ByteBuffer()
-                )
-                offset += record.bytes.count
-                entry.message = message
-                if let known = known[record.shard], known.connection == connection {
-                    var context = known.context
-                    context.receivedAt = record.receivedAt
-                    let result: Result<(events: Range<Int>, controls: Range<Int>), MarketStreamError>
-                    let (eventsBefore, controlsBefore) = (chunk.decoded.events.count, chunk.decoded.controls.count)
-                    do {
-                        try venue.decode(message, context: context, into: &chunk.decoded)
-                        result = .success(
-                            (eventsBefore..<chunk.decoded.events.count, controlsBefore..<chunk.decoded.controls.count))
-                    } catch {
-                        // What a frame that failed half-way appended stays unreferenced.
-                        result = .failure(error)
-                    }
-                    entry.decoded = DecodedAhead(
-                        context: context, result: result, address: DecodedAhead.address(of: message))
-                }
+        chunk.decoded.events.reserveCapacity(chunk.entries.count)
+        // Each shard's context, looked up once per chunk rather than hashed per record.
+        let known = venue.decodesFramesIndependently ? learned.withLock { Array($0) } : []
+        for index in chunk.entries.indices where chunk.entries[index].record.kind == .frame {
+            let length = chunk.entries[index].record.bytes.count
+            let message = WebSocketMessage(
+                opcode: chunk.entries[index].record.opcode,
+                bytes: bytes.getSlice(at: offset, length: length) ?? ByteBuffer())
+            offset += length
+            chunk.entries[index].message = message
+            let shard = chunk.entries[index].record.shard
+            guard
+                let learned = known.first(where: { $0.key == shard })?.value,
+                learned.connection == chunk.entries[index].connection
+            else { continue }
+            var context = learned.context
+            context.receivedAt = chunk.entries[index].record.receivedAt
+            let result: Result<(events: Range<Int>, controls: Range<Int>), MarketStreamError>
+            let (eventsBefore, controlsBefore) = (chunk.decoded.events.count, chunk.decoded.controls.count)
+            do {
+                try venue.decode(message, context: context, into: &chunk.decoded)
+                result = .success(
+                    (eventsBefore..<chunk.decoded.events.count, controlsBefore..<chunk.decoded.controls.count))
+            } catch {
+                // What a frame that failed half-way appended stays unreferenced.
+                result = .failure(error)
             }
-            chunk.entries.append(entry)
+            chunk.entries[index].decoded = DecodedAhead(
+                context: context, result: result, address: DecodedAhead.address(of: message))
         }
         return chunk
     }
