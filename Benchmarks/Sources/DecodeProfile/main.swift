@@ -104,7 +104,7 @@ if isBinance {
             // Everything on one event loop: frames in bursts of 64, the subscribers drain between them.
             // A nonisolated function, so that it runs on the preferred executor, not the main actor.
             let start = ContinuousClock.now
-            try await withTaskExecutorPreference(exchange.upbit.executor) { await feed(handler, frame, count: count) }
+            await withTaskExecutorPreference(exchange.upbit.executor) { await feed(handler, frame, count: count) }
             var delivered = 0
             for _ in 0..<subscribers { delivered += try await group.next() ?? 0 }
             report(start, "decoded and routed to \(subscribers) subscriber(s) on one loop, \(delivered) delivered")

@@ -66,6 +66,17 @@ struct JSONScanner: ~Copyable {
         guard let base = bytes.baseAddress else { throw Failure() }
         let end = bytes.count
         var index = start
+        // Eight bytes at a time to the first quote or backslash.
+        while index + 8 <= end {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let stops = Self.zeroBytes(word ^ 0x2222_2222_2222_2222) | Self.zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+            if stops == 0 {
+                index += 8
+                continue
+            }
+            index += stops.trailingZeroBitCount >> 3
+            break
+        }
         while index < end {
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
@@ -75,6 +86,13 @@ struct JSONScanner: ~Copyable {
             index += byte == UInt8(ascii: "\\") ? 2 : 1
         }
         throw Failure()
+    }
+
+    /// The high bit of each byte of `word` that is zero, and possibly of bytes above one that is
+    /// (a borrow): the lowest bit set always marks the first zero byte.
+    @inline(__always)
+    static func zeroBytes(_ word: UInt64) -> UInt64 {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     /// The range and kind of the next value; objects and arrays are skipped whole.

@@ -43,6 +43,12 @@ final class UpbitKeyTable: Sendable {
         var last: UInt64
         /// Where the key's bytes start in `keyBytes` (compared for keys longer than 16 bytes).
         var start: Int
+        /// The member's prefix as written, `"key":`, in words (`patternWords[patternStart...]`):
+        /// the whole words, then the last eight bytes (overlapping); a prefix shorter than a word
+        /// is one word, zero-padded, compared under `shortMask`.
+        var patternLength: Int
+        var patternStart: Int
+        var shortMask: UInt64
     }
 
     /// An open-addressing slot: a key's hash and its index in `keys`, or -1 when empty.
@@ -55,6 +61,7 @@ final class UpbitKeyTable: Sendable {
     private let keys: [Key]
     private let slots: [Slot]
     private let keyBytes: [UInt8]
+    private let patternWords: [UInt64]
     private let mask: Int
     /// Each field's index in `keys` (by raw value), or -1.
     private let keyIndex: [Int]
@@ -67,6 +74,7 @@ final class UpbitKeyTable: Sendable {
         var keyIndex = Array(repeating: -1, count: UpbitField.count)
         var keys: [Key] = []
         var keyBytes: [UInt8] = []
+        var patternWords: [UInt64] = []
         for (field, text) in pairs {
             let bytes = Array(text.utf8)
             let (first, last) = bytes.withUnsafeBufferPointer {
@@ -81,12 +89,20 @@ final class UpbitKeyTable: Sendable {
             slots[slot] = Slot(hash: hash, key: keys.count)
             // A field's first key sets the prediction; a later alias only adds a spelling.
             if keyIndex[field.rawValue] < 0 { keyIndex[field.rawValue] = keys.count }
-            keys.append(Key(field: field, length: bytes.count, first: first, last: last, start: keyBytes.count))
+            let pattern = [UInt8(ascii: "\"")] + bytes + [UInt8(ascii: "\""), UInt8(ascii: ":")]
+            let patternStart = patternWords.count
+            patternWords += Self.words(of: pattern)
+            keys.append(
+                Key(
+                    field: field, length: bytes.count, first: first, last: last, start: keyBytes.count,
+                    patternLength: pattern.count, patternStart: patternStart,
+                    shortMask: pattern.count >= 8 ? ~0 : (1 << (8 * UInt64(pattern.count))) - 1))
             keyBytes += bytes
         }
         self.keys = keys
         self.slots = slots
         self.keyBytes = keyBytes
+        self.patternWords = patternWords
         self.mask = mask
         self.keyIndex = keyIndex
     }
@@ -103,22 +119,54 @@ final class UpbitKeyTable: Sendable {
     @inline(__always)
     func predictionIndex(after field: UpbitField) -> Int { keyIndex[field.rawValue] + 1 }
 
-    /// When the string at `position` (its opening quote) is the key at `index` in wire order: that
-    /// key's field and the position just past its closing quote. A prediction costs two word
-    /// comparisons, no hashing and no byte loop.
+    /// When the member at `position` starts with the key at `index` in wire order (`"key":`,
+    /// no whitespace): that key's field and the position just past its colon. A prediction costs a
+    /// few word comparisons: no hashing and no byte loop.
     @inline(__always)
     func predicted(_ index: Int, at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (UpbitField, Int)? {
         keys.withUnsafeBufferPointer { keys in
-            guard index < keys.count else { return nil }
+            guard index < keys.count, let start = bytes.baseAddress else { return nil }
             let key = keys[index]
-            let close = position + 1 + key.length
-            guard close < bytes.count, bytes[position] == UInt8(ascii: "\""), bytes[close] == UInt8(ascii: "\"")
-            else { return nil }
-            let range = (position + 1)..<close
-            guard matches(key, Self.firstWord(bytes, range), Self.lastWord(bytes, range), range, bytes) else {
-                return nil
+            let length = key.patternLength
+            let base = UnsafeRawPointer(start + position)
+            return patternWords.withUnsafeBufferPointer { words in
+                if length < 8 {
+                    guard position + 8 <= bytes.count,
+                        base.loadUnaligned(as: UInt64.self) & key.shortMask == words[key.patternStart]
+                    else { return nil }
+                } else {
+                    guard position + length <= bytes.count else { return nil }
+                    var offset = 0
+                    var word = key.patternStart
+                    while offset + 8 < length {
+                        guard base.loadUnaligned(fromByteOffset: offset, as: UInt64.self) == words[word] else {
+                            return nil
+                        }
+                        offset += 8
+                        word += 1
+                    }
+                    guard base.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) == words[word] else {
+                        return nil
+                    }
+                }
+                return (key.field, position + length)
             }
-            return (key.field, close + 1)
+        }
+    }
+
+    /// `pattern` as `predicted` compares it: its whole words, then its last eight bytes; or, when
+    /// shorter than a word, one word, zero-padded.
+    private static func words(of pattern: [UInt8]) -> [UInt64] {
+        pattern.withUnsafeBufferPointer { bytes in
+            guard bytes.count >= 8 else { return [firstWord(bytes, 0..<bytes.count)] }
+            var words: [UInt64] = []
+            var offset = 0
+            while offset + 8 < bytes.count {
+                words.append(UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self))
+                offset += 8
+            }
+            words.append(lastWord(bytes, 0..<bytes.count))
+            return words
         }
     }
 

@@ -40,8 +40,18 @@ extension UpbitFrameDecoder {
             askBid: try side(s), accAskVolume: try s.decimal(.accAskVolume), accBidVolume: try s.decimal(.accBidVolume),
             highest52WeekPrice: try s.decimal(.highest52WeekPrice), highest52WeekDate: try s.string(.highest52WeekDate),
             lowest52WeekPrice: try s.decimal(.lowest52WeekPrice), lowest52WeekDate: try s.string(.lowest52WeekDate),
-            marketState: try s.string(.marketState), isTradingSuspended: try s.optionalBool(.isTradingSuspended),
-            delistingDate: try delistingDate(s), marketWarning: try s.optionalString(.marketWarning))
+            marketState: try marketState(s), isTradingSuspended: try s.optionalBool(.isTradingSuspended),
+            delistingDate: try delistingDate(s), marketWarning: try marketWarning(s))
+    }
+
+    /// `market_state`: nearly always `ACTIVE`, which is then not made into a new string per frame.
+    func marketState(_ s: borrowing Slots) throws(DecodeFailure) -> String {
+        s.equals(.marketState, "ACTIVE") ? "ACTIVE" : try s.string(.marketState)
+    }
+
+    /// `market_warning`: nearly always `NONE`, which is then not made into a new string per frame.
+    func marketWarning(_ s: borrowing Slots) throws(DecodeFailure) -> String? {
+        s.equals(.marketWarning, "NONE") ? "NONE" : try s.optionalString(.marketWarning)
     }
 
     /// `delisting_date` is `null`, a string, or an object `{year, month, day}`.

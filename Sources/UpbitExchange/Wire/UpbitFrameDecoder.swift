@@ -271,14 +271,15 @@ public struct UpbitFrameDecoder: Sendable {
             scanner.skipWhitespace()
             let field: UpbitField?
             if let (predicted, end) = table.predicted(next, at: scanner.position, in: bytes) {
+                // The key and its colon.
                 field = predicted
                 scanner.position = end
                 next += 1
             } else {
                 field = table.field(key: try scanner.stringRange(), in: bytes)
                 if let field { next = table.predictionIndex(after: field) }
+                try scanner.expect(UInt8(ascii: ":"))
             }
-            try scanner.expect(UInt8(ascii: ":"))
             if let nested, field == nested, try scanner.peek() == UInt8(ascii: "[") {
                 let start = scanner.position
                 try readNested(&scanner)
