@@ -8,25 +8,43 @@ import UpbitWire
 /// any offset in a string, must still decode as the plain frame does.
 @Suite struct DecoderSpacingAndEscapeTests {
     @Test(arguments: DecoderKeyOrderTests.samples)
-    func whitespaceAroundColonsAndCommasDecodesAlike(sample: String) throws {
+    func whitespaceWhereverJSONAllowsItDecodesAlike(sample: String) throws {
         let bytes = try Samples.bytes(sample)
         let original = try decode(bytes)
-        let spaced = DecoderKeyOrderTests.members(bytes).map { member -> [UInt8] in
-            // `"key":value` → `"key" :  value`, and members joined by `, `.
-            guard let colon = Self.keyColon(in: member) else { return member }
-            return Array(member[..<colon]) + Array(" :  ".utf8) + Array(member[(colon + 1)...])
-        }
-        let frame = [UInt8(ascii: "{")] + Array(spaced.joined(separator: Array(", ".utf8))) + Array(" }".utf8)
-        try DecoderKeyOrderTests.expectSame(frame, as: original, "\(sample) spaced")
+        try DecoderKeyOrderTests.expectSame(Self.spaced(bytes), as: original, "\(sample) spaced")
     }
 
-    /// The index of the colon after a member's key.
-    static func keyColon(in member: [UInt8]) -> Int? {
-        var index = 1
-        while index < member.count, member[index] != UInt8(ascii: "\"") {
-            index += member[index] == UInt8(ascii: "\\") ? 2 : 1
+    /// `json` with whitespace around every structural byte outside strings (`{ "a" :  1 , "b" : [ 2 ] }`),
+    /// nested objects and arrays included, and before and after the whole value.
+    static func spaced(_ json: [UInt8]) -> [UInt8] {
+        var spaced: [UInt8] = Array(" \n".utf8)
+        var inString = false
+        var escaped = false
+        for byte in json {
+            if inString {
+                spaced.append(byte)
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inString = true
+                spaced.append(byte)
+            case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: ":"), UInt8(ascii: ","):
+                spaced += [UInt8(ascii: " "), byte, UInt8(ascii: " "), UInt8(ascii: "\t")]
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                spaced += [UInt8(ascii: "\r"), UInt8(ascii: "\n"), byte, UInt8(ascii: " ")]
+            default:
+                spaced.append(byte)
+            }
         }
-        return member.indices.contains(index + 1) && member[index + 1] == UInt8(ascii: ":") ? index + 1 : nil
+        return spaced + Array("\n".utf8)
     }
 
     @Test func quotesAndBackslashesAtEveryOffsetOfAStringEndItWhereJSONDoes() throws {
