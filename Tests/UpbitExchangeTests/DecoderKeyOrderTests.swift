@@ -17,29 +17,19 @@ import Testing
         var members: [[UInt8]] = []
         var current: [UInt8] = []
         var depth = 0
-        var inString = false
-        var escaped = false
         var trimmed = bytes[...]
         while let last = trimmed.last, last != UInt8(ascii: "}") { trimmed.removeLast() }
-        for byte in trimmed.dropFirst().dropLast() {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
+        JSONStructure.forEachByte(of: trimmed.dropFirst().dropLast()) { byte, isStructure in
+            if isStructure {
+                switch byte {
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+                case UInt8(ascii: ",") where depth == 0:
+                    members.append(current)
+                    current = []
+                    return
+                default: break
                 }
-            } else if byte == UInt8(ascii: "\"") {
-                inString = true
-            } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
-                depth += 1
-            } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
-                depth -= 1
-            } else if byte == UInt8(ascii: ","), depth == 0 {
-                members.append(current)
-                current = []
-                continue
             }
             current.append(byte)
         }

@@ -18,24 +18,12 @@ import UpbitWire
     /// nested objects and arrays included, and before and after the whole value.
     static func spaced(_ json: [UInt8]) -> [UInt8] {
         var spaced: [UInt8] = Array(" \n".utf8)
-        var inString = false
-        var escaped = false
-        for byte in json {
-            if inString {
+        JSONStructure.forEachByte(of: json) { byte, isStructure in
+            guard isStructure else {
                 spaced.append(byte)
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
+                return
             }
             switch byte {
-            case UInt8(ascii: "\""):
-                inString = true
-                spaced.append(byte)
             case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: ":"), UInt8(ascii: ","):
                 spaced += [UInt8(ascii: " "), byte, UInt8(ascii: " "), UInt8(ascii: "\t")]
             case UInt8(ascii: "}"), UInt8(ascii: "]"):

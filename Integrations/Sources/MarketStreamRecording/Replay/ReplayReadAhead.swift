@@ -93,6 +93,15 @@ final class ReplayReadAhead: Sendable {
 
         /// Whether as many chunks as may be are read or being read and not yet handed over.
         var isFull: Bool { begun - nextToHand >= ReplayReadAhead.chunksAhead }
+
+        /// Every task waiting (the replay and the workers), no longer waiting once resumed.
+        mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
+            defer {
+                reader = nil
+                producers.removeAll()
+            }
+            return producers + [reader].compactMap { $0 }
+        }
     }
 
     /// The context of the router's decode calls for a shard, and which connection of the
@@ -184,19 +193,22 @@ final class ReplayReadAhead: Sendable {
     func close() {
         let waiters = state.withLock { state in
             state.closed = true
-            defer {
-                state.reader = nil
-                state.producers.removeAll()
-            }
-            return state.producers + [state.reader].compactMap { $0 }
+            return state.takeWaiters()
         }
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Reads the next chunk's records, with the connection each belongs to, and its number.
-    /// - Returns: The chunk's number, or the number of chunks once the records are all read.
-    private func read(into entries: inout [Entry]) -> Result<Int, Ended> {
-        reading.withLock { reading -> Result<Int, Ended> in
+    /// What reading a chunk came to.
+    private enum Read {
+        /// The chunk's number: chunks are handed over in this order.
+        case chunk(Int)
+        /// The records are all read: there are this many chunks.
+        case end(chunkCount: Int)
+    }
+
+    /// Reads the next chunk's records, with the connection each belongs to.
+    private func read(into entries: inout [Entry]) -> Read {
+        reading.withLock { reading -> Read in
             while entries.count < Self.chunkSize, let record = reading.cursor.peek() {
                 reading.cursor.advance()
                 if record.kind == .connected || record.kind == .disconnected {
@@ -206,15 +218,10 @@ final class ReplayReadAhead: Sendable {
                 entries.append(Entry(record: record, connection: reading.connections[record.shard, default: 0]))
             }
             reading.issues = reading.cursor.issues
-            guard !entries.isEmpty else { return .failure(Ended(chunkCount: reading.nextSequence)) }
+            guard !entries.isEmpty else { return .end(chunkCount: reading.nextSequence) }
             defer { reading.nextSequence += 1 }
-            return .success(reading.nextSequence)
+            return .chunk(reading.nextSequence)
         }
-    }
-
-    /// The records are all read: there are `chunkCount` chunks.
-    private struct Ended: Error {
-        var chunkCount: Int
     }
 
     /// Reads and decodes chunks until the records end or the replay goes away, waiting while
@@ -225,19 +232,15 @@ final class ReplayReadAhead: Sendable {
             var entries: [Entry] = []
             entries.reserveCapacity(Self.chunkSize)
             switch read(into: &entries) {
-            case .failure(let ended):
+            case .end(let chunkCount):
                 // The end: wake the replay in case it waits for it, and the other workers.
                 let waiters = state.withLock { state in
-                    state.chunkCount = ended.chunkCount
-                    defer {
-                        state.reader = nil
-                        state.producers.removeAll()
-                    }
-                    return state.producers + [state.reader].compactMap { $0 }
+                    state.chunkCount = chunkCount
+                    return state.takeWaiters()
                 }
                 for waiter in waiters { waiter.resume() }
                 return
-            case .success(let sequence):
+            case .chunk(let sequence):
                 let chunk = decode(entries)
                 let reader = state.withLock { state -> CheckedContinuation<Void, Never>? in
                     state.ready[sequence] = chunk
