@@ -5,23 +5,26 @@ import NIOCore
 import Synchronization
 import UpbitExchange
 
-// The bus alone, for the throughput figures' context: a publisher of the gateway's kind hands
+// The bus alone, for the gateway's figures' context: a publisher of the gateway's kind hands
 // ready-made messages (envelope-sized header + ticker frame) to nats-server, and plain nats.c
-// subscribers in processes of their own count them (`bus`) or also decode each with the Upbit
-// decoder (`bus+decode`), with no gateway router, no remote router and no subscriber. What no
-// gateway can exceed on this machine, measured in the same run as the gateway's own figures.
+// subscribers in processes of their own count them (`bus`), also decode each with the Upbit
+// decoder (`bus+decode`), or time each from the wall-clock stamp in its first eight bytes
+// (`bus-latency`), with no gateway router, no remote router and no subscriber. What no gateway
+// can beat on this machine, measured in the same run as the gateway's own figures.
 
 /// What a bus-only child does with each message.
 enum BusChildWork: String {
     case count = "bus"
     case decode = "bus+decode"
+    case latency = "bus-latency"
 }
 
 /// The subject the ceiling publishes on.
 let ceilingSubject = "ms.bench.ceiling"
 
-/// The child side: `GatewayBenchmark bus|bus+decode <nats-url> <index>`; answers `report` with
-/// the `RemoteChild` line (the count and CPU seconds; no gaps, drops or latency).
+/// The child side: `GatewayBenchmark bus|bus+decode|bus-latency <nats-url> <index>`; answers
+/// `report` with the `RemoteChild` line (the count, CPU seconds and, timing, the latency; no gaps
+/// or drops) and starts timing at `measure`.
 func runBusChild(url: String, work: BusChildWork) async throws {
     let bus = try await NATSConnection.connect(.init(url: url, name: "ceiling"))
     let received = Atomic<Int>(0)
@@ -30,8 +33,11 @@ func runBusChild(url: String, work: BusChildWork) async throws {
     let context = DecodeContext(
         exchange: "upbit", channel: .public, generation: ConnectionGeneration(1), receivedAt: UnixTime(nanoseconds: 1))
     let decoded = Mutex(DecodedFrame())
+    let latency = LatencyRecorder()
     let subscription = try bus.subscribe(ceilingSubject, pendingLimit: 1_000_000) { message in
-        if work == .decode {
+        if work == .latency, message.data.count >= 8 {
+            latency.record(since: message.data.loadUnaligned(as: Int64.self))
+        } else if work == .decode {
             let frame = UnsafeBufferPointer(rebasing: message.data.bindMemory(to: UInt8.self)[BusEnvelope.size...])
             decoded.withLock { output in
                 output.removeAll()
@@ -41,10 +47,12 @@ func runBusChild(url: String, work: BusChildWork) async throws {
         received.add(1, ordering: .relaxed)
     }
     for await line in standardInputLines() {
+        if line == "measure" { latency.start() }
         guard line == "report" else { continue }
-        let fields = [
-            "\(received.load(ordering: .relaxed))", "0", "0", "0", "\(cpuSeconds())", "0", "0", "0", "0", "0",
-        ]
+        let fields =
+            ["\(received.load(ordering: .relaxed))", "0", "0", "0", "\(cpuSeconds())"] + latency.reportFields + [
+                "0", "0",
+            ]
         try? FileHandle.standardOutput.write(contentsOf: Array((fields.joined(separator: " ") + "\n").utf8))
     }
     subscription.unsubscribe()
@@ -77,6 +85,46 @@ func busCeiling(processes count: Int, frames: Int, work: BusChildWork) async thr
     print(
         "bus ceiling, \(count) process\(count == 1 ? "" : "es") (\(work == .count ? "counting" : "decoding") each "
             + "message, no routers): \(frames) messages of \(message.count) bytes → \(rates) messages/s")
+    await bus.close()
+}
+
+/// The bus alone at `rate` messages/s: the publisher of the gateway's kind stamps each message
+/// with the wall clock, and a plain nats.c subscriber in another process times it on arrival.
+/// The floor under the gateway's latency, in the same run.
+func busLatency(rate: Int, seconds: Int) async throws {
+    let (server, url) = try await startNATSServer()
+    defer { server.terminate() }
+    let bus = try await NATSConnection.connect(.gateway(url: url, name: "floor"))
+    let child = try RemoteChild(url: url, index: 0, mode: BusChildWork.latency.rawValue)
+    defer { child.stop() }
+    let message = Array(repeating: UInt8(0), count: BusEnvelope.size) + tickerFrame("KRW-C0").bytes.readableBytesView
+    let deadline = ContinuousClock.now + .seconds(20)
+    while try await child.report().received == 0 {
+        guard ContinuousClock.now < deadline else { throw BenchmarkError("the bus-only process did not subscribe") }
+        try bus.publish(ceilingSubject, message)
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    let publish: @Sendable (Int) -> Void = { _ in
+        var stamped = message
+        withUnsafeBytes(of: wallNanoseconds()) { stamped.replaceSubrange(0..<8, with: $0) }
+        try? bus.publish(ceilingSubject, stamped)
+    }
+    await paced(count: rate, rate: rate, publish)  // 1 s warm-up
+    let (before, _) = try await settle([child], target: rate)
+    try child.measure()
+    let cpuBefore = cpuSeconds()
+    let start = ContinuousClock.now
+    await paced(count: rate * seconds, rate: rate, publish)
+    let wall = ContinuousClock.now - start
+    let used = cpuSeconds() - cpuBefore
+    let (reports, _) = try await settle([child], target: rate * (seconds + 1))
+    let report = reports[0]
+    print(
+        "latency at \(rate) frames/s, the bus alone (a publisher of the gateway's kind → nats-server → a plain "
+            + "nats.c subscriber in another process, no routers; the floor, \(report.samples) messages): "
+            + "p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), max \(micro(report.max)); "
+            + "CPU: the publisher's process \(percentOfCore(used, over: wall)), the subscriber's "
+            + "\(percentOfCore(report.cpuSeconds - before[0].cpuSeconds, over: wall))")
     await bus.close()
 }
 

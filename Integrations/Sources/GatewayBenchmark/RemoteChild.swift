@@ -15,6 +15,9 @@ final class RemoteChild: Sendable {
         var p999: UInt64
         var max: UInt64
         var samples: Int
+        /// Gateway receive → the remote router's read path, before the subscriber's wake-up.
+        var readPathP50: UInt64
+        var readPathP99: UInt64
     }
 
     private let process: Process
@@ -54,12 +57,12 @@ final class RemoteChild: Sendable {
             }.start()
         }
         let fields = line.split(separator: " ").map(String.init)
-        guard fields.count == 10 else { throw BenchmarkError("a remote process answered '\(line)'") }
+        guard fields.count == 12 else { throw BenchmarkError("a remote process answered '\(line)'") }
         return Report(
             received: Int(fields[0]) ?? 0, gaps: Int(fields[1]) ?? 0, transportDrops: Int(fields[2]) ?? 0,
             bufferDrops: Int(fields[3]) ?? 0, cpuSeconds: Double(fields[4]) ?? 0, p50: UInt64(fields[5]) ?? 0,
             p99: UInt64(fields[6]) ?? 0, p999: UInt64(fields[7]) ?? 0, max: UInt64(fields[8]) ?? 0,
-            samples: Int(fields[9]) ?? 0)
+            samples: Int(fields[9]) ?? 0, readPathP50: UInt64(fields[10]) ?? 0, readPathP99: UInt64(fields[11]) ?? 0)
     }
 
     /// Ends the child (end of its input) and waits for it.

@@ -15,40 +15,38 @@ final class RemoteProcess: Sendable {
     let router: MarketDataRouter
     let remote: RemoteExchange
     let received = Atomic<Int>(0)
-    let latency = Mutex(
-        Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three))
-    let measuring = Atomic<Bool>(false)
+    /// Gateway receive → this process's subscriber.
+    let latency = LatencyRecorder()
+    /// Gateway receive → this process's router, as it routes the frame (before the subscriber's
+    /// wake-up): where the time goes.
+    let readPath = LatencyRecorder()
 
     init(url: String, index: Int) throws {
         remote = try RemoteExchange(
             venue: UpbitExchange(logger: logger),
             configuration: .init(url: url, clientID: "bench\(index)", pendingLimit: 1_000_000), logger: logger)
         router = MarketDataRouter(
-            managers: [remote], configuration: RouterConfiguration(bufferCapacity: 65_536), logger: logger)
+            managers: [remote], configuration: RouterConfiguration(bufferCapacity: 65_536),
+            frameTap: ReadPathTap(latency: readPath), logger: logger)
     }
 
     func consume() async throws {
         for try await event in try router.subscribe(to: .ticker, markets: markets) {
             guard case .market(let market) = event else { continue }
             received.add(1, ordering: .relaxed)
-            if measuring.load(ordering: .relaxed) {
-                let delay = max(0, wallNanoseconds() - market.receivedAt.nanoseconds)
-                latency.withLock { _ = $0.record(UInt64(delay)) }
-            }
+            latency.record(since: market.receivedAt.nanoseconds)
         }
     }
 
-    /// What the parent asks for: `received gaps transport-drops buffer-drops cpu-seconds p50 p99 p99.9 max count`.
+    /// What the parent asks for: `received gaps transport-drops buffer-drops cpu-seconds p50 p99
+    /// p99.9 max count read-path-p50 read-path-p99`.
     func report() -> String {
         let health = router.health().channels.first
-        let histogram = latency.withLock { $0 }
         let fields: [String] = [
             "\(received.load(ordering: .relaxed))", "\(remote.statistics.sequenceGaps)",
             "\(health?.transportDroppedFrames ?? 0)", "\(health?.droppedEvents ?? 0)", "\(cpuSeconds())",
-            "\(histogram.valueAtPercentile(50))", "\(histogram.valueAtPercentile(99))",
-            "\(histogram.valueAtPercentile(99.9))", "\(histogram.max)", "\(histogram.totalCount)",
         ]
-        return fields.joined(separator: " ")
+        return (fields + latency.reportFields + readPath.medianAndP99Fields).joined(separator: " ")
     }
 }
 
@@ -61,7 +59,9 @@ func runRemoteProcess(url: String, index: Int) async throws {
         group.addTask { try await process.consume() }
         for await command in standardInputLines() {
             switch command {
-            case "measure": process.measuring.store(true, ordering: .relaxed)
+            case "measure":
+                process.latency.start()
+                process.readPath.start()
             case "report":
                 try? FileHandle.standardOutput.write(contentsOf: Array((process.report() + "\n").utf8))
             default: break
@@ -79,4 +79,16 @@ func standardInputLines() -> AsyncStream<String> {
             continuation.finish()
         }.start()
     }
+}
+
+/// Sees each frame on the remote router's read path, after its events were handed to the
+/// subscriber's buffer and before the subscriber wakes.
+struct ReadPathTap: FrameTap {
+    let latency: LatencyRecorder
+
+    func frameReceived(_ frame: WebSocketMessage, events: [MarketEvent], context: DecodeContext) {
+        if let event = events.first { latency.record(since: event.receivedAt.nanoseconds) }
+    }
+
+    func connectionClosed(reason: String, context: DecodeContext) {}
 }

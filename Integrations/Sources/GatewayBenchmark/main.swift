@@ -3,7 +3,8 @@
 // whole market's rate to 50 processes costs. Each remote router runs in a process of its own
 // (this executable, `remote` mode), so the gateway's CPU is its process's. Before the throughput
 // runs, the bus alone as their ceiling: the same messages from a plain publisher to plain nats.c
-// subscribers in processes of their own (`bus` and `bus+decode` modes), no routers. Run in release:
+// subscribers in processes of their own (`bus` and `bus+decode` modes), no routers; before the
+// latency runs, the bus alone as their floor (`bus-latency` mode). Run in release:
 //   swift run -c release --package-path Integrations GatewayBenchmark [FRAMES] [throughput|ceiling|latency|market|decode]
 import Foundation
 import Histogram
@@ -58,11 +59,17 @@ func cpuSeconds() -> Double {
 /// frames/s evenly spaced (0: as fast as possible), from a thread of its own (as a socket's event loop would).
 func pump(_ handler: any ConnectionHandler, count: Int, rate: Int) async {
     let frames = markets.map { tickerFrame($0.rawValue) }
+    await paced(count: count, rate: rate) { handler.receive(frames[$0 % frames.count]) }
+}
+
+/// Calls `body` with 0..<count at `rate` calls/s evenly spaced (0: as fast as possible), from a
+/// thread of its own.
+func paced(count: Int, rate: Int, _ body: @escaping @Sendable (Int) -> Void) async {
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
         let thread = Thread {
             let start = DispatchTime.now().uptimeNanoseconds
             for index in 0..<count {
-                handler.receive(frames[index % frames.count])
+                body(index)
                 // Evenly spaced: each frame at its own time, not in bursts.
                 if rate > 0 {
                     let due = start + UInt64(index + 1) * 1_000_000_000 / UInt64(rate)
@@ -170,20 +177,34 @@ func throughput(
     }
 }
 
+/// CPU seconds used over `wall` as a share of one core, for the benchmark's lines.
+func percentOfCore(_ cpu: Double, over wall: Duration) -> String {
+    String(format: "%.0f %% of a core", cpu / seconds(wall) * 100)
+}
+
+/// Nanoseconds as whole microseconds, for the benchmark's lines.
+func micro(_ value: UInt64) -> String { String(format: "%.0f µs", Double(value) / 1_000) }
+
 func latency(rate: Int, seconds: Int, writeMode: NATSConnection.WriteMode) async throws {
     try await withGateway(processes: 1, writeMode: writeMode) { venue, children in
         let handler = venue.handler!
         await pump(handler, count: rate, rate: rate)  // 1 s warm-up
-        _ = try await settle(children, target: rate)
+        let (before, _) = try await settle(children, target: rate)
         try children[0].measure()
+        let cpuBefore = cpuSeconds()
+        let start = ContinuousClock.now
         await pump(handler, count: rate * seconds, rate: rate)
+        let wall = ContinuousClock.now - start
+        let used = cpuSeconds() - cpuBefore
         let (reports, _) = try await settle(children, target: rate * (seconds + 1))
         let report = reports[0]
-        func micro(_ value: UInt64) -> String { String(format: "%.0f µs", Double(value) / 1_000) }
         print(
             "latency at \(rate) frames/s (gateway receive → remote subscriber in another process, \(report.samples) "
                 + "frames, \(describe(writeMode))): p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), "
-                + "max \(micro(report.max))")
+                + "max \(micro(report.max)); to the remote router's read path, before the subscriber's wake-up: "
+                + "p50 \(micro(report.readPathP50)), p99 \(micro(report.readPathP99)); CPU: the gateway's process "
+                + "\(percentOfCore(used, over: wall)), the remote's "
+                + "\(percentOfCore(report.cpuSeconds - before[0].cpuSeconds, over: wall))")
     }
 }
 
@@ -241,8 +262,9 @@ if arguments.first == "remote", arguments.count == 3, let index = Int(arguments[
         try await throughput(processes: 4, frames: frames / 2, writeMode: .combined)
     }
     if only.isEmpty || only.contains("latency") {
-        // The baseline first (nats.c's own buffered writes), then the gateway's default and
-        // writes combined.
+        // The floor first (the bus alone), then nats.c's own buffered writes, the gateway's
+        // default and writes combined.
+        try await busLatency(rate: 10_000, seconds: 3)
         try await latency(rate: 10_000, seconds: 3, writeMode: .buffered)
         try await latency(rate: 10_000, seconds: 3, writeMode: .immediate)
         try await latency(rate: 10_000, seconds: 3, writeMode: .combined)
