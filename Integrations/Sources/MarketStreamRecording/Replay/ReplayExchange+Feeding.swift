@@ -12,7 +12,7 @@ extension ReplayExchange {
     func feed() async throws {
         // The router opens its first connection when the strategy first subscribes, in its own
         // time: the recording's clock starts then.
-        for await _ in connectionOpened.stream where state.withLock({ !$0.served.isEmpty }) { break }
+        await connectionOpened.wait { self.state.withLock { !$0.served.isEmpty } }
         // A strategy's first subscriptions land before the clock moves: the router then plans and
         // asks for them together, as it did live, where its debounce ran on the wall clock, rather
         // than for whichever had come when the clock jumped.

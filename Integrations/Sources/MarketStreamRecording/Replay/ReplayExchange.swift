@@ -109,8 +109,8 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
     let readAhead: ReplayReadAhead
     let decodedAhead = Atomic<Int>(0)
     let wallNanoseconds = WallTime()
-    /// Wakes the replay when the router opens a connection.
-    let connectionOpened = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    /// Wakes the replay when the router opens a connection (`state.served` changed).
+    let connectionOpened = ConditionWaiters()
     /// Wakes a replay that starts when told (``start()``).
     let started = ReadySignal<Void>()
     /// How the replay ended, for ``waitUntilFinished()``: `true` once every record was replayed,
@@ -275,7 +275,7 @@ public final class ReplayExchange: AbstractWebSocketManager, Service, Sendable {
             // The recording is over: an open, silent connection (its clock no longer moves).
             while true { try await Task.sleep(for: .seconds(3_600)) }
         }
-        connectionOpened.continuation.yield()
+        connectionOpened.changed()
         defer {
             state.withLock { state in
                 if state.served[shard]?.id == id { state.served[shard] = nil }
