@@ -31,21 +31,12 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(help: "Reach the venue at this WebSocket base URL instead (for --exchange mock: a mock already running).")
     var upstream: String?
 
-    @Option(help: "Stop after this many seconds (default: run until interrupted).")
-    var seconds: Double?
+    @OptionGroup var limit: RunDurationOption
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .info
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError(
-                "--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
-        }
-        // At most a year: a larger number (1e300) would not fit the duration it becomes.
-        if let seconds, !(seconds.isFinite && seconds > 0 && seconds <= 31_536_000) {
-            throw ValidationError("--seconds must be a number of seconds above 0 and at most 31536000 (a year)")
-        }
         _ = try kinds()
         do {
             _ = try MarketCode.parseList(codes)
@@ -73,7 +64,7 @@ struct RecordCommand: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "marketstream.record")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = logLevel
         var quiet = logger
         quiet.logLevel = logger.logLevel <= .debug ? logger.logLevel : .critical
         let kinds = try kinds()
@@ -97,15 +88,15 @@ struct RecordCommand: AsyncParsableCommand {
             markets.map { SubscriptionTopic(exchange: manager.exchange, kind: kind, market: $0) }
         }
         recorder.noteSubscriptions(topics)
-        let seconds = self.seconds
+        let duration = limit.duration
         // Stopped in reverse: the router first, so the recorder writes its last frames.
         let outcome = try await ServiceProgram.run(services: [recorder, router], logger: logger) {
             let held = try kinds.map { kind in
                 try router.subscribe(to: kind, markets: markets, policy: .connectionEventsOnly)
             }
             defer { for subscription in held { subscription.cancel() } }
-            if let seconds {
-                try await Task.sleep(for: .seconds(seconds))
+            if let duration {
+                try await Task.sleep(for: duration)
             } else {
                 while true { try await Task.sleep(for: .seconds(3_600)) }
             }

@@ -23,36 +23,28 @@ struct RemoteWatchCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated markets, e.g. KRW-BTC,KRW-ETH.")
     var codes = "KRW-BTC"
 
-    @Option(help: "Stop after this many seconds (default: run until interrupted).")
-    var seconds: Double?
+    @OptionGroup var limit: RunDurationOption
 
     @Option(help: "Stop after this many market events, with status 0 (default: run until interrupted).")
     var count: Int?
 
     @Option(help: "Log level.")
-    var logLevel: String = "warning"
+    var logLevel: Logger.Level = .warning
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level '\(logLevel)' is unknown")
-        }
-        // At most a year: a larger number (1e300) would not fit the duration it becomes.
-        if let seconds, !(seconds.isFinite && seconds > 0 && seconds <= 31_536_000) {
-            throw ValidationError("--seconds must be a number of seconds above 0 and at most 31536000 (a year)")
-        }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         guard nats.hasPrefix("nats://") else { throw ValidationError("--nats '\(nats)' is not a nats:// URL") }
     }
 
     func run() async throws {
         var logger = Logger(label: "marketstream.remote")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        logger.logLevel = logLevel
         let kinds = try types.split(separator: ",").map { try DataKind(parsing: String($0)) }
         let markets = try MarketCode.parseList(codes)
         let venue = try exchange.module(baseURL: "ws://127.0.0.1:1", logger: logger)
         let remote = try RemoteExchange(venue: venue, configuration: .init(url: nats), logger: logger)
         let router = MarketDataRouter(managers: [remote], logger: logger)
-        let seconds = self.seconds
+        let duration = limit.duration
         let count = self.count
         let remaining = EventCountdown(count ?? .max)
         let outcome = try await ServiceProgram.run(services: [router], logger: logger) {
@@ -76,10 +68,10 @@ struct RemoteWatchCommand: AsyncParsableCommand {
                         }
                     }
                 }
-                if let seconds {
-                    group.addTask { try await Task.sleep(for: .seconds(seconds)) }
+                if let duration {
+                    group.addTask { try await Task.sleep(for: duration) }
                 }
-                if seconds != nil || count != nil {
+                if duration != nil || count != nil {
                     try await group.next()
                     group.cancelAll()
                 } else {

@@ -57,14 +57,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Also record every frame served to hourly files under this directory (see `record`).")
     var recordDir: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .info
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError(
-                "--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
-        }
         guard nats.hasPrefix("nats://") else { throw ValidationError("--nats '\(nats)' is not a nats:// URL") }
         // Epoch 0 marks a standby that does not serve: a gateway started with it would publish nothing.
         if epoch == 0 { throw ValidationError("--epoch must be 1 or more (0 is a standby's, which publishes nothing)") }
@@ -81,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "marketstream.gateway")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = logLevel
         var quiet = logger
         quiet.logLevel = logger.logLevel <= .debug ? logger.logLevel : .critical
         let mock =

@@ -32,7 +32,7 @@ struct ServeRecordingCommand: AsyncParsableCommand {
     var waitForSubscriber = false
     @Flag(help: "Keep serving the last state after the recording ends, until interrupted.")
     var hold = false
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "error"
+    @Option(help: "Log level.") var logLevel: Logger.Level = .error
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one recording file") }
@@ -43,15 +43,11 @@ struct ServeRecordingCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError(
-                "--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
-        }
     }
 
     func run() async throws {
         var logger = Logger(label: "marketstream.serve-recording")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
+        logger.logLevel = logLevel
         let feed: RecordedMarketFeed
         let markets: [MarketCode]
         let header: RecordingHeader

@@ -70,6 +70,17 @@ import Testing
         #expect(run.errors.hasPrefix("Error: --"), "\(run.errors)")
     }
 
+    /// Every command reads `--log-level` through one argument type: a name that is not a level is
+    /// a usage error that lists the levels, before anything starts.
+    @Test(arguments: ["serve", "record", "watch", "serve-recording"])
+    func anUnknownLogLevelIsAUsageErrorListingTheLevels(command: String) async throws {
+        let arguments = [command, "--log-level", "verbose"] + (command == "serve-recording" ? ["/etc/hostname"] : [])
+        let run = try await BuiltProgram.run("marketstream-gateway", arguments)
+        #expect(run.status == 64, "\(arguments): \(run.status) \(run.errors)")
+        #expect(run.errors.contains("'verbose' is invalid for '--log-level"), "\(run.errors)")
+        #expect(run.errors.contains("critical"), "\(run.errors)")
+    }
+
     @Test func aBadFlagStillGetsTheUsageAndStatus64() async throws {
         let run = try await BuiltProgram.run("marketstream-gateway", ["serve", "--nats", "http://example"])
         #expect(run.status == 64)
