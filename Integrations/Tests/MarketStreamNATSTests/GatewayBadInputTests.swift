@@ -19,11 +19,7 @@ import Testing
 
     @Test func malformedLeasesUnknownKindsInvalidCodesAndFloodsGetTypedRefusals() async throws {
         try await GatewayHarness.run { h in
-            let gateway = try await h.gateway(maxClients: 4)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            try await h.serving(h.gateway(maxClients: 4)) { gateway, group in
                 let bus = try await NATSConnection.connect(.init(url: h.nats.url, name: "tester"))
 
                 let garbage = try await Self.ask(bus, Array("{not json".utf8))
@@ -71,11 +67,7 @@ import Testing
 
     @Test func aRefusedTopicReachesTheRemoteSubscribersAsAnExchangeError() async throws {
         try await GatewayHarness.run { h in
-            let gateway = try await h.gateway(maxClients: 1)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            try await h.serving(h.gateway(maxClients: 1)) { gateway, group in
                 // The one process the gateway serves.
                 let bus = try await NATSConnection.connect(.init(url: h.nats.url, name: "first"))
                 _ = try await Self.ask(bus, Self.lease("first", ["ticker/KRW-ETH"]))

@@ -10,11 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct GatewayDemandTests {
     @Test func theUpstreamSetIsTheUnionOfEveryProcesssLeaseAfterEveryChange() async throws {
         try await GatewayHarness.run { h in
-            let gateway = try await h.gateway()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            try await h.serving(h.gateway()) { gateway, group in
                 let processes = try (1...3).map { try h.remoteRouter(client: "strategy\($0)") }
                 for (router, _) in processes { group.addTask { try await router.run() } }
 
@@ -44,12 +40,8 @@ import Testing
 
     @Test func aBurstOfAThousandChangesAcrossProcessesIsOneUpstreamMessage() async throws {
         try await GatewayHarness.run { h in
-            let gateway = try await h.gateway(
-                router: RouterConfiguration(debounce: .milliseconds(400), gracePeriod: .zero))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            let debouncing = RouterConfiguration(debounce: .milliseconds(400), gracePeriod: .zero)
+            try await h.serving(h.gateway(router: debouncing)) { gateway, group in
                 let processes = try (1...3).map { try h.remoteRouter(client: "burst\($0)") }
                 for (router, _) in processes { group.addTask { try await router.run() } }
                 let anchors = try processes.map { try $0.0.subscribe(to: .ticker, markets: [btc]) }
@@ -80,11 +72,7 @@ import Testing
 
     @Test func aProcessThatDiesWithoutAWordIsReleasedWhenItsLeaseExpires() async throws {
         try await GatewayHarness.run { h in
-            let gateway = try await h.gateway()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            try await h.serving(h.gateway()) { gateway, group in
                 // A process that renews its lease until its data flows, then goes silent, as a
                 // killed one does. (Renewed until then: on a loaded machine the gateway's first
                 // connection upstream can take longer than the lease.)
@@ -128,11 +116,7 @@ extension Subscription.Iterator {
 @Suite(.timeLimit(.minutes(2))) struct GatewayReleaseTests {
     @Test func aProcessThatEndsLetsGoAtOnce() async throws {
         try await GatewayHarness.run { h in
-            let gateway = try await h.gateway()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            try await h.serving(h.gateway()) { gateway, group in
                 let (router, _) = try h.remoteRouter(client: "leaving", leaseTTL: .seconds(60))
                 let running = Task { try await router.run() }
                 var events = try router.subscribe(to: .ticker, markets: [xrp]).makeAsyncIterator()

@@ -46,6 +46,21 @@ struct GatewayHarness: Sendable {
             routerConfiguration: router, logger: quietLogger)
     }
 
+    /// Runs `gateway` and, once it serves, `body` with it and a task group for the test's own
+    /// tasks (remote routers); when `body` ends, every task of the group, the gateway's included,
+    /// is cancelled.
+    func serving(
+        _ gateway: MarketDataGateway,
+        _ body: (MarketDataGateway, inout ThrowingTaskGroup<Void, any Error>) async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await gateway.run() }
+            await gateway.waitUntilServing()
+            defer { group.cancelAll() }
+            try await body(gateway, &group)
+        }
+    }
+
     /// The venue's own module, as a remote process builds it (for its decoder).
     func venue() throws -> UpbitExchange {
         try UpbitExchange(exchange: "mock", configuration: .init(baseURL: mockBase), logger: quietLogger)

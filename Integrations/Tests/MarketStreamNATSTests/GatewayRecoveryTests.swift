@@ -10,11 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct GatewayRecoveryTests {
     @Test func aProcessJoiningAStreamedTopicGetsTheLastFrameAsASnapshot() async throws {
         try await GatewayHarness.run(mock: MockExchangeConfiguration(updatesPerSecond: 5)) { h in
-            let gateway = try await h.gateway()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            try await h.serving(h.gateway()) { gateway, group in
                 let (first, _) = try h.remoteRouter(client: "early")
                 let (second, remote) = try h.remoteRouter(client: "late")
                 group.addTask { try await first.run() }
@@ -82,11 +78,7 @@ import Testing
 
     @Test func framesOfAnOlderGatewayAreFencedOff() async throws {
         try await GatewayHarness.run { h in
-            let gateway = try await h.gateway(epoch: 5)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            try await h.serving(h.gateway(epoch: 5)) { gateway, group in
                 let (router, remote) = try h.remoteRouter(client: "fenced")
                 group.addTask { try await router.run() }
                 var events = try router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()
@@ -112,11 +104,7 @@ import Testing
 
     @Test func clientsAndGatewayRecoverOnTheirOwnWhenTheNATSServerRestarts() async throws {
         try await GatewayHarness.run { h in
-            let gateway = try await h.gateway()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            try await h.serving(h.gateway()) { gateway, group in
                 let (router, _) = try h.remoteRouter(client: "survivor")
                 group.addTask { try await router.run() }
                 var events = try router.subscribe(to: .ticker, markets: [btc]).makeAsyncIterator()

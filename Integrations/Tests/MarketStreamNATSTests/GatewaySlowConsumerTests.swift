@@ -8,11 +8,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct GatewaySlowConsumerTests {
     @Test func framesNATSDropsForASlowProcessShowInTheRoutersHealth() async throws {
         try await GatewayHarness.run { h in
-            let gateway = try await h.gateway(epoch: 3)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await gateway.run() }
-                await gateway.waitUntilServing()
-                defer { group.cancelAll() }
+            try await h.serving(h.gateway(epoch: 3)) { gateway, group in
                 // nats.c may queue one message for this process before it drops.
                 let (router, remote) = try h.remoteRouter(client: "slow", pendingLimit: 1)
                 group.addTask { try await router.run() }
