@@ -10,7 +10,7 @@ final class ChannelRuntime: Sendable {
     let descriptor: ExchangeChannel
     let manager: any AbstractWebSocketManager
     /// The read path's routes, replaced whole when the channel's subscriptions change.
-    let routes = ChannelRoutes()
+    let routes = PublishedReference(RouteTable.empty)
     /// The channel's pending snapshots, error history and departed subscribers' drops.
     let record = Mutex(ChannelRecord())
     /// The channel's connections: shard 0, and more where the venue limits the streams per
@@ -19,7 +19,8 @@ final class ChannelRuntime: Sendable {
     /// Which shard carries each market.
     private let plan: Mutex<ShardPlan>
     /// The plan as the read path sees it, published whenever it changes.
-    private let publishedMap = ManagedAtomic(ShardMap.unsharded)
+    /// Which shard carries each market, as last planned (read for every frame).
+    let shardMaps = PublishedReference(ShardMap.unsharded)
     /// Signalled when the plan opens a shard, so the supervisor starts running it.
     let shardsOpened = WakeSignal()
     /// Set when shard 0's supervision has ended (the router stopped): the others end with it.
@@ -118,7 +119,7 @@ final class ChannelRuntime: Sendable {
             let changed = plan.update(desired: desired) { topics in
                 requested?.requestedTopics(for: topics).count ?? topics.count
             }
-            if changed { publishedMap.store(plan.map, ordering: .releasing) }
+            if changed { shardMaps.publish(plan.map) }
             return (plan.topics(desired, on: shard), changed, plan.shardCount)
         }
         if changed { openShards(upTo: count) }
@@ -132,8 +133,8 @@ final class ChannelRuntime: Sendable {
         plan.withLock { $0.place(topics) }
     }
 
-    /// Which shard carries each market, as last planned (without a lock: read for every frame).
-    var shardMap: ShardMap { publishedMap.load(ordering: .acquiring) }
+    /// Which shard carries each market, as last planned.
+    var shardMap: ShardMap { shardMaps.value }
 
     /// Makes sure shards `0..<count` exist and wakes them all (markets may have moved).
     private func openShards(upTo count: Int) {

@@ -64,12 +64,12 @@ extension ConnectionSession {
                 for control in controls { handleWhileStandby(control) }
                 return
             }
-            let routes = runtime.routes.table(reusing: &state.routeCache)
+            let routes = runtime.routes.value(reusing: &state.routeCache)
             if !events.isEmpty {
                 shard.sawData.store(true, ordering: .relaxed)
                 if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
             }
-            let map = runtime.shardMap
+            let map = runtime.shardMaps.value(reusing: &state.shardMapCache)
             if map.isSharded {
                 // A market moved to another shard is delivered from there only: no event twice.
                 for event in events

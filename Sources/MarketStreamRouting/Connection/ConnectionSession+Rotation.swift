@@ -33,7 +33,7 @@ extension ConnectionSession {
         inbound.withLock { state in
             let events = state.promote(inheriting: inherited)
             isStandby.store(false, ordering: .releasing)
-            let routes = runtime.routes.table
+            let routes = runtime.routes.value
             for event in events { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
         }
         wakes.wake()

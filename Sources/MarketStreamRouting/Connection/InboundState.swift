@@ -24,8 +24,10 @@ struct InboundState: Sendable {
 
     /// Reused for every frame, so decoding allocates no new arrays.
     var frame = DecodedFrame()
-    /// The route table the read path last loaded, kept while no newer one is published.
-    var routeCache = RouteTableCache()
+    /// The route table and shard map the read path last loaded, kept while no newer ones are
+    /// published.
+    var routeCache = PublishedReference<RouteTable>.Cache(placeholder: .empty)
+    var shardMapCache = PublishedReference<ShardMap>.Cache(placeholder: .unsharded)
     private(set) var role: Role
     /// Whether the channel rotates, so marks are kept.
     let keepsMarks: Bool

@@ -53,7 +53,7 @@ extension MarketDataRouter {
                         let events = try await poller.poll(topics, context: context)
                         guard runtime.isPolling else { break }
                         runtime.polledEvents.add(events.count, ordering: .relaxed)
-                        let routes = runtime.routes.table
+                        let routes = runtime.routes.value
                         var wakes = DeferredWakes()
                         for event in events { runtime.route(event, with: routes, logger: logger, wakes: &wakes) }
                         wakes.wake()
