@@ -152,4 +152,3 @@ struct FreshnessKey: Hashable, Sendable {
             exchange: exchange, kind: .orderbook(depth: nil, level: topic.kind.orderbookLevel), market: market)
     }
 }
-
