@@ -30,9 +30,12 @@ enum UpbitField: Int, CaseIterable {
 
 /// Maps key bytes to fields for one data type and key style, by a 64-bit hash of the key checked
 /// against the key's bytes: an open-addressing table (no `Hasher`, no allocation per lookup).
-/// A class, built once: handing it to the decoder's functions costs one reference, not one per
-/// array inside.
-final class UpbitKeyTable: Sendable {
+///
+/// Its arrays are built once per process into memory that is never freed (every table lives as
+/// long as the process: ``UpbitKeyTables/shared``), so a table is a value of plain pointers:
+/// handing it to the decoder's functions retains nothing. A retain per frame of an object every
+/// decoding thread shares would be an atomic write to one cache line from all of them.
+struct UpbitKeyTable: @unchecked Sendable {
     /// A key of the table, in wire order.
     private struct Key: Sendable {
         var field: UpbitField
@@ -58,13 +61,13 @@ final class UpbitKeyTable: Sendable {
     }
 
     /// The keys in the order Upbit writes them: the order the decoder predicts.
-    private let keys: [Key]
-    private let slots: [Slot]
-    private let keyBytes: [UInt8]
-    private let patternWords: [UInt64]
+    private let keys: UnsafeBufferPointer<Key>
+    private let slots: UnsafeBufferPointer<Slot>
+    private let keyBytes: UnsafeBufferPointer<UInt8>
+    private let patternWords: UnsafeBufferPointer<UInt64>
     private let mask: Int
     /// Each field's index in `keys` (by raw value), or -1.
-    private let keyIndex: [Int]
+    private let keyIndex: UnsafeBufferPointer<Int>
 
     init(_ pairs: [(UpbitField, String)]) {
         var size = 16
@@ -99,20 +102,25 @@ final class UpbitKeyTable: Sendable {
                     shortMask: pattern.count >= 8 ? ~0 : (1 << (8 * UInt64(pattern.count))) - 1))
             keyBytes += bytes
         }
-        self.keys = keys
-        self.slots = slots
-        self.keyBytes = keyBytes
-        self.patternWords = patternWords
+        self.keys = Self.forever(keys)
+        self.slots = Self.forever(slots)
+        self.keyBytes = Self.forever(keyBytes)
+        self.patternWords = Self.forever(patternWords)
         self.mask = mask
-        self.keyIndex = keyIndex
+        self.keyIndex = Self.forever(keyIndex)
+    }
+
+    /// A copy of `array` in memory that is never freed.
+    private static func forever<Element>(_ array: [Element]) -> UnsafeBufferPointer<Element> {
+        let copy = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(array.count, 1))
+        _ = copy.initialize(from: array)
+        return UnsafeBufferPointer(rebasing: copy[..<array.count])
     }
 
     /// Calls `body` with each of the table's fields.
     @inline(__always)
     func forEachField(_ body: (UpbitField) -> Void) {
-        keys.withUnsafeBufferPointer { keys in
-            for key in keys { body(key.field) }
-        }
+        for key in keys { body(key.field) }
     }
 
     /// The position in wire order after `field`'s key: where the next key is predicted.
@@ -124,34 +132,31 @@ final class UpbitKeyTable: Sendable {
     /// few word comparisons: no hashing and no byte loop.
     @inline(__always)
     func predicted(_ index: Int, at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (UpbitField, Int)? {
-        keys.withUnsafeBufferPointer { keys in
-            guard index < keys.count, let start = bytes.baseAddress else { return nil }
-            let key = keys[index]
-            let length = key.patternLength
-            let base = UnsafeRawPointer(start + position)
-            return patternWords.withUnsafeBufferPointer { words in
-                if length < 8 {
-                    guard position + 8 <= bytes.count,
-                        base.loadUnaligned(as: UInt64.self) & key.shortMask == words[key.patternStart]
-                    else { return nil }
-                } else {
-                    guard position + length <= bytes.count else { return nil }
-                    var offset = 0
-                    var word = key.patternStart
-                    while offset + 8 < length {
-                        guard base.loadUnaligned(fromByteOffset: offset, as: UInt64.self) == words[word] else {
-                            return nil
-                        }
-                        offset += 8
-                        word += 1
-                    }
-                    guard base.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) == words[word] else {
-                        return nil
-                    }
+        guard index < keys.count, let start = bytes.baseAddress else { return nil }
+        let key = keys[index]
+        let length = key.patternLength
+        let base = UnsafeRawPointer(start + position)
+        let words = patternWords
+        if length < 8 {
+            guard position + 8 <= bytes.count,
+                base.loadUnaligned(as: UInt64.self) & key.shortMask == words[key.patternStart]
+            else { return nil }
+        } else {
+            guard position + length <= bytes.count else { return nil }
+            var offset = 0
+            var word = key.patternStart
+            while offset + 8 < length {
+                guard base.loadUnaligned(fromByteOffset: offset, as: UInt64.self) == words[word] else {
+                    return nil
                 }
-                return (key.field, position + length)
+                offset += 8
+                word += 1
+            }
+            guard base.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) == words[word] else {
+                return nil
             }
         }
+        return (key.field, position + length)
     }
 
     /// `pattern` as `predicted` compares it: its whole words, then its last eight bytes; or, when
@@ -176,17 +181,15 @@ final class UpbitKeyTable: Sendable {
         let first = Self.firstWord(bytes, range)
         let last = Self.lastWord(bytes, range)
         let hash = Self.hash(count: range.count, first: first, last: last)
-        return slots.withUnsafeBufferPointer { slots in
-            var index = Int(truncatingIfNeeded: hash) & mask
-            while slots[index].key >= 0 {
-                if slots[index].hash == hash {
-                    let key = keys[slots[index].key]
-                    return matches(key, first, last, range, bytes) ? key.field : nil
-                }
-                index = (index + 1) & mask
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while slots[index].key >= 0 {
+            if slots[index].hash == hash {
+                let key = keys[slots[index].key]
+                return matches(key, first, last, range, bytes) ? key.field : nil
             }
-            return nil
+            index = (index + 1) & mask
         }
+        return nil
     }
 
     /// Whether the bytes at `range`, whose first and last words are given, spell `key`.
@@ -196,9 +199,7 @@ final class UpbitKeyTable: Sendable {
     ) -> Bool {
         guard key.length == range.count, key.first == first, key.last == last else { return false }
         if key.length <= 16 { return true }
-        return keyBytes.withUnsafeBufferPointer { keyBytes in
-            memcmp(keyBytes.baseAddress! + key.start, bytes.baseAddress! + range.lowerBound, key.length) == 0
-        }
+        return memcmp(keyBytes.baseAddress! + key.start, bytes.baseAddress! + range.lowerBound, key.length) == 0
     }
 
     /// The first eight bytes of a key, or all of a shorter one, zero-padded.
@@ -247,6 +248,21 @@ final class UpbitKeyTables: Sendable {
     let asset: (full: UpbitKeyTable, simple: UpbitKeyTable)
 
     static let shared = UpbitKeyTables()
+
+    /// The DEFAULT (or SIMPLE) table of a frame's payload family.
+    @inline(__always)
+    func table(for type: UpbitFrameDecoder.FrameType, simple: Bool) -> UpbitKeyTable {
+        let pair =
+            switch type {
+            case .ticker: ticker
+            case .trade: trade
+            case .orderbook: orderbook
+            case .candle: candle
+            case .myOrder: myOrder
+            case .myAsset: myAsset
+            }
+        return simple ? pair.simple : pair.full
+    }
 
     /// The DEFAULT and SIMPLE tables of one data type; the aliases are further spellings
     /// (Bithumb's), read but never predicted.

@@ -175,8 +175,8 @@ public struct UpbitFrameDecoder: Sendable {
             try decodeControl(&scanner, context: context, into: &output)
             return
         }
-        let (type, kind, family) = try classify(type: typeRange, in: bytes)
-        let table = simple ? family.simple : family.full
+        let (type, kind) = try classify(type: typeRange, in: bytes)
+        let table = tables.table(for: type, simple: simple)
         // A leading type was read already: go on after it. Otherwise read the object from its start.
         let hasMembers: Bool
         if leading {
@@ -292,18 +292,18 @@ public struct UpbitFrameDecoder: Sendable {
         try scanner.expect(UInt8(ascii: "}"))
     }
 
-    /// The payload family, data kind and key tables of a frame's `type` value.
+    /// The payload family and data kind of a frame's `type` value.
     func classify(type range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) throws(DecodeFailure)
-        -> (FrameType, DataKind, (full: UpbitKeyTable, simple: UpbitKeyTable))
+        -> (FrameType, DataKind)
     {
         let probe = JSONScanner(bytes)
-        if probe.equals(range, "ticker") { return (.ticker, .ticker, tables.ticker) }
-        if probe.equals(range, "trade") { return (.trade, .trade, tables.trade) }
-        if probe.equals(range, "orderbook") { return (.orderbook, .orderbook, tables.orderbook) }
-        if probe.equals(range, "myOrder") { return (.myOrder, .myOrder, tables.myOrder) }
-        if probe.equals(range, "myAsset") { return (.myAsset, .myAsset, tables.myAsset) }
+        if probe.equals(range, "ticker") { return (.ticker, .ticker) }
+        if probe.equals(range, "trade") { return (.trade, .trade) }
+        if probe.equals(range, "orderbook") { return (.orderbook, .orderbook) }
+        if probe.equals(range, "myOrder") { return (.myOrder, .myOrder) }
+        if probe.equals(range, "myAsset") { return (.myAsset, .myAsset) }
         if let candle = try? DataKind(parsing: probe.string(range)), candle.candleInterval != nil {
-            return (.candle, candle, tables.candle)
+            return (.candle, candle)
         }
         throw .malformed("unknown type '\(probe.string(range).prefix(32))'")
     }
