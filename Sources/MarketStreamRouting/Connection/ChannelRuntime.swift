@@ -1,4 +1,3 @@
-import Atomics
 import CoreMetrics
 import MarketStreamCore
 import Metrics
@@ -18,8 +17,7 @@ final class ChannelRuntime: Sendable {
     private let shardList: Mutex<[ChannelShard]>
     /// Which shard carries each market.
     private let plan: Mutex<ShardPlan>
-    /// The plan as the read path sees it, published whenever it changes.
-    /// Which shard carries each market, as last planned (read for every frame).
+    /// The plan as the read path sees it (for every frame), published whenever it changes.
     let shardMaps = PublishedReference(ShardMap.unsharded)
     /// Signalled when the plan opens a shard, so the supervisor starts running it.
     let shardsOpened = WakeSignal()
