@@ -49,10 +49,9 @@ func runBusChild(url: String, work: BusChildWork) async throws {
     for await line in standardInputLines() {
         if line == "measure" { latency.start() }
         guard line == "report" else { continue }
-        let fields =
-            ["\(received.load(ordering: .relaxed))", "0", "0", "0", "\(cpuSeconds())"] + latency.reportFields + [
-                "0", "0",
-            ]
+        // No gaps or drops to report, nor a read path: zeros in their places.
+        let counts = ["\(received.load(ordering: .relaxed))", "0", "0", "0", "\(cpuSeconds())"]
+        let fields = counts + latency.reportFields + ["0", "0"]
         try? FileHandle.standardOutput.write(contentsOf: Array((fields.joined(separator: " ") + "\n").utf8))
     }
     subscription.unsubscribe()
