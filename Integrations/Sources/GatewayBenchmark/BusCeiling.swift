@@ -103,27 +103,18 @@ func busLatency(rate: Int, seconds: Int) async throws {
         try bus.publish(ceilingSubject, message)
         try await Task.sleep(for: .milliseconds(20))
     }
-    let publish: @Sendable (Int) -> Void = { _ in
+    let run = try await pacedRun([child], rate: rate, seconds: seconds) { _ in
         var stamped = message
         withUnsafeBytes(of: wallNanoseconds()) { stamped.replaceSubrange(0..<8, with: $0) }
         try? bus.publish(ceilingSubject, stamped)
     }
-    await paced(count: rate, rate: rate, publish)  // 1 s warm-up
-    let (before, _) = try await settle([child], target: rate)
-    try child.measure()
-    let cpuBefore = cpuSeconds()
-    let start = ContinuousClock.now
-    await paced(count: rate * seconds, rate: rate, publish)
-    let wall = ContinuousClock.now - start
-    let used = cpuSeconds() - cpuBefore
-    let (reports, _) = try await settle([child], target: rate * (seconds + 1))
-    let report = reports[0]
+    let report = run.after[0]
     print(
         "latency at \(rate) frames/s, the bus alone (a publisher of the gateway's kind → nats-server → a plain "
             + "nats.c subscriber in another process, no routers; the floor, \(report.samples) messages): "
             + "p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), max \(micro(report.max)); "
-            + "CPU: the publisher's process \(percentOfCore(used, over: wall)), the subscriber's "
-            + "\(percentOfCore(report.cpuSeconds - before[0].cpuSeconds, over: wall))")
+            + "CPU: the publisher's process \(percentOfCore(run.cpu, over: run.wall)), the subscriber's "
+            + "\(percentOfCore(run.childCPU[0], over: run.wall))")
     await bus.close()
 }
 

@@ -58,8 +58,43 @@ func cpuSeconds() -> Double {
 /// Hands `count` frames to the gateway's connection, round-robin over the markets, at `rate`
 /// frames/s evenly spaced (0: as fast as possible), from a thread of its own (as a socket's event loop would).
 func pump(_ handler: any ConnectionHandler, count: Int, rate: Int) async {
+    await paced(count: count, rate: rate, frames(to: handler))
+}
+
+/// Hands frame `index` to the gateway's connection, round-robin over the markets.
+func frames(to handler: any ConnectionHandler) -> @Sendable (_ index: Int) -> Void {
     let frames = markets.map { tickerFrame($0.rawValue) }
-    await paced(count: count, rate: rate) { handler.receive(frames[$0 % frames.count]) }
+    return { handler.receive(frames[$0 % frames.count]) }
+}
+
+/// A paced stretch of a run: the children's reports before and after it, and this process's CPU
+/// seconds and the wall time over it.
+struct PacedRun {
+    var before: [RemoteChild.Report]
+    var after: [RemoteChild.Report]
+    var cpu: Double
+    var wall: Duration
+
+    /// The CPU seconds each child used over it.
+    var childCPU: [Double] { zip(after, before).map { $0.cpuSeconds - $1.cpuSeconds } }
+}
+
+/// Sends for a second at `rate` (a warm-up), starts the children timing (when `timing`), then
+/// sends for `seconds` more, waiting each time until the children have what was sent.
+func pacedRun(
+    _ children: [RemoteChild], rate: Int, seconds: Int, timing: Bool = true,
+    _ send: @escaping @Sendable (_ index: Int) -> Void
+) async throws -> PacedRun {
+    await paced(count: rate, rate: rate, send)
+    let (before, _) = try await settle(children, target: rate)
+    if timing { for child in children { try child.measure() } }
+    let cpuBefore = cpuSeconds()
+    let start = ContinuousClock.now
+    await paced(count: rate * seconds, rate: rate, send)
+    let wall = ContinuousClock.now - start
+    let cpu = cpuSeconds() - cpuBefore
+    let (after, _) = try await settle(children, target: rate * (seconds + 1))
+    return PacedRun(before: before, after: after, cpu: cpu, wall: wall)
 }
 
 /// Calls `body` with 0..<count at `rate` calls/s evenly spaced (0: as fast as possible), from a
@@ -178,8 +213,8 @@ func throughput(
 }
 
 /// CPU seconds used over `wall` as a share of one core, for the benchmark's lines.
-func percentOfCore(_ cpu: Double, over wall: Duration) -> String {
-    String(format: "%.0f %% of a core", cpu / seconds(wall) * 100)
+func percentOfCore(_ cpu: Double, over wall: Duration, digits: Int = 0) -> String {
+    String(format: "%.\(digits)f %% of a core", cpu / seconds(wall) * 100)
 }
 
 /// Nanoseconds as whole microseconds, for the benchmark's lines.
@@ -187,24 +222,15 @@ func micro(_ value: UInt64) -> String { String(format: "%.0f µs", Double(value)
 
 func latency(rate: Int, seconds: Int, writeMode: NATSConnection.WriteMode) async throws {
     try await withGateway(processes: 1, writeMode: writeMode) { venue, children in
-        let handler = venue.handler!
-        await pump(handler, count: rate, rate: rate)  // 1 s warm-up
-        let (before, _) = try await settle(children, target: rate)
-        try children[0].measure()
-        let cpuBefore = cpuSeconds()
-        let start = ContinuousClock.now
-        await pump(handler, count: rate * seconds, rate: rate)
-        let wall = ContinuousClock.now - start
-        let used = cpuSeconds() - cpuBefore
-        let (reports, _) = try await settle(children, target: rate * (seconds + 1))
-        let report = reports[0]
+        let run = try await pacedRun(children, rate: rate, seconds: seconds, frames(to: venue.handler!))
+        let report = run.after[0]
         print(
             "latency at \(rate) frames/s (gateway receive → remote subscriber in another process, \(report.samples) "
                 + "frames, \(describe(writeMode))): p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), "
                 + "max \(micro(report.max)); to the remote router's read path, before the subscriber's wake-up: "
                 + "p50 \(micro(report.readPathP50)), p99 \(micro(report.readPathP99)); CPU: the gateway's process "
-                + "\(percentOfCore(used, over: wall)), the remote's "
-                + "\(percentOfCore(report.cpuSeconds - before[0].cpuSeconds, over: wall))")
+                + "\(percentOfCore(run.cpu, over: run.wall)), the remote's "
+                + "\(percentOfCore(run.childCPU[0], over: run.wall))")
     }
 }
 
@@ -219,21 +245,13 @@ func describe(_ mode: NATSConnection.WriteMode) -> String {
 
 func wholeMarket(processes count: Int, rate: Int, seconds duration: Int) async throws {
     try await withGateway(processes: count) { venue, children in
-        let handler = venue.handler!
-        await pump(handler, count: rate, rate: rate)
-        let (before, _) = try await settle(children, target: rate)
-        let cpuBefore = cpuSeconds()
-        let start = ContinuousClock.now
-        await pump(handler, count: rate * duration, rate: rate)
-        let wall = seconds(ContinuousClock.now - start)
-        let used = cpuSeconds() - cpuBefore
-        let (after, _) = try await settle(children, target: rate * (duration + 1))
-        let received = zip(after, before).map { $0.received - $1.received }
-        let remoteCPU = zip(after, before).map { $0.cpuSeconds - $1.cpuSeconds }.reduce(0, +)
+        let run = try await pacedRun(
+            children, rate: rate, seconds: duration, timing: false, frames(to: venue.handler!))
+        let received = zip(run.after, run.before).map { $0.received - $1.received }
         print(
             "\(rate) frames/s to \(count) remote processes for \(duration) s: the gateway's process used "
-                + "\(String(format: "%.1f", used / wall * 100)) % of a core (nats-server apart); the \(count) remote "
-                + "processes together \(String(format: "%.0f", remoteCPU / wall * 100)) %; each process received "
+                + "\(percentOfCore(run.cpu, over: run.wall, digits: 1)) (nats-server apart); the \(count) remote "
+                + "processes together \(percentOfCore(run.childCPU.reduce(0, +), over: run.wall)); each process received "
                 + "\(received.min() ?? 0)–\(received.max() ?? 0) frames of \(rate * duration)")
     }
 }
