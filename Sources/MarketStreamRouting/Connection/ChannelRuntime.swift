@@ -131,9 +131,6 @@ final class ChannelRuntime: Sendable {
         plan.withLock { $0.place(topics) }
     }
 
-    /// Which shard carries each market, as last planned.
-    var shardMap: ShardMap { shardMaps.value }
-
     /// Makes sure shards `0..<count` exist and wakes them all (markets may have moved).
     private func openShards(upTo count: Int) {
         let opened = shardList.withLock { list -> Bool in

@@ -162,7 +162,7 @@ final class ConnectionSession: ConnectionHandler {
             }
             // This connection's part of the channel's set (all of it, unless the venue shards).
             let desired = runtime.plannedTopics(channelDesired, on: shard.index)
-            let map = runtime.shardMap
+            let map = runtime.shardMaps.value
             let snapshots =
                 map.isSharded ? channelSnapshots.filter { map.shard(of: $0.market) == shard.index } : channelSnapshots
             let needed = channelNeeded && (shard.index == 0 || !desired.isEmpty)

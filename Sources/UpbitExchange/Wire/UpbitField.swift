@@ -69,7 +69,8 @@ struct UpbitKeyTable: @unchecked Sendable {
     /// Each field's index in `keys` (by raw value), or -1.
     private let keyIndex: UnsafeBufferPointer<Int>
 
-    init(_ pairs: [(UpbitField, String)]) {
+    /// Builds a table into memory that is never freed: only ``UpbitKeyTables``, once per process.
+    fileprivate init(_ pairs: [(UpbitField, String)]) {
         var size = 16
         while size < pairs.count * 4 { size *= 2 }
         let mask = size - 1
