@@ -41,4 +41,17 @@ import Testing
             }
         }
     }
+
+    /// Numbers of 1–17 bytes, the register path's sizes and one past them, with the point at every
+    /// place (or none, or two), zeros in runs at either end, and now and then a byte that is not a
+    /// digit: the same value, or the same refusal, as the general parser.
+    @Test func agreesOnShortNumbersWithThePointAnywhere() async {
+        // Mostly zeros, so runs of leading and trailing zeros are common.
+        let alphabet = Array("0000001599.e-".utf8)
+        let byte = Gen.int(in: alphabet.indices).map { alphabet[$0] }
+        await propertyCheck(count: 2_000, input: byte.array(of: 1...17), Gen.bool) { bytes, negative in
+            let text = (negative ? "-" : "") + String(decoding: bytes, as: UTF8.self)
+            #expect(Self.fast(text) == Self.general(text), "\(text)")
+        }
+    }
 }

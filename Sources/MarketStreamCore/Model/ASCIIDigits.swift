@@ -15,17 +15,35 @@ public enum ASCIIDigits {
     @inlinable @inline(__always)
     public static func value(of word: UInt64, count: Int) -> UInt64 {
         // Shift the digits to the top so the bytes below them read as leading zeros.
-        var digits = (word & 0x0F0F_0F0F_0F0F_0F0F) << UInt64(truncatingIfNeeded: 64 - 8 * count)
+        var digits = (word & 0x0F0F_0F0F_0F0F_0F0F) &<< UInt64(truncatingIfNeeded: 64 - 8 * count)
         digits = (digits &* 10 &+ (digits >> 8)) & 0x00FF_00FF_00FF_00FF
         digits = (digits &* 100 &+ (digits >> 16)) & 0x0000_FFFF_0000_FFFF
         return (digits &* 10_000 &+ (digits >> 32)) & 0xFFFF_FFFF
     }
 
-    /// 10 to the power `exponent` (0–8).
+    /// 10 to the power `exponent` (0–8 from a table; a larger one is multiplied out).
     @inlinable @inline(__always)
     public static func powerOfTen(_ exponent: Int) -> UInt64 {
-        var result: UInt64 = 1
-        for _ in 0..<exponent { result &*= 10 }
-        return result
+        switch exponent {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1_000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        case 8: 100_000_000
+        default: (8..<exponent).reduce(100_000_000) { power, _ in power &* 10 }
+        }
+    }
+
+    /// The high bit of each byte of `word` that equals `byte`, and no other bit.
+    @inlinable @inline(__always)
+    public static func bytes(equalTo byte: UInt8, in word: UInt64) -> UInt64 {
+        let differences = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        // A byte's low seven bits plus 0x7F carry into its high bit unless they are all zero.
+        let low7 = 0x7F7F_7F7F_7F7F_7F7F as UInt64
+        return ~(((differences & low7) &+ low7) | differences | low7)
     }
 }

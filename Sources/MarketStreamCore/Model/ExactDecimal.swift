@@ -79,13 +79,29 @@ public struct ExactDecimal: Sendable, Hashable {
 
     /// Parses JSON number syntax from contiguous UTF-8 bytes: the decoders' hot path.
     ///
-    /// Plain numbers of up to 19 significant digits (every price and size an exchange sends) take
-    /// one tight pass with 64-bit arithmetic; longer ones and the exponent form take the general
-    /// parser, with the same results.
+    /// Plain numbers of up to 16 bytes after the sign are read in two registers
+    /// (``shortPlainNumber(_:count:negative:)``); longer plain ones of up to 19 significant digits
+    /// (every price and size an exchange sends) take one tight pass with 64-bit arithmetic; the
+    /// rest, and the exponent form, take the general parser, with the same results.
     /// - Parameter buffer: The number's UTF-8 text, without surrounding whitespace.
     /// - Returns: `nil` when the text is not a number or has more than ``maximumDigits`` significant digits.
     @inlinable
     public init?(utf8 buffer: UnsafeBufferPointer<UInt8>) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
+        let negative = base[0] == UInt8(ascii: "-")
+        let start = negative ? 1 : 0
+        let count = buffer.count - start
+        if count > 0, count <= 16, let short = Self.shortPlainNumber(base + start, count: count, negative: negative) {
+            self = short
+            return
+        }
+        self.init(scanningPlain: buffer)
+    }
+
+    /// The plain-number pass of ``init(utf8:)-(UnsafeBufferPointer<UInt8>)``: digits eight at a
+    /// time, in 64 bits while they fit, then the general parser.
+    @usableFromInline @inline(never)
+    init?(scanningPlain buffer: UnsafeBufferPointer<UInt8>) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
         let end = buffer.count
         var index = 0
