@@ -207,7 +207,9 @@ public final class NATSConnection: Sendable {
                     Unmanaged<MessageHandlerBox>.fromOpaque(closure).takeUnretainedValue().handler(
                         NATSMessage(message: message, subscription: subscription))
                 }
-                natsMsg_Destroy(message)
+                // Freed here rather than by nats.c's collector thread, which `natsMsg_Destroy`
+                // would wake for each message (see the CNATS shim).
+                natsMsg_free(UnsafeMutableRawPointer(message))
             }, box.toOpaque())
         guard status == NATS_OK, let subscription else {
             box.release()
