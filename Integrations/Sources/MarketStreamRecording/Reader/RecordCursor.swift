@@ -3,10 +3,10 @@ import MarketStreamCore
 
 /// Steps through recordings record by record, a block in memory at a time: what a replay reads.
 struct RecordCursor: Sendable {
-    private var pending: [(reader: RecordingReader, block: RecordingReader.Block)] = []
+    /// The blocks still to read, the next last.
+    private var pending: [PreparedBlock] = []
     private var records: [Record] = []
     private var index = 0
-    private let range: ClosedRange<Int64>
     /// Blocks that could not be read (skipped), with their offsets.
     private(set) var issues: [RecordingError] = []
     /// The first file's header.
@@ -14,14 +14,13 @@ struct RecordCursor: Sendable {
 
     /// Opens `paths` (in time order), keeping the records received in `range`.
     init(paths: [String], range: ClosedRange<Int64>) throws(RecordingError) {
-        self.range = range
         var header: RecordingHeader?
         for path in paths {
             let reader = try RecordingReader(path: path)
             if header == nil { header = reader.header }
             for block in reader.blocks()
             where range.overlaps(block.receivedTimes) {
-                pending.append((reader, block))
+                pending.append(PreparedBlock(reader: reader, block: block, range: range))
             }
         }
         pending.reverse()
@@ -31,10 +30,10 @@ struct RecordCursor: Sendable {
     /// The next record, without moving past it.
     mutating func peek() -> Record? {
         while index >= records.count {
-            guard let (reader, block) = pending.popLast() else { return nil }
-            do {
-                records = try reader.records(of: block).filter { range.contains($0.receivedAt.nanoseconds) }
-            } catch {
+            guard let block = pending.popLast() else { return nil }
+            switch block.take() {
+            case .success(let blockRecords): records = blockRecords
+            case .failure(let error):
                 issues.append(error)
                 records = []
             }
@@ -45,4 +44,8 @@ struct RecordCursor: Sendable {
 
     /// Moves past the record `peek()` returned.
     mutating func advance() { index += 1 }
+
+    /// The block read after the current one, which a task may decompress ahead of time
+    /// (``PreparedBlock/prepare()``) without holding up the cursor.
+    var upcoming: PreparedBlock? { pending.last }
 }

@@ -206,9 +206,11 @@ final class ReplayReadAhead: Sendable {
         case end(chunkCount: Int)
     }
 
-    /// Reads the next chunk's records, with the connection each belongs to.
+    /// Reads the next chunk's records, with the connection each belongs to; then, with the
+    /// records' lock let go, decompresses the block after the one being read, if nobody has: the
+    /// other task reads its chunk meanwhile rather than waiting for the block under the lock.
     private func read(into entries: inout [Entry]) -> Read {
-        reading.withLock { reading -> Read in
+        let (read, upcoming) = reading.withLock { reading -> (Read, PreparedBlock?) in
             while entries.count < Self.chunkSize, let record = reading.cursor.peek() {
                 reading.cursor.advance()
                 if record.kind == .connected || record.kind == .disconnected {
@@ -218,10 +220,12 @@ final class ReplayReadAhead: Sendable {
                 entries.append(Entry(record: record, connection: reading.connections[record.shard, default: 0]))
             }
             reading.issues = reading.cursor.issues
-            guard !entries.isEmpty else { return .end(chunkCount: reading.nextSequence) }
+            guard !entries.isEmpty else { return (.end(chunkCount: reading.nextSequence), nil) }
             defer { reading.nextSequence += 1 }
-            return .chunk(reading.nextSequence)
+            return (.chunk(reading.nextSequence), reading.cursor.upcoming)
         }
+        upcoming?.prepare()
+        return read
     }
 
     /// Reads and decodes chunks until the records end or the replay goes away, waiting while

@@ -1,0 +1,57 @@
+import Foundation
+import MarketStreamCore
+import Testing
+
+@testable import MarketStreamRecording
+
+/// A cursor whose upcoming blocks are decompressed ahead (what a replay's reading tasks do,
+/// outside the records' lock) reads exactly what one left to decompress each block itself reads.
+@Suite(.timeLimit(.minutes(1))) struct RecordCursorTests {
+    /// Every record and the issues, stepping through `path`; with `prepareAhead`, each upcoming
+    /// block is prepared before the cursor reaches it, from another task.
+    func readAll(_ path: String, prepareAhead: Bool) async -> (sequences: [UInt32], issues: [RecordingError]) {
+        var cursor: RecordCursor
+        do {
+            cursor = try RecordCursor(paths: [path], range: Int64.min...Int64.max)
+        } catch {
+            Issue.record("could not open \(path): \(error)")
+            return ([], [])
+        }
+        var sequences: [UInt32] = []
+        while true {
+            if prepareAhead, let upcoming = cursor.upcoming {
+                await Task.detached { upcoming.prepare() }.value
+            }
+            guard let record = cursor.peek() else { break }
+            sequences.append(record.sequence)
+            cursor.advance()
+        }
+        return (sequences, cursor.issues)
+    }
+
+    @Test func blocksPreparedAheadReadAsTheCursorWouldReadThem() async throws {
+        try await withTemporaryDirectory { directory in
+            _ = try await record(into: directory) { recorder in
+                for index in 0..<300 {
+                    recorder.frameReceived(
+                        .text(tickerJSON(index)), events: [], context: context(at: nearTheHour + Int64(index)))
+                }
+            }
+            let path = try #require(recordings(under: directory).first)
+            let blocks = try RecordingReader(path: path).blocks()
+            #expect(blocks.count >= 3)
+            // A corrupt second block: its error must come in its place, whoever decompressed it.
+            var data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let middle = blocks[1].offset + 40 + (blocks[2].offset - blocks[1].offset - 40) / 2
+            for index in middle..<(middle + 16) { data[index] ^= 0xA5 }
+            try data.write(to: URL(fileURLWithPath: path))
+
+            let itself = await readAll(path, prepareAhead: false)
+            let ahead = await readAll(path, prepareAhead: true)
+            #expect(ahead.sequences == itself.sequences)
+            #expect(ahead.issues == itself.issues)
+            #expect(ahead.issues.count == 1)
+            #expect(itself.sequences.count == 300 - blocks[1].records)
+        }
+    }
+}
