@@ -63,15 +63,24 @@ final class FramePublisher: FrameTap {
         }
         let flags: BusEnvelope.Flags = frame.opcode == .binary ? .binary : []
         let subject: String? = topics.withLock { topics in
-            guard var topic = topics[key] ?? subjects.data(for: key).map({ Topic(subject: $0) }) else { return nil }
-            topic.sequence &+= 1
+            // The topic is hashed once per frame: its entry is found once and changed in place.
+            let index: [SubscriptionTopic: Topic].Index
+            if let found = topics.index(forKey: key) {
+                index = found
+            } else {
+                guard let subject = subjects.data(for: key) else { return nil }
+                topics[key] = Topic(subject: subject)
+                guard let added = topics.index(forKey: key) else { return nil }
+                index = added
+            }
+            topics.values[index].sequence &+= 1
             BusEnvelope(
                 flags: flags, epoch: epoch, receivedAt: context.receivedAt,
-                generation: UInt32(truncatingIfNeeded: context.generation.rawValue), sequence: topic.sequence
+                generation: UInt32(truncatingIfNeeded: context.generation.rawValue),
+                sequence: topics.values[index].sequence
             ).write(to: &message)
-            topic.last = message
-            topics[key] = topic
-            return topic.subject
+            topics.values[index].last = message
+            return topics.values[index].subject
         }
         guard let subject else { return }
         do {

@@ -19,7 +19,7 @@ final class RemoteLink: WebSocketOutbound, Sendable {
         /// The gateway epoch this connection follows (0 until the first frame or reply).
         var epoch: UInt32 = 0
         /// The last sequence number seen per subject.
-        var sequences: [String: UInt32] = [:]
+        var sequences = SubjectSequences()
         /// nats.c's dropped count per subject, as last reported to the router.
         var reportedDrops: [String: Int64] = [:]
 
@@ -48,11 +48,11 @@ final class RemoteLink: WebSocketOutbound, Sendable {
         /// Checks a data message's epoch and its place in its subject's sequence.
         mutating func admit(epoch: UInt32, sequence: UInt32, on subject: String, replay: Bool) -> Verdict {
             if case .newer(let was) = follow(epoch: epoch) { return .newerEpoch(was: was) }
-            let last = sequences[subject]
-            if let last, sequence <= last { return .old }
-            sequences[subject] = sequence
-            if let last, sequence > last &+ 1, !replay { return .gap }
-            return .deliver
+            switch sequences.place(sequence, on: subject) {
+            case .next: return .deliver
+            case .old: return .old
+            case .gap: return replay ? .deliver : .gap
+            }
         }
     }
 
@@ -194,7 +194,7 @@ final class RemoteLink: WebSocketOutbound, Sendable {
                 drops += state.newDrops(of: subject, in: held.subscription)
                 held.subscription.unsubscribe()
                 state.subscriptions[subject] = nil
-                state.sequences[subject] = nil
+                state.sequences.forget(subject)
                 state.reportedDrops[subject] = nil
             }
             for (subject, topic) in wanted where state.subscriptions[subject] == nil {
