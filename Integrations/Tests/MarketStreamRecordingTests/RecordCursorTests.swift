@@ -31,20 +31,11 @@ import Testing
 
     @Test func blocksPreparedAheadReadAsTheCursorWouldReadThem() async throws {
         try await withTemporaryDirectory { directory in
-            _ = try await record(into: directory) { recorder in
-                for index in 0..<300 {
-                    recorder.frameReceived(
-                        .text(tickerJSON(index)), events: [], context: context(at: nearTheHour + Int64(index)))
-                }
-            }
-            let path = try #require(recordings(under: directory).first)
+            let path = try await recordTickers(300, into: directory)
             let blocks = try RecordingReader(path: path).blocks()
             #expect(blocks.count >= 3)
             // A corrupt second block: its error must come in its place, whoever decompressed it.
-            var data = try Data(contentsOf: URL(fileURLWithPath: path))
-            let middle = blocks[1].offset + 40 + (blocks[2].offset - blocks[1].offset - 40) / 2
-            for index in middle..<(middle + 16) { data[index] ^= 0xA5 }
-            try data.write(to: URL(fileURLWithPath: path))
+            try corruptBlock(1, of: blocks, in: path)
 
             let itself = await readAll(path, prepareAhead: false)
             let ahead = await readAll(path, prepareAhead: true)

@@ -5,20 +5,9 @@ import Testing
 
 /// Files cut short, corrupt blocks, and disks that refuse writes.
 @Suite(.timeLimit(.minutes(1))) struct RecordingDamageTests {
-    /// A finished recording of 300 frames in several blocks.
-    func recordingOfSeveralBlocks(in directory: String) async throws -> String {
-        _ = try await record(into: directory) { recorder in
-            for index in 0..<300 {
-                recorder.frameReceived(
-                    .text(tickerJSON(index)), events: [], context: context(at: nearTheHour + Int64(index)))
-            }
-        }
-        return try #require(recordings(under: directory).first)
-    }
-
     @Test func aFileCutShortIsReadUpToItsLastWholeBlock() async throws {
         try await withTemporaryDirectory { directory in
-            let path = try await recordingOfSeveralBlocks(in: directory)
+            let path = try await recordTickers(300, into: directory)
             let reader = try RecordingReader(path: path)
             let blocks = reader.blocks()
             #expect(blocks.count >= 3)
@@ -37,14 +26,10 @@ import Testing
 
     @Test func aCorruptBlockIsATypedErrorNamingItsOffsetAndTheRestIsStillRead() async throws {
         try await withTemporaryDirectory { directory in
-            let path = try await recordingOfSeveralBlocks(in: directory)
+            let path = try await recordTickers(300, into: directory)
             let blocks = try RecordingReader(path: path).blocks()
             let damaged = blocks[1]
-            var data = try Data(contentsOf: URL(fileURLWithPath: path))
-            // Garble the middle of the second block's compressed bytes.
-            let middle = damaged.offset + 40 + (blocks[2].offset - damaged.offset - 40) / 2
-            for index in middle..<(middle + 16) { data[index] ^= 0xA5 }
-            try data.write(to: URL(fileURLWithPath: path))
+            try corruptBlock(1, of: blocks, in: path)
 
             var count = 0
             let summary = try RecordingReader(path: path).read { _ in count += 1 }
@@ -61,7 +46,7 @@ import Testing
 
     @Test func aDamagedMarkerIsSteppedOverToTheNextBlock() async throws {
         try await withTemporaryDirectory { directory in
-            let path = try await recordingOfSeveralBlocks(in: directory)
+            let path = try await recordTickers(300, into: directory)
             let blocks = try RecordingReader(path: path).blocks()
             var data = try Data(contentsOf: URL(fileURLWithPath: path))
             data[blocks[1].offset] ^= 0xFF  // the marker's magic

@@ -45,6 +45,28 @@ func record(
     return recorder
 }
 
+/// A finished recording of `count` ticker frames, 1 ns apart from just before the hour, in
+/// 4 KiB blocks (300 frames make several): its path.
+func recordTickers(_ count: Int, into directory: String) async throws -> String {
+    _ = try await record(into: directory) { recorder in
+        for index in 0..<count {
+            recorder.frameReceived(
+                .text(tickerJSON(index)), events: [], context: context(at: nearTheHour + Int64(index)))
+        }
+    }
+    return try #require(recordings(under: directory).first)
+}
+
+/// Garbles 16 bytes in the middle of the compressed bytes of `blocks[index]` (not the last) of the
+/// file at `path`.
+func corruptBlock(_ index: Int, of blocks: [RecordingReader.Block], in path: String) throws {
+    var data = try Data(contentsOf: URL(fileURLWithPath: path))
+    let block = blocks[index]
+    let middle = block.offset + 40 + (blocks[index + 1].offset - block.offset - 40) / 2
+    for byte in middle..<(middle + 16) { data[byte] ^= 0xA5 }
+    try data.write(to: URL(fileURLWithPath: path))
+}
+
 /// Every finished (or partial) recording under `directory`, sorted.
 func recordings(under directory: String) -> [String] {
     let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []

@@ -76,13 +76,7 @@ import Testing
 
     @Test func zstdReadsARecordingAsItsRecords() async throws {
         try await withTemporaryDirectory { directory in
-            _ = try await record(into: directory) { recorder in
-                for index in 0..<100 {
-                    recorder.frameReceived(
-                        .text(tickerJSON(index)), events: [], context: context(at: nearTheHour + Int64(index)))
-                }
-            }
-            let file = try #require(recordings(under: directory).first)
+            let file = try await recordTickers(100, into: directory)
             let zstd = Process()
             zstd.executableURL = URL(fileURLWithPath: "/usr/bin/zstd")
             zstd.arguments = ["-dc", file]
