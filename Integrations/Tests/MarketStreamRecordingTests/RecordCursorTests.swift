@@ -8,19 +8,15 @@ import Testing
 /// outside the records' lock) reads exactly what one left to decompress each block itself reads.
 @Suite(.timeLimit(.minutes(1))) struct RecordCursorTests {
     /// Every record and the issues, stepping through `path`; with `prepareAhead`, each upcoming
-    /// block is prepared before the cursor reaches it, from another task.
-    func readAll(_ path: String, prepareAhead: Bool) async -> (sequences: [UInt32], issues: [RecordingError]) {
-        var cursor: RecordCursor
-        do {
-            cursor = try RecordCursor(paths: [path], range: Int64.min...Int64.max)
-        } catch {
-            Issue.record("could not open \(path): \(error)")
-            return ([], [])
-        }
+    /// block is prepared from another task before the cursor reaches it.
+    func readAll(_ path: String, prepareAhead: Bool) async throws -> (sequences: [UInt32], issues: [RecordingError]) {
+        var cursor = try RecordCursor(paths: [path], range: Int64.min...Int64.max)
         var sequences: [UInt32] = []
+        var prepared: PreparedBlock?
         while true {
-            if prepareAhead, let upcoming = cursor.upcoming {
+            if prepareAhead, let upcoming = cursor.upcoming, upcoming !== prepared {
                 await Task.detached { upcoming.prepare() }.value
+                prepared = upcoming
             }
             guard let record = cursor.peek() else { break }
             sequences.append(record.sequence)
@@ -37,8 +33,8 @@ import Testing
             // A corrupt second block: its error must come in its place, whoever decompressed it.
             try corruptBlock(1, of: blocks, in: path)
 
-            let itself = await readAll(path, prepareAhead: false)
-            let ahead = await readAll(path, prepareAhead: true)
+            let itself = try await readAll(path, prepareAhead: false)
+            let ahead = try await readAll(path, prepareAhead: true)
             #expect(ahead.sequences == itself.sequences)
             #expect(ahead.issues == itself.issues)
             #expect(ahead.issues.count == 1)
