@@ -46,7 +46,8 @@ struct RemoteWatchCommand: AsyncParsableCommand {
         let router = MarketDataRouter(managers: [remote], logger: logger)
         let duration = limit.duration
         let count = self.count
-        let remaining = EventCountdown(count ?? .max)
+        let progress = WatchProgress(count ?? .max)
+        let nats = self.nats
         let outcome = try await ServiceProgram.run(services: [router], logger: logger) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for kind in kinds {
@@ -55,14 +56,23 @@ struct RemoteWatchCommand: AsyncParsableCommand {
                         for try await event in subscription {
                             switch event {
                             case .market(let event):
+                                progress.reached()
                                 // The last event wanted ends this task, and so the program.
-                                let left = remaining.takeOne()
+                                let left = progress.takeOne()
                                 guard left >= 0 else { return }
                                 writeLine(
                                     "\(event.kind) \(event.market) \(event.stream.rawValue) gen=\(event.generation) \(event.payload)"
                                 )
                                 if left == 0 { return }
                             case .connection(let event):
+                                // A bus that never answered three tries running, before anything came
+                                // through it, is an unreachable one: one line, not retries forever.
+                                if case .reconnecting(let attempt, _, let reason) = event.kind, attempt >= 3,
+                                    !progress.hasReached
+                                {
+                                    throw GatewayFailure("cannot reach the NATS server at \(nats): \(reason)")
+                                }
+                                if case .restored = event.kind { progress.reached() }
                                 writeLine("connection \(event.kind)")
                             }
                         }
@@ -83,12 +93,20 @@ struct RemoteWatchCommand: AsyncParsableCommand {
     }
 }
 
-/// Market events still to print, across every kind's subscription.
-private final class EventCountdown: Sendable {
+/// What a `watch` has seen so far, across every kind's subscription.
+private final class WatchProgress: Sendable {
     private let remaining: Atomic<Int>
+    private let reachedBus = Atomic(false)
 
+    /// - Parameter count: Market events to print.
     init(_ count: Int) { remaining = Atomic(count) }
 
     /// Takes one event: how many are left after it (negative once none were).
     func takeOne() -> Int { remaining.subtract(1, ordering: .relaxed).newValue }
+
+    /// Notes that something came through the bus (an event, a restored connection).
+    func reached() { reachedBus.store(true, ordering: .relaxed) }
+
+    /// Whether anything came through the bus yet.
+    var hasReached: Bool { reachedBus.load(ordering: .relaxed) }
 }

@@ -46,6 +46,24 @@ import Testing
         Self.expectOneLineFailure(run, starting: "cannot reach the NATS server at nats://127.0.0.1:1")
     }
 
+    /// A strategy process's router retries a lost gateway for ever; `watch`, with nothing received
+    /// yet, gives up after three tries in a row, as `marketstream watch` does with an exchange.
+    @Test func aNATSServerThatNeverAnswersEndsWatchWithOneLine() async throws {
+        let silent = try await SilentListener()
+        let started = ContinuousClock.now
+        let run = try await BuiltProgram.run(
+            "marketstream-gateway", ["watch", "--nats", "nats://127.0.0.1:\(silent.port)", "--log-level", "error"])
+        await silent.close()
+        Self.expectOneLineFailure(run, starting: "cannot reach the NATS server at nats://127.0.0.1:\(silent.port)")
+        #expect(started.duration(to: .now) < .seconds(60))
+    }
+
+    @Test func aRefusedNATSServerEndsWatchWithOneLine() async throws {
+        let run = try await BuiltProgram.run(
+            "marketstream-gateway", ["watch", "--nats", "nats://127.0.0.1:1", "--log-level", "error"])
+        Self.expectOneLineFailure(run, starting: "cannot reach the NATS server at nats://127.0.0.1:1")
+    }
+
     @Test func aFileThatCannotBeReadEndsReplayAndServeRecordingWithOneLine() async throws {
         let missing = try await BuiltProgram.run("marketstream-gateway", ["replay", "--stats", "/nonexistent.msr.zst"])
         Self.expectOneLineFailure(missing, starting: "cannot open /nonexistent.msr.zst")
