@@ -216,7 +216,15 @@ struct JSONScanner: ~Copyable {
         ExactDecimal(utf8: UnsafeBufferPointer(rebasing: bytes[range]))
     }
 
+    /// The integer `range` holds (a fraction of zeros allowed); `nil` for any other text or one
+    /// that does not fit.
     func int64(_ range: Range<Int>) -> Int64? {
+        if let short = shortInt64(range) { return short }
+        return int64DigitByDigit(range)
+    }
+
+    /// ``int64(_:)`` for any text, one digit at a time.
+    func int64DigitByDigit(_ range: Range<Int>) -> Int64? {
         var value: Int64 = 0
         var index = range.lowerBound
         var negative = false
@@ -239,6 +247,38 @@ struct JSONScanner: ~Copyable {
             value = sum
             index += 1
         }
+        return negative ? -value : value
+    }
+
+    /// An integer of 8–18 digits after its sign that fills `range` (a time in milliseconds, a
+    /// trade's id), read eight digits at a time; `nil` for any other text, which ``int64(_:)``
+    /// then reads digit by digit.
+    @inline(__always)
+    func shortInt64(_ range: Range<Int>) -> Int64? {
+        guard let base = bytes.baseAddress, range.upperBound <= bytes.count, !range.isEmpty else { return nil }
+        let negative = base[range.lowerBound] == UInt8(ascii: "-")
+        let start = negative ? range.lowerBound + 1 : range.lowerBound
+        let count = range.upperBound - start
+        guard count >= 8, count <= 18 else { return nil }
+        let text = UnsafeRawPointer(base + start)
+        var magnitude: UInt64 = 0
+        var offset = 0
+        while count - offset >= 8 {
+            let word = text.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            guard ASCIIDigits.leadingDigitCount(word) == 8 else { return nil }
+            magnitude = magnitude &* 100_000_000 &+ ASCIIDigits.value(of: word, count: 8)
+            offset += 8
+        }
+        let rest = count - offset
+        if rest > 0 {
+            // The last eight bytes, those read already shifted out: the digits after them.
+            let tail = text.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                &>> UInt64(truncatingIfNeeded: 8 * (8 - rest))
+            guard ASCIIDigits.leadingDigitCount(tail) == rest else { return nil }
+            magnitude = magnitude &* ASCIIDigits.powerOfTen(rest) &+ ASCIIDigits.value(of: tail, count: rest)
+        }
+        // At most 18 digits: below 2^63.
+        let value = Int64(bitPattern: magnitude)
         return negative ? -value : value
     }
 
