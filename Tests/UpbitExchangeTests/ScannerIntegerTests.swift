@@ -29,11 +29,12 @@ import Testing
 
     /// Times, ids and the longest integers the word path takes are read by it, not left to the
     /// digit-by-digit loop.
-    @Test(arguments: [
-        ("1790134742051", 1_790_134_742_051), ("-1234567812345678", -1_234_567_812_345_678),
-        ("17901347420510000", 17_901_347_420_510_000), ("999999999999999999", 999_999_999_999_999_999),
-        ("12345678", 12_345_678),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("1790134742051", 1_790_134_742_051), ("-1234567812345678", -1_234_567_812_345_678),
+            ("17901347420510000", 17_901_347_420_510_000), ("999999999999999999", 999_999_999_999_999_999),
+            ("12345678", 12_345_678),
+        ] as [(String, Int64)])
     func readsEightDigitsAtATime(text: String, value: Int64) {
         let bytes = Array(text.utf8) + Array(#"}"#.utf8)
         let read = bytes.withUnsafeBufferPointer { JSONScanner($0).shortInt64(0..<text.utf8.count) }

@@ -272,7 +272,8 @@ struct JSONScanner: ~Copyable {
         let rest = count - offset
         if rest > 0 {
             // The last eight bytes, those read already shifted out: the digits after them.
-            let tail = text.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            let tail =
+                text.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
                 &>> UInt64(truncatingIfNeeded: 8 * (8 - rest))
             guard ASCIIDigits.leadingDigitCount(tail) == rest else { return nil }
             magnitude = magnitude &* ASCIIDigits.powerOfTen(rest) &+ ASCIIDigits.value(of: tail, count: rest)
