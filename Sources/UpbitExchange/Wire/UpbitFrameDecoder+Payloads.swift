@@ -175,21 +175,17 @@ extension UpbitFrameDecoder {
         _ scanner: inout JSONScanner, keys: UpbitKeyTable, _ body: (borrowing Slots) throws(DecodeFailure) -> Void
     ) throws(DecodeFailure) {
         let bytes = scanner.bytes
-        let result: Result<Void, DecodeFailure> = withUnsafeTemporaryAllocation(
-            of: Optional<Slot>.self, capacity: UpbitField.count
-        ) { storage in
+        let result: Result<Void, DecodeFailure> = withSlots(bytes: bytes) { slots in
             do {
                 try scanner.expect(UInt8(ascii: "["))
                 if try scanner.consume(UInt8(ascii: "]")) { return .success(()) }
-                storage.initialize(repeating: nil)
                 repeat {
-                    // Only this table's fields are ever set, so only they need clearing.
-                    keys.forEachField { storage[$0.rawValue] = nil }
+                    slots.clear(keys)
                     try scanner.expect(UInt8(ascii: "{"))
                     if try !scanner.consume(UInt8(ascii: "}")) {
-                        try readMembers(&scanner, table: keys, next: 0, into: storage)
+                        try readMembers(&scanner, table: keys, next: 0, into: &slots)
                     }
-                    try body(Slots(storage: storage, bytes: bytes))
+                    try body(slots)
                 } while try scanner.consume(UInt8(ascii: ","))
                 try scanner.expect(UInt8(ascii: "]"))
                 return .success(())

@@ -51,6 +51,10 @@ public struct UpbitFrameDecoder: Sendable {
     public func decode(_ buffer: UnsafeBufferPointer<UInt8>, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {
+        // Slots keep byte positions in 32 bits.
+        guard buffer.count < Int(UInt32.max) else {
+            throw MarketStreamError(.malformedFrame, "a frame of 4 GiB or more", exchange: context.exchange)
+        }
         let result: Result<Void, MarketStreamError> = {
             do {
                 var scanner = JSONScanner(buffer)
@@ -90,77 +94,10 @@ public struct UpbitFrameDecoder: Sendable {
         static func malformed(_ message: String) -> DecodeFailure { DecodeFailure(message: message) }
     }
 
-    /// The value of each field of one object (indexed by `UpbitField.rawValue`).
-    struct Slots: ~Copyable {
-        let storage: UnsafeMutableBufferPointer<Slot?>
-        let bytes: UnsafeBufferPointer<UInt8>
-
-        @inline(__always)
-        subscript(field: UpbitField) -> Slot? { storage[field.rawValue] }
-
-        func decimal(_ field: UpbitField) throws(DecodeFailure) -> ExactDecimal {
-            guard let slot = self[field] else { throw .malformed("missing field \(field)") }
-            guard slot.kind == .number || slot.kind == .string,
-                let value = ExactDecimal(utf8: UnsafeBufferPointer(rebasing: bytes[slot.range]))
-            else { throw .malformed("field \(field) is not a number") }
-            return value
-        }
-
-        func optionalDecimal(_ field: UpbitField) throws(DecodeFailure) -> ExactDecimal? {
-            guard let slot = self[field], slot.kind != .null else { return nil }
-            return try decimal(field)
-        }
-
-        func int64(_ field: UpbitField) throws(DecodeFailure) -> Int64 {
-            guard let slot = self[field], slot.kind == .number else {
-                throw .malformed("missing or non-integer \(field)")
-            }
-            let scanner = JSONScanner(bytes)
-            guard let value = scanner.int64(slot.range) else {
-                throw .malformed("field \(field) is not a 64-bit integer")
-            }
-            return value
-        }
-
-        func optionalInt64(_ field: UpbitField) throws(DecodeFailure) -> Int64? {
-            guard let slot = self[field], slot.kind != .null else { return nil }
-            return try int64(field)
-        }
-
-        func string(_ field: UpbitField) throws(DecodeFailure) -> String {
-            guard let slot = self[field], slot.kind == .string else {
-                throw .malformed("missing or non-string \(field)")
-            }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[slot.range]), as: UTF8.self)
-        }
-
-        func optionalString(_ field: UpbitField) throws(DecodeFailure) -> String? {
-            guard let slot = self[field], slot.kind != .null else { return nil }
-            return try string(field)
-        }
-
-        func optionalBool(_ field: UpbitField) throws(DecodeFailure) -> Bool? {
-            guard let slot = self[field] else { return nil }
-            switch slot.kind {
-            case .true: return true
-            case .false: return false
-            case .null: return nil
-            default: throw .malformed("field \(field) is not a boolean")
-            }
-        }
-
-        func equals(_ field: UpbitField, _ text: StaticString) -> Bool {
-            guard let slot = self[field], slot.kind == .string else { return false }
-            return JSONScanner(bytes).equals(slot.range, text)
-        }
-    }
-
     /// The payload family a frame's `type` names.
     enum FrameType {
         case ticker, trade, orderbook, candle, myOrder, myAsset
     }
-
-    typealias Slot = (kind: JSONScanner.ValueKind, range: Range<Int>)
 
     /// Finds the object's `type` (or `ty`), then reads every member straight into its slot in one
     /// pass. Upbit writes `type` first, so finding it reads one member; any other order scans the
@@ -187,8 +124,7 @@ public struct UpbitFrameDecoder: Sendable {
             try scanner.expect(UInt8(ascii: "{"))
             hasMembers = try !scanner.consume(UInt8(ascii: "}"))
         }
-        try withUnsafeTemporaryAllocation(of: Optional<Slot>.self, capacity: UpbitField.count) { storage in
-            storage.initialize(repeating: nil)
+        try withSlots(bytes: bytes) { slots in
             var arrays = NestedArrays()
             let nested: UpbitField? =
                 switch type {
@@ -199,7 +135,7 @@ public struct UpbitFrameDecoder: Sendable {
             if hasMembers {
                 // The closure is passed straight in, so it stays on the stack (no box per frame).
                 try readMembers(
-                    &scanner, table: table, next: leading ? table.predictionIndex(after: .type) : 0, into: storage,
+                    &scanner, table: table, next: leading ? table.predictionIndex(after: .type) : 0, into: &slots,
                     nested: nested
                 ) { scanner in
                     if type == .orderbook {
@@ -209,7 +145,6 @@ public struct UpbitFrameDecoder: Sendable {
                     }
                 }
             }
-            let slots = Slots(storage: storage, bytes: bytes)
             output.events.append(
                 try event(type: type, kind: kind, slots: slots, arrays: arrays, context: context))
         }
@@ -262,7 +197,7 @@ public struct UpbitFrameDecoder: Sendable {
     /// where it stands, so it is scanned once rather than skipped and then parsed.
     @inline(__always)
     func readMembers(
-        _ scanner: inout JSONScanner, table: UpbitKeyTable, next: Int, into storage: UnsafeMutableBufferPointer<Slot?>,
+        _ scanner: inout JSONScanner, table: UpbitKeyTable, next: Int, into slots: inout Slots,
         nested: UpbitField? = nil, readNested: (inout JSONScanner) throws -> Void = { _ in }
     ) throws {
         let bytes = scanner.bytes
@@ -283,11 +218,11 @@ public struct UpbitFrameDecoder: Sendable {
             if let nested, field == nested, try scanner.peek() == UInt8(ascii: "[") {
                 let start = scanner.position
                 try readNested(&scanner)
-                storage[nested.rawValue] = (.array, start..<scanner.position)
+                slots.set(nested, .array, start..<scanner.position)
                 continue
             }
             let (valueKind, value) = try scanner.value()
-            if let field { storage[field.rawValue] = (valueKind, value) }
+            if let field { slots.set(field, valueKind, value) }
         } while try scanner.consume(UInt8(ascii: ","))
         try scanner.expect(UInt8(ascii: "}"))
     }
