@@ -72,7 +72,12 @@ import UpbitExchange
                 let expected = recorded.filter { $0.market == Self.btc }
                 var live: [Tick] = []
                 var snapshots: [Tick] = []
-                while live.last != expected.last, let event = try await events.next() {
+                // Counted, not matched against the last one: two recorded ticks can be alike (the
+                // same price in the same millisecond), and the wait then ended one early.
+                func received() -> Int {
+                    live.count + (snapshots.first == expected.first && live.first != expected.first ? 1 : 0)
+                }
+                while received() < expected.count, let event = try await events.next() {
                     guard case .market(let market) = event, let tick = Tick(market) else { continue }
                     if market.stream == .snapshot { snapshots.append(tick) } else { live.append(tick) }
                 }
