@@ -347,7 +347,7 @@ struct WatchCommand: AsyncParsableCommand {
                     printed += 1
                     if let limit, printed >= limit { return }
                 case .connection(let change):
-                    if case .reconnecting(let attempt, _, let reason) = change.kind, !connected, attempt >= 3 {
+                    if !connected, let reason = change.unreachableReason {
                         let endpoint = endpoints[change.channel.exchange] ?? change.channel.exchange.rawValue
                         throw CommandFailure(message: "cannot stream from \(endpoint): \(reason)")
                     }

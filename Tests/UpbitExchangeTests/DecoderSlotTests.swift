@@ -25,8 +25,10 @@ import Testing
         #expect(throws: MarketStreamError.self) { try decode(Self.book(units: whole + "," + lacking)) }
     }
 
+    /// The objects of a list frame each get slots of their own, empty: a change that shared one
+    /// set of slots across them without clearing it would let the first's `trade_price` stand
+    /// in for the second's.
     @Test func aFieldOfTheObjectBeforeDoesNotShowInTheNext() throws {
-        // A list frame of two tickers: the second lacks `trade_price`, which the first had.
         let ticker = String(decoding: try Samples.bytes("ticker.default.json"), as: UTF8.self)
         let lacking = ticker.replacingOccurrences(of: #""trade_price":116539000.0,"#, with: "")
         #expect(lacking != ticker)
@@ -34,7 +36,7 @@ import Testing
         #expect(try decode("[" + ticker + "," + ticker + "]").events.count == 2)
     }
 
-    @Test func everyFieldHasASlotAndABit() {
+    @Test func everyFieldHasASlotWithinTheStacksKibibyte() {
         #expect(UpbitField.count <= UpbitFrameDecoder.slotCapacity)
         // Twelve bytes a slot: the slots of one object stay within the 1 KiB Swift keeps on the stack.
         #expect(MemoryLayout<UpbitFrameDecoder.StoredSlot?>.stride * UpbitFrameDecoder.slotCapacity <= 1_024)

@@ -49,7 +49,10 @@ let start: Int64 = 1_796_306_400_000_000_000  // 14:00 UTC: every file of one ho
 func record(
     _ frames: [String], into directory: String, rate: Int, recording: Bool = true
 ) async throws -> (recorder: FrameRecorder, cpu: Double, wall: Double) {
-    let recorder = FrameRecorder(configuration: .init(directory: directory, venue: "upbit"), logger: logger)
+    // Room for every frame of a burst to wait for the disk: past its pending bytes (64 MB by
+    // default) a recorder drops, as it should live, and the replay below would replay fewer frames.
+    let recorder = FrameRecorder(
+        configuration: .init(directory: directory, venue: "upbit", maxPendingBytes: 4 << 30), logger: logger)
     let running = Task { try await recorder.run() }
     let cpuBefore = cpuSeconds()
     let began = ContinuousClock.now
@@ -64,11 +67,6 @@ func record(
             receivedAt: UnixTime(nanoseconds: start + Int64(index) * 1_000_000))
         let message = WebSocketMessage.text(frame)
         if recording { recorder.frameReceived(message, events: [], context: context) }
-        // As fast as possible, but no faster than the writer: past its 64 MB of pending bytes the
-        // recorder drops (as it should live), and the replay below would then replay fewer frames.
-        if rate == 0, recording, index % 1_000 == 999 {
-            while index + 1 - recorder.health.recordsWritten > 40_000 { try await Task.sleep(for: .milliseconds(1)) }
-        }
         if rate > 0 {
             let due = began + .nanoseconds(Int64(index + 1) * 1_000_000_000 / Int64(rate))
             if due > ContinuousClock.now { try await Task.sleep(until: due) }

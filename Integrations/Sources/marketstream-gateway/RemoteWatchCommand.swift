@@ -65,11 +65,9 @@ struct RemoteWatchCommand: AsyncParsableCommand {
                                 )
                                 if left == 0 { return }
                             case .connection(let event):
-                                // A bus that never answered three tries running, before anything came
-                                // through it, is an unreachable one: one line, not retries forever.
-                                if case .reconnecting(let attempt, _, let reason) = event.kind, attempt >= 3,
-                                    !progress.hasReached
-                                {
+                                // Nothing through the bus yet, and it failed every try: one line, not
+                                // retries for ever.
+                                if !progress.hasReached, let reason = event.unreachableReason {
                                     throw GatewayFailure("cannot reach the NATS server at \(nats): \(reason)")
                                 }
                                 if case .restored = event.kind { progress.reached() }
@@ -104,8 +102,9 @@ private final class WatchProgress: Sendable {
     /// Takes one event: how many are left after it (negative once none were).
     func takeOne() -> Int { remaining.subtract(1, ordering: .relaxed).newValue }
 
-    /// Notes that something came through the bus (an event, a restored connection).
-    func reached() { reachedBus.store(true, ordering: .relaxed) }
+    /// Notes that something came through the bus (an event, a restored connection): a store the
+    /// first time only, not one per event.
+    func reached() { if !hasReached { reachedBus.store(true, ordering: .relaxed) } }
 
     /// Whether anything came through the bus yet.
     var hasReached: Bool { reachedBus.load(ordering: .relaxed) }

@@ -292,7 +292,7 @@ final class UpbitKeyTables: Sendable {
 
     private init() {
         // Every decoder reads its tables first: the place to check, once per process, that each
-        // field has a slot and a bit of its own (a slot past the end would be written unchecked).
+        // field has a slot (one past the end would be written unchecked).
         precondition(
             UpbitField.count <= UpbitFrameDecoder.slotCapacity,
             "UpbitField has more cases than the decoder's slots hold")
