@@ -33,6 +33,17 @@ public struct RouterConfiguration: Sendable {
     /// messages when it processes them, so network jitter and its own delays can bunch messages
     /// that left a full window apart. With the margin, Upbit's 5 per second becomes 5 per 1.25 s.
     public var rateLimitMargin: Duration
+    /// Whether the router only passes frames on (default `false`): a gateway's or a recorder's,
+    /// whose subscribers take connection events only and whose ``FrameTap`` takes every frame.
+    ///
+    /// Such a router reads of a data frame only what it needs to pass it on, its topic, where the
+    /// exchange module can tell it without decoding the rest
+    /// (``AbstractWebSocketManager/forwardedTopic(of:exchange:)``), and hands the frame to the tap's
+    /// ``FrameTap/frameForwarded(_:topic:context:)``; every other frame is decoded as usual. Its
+    /// subscriptions must use ``DeliveryPolicy/connectionEventsOnly`` (the default there), and it
+    /// takes no ``MarketDataRouter/snapshot(of:markets:on:)`` requests. A frame passed on undecoded
+    /// is not checked past its topic: whoever decodes it downstream reports it if it is malformed.
+    public var forwardsFramesOnly: Bool
 
     /// Creates a configuration.
     public init(
@@ -40,8 +51,10 @@ public struct RouterConfiguration: Sendable {
         reconnect: ReconnectPolicy = ReconnectPolicy(), snapshotTimeout: Duration = .seconds(5),
         keepsChannelsWarm: Bool = true, prefersRESTSnapshots: Bool = false,
         subscriptionAuditInterval: Duration? = nil, restFallback: RESTFallbackPolicy = RESTFallbackPolicy(),
-        freshness: FreshnessPolicy = FreshnessPolicy(), rateLimitMargin: Duration = .milliseconds(250)
+        freshness: FreshnessPolicy = FreshnessPolicy(), rateLimitMargin: Duration = .milliseconds(250),
+        forwardsFramesOnly: Bool = false
     ) {
+        self.forwardsFramesOnly = forwardsFramesOnly
         self.rateLimitMargin = max(.zero, rateLimitMargin)
         self.freshness = freshness
         self.restFallback = restFallback

@@ -81,6 +81,10 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     public let connectLimit: RateLimit
     public let hasCredentials: Bool
     public let style: Style
+    /// Whether ``forwardedTopic(of:exchange:)`` names the topic of ticker and trade frames, as a
+    /// module does for routers that forward frames only; otherwise every frame is decoded.
+    public let tellsForwardedTopics: Bool
+    private let decodes = Atomic<Int>(0)
     private let state = Mutex(State())
     /// Tests waiting for a condition on the exchange's state, woken after each change.
     private let waiters = ConditionWaiters()
@@ -97,15 +101,18 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     ///   - silenceTolerance: Silence that counts as a stall.
     ///   - orderbookDepths: The book depths the public channel serves (default Upbit's).
     ///   - timeSource: Stamps recorded requests (for example the offset of a test clock).
+    ///   - tellsForwardedTopics: Whether it tells ticker and trade frames' topics without decoding
+    ///     them (``forwardedTopic(of:exchange:)``).
     public init(
         exchange: ExchangeID = "memory", style: Style = .overwrite, hasCredentials: Bool = false,
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
         connectLimit: RateLimit = RateLimit(5, per: .seconds(1)), keepaliveInterval: Duration = .seconds(25),
         silenceTolerance: Duration = .seconds(60),
         orderbookDepths: Set<OrderbookDepth> = [.one, .five, .fifteen, .thirty],
-        timeSource: @escaping @Sendable () -> Duration = { .zero }
+        timeSource: @escaping @Sendable () -> Duration = { .zero }, tellsForwardedTopics: Bool = false
     ) {
         self.timeSource = timeSource
+        self.tellsForwardedTopics = tellsForwardedTopics
         self.exchange = exchange
         self.style = style
         self.hasCredentials = hasCredentials
@@ -176,7 +183,15 @@ public final class InMemoryExchange: OverwriteSubscriptionManager, IncrementalSu
     public func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {
+        decodes.add(1, ordering: .relaxed)
         try InMemoryWireFormat.decode(frame, context: context, into: &output)
+    }
+
+    /// Frames decoded so far (``decode(_:context:into:)`` calls).
+    public var decodedFrames: Int { decodes.load(ordering: .relaxed) }
+
+    public func forwardedTopic(of frame: WebSocketMessage, exchange: ExchangeID) -> SubscriptionTopic? {
+        tellsForwardedTopics ? InMemoryWireFormat.forwardedTopic(frame, exchange: exchange) : nil
     }
 
     public func messages(for request: SubscriptionRequest) throws(MarketStreamError) -> [OutboundMessage] {

@@ -99,6 +99,18 @@ public enum InMemoryWireFormat {
     }
 
     /// Decodes one frame.
+    /// The topic of a ticker or trade event frame (`E|stream|kind|market|…`), from its first
+    /// four fields; `nil` for any other frame.
+    static func forwardedTopic(_ frame: WebSocketMessage, exchange: ExchangeID) -> SubscriptionTopic? {
+        guard let text = String(validating: frame.bytes.readableBytesView, as: UTF8.self) else { return nil }
+        let fields = text.split(separator: "|", maxSplits: 4, omittingEmptySubsequences: false)
+        guard fields.count == 5, fields[0] == "E", StreamKind(rawValue: String(fields[1])) != nil,
+            let kind = try? DataKind(parsing: String(fields[2])), kind == .ticker || kind == .trade,
+            let market = try? MarketCode(String(fields[3]))
+        else { return nil }
+        return SubscriptionTopic(exchange: exchange, kind: kind, market: market)
+    }
+
     static func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {

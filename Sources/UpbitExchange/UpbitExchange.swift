@@ -201,6 +201,12 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
         }
     }
 
+    /// A ticker's or trade's topic from the frame's first two members, for a router that only
+    /// passes frames on (``UpbitFrameDecoder/forwardedTopic(_:exchange:)``).
+    public func forwardedTopic(of frame: MarketStreamCore.WebSocketMessage, exchange: ExchangeID) -> SubscriptionTopic? {
+        frame.withUnsafeBytes { decoder.forwardedTopic($0, exchange: exchange) }
+    }
+
     /// `LIST_SUBSCRIPTIONS` on the public channel, for the router's drift audit; `nil` on a venue
     /// where it is not verified (Bithumb).
     /// Books of the dialect's depths; price grouping (`level`) on KRW markets only, as Upbit groups no other.

@@ -21,7 +21,7 @@ struct RouterHarness: Sendable {
         style: InMemoryExchange.Style = .overwrite, hasCredentials: Bool = false,
         messageLimits: [RateLimit] = [RateLimit(5, per: .seconds(1)), RateLimit(100, per: .seconds(60))],
         wallClock: (@Sendable () -> UnixTime)? = nil, wallClockFollowsTestClock: Bool = false,
-        frameTap: (any FrameTap)? = nil
+        frameTap: (any FrameTap)? = nil, tellsForwardedTopics: Bool = false
     ) {
         let clock = TestClock<Duration>()
         let start = clock.now
@@ -34,7 +34,7 @@ struct RouterHarness: Sendable {
         self.sleeps = sleeps
         exchange = InMemoryExchange(
             style: style, hasCredentials: hasCredentials, messageLimits: messageLimits,
-            timeSource: { start.duration(to: clock.now) })
+            timeSource: { start.duration(to: clock.now) }, tellsForwardedTopics: tellsForwardedTopics)
         metrics = TestMetrics()
         router = MarketDataRouter(
             managers: [exchange], handlers: handlers, configuration: configuration, clock: AnyClock(sleeps),

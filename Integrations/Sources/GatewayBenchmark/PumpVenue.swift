@@ -30,6 +30,10 @@ struct PumpVenue: OverwriteSubscriptionManager {
         try upbit.decode(frame, context: context, into: &output)
     }
 
+    func forwardedTopic(of frame: WebSocketMessage, exchange: ExchangeID) -> SubscriptionTopic? {
+        upbit.forwardedTopic(of: frame, exchange: exchange)
+    }
+
     func overwriteMessage(for request: SubscriptionRequest) throws(MarketStreamError) -> OutboundMessage? {
         box.state.withLock { $0.upstream = request.desired.count }
         return try upbit.overwriteMessage(for: request)

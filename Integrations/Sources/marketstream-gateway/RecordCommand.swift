@@ -83,7 +83,10 @@ struct RecordCommand: AsyncParsableCommand {
                 directory: dir, recording: manager,
                 recorder: "marketstream-gateway record"),
             logger: logger)
-        let router = MarketDataRouter(managers: [manager], frameTap: recorder, logger: logger)
+        // The recorder keeps frames, not events: tickers and trades are recorded undecoded.
+        let router = MarketDataRouter(
+            managers: [manager], configuration: RouterConfiguration(forwardsFramesOnly: true), frameTap: recorder,
+            logger: logger)
         let topics = kinds.flatMap { kind in
             markets.map { SubscriptionTopic(exchange: manager.exchange, kind: kind, market: $0) }
         }

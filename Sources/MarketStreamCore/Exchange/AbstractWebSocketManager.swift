@@ -58,6 +58,19 @@ public protocol AbstractWebSocketManager: Sendable {
     /// has ended, so it can drop whatever it kept for that connection. The default does nothing.
     func connectionEnded(_ connection: UInt64, on channel: ChannelID)
 
+    /// The one topic a data frame carries, read without decoding the rest of the frame, for a
+    /// router that only passes frames on (a gateway's); `nil` when the module cannot tell that
+    /// cheaply and for certain, and the router then decodes the frame as usual.
+    ///
+    /// Return a topic only for a frame that ``decode(_:context:into:)`` would turn into events
+    /// of that topic alone, or reject: never for a control frame, a list of events, or a frame
+    /// whose routing needs more than its topic (a book whose depth or grouping the frame says).
+    /// Called on the read path for every frame: keep it cheap, and never block. The default returns `nil`.
+    /// - Parameters:
+    ///   - frame: The frame, as received.
+    ///   - exchange: The exchange the topic names (the router's for this module).
+    func forwardedTopic(of frame: WebSocketMessage, exchange: ExchangeID) -> SubscriptionTopic?
+
     /// Whether ``decode(_:context:into:)`` depends on nothing but the frame and its context (it
     /// keeps no state from one frame to the next), so that frames may be decoded ahead of the read
     /// path, on another thread, with the same result: a replay does. `false` unless the module
@@ -97,6 +110,9 @@ extension AbstractWebSocketManager {
 
     /// A module may keep state from frame to frame unless it says it does not.
     public var decodesFramesIndependently: Bool { false }
+
+    /// Tells no topic without decoding: every frame is decoded.
+    public func forwardedTopic(of frame: WebSocketMessage, exchange: ExchangeID) -> SubscriptionTopic? { nil }
 
     /// No subscription audit unless the module offers one.
     public func auditMessage(for channel: ChannelID) -> OutboundMessage? { nil }

@@ -1,4 +1,5 @@
 import CoreMetrics
+import HashTreeCollections
 import Logging
 import MarketStreamCore
 import Metrics
@@ -44,6 +45,7 @@ extension ConnectionSession {
             receivedAt: receivedAt, connection: number, shard: shard.index)
         inbound.withLock { state in
             guard state.role != .retired else { return }
+            if forwardsFramesOnly, state.role == .active, forward(frame, context: context, state: &state) { return }
             state.frame.removeAll()
             do {
                 try runtime.manager.decode(frame, context: context, into: &state.frame)
@@ -86,6 +88,24 @@ extension ConnectionSession {
             for control in controls { handle(control) }
             router.frameTap?.frameReceived(frame, events: events, context: context)
         }
+    }
+
+    private var forwardsFramesOnly: Bool { router.configuration.forwardsFramesOnly }
+
+    /// Passes a data frame on to the tap without decoding it, when the router forwards frames
+    /// only and the module can tell the frame's topic; keeps the topic's freshness as routing it
+    /// would. Not while a rotation keeps marks or the channel is sharded: those need the events.
+    /// - Returns: Whether the frame was passed on; `false` leaves it to be decoded.
+    private func forward(_ frame: WebSocketMessage, context: DecodeContext, state: inout InboundState) -> Bool {
+        guard !state.keepsMarks, !runtime.shardMaps.value(reusing: &state.shardMapCache).isSharded,
+            let topic = runtime.manager.forwardedTopic(of: frame, exchange: runtime.key.exchange)
+        else { return false }
+        shard.sawData.store(true, ordering: .relaxed)
+        if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
+        let routes = runtime.routes.value(reusing: &state.routeCache)
+        routes.routes[topic]?.activity?.record(at: context.receivedAt.nanoseconds)
+        router.frameTap?.frameForwarded(frame, topic: topic, context: context)
+        return true
     }
 
     /// Whether the connection opened (its session ran).

@@ -20,6 +20,16 @@ public protocol FrameTap: Sendable {
     ///   - context: The channel, connection generation and receive time.
     func frameReceived(_ frame: WebSocketMessage, events: [MarketEvent], context: DecodeContext)
 
+    /// Takes one data frame that a router forwarding frames only
+    /// (``RouterConfiguration/forwardsFramesOnly``) did not decode: only its topic is known.
+    /// Same threading and lifetime as ``frameReceived(_:events:context:)``.
+    /// - Parameters:
+    ///   - frame: The frame as received. Its bytes are valid only during the call.
+    ///   - topic: The one topic the frame carries
+    ///     (``AbstractWebSocketManager/forwardedTopic(of:exchange:)``).
+    ///   - context: The channel, connection generation and receive time.
+    func frameForwarded(_ frame: WebSocketMessage, topic: SubscriptionTopic, context: DecodeContext)
+
     /// A connection of the channel opened (not a planned rotation's replacement, which keeps the
     /// generation and is seen once it takes over). `context.receivedAt` is when.
     func connectionOpened(context: DecodeContext)
@@ -33,6 +43,11 @@ public protocol FrameTap: Sendable {
 }
 
 extension FrameTap {
+    /// Takes the frame as one whose events are not known (``frameReceived(_:events:context:)``
+    /// with none): for taps that keep frames, not events.
+    public func frameForwarded(_ frame: WebSocketMessage, topic: SubscriptionTopic, context: DecodeContext) {
+        frameReceived(frame, events: [], context: context)
+    }
     /// Ignores the opening: for taps that follow frames only.
     public func connectionOpened(context: DecodeContext) {}
     /// Ignores the message: for taps that follow frames only.

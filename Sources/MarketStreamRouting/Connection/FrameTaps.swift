@@ -13,6 +13,10 @@ public struct FrameTaps: FrameTap {
         for tap in taps { tap.frameReceived(frame, events: events, context: context) }
     }
 
+    public func frameForwarded(_ frame: WebSocketMessage, topic: SubscriptionTopic, context: DecodeContext) {
+        for tap in taps { tap.frameForwarded(frame, topic: topic, context: context) }
+    }
+
     public func connectionOpened(context: DecodeContext) {
         for tap in taps { tap.connectionOpened(context: context) }
     }

@@ -16,10 +16,17 @@ extension MarketDataRouter {
     ///   - exchange: The exchange; may be omitted when the router routes exactly one.
     /// - Returns: One snapshot event per market, in the order of `markets`.
     /// - Throws: `MarketStreamError`: validation errors, `.timedOut` when the exchange did not
-    ///   answer for every market within ``RouterConfiguration/snapshotTimeout``, `.routerShutDown`.
+    ///   answer for every market within ``RouterConfiguration/snapshotTimeout``, `.routerShutDown`;
+    ///   `.invalidArgument` on a router that forwards frames only.
     public func snapshot(of kind: DataKind, markets: [MarketCode], on exchange: ExchangeID? = nil) async throws
         -> [MarketEvent]
     {
+        guard !configuration.forwardsFramesOnly else {
+            throw MarketStreamError(
+                .invalidArgument,
+                "this router forwards frames only (RouterConfiguration.forwardsFramesOnly): it takes no snapshot requests"
+            )
+        }
         let manager = try resolve(exchange)
         if configuration.prefersRESTSnapshots, let rest = manager as? any RESTSnapshotProvider {
             return try await rest.restSnapshot(of: kind, markets: markets)

@@ -16,7 +16,8 @@ extension MarketDataRouter {
     ///   - policy: The delivery policy; defaults to ``DeliveryPolicy/default(for:)``.
     /// - Returns: The event stream.
     /// - Throws: `MarketStreamError`: `.unknownExchange`, `.unsupportedDataKind`,
-    ///   `.authenticationUnavailable`, `.invalidArgument` (no markets) or `.routerShutDown`.
+    ///   `.authenticationUnavailable`, `.invalidArgument` (no markets, or on a router that
+    ///   forwards frames only a policy other than connection events) or `.routerShutDown`.
     public func subscribe(
         to kind: DataKind, markets: [MarketCode], on exchange: ExchangeID? = nil, policy: DeliveryPolicy? = nil
     ) throws(MarketStreamError) -> Subscription {
@@ -64,6 +65,19 @@ extension MarketDataRouter {
     }
 
     // MARK: - Internals
+
+    /// `policy`, or the kind's default; on a router that forwards frames only, connection events
+    /// only, and any other policy refused.
+    func effectivePolicy(_ policy: DeliveryPolicy?, for kind: DataKind) throws(MarketStreamError) -> DeliveryPolicy {
+        guard configuration.forwardsFramesOnly else { return policy ?? .default(for: kind) }
+        guard policy == nil || policy == .connectionEventsOnly else {
+            throw MarketStreamError(
+                .invalidArgument,
+                "this router forwards frames only (RouterConfiguration.forwardsFramesOnly): its subscriptions take connection events only"
+            )
+        }
+        return .connectionEventsOnly
+    }
 
     func resolve(_ exchange: ExchangeID?) throws(MarketStreamError) -> any AbstractWebSocketManager {
         if let exchange {
@@ -123,7 +137,7 @@ extension MarketDataRouter {
         to kind: DataKind, markets: [MarketCode], on exchange: ExchangeID?, policy: DeliveryPolicy?, clientID: String?
     ) throws(MarketStreamError) -> Subscription {
         let (runtime, topics) = try self.topics(for: kind, markets: markets, on: exchange)
-        let policy = policy ?? .default(for: kind)
+        let policy = try effectivePolicy(policy, for: kind)
         let buffer = try state.withLock { state throws(MarketStreamError) -> SubscriberBuffer in
             guard state.lifecycle != .shutDown else {
                 throw MarketStreamError(.routerShutDown, "the router has shut down")

@@ -53,6 +53,13 @@ final class FramePublisher: FrameTap {
         }
     }
 
+    /// A frame the router did not decode: published on its topic's subject.
+    func frameForwarded(_ frame: WebSocketMessage, topic: SubscriptionTopic, context: DecodeContext) {
+        let epoch = self.epoch.load(ordering: .relaxed)
+        guard epoch != 0 else { return }
+        publish(frame, key: Self.subjectKey(topic), epoch: epoch, context: context)
+    }
+
     private func publish(_ frame: WebSocketMessage, key: SubscriptionTopic, epoch: UInt32, context: DecodeContext) {
         let length = frame.bytes.readableBytes
         var message = [UInt8](repeating: 0, count: BusEnvelope.size + length)

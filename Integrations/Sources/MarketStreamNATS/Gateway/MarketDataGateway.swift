@@ -67,7 +67,10 @@ public final class MarketDataGateway: Service, Sendable {
     ///   - bus: The connection it publishes on and serves control requests from; keep nats.c's own
     ///     reconnects on for it (``NATSConnection/Options/reconnects``).
     ///   - configuration: Lease limits and the gateway's epoch.
-    ///   - routerConfiguration: The router's batching, grace period and reconnect settings.
+    ///   - routerConfiguration: The router's batching, grace period and reconnect settings. The
+    ///     gateway's router forwards frames only (``RouterConfiguration/forwardsFramesOnly`` is
+    ///     set whatever is passed): it publishes tickers and trades by their topic, without
+    ///     decoding them, as each remote process decodes them anyway.
     ///   - leadership: With another gateway of the venue as a warm standby: the election that
     ///     decides which serves (the epoch is then the leader's revision, not the configuration's).
     ///   - recorder: Another tap on the venue's connection, beside the publisher: a
@@ -96,6 +99,8 @@ public final class MarketDataGateway: Service, Sendable {
         self.logger = logger
         let tap: any FrameTap
         if let recorder { tap = FrameTaps([publisher, recorder]) } else { tap = publisher }
+        var routerConfiguration = routerConfiguration
+        routerConfiguration.forwardsFramesOnly = true
         router = MarketDataRouter(
             managers: [manager], configuration: routerConfiguration, clock: clock, frameTap: tap, logger: logger,
             metricsFactory: metricsFactory)
