@@ -203,7 +203,8 @@ public struct UpbitExchange: OverwriteSubscriptionManager, AuthenticatedWebSocke
 
     /// A ticker's or trade's topic from the frame's first two members, for a router that only
     /// passes frames on (``UpbitFrameDecoder/forwardedTopic(_:exchange:)``).
-    public func forwardedTopic(of frame: MarketStreamCore.WebSocketMessage, exchange: ExchangeID) -> SubscriptionTopic? {
+    public func forwardedTopic(of frame: MarketStreamCore.WebSocketMessage, exchange: ExchangeID) -> SubscriptionTopic?
+    {
         frame.withUnsafeBytes { decoder.forwardedTopic($0, exchange: exchange) }
     }
 
