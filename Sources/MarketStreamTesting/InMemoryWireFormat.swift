@@ -98,7 +98,6 @@ public enum InMemoryWireFormat {
         return fields.joined(separator: "|")
     }
 
-    /// Decodes one frame.
     /// The topic of a ticker or trade event frame (`E|stream|kind|market|…`), from its first
     /// four fields; `nil` for any other frame.
     static func forwardedTopic(_ frame: WebSocketMessage, exchange: ExchangeID) -> SubscriptionTopic? {
@@ -111,6 +110,7 @@ public enum InMemoryWireFormat {
         return SubscriptionTopic(exchange: exchange, kind: kind, market: market)
     }
 
+    /// Decodes one frame.
     static func decode(_ frame: WebSocketMessage, context: DecodeContext, into output: inout DecodedFrame)
         throws(MarketStreamError)
     {

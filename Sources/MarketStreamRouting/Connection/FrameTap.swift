@@ -15,8 +15,9 @@ public protocol FrameTap: Sendable {
     /// Takes one frame.
     /// - Parameters:
     ///   - frame: The frame as received. Its bytes are valid only during the call: copy what you keep.
-    ///   - events: What the frame decoded into, stamped with `context`; empty for a control frame
-    ///     or a frame that did not decode.
+    ///   - events: What the frame decoded into, stamped with `context`; empty for a control frame,
+    ///     a frame that did not decode, or one a forwarding router passed on undecoded (through
+    ///     the default ``frameForwarded(_:topic:context:)``).
     ///   - context: The channel, connection generation and receive time.
     func frameReceived(_ frame: WebSocketMessage, events: [MarketEvent], context: DecodeContext)
 
@@ -48,6 +49,7 @@ extension FrameTap {
     public func frameForwarded(_ frame: WebSocketMessage, topic: SubscriptionTopic, context: DecodeContext) {
         frameReceived(frame, events: [], context: context)
     }
+
     /// Ignores the opening: for taps that follow frames only.
     public func connectionOpened(context: DecodeContext) {}
     /// Ignores the message: for taps that follow frames only.
