@@ -67,10 +67,7 @@ extension ConnectionSession {
                 return
             }
             let routes = runtime.routes.value(reusing: &state.routeCache)
-            if !events.isEmpty {
-                shard.sawData.store(true, ordering: .relaxed)
-                if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
-            }
+            if !events.isEmpty { noteData() }
             let map = runtime.shardMaps.value(reusing: &state.shardMapCache)
             if map.isSharded {
                 // A market moved to another shard is delivered from there only: no event twice.
@@ -92,6 +89,13 @@ extension ConnectionSession {
 
     private var forwardsFramesOnly: Bool { router.configuration.forwardsFramesOnly }
 
+    /// Notes that the connection carried data: for the supervisor's silence checks, and for
+    /// whether it ever delivered any. Decoded or forwarded frames alike.
+    private func noteData() {
+        shard.sawData.store(true, ordering: .relaxed)
+        if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
+    }
+
     /// Passes a data frame on to the tap without decoding it, when the router forwards frames
     /// only and the module can tell the frame's topic; keeps the topic's freshness as routing it
     /// would. Not while a rotation keeps marks or the channel is sharded: those need the events.
@@ -100,8 +104,7 @@ extension ConnectionSession {
         guard !state.keepsMarks, !runtime.shardMaps.value(reusing: &state.shardMapCache).isSharded,
             let topic = runtime.manager.forwardedTopic(of: frame, exchange: runtime.key.exchange)
         else { return false }
-        shard.sawData.store(true, ordering: .relaxed)
-        if !carriedData.load(ordering: .relaxed) { carriedData.store(true, ordering: .relaxed) }
+        noteData()
         let routes = runtime.routes.value(reusing: &state.routeCache)
         routes.routes[topic]?.activity?.record(at: context.receivedAt.nanoseconds)
         router.frameTap?.frameForwarded(frame, topic: topic, context: context)
