@@ -1,0 +1,20 @@
+import MarketStreamNATS
+import Testing
+
+/// The tests' own `nats-server`s: each test must get a server of its own, never another test's.
+@Suite(.timeLimit(.minutes(1))) struct NATSServerProcessTests {
+    @Test func aServerOnATakenPortFailsInsteadOfPassingForTheOneThere() async throws {
+        let first = try await NATSServerProcess.start()
+        defer { first.kill() }
+        await #expect(throws: NATSError.self) { try await NATSServerProcess.start(port: first.port) }
+    }
+
+    @Test func aKilledServerStartsAgainOnItsPort() async throws {
+        let server = try await NATSServerProcess.start()
+        defer { server.kill() }
+        server.kill()
+        #expect(try await server.launch())
+        let connection = try await NATSConnection.connect(.init(url: server.url, name: "probe"))
+        await connection.close()
+    }
+}
