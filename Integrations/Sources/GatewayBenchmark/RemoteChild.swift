@@ -25,10 +25,12 @@ final class RemoteChild: Sendable {
     private let output: FileHandle
 
     /// Starts this executable in `mode`: `remote` (a remote router) or a ``BusChildWork``.
-    init(url: String, index: Int, mode: String = "remote") throws {
+    /// - Parameter onDeliveryThread: A remote router's subscriber prefers the module's executor
+    ///   (it runs on the bus's delivery thread) rather than Swift's pool.
+    init(url: String, index: Int, mode: String = "remote", onDeliveryThread: Bool = false) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = [mode, url, "\(index)"]
+        process.arguments = [mode, url, "\(index)"] + (onDeliveryThread ? ["delivery-thread"] : [])
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input

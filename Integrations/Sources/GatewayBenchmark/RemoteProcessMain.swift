@@ -50,13 +50,20 @@ final class RemoteProcess: Sendable {
     }
 }
 
-/// The child side: `GatewayBenchmark remote <nats-url> <index>`. Reads one command per line on
-/// standard input (`measure`, `report`) and answers `report` with one line; ends at end of input.
-func runRemoteProcess(url: String, index: Int) async throws {
+/// The child side: `GatewayBenchmark remote <nats-url> <index> [delivery-thread]`. Reads one
+/// command per line on standard input (`measure`, `report`) and answers `report` with one line;
+/// ends at end of input. With `delivery-thread`, the subscriber prefers the module's executor.
+func runRemoteProcess(url: String, index: Int, onDeliveryThread: Bool) async throws {
     let process = try RemoteProcess(url: url, index: index)
     await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await process.router.run() }
-        group.addTask { try await process.consume() }
+        group.addTask {
+            if onDeliveryThread {
+                try await withTaskExecutorPreference(process.remote.executor) { try await process.consume() }
+            } else {
+                try await process.consume()
+            }
+        }
         for await command in standardInputLines() {
             switch command {
             case "measure":

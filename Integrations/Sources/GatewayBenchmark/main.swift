@@ -131,7 +131,7 @@ func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async 
 ///   combined while a write is under way (`--writes combined`), or left to nats.c's flusher,
 ///   which writes about a millisecond later.
 func withGateway(
-    processes count: Int, writeMode: NATSConnection.WriteMode = .immediate,
+    processes count: Int, writeMode: NATSConnection.WriteMode = .immediate, onDeliveryThread: Bool = false,
     _ body: (PumpVenue, [RemoteChild]) async throws -> Void
 ) async throws {
     let (server, url) = try await startNATSServer()
@@ -145,7 +145,9 @@ func withGateway(
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await gateway.run() }
         await gateway.waitUntilServing()
-        let children = try (0..<count).map { try RemoteChild(url: url, index: $0) }
+        let children = try (0..<count).map {
+            try RemoteChild(url: url, index: $0, onDeliveryThread: onDeliveryThread)
+        }
         defer { for child in children { child.stop() } }
         try await waitUntil {
             gateway.clients.count == count && venue.upstreamCount == markets.count && venue.handler != nil
@@ -190,9 +192,10 @@ func seconds(_ duration: Duration) -> Double {
 }
 
 func throughput(
-    processes count: Int, frames: Int, writeMode: NATSConnection.WriteMode = .immediate
+    processes count: Int, frames: Int, writeMode: NATSConnection.WriteMode = .immediate, onDeliveryThread: Bool = false
 ) async throws {
-    try await withGateway(processes: count, writeMode: writeMode) { venue, children in
+    try await withGateway(processes: count, writeMode: writeMode, onDeliveryThread: onDeliveryThread) {
+        venue, children in
         let handler = venue.handler!
         let warmUp = 20_000
         await pump(handler, count: warmUp, rate: 0)
@@ -205,7 +208,8 @@ func throughput(
         let each = zip(reports, base).map { $0.received - $1.received }
         let rates = each.map { Int(Double($0) / elapsed) }
         print(
-            "throughput, \(count) remote process\(count == 1 ? "" : "es") (\(describe(writeMode))): \(frames) Upbit ticker frames published in "
+            "throughput, \(count) remote process\(count == 1 ? "" : "es") (\(describe(writeMode))"
+                + "\(onDeliveryThread ? ", the subscriber on the delivery thread" : "")): \(frames) Upbit ticker frames published in "
                 + "\(pumped); each process received \(each) → \(rates) frames/s; sequence gaps \(reports.map(\.gaps)), "
                 + "dropped by nats.c \(reports.map(\.transportDrops)), dropped by the subscriber's buffer "
                 + "\(reports.map(\.bufferDrops)) (warm-up frames not dropped: \(base.map(\.received)))")
@@ -220,13 +224,15 @@ func percentOfCore(_ cpu: Double, over wall: Duration, digits: Int = 0) -> Strin
 /// Nanoseconds as whole microseconds, for the benchmark's lines.
 func micro(_ value: UInt64) -> String { String(format: "%.0f µs", Double(value) / 1_000) }
 
-func latency(rate: Int, seconds: Int, writeMode: NATSConnection.WriteMode) async throws {
-    try await withGateway(processes: 1, writeMode: writeMode) { venue, children in
+func latency(
+    rate: Int, seconds: Int, writeMode: NATSConnection.WriteMode, onDeliveryThread: Bool = false
+) async throws {
+    try await withGateway(processes: 1, writeMode: writeMode, onDeliveryThread: onDeliveryThread) { venue, children in
         let run = try await pacedRun(children, rate: rate, seconds: seconds, frames(to: venue.handler!))
         let report = run.after[0]
         print(
             "latency at \(rate) frames/s (gateway receive → remote subscriber in another process, \(report.samples) "
-                + "frames, \(describe(writeMode))): p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), "
+                + "frames, \(describe(writeMode))\(onDeliveryThread ? ", the subscriber on the delivery thread" : "")): p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), "
                 + "max \(micro(report.max)); to the remote router's read path, before the subscriber's wake-up: "
                 + "p50 \(micro(report.readPathP50)), p99 \(micro(report.readPathP99)); CPU: the gateway's process "
                 + "\(percentOfCore(run.cpu, over: run.wall)), the remote's "
@@ -257,8 +263,9 @@ func wholeMarket(processes count: Int, rate: Int, seconds duration: Int) async t
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "remote", arguments.count == 3, let index = Int(arguments[2]) {
-    try await runRemoteProcess(url: arguments[1], index: index)
+if arguments.first == "remote", arguments.count >= 3, let index = Int(arguments[2]) {
+    try await runRemoteProcess(
+        url: arguments[1], index: index, onDeliveryThread: arguments.dropFirst(3).first == "delivery-thread")
 } else if let work = arguments.first.flatMap(BusChildWork.init(rawValue:)), arguments.count == 3 {
     try await runBusChild(url: arguments[1], work: work)
 } else {
@@ -275,6 +282,7 @@ if arguments.first == "remote", arguments.count == 3, let index = Int(arguments[
     if only.isEmpty || only.contains("throughput") {
         // The gateway's default (each frame written at once), then writes combined.
         try await throughput(processes: 1, frames: frames)
+        try await throughput(processes: 1, frames: frames, onDeliveryThread: true)
         try await throughput(processes: 1, frames: frames, writeMode: .combined)
         try await throughput(processes: 4, frames: frames / 2)
         try await throughput(processes: 4, frames: frames / 2, writeMode: .combined)
@@ -285,6 +293,8 @@ if arguments.first == "remote", arguments.count == 3, let index = Int(arguments[
         try await busLatency(rate: 10_000, seconds: 3)
         try await latency(rate: 10_000, seconds: 3, writeMode: .buffered)
         try await latency(rate: 10_000, seconds: 3, writeMode: .immediate)
+        // The same, the subscriber preferring `RemoteExchange.executor`: no wake-up to the pool.
+        try await latency(rate: 10_000, seconds: 3, writeMode: .immediate, onDeliveryThread: true)
         try await latency(rate: 10_000, seconds: 3, writeMode: .combined)
     }
     if only.contains("decode") {

@@ -61,6 +61,9 @@ public struct RemoteExchange: OverwriteSubscriptionManager {
     public let configuration: Configuration
     /// What was seen on the bus.
     public let statistics = RemoteStatistics()
+    /// Resumes a consumer that prefers it on the bus's delivery thread, with no thread wake-up
+    /// between the bus and the consumer (``RemoteDeliveryExecutor``).
+    public let executor: RemoteDeliveryExecutor
     let subjects: BusSubjects
     let threadPool: NIOThreadPool
     let logger: Logger
@@ -70,17 +73,20 @@ public struct RemoteExchange: OverwriteSubscriptionManager {
     ///   - venue: The venue's module (for its decoder, channels and rules).
     ///   - configuration: The bus and the lease.
     ///   - threadPool: Where blocking NATS calls run.
+    ///   - executor: Where consumers that prefer it are resumed (``executor``).
     ///   - logger: Where the module logs.
     /// - Throws: ``BusProtocolError`` when the venue's id or the client id cannot be a subject token.
     public init(
         venue: any AbstractWebSocketManager, configuration: Configuration = Configuration(),
-        threadPool: NIOThreadPool = .singleton, logger: Logger
+        threadPool: NIOThreadPool = .singleton, executor: RemoteDeliveryExecutor = RemoteDeliveryExecutor(),
+        logger: Logger
     ) throws(BusProtocolError) {
         guard BusSubjects.isToken(configuration.clientID) else { throw .malformedSubject(configuration.clientID) }
         self.venue = venue
         self.configuration = configuration
         self.subjects = try BusSubjects(exchange: venue.exchange)
         self.threadPool = threadPool
+        self.executor = executor
         self.logger = logger
     }
 

@@ -103,11 +103,13 @@ final class RemoteLink: WebSocketOutbound, Sendable {
         }
         state.withLock { $0.connection = connection }
         do {
+            // Each delivery runs, on its thread, the consumers it woke (``RemoteDeliveryExecutor``).
+            let executor = module.executor
             let status = try connection.subscribe(module.subjects.status) { [self] message in
-                heartbeat(message.data)
+                executor.deliver { heartbeat(message.data) }
             }
             let inbox = try connection.subscribe(module.subjects.inbox(of: clientID)) { [self] message in
-                burst.hand(replay(message.data), morePending: message.morePending)
+                executor.deliver { burst.hand(replay(message.data), morePending: message.morePending) }
             }
             defer {
                 status.unsubscribe()
@@ -199,9 +201,11 @@ final class RemoteLink: WebSocketOutbound, Sendable {
             }
             for (subject, topic) in wanted where state.subscriptions[subject] == nil {
                 let subscription = try connection.subscribe(subject, pendingLimit: pendingLimit) { [self] message in
-                    let frame = admit(
-                        subject: subject, subjectBytes: message.subjectBytes, payload: message.data, replay: false)
-                    burst.hand(frame, morePending: message.morePending)
+                    module.executor.deliver {
+                        let frame = admit(
+                            subject: subject, subjectBytes: message.subjectBytes, payload: message.data, replay: false)
+                        burst.hand(frame, morePending: message.morePending)
+                    }
                 }
                 state.subscriptions[subject] = (subscription, topic)
             }
