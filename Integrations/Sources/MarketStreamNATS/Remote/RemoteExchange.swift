@@ -23,6 +23,9 @@ import NIOPosix
 /// by its standby (a higher epoch) reaches subscribers as a reconnect, and nothing of an older
 /// epoch is delivered after it. nats.c does not reconnect on its own here: the router's
 /// supervisor does, with its backoff, restore and generations.
+///
+/// A consumer that prefers ``executor`` (`withTaskExecutorPreference(remote.executor) { … }`) runs
+/// on nats.c's delivery thread, right after the router routed what woke it: no thread wake-up.
 public struct RemoteExchange: OverwriteSubscriptionManager {
     /// How to reach the gateway.
     public struct Configuration: Sendable {
