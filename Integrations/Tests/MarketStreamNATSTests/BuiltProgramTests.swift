@@ -5,9 +5,17 @@ import Testing
 /// runs (by its time limit, say) must end, not wait for the program for ever.
 @Suite(.timeLimit(.minutes(1))) struct BuiltProgramTests {
     @Test func aCancelledRunKillsItsProgram() async throws {
-        let run = Task { try await BuiltProgram.run("/bin/sleep", ["600"]) }
-        // Cancelled once the program surely runs; a cancellation before it starts must kill it too.
-        try await Task.sleep(for: .milliseconds(200))
+        // Cancelled once the program runs: the hook is called after it started, and waits to be
+        // cancelled. (The SIGINT sent after the hook does not end it: a test process ignores
+        // SIGINT, and its children inherit that.) Without the kill, the run waits out the program.
+        let (started, running) = AsyncStream.makeStream(of: Void.self)
+        let run = Task {
+            try await BuiltProgram.run("/bin/sleep", ["600"]) {
+                running.yield()
+                try? await Task.sleep(for: .seconds(600))
+            }
+        }
+        for await _ in started { break }
         run.cancel()
         let ended = try await run.value
         #expect(ended.status == SIGKILL)

@@ -104,12 +104,11 @@ final class RemoteLink: WebSocketOutbound, Sendable {
         state.withLock { $0.connection = connection }
         do {
             // Each delivery runs, on its thread, the consumers it woke (``RemoteDeliveryExecutor``).
-            let executor = module.executor
             let status = try connection.subscribe(module.subjects.status) { [self] message in
-                executor.deliver { heartbeat(message.data) }
+                module.executor.deliver { heartbeat(message.data) }
             }
             let inbox = try connection.subscribe(module.subjects.inbox(of: clientID)) { [self] message in
-                executor.deliver { burst.hand(replay(message.data), morePending: message.morePending) }
+                module.executor.deliver { burst.hand(replay(message.data), morePending: message.morePending) }
             }
             defer {
                 status.unsubscribe()
