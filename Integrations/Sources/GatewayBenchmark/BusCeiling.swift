@@ -90,8 +90,8 @@ func busCeiling(processes count: Int, frames: Int, work: BusChildWork) async thr
 /// The bus alone at `rate` messages/s: the publisher of the gateway's kind stamps each message
 /// with the wall clock, and a plain nats.c subscriber in another process times it on arrival.
 /// The floor under the gateway's latency, in the same run.
-func busLatency(rate: Int, seconds: Int) async throws {
-    let (server, url) = try await startNATSServer()
+func busLatency(rate: Int, seconds: Int, serverThreads: ServerThreads) async throws {
+    let (server, url) = try await startNATSServer(threads: serverThreads)
     defer { server.terminate() }
     let bus = try await NATSConnection.connect(.gateway(url: url, name: "floor"))
     let child = try RemoteChild(url: url, index: 0, mode: BusChildWork.latency.rawValue)
@@ -110,8 +110,8 @@ func busLatency(rate: Int, seconds: Int) async throws {
     }
     let report = run.after[0]
     print(
-        "latency at \(rate) frames/s, the bus alone (a publisher of the gateway's kind → nats-server → a plain "
-            + "nats.c subscriber in another process, no routers; the floor, \(report.samples) messages): "
+        "latency at \(rate) frames/s, the bus alone (\(serverThreads.label); a publisher of the gateway's kind → "
+            + "nats-server → a plain nats.c subscriber in another process, no routers; the floor, \(report.samples) messages): "
             + "p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), max \(micro(report.max)); "
             + "CPU: the publisher's process \(percentOfCore(run.cpu, over: run.wall)), the subscriber's "
             + "\(percentOfCore(run.childCPU[0], over: run.wall))")

@@ -4,7 +4,10 @@
 // (this executable, `remote` mode), so the gateway's CPU is its process's. Before the throughput
 // runs, the bus alone as their ceiling: the same messages from a plain publisher to plain nats.c
 // subscribers in processes of their own (`bus` and `bus+decode` modes), no routers; before the
-// latency runs, the bus alone as their floor (`bus-latency` mode). Run in release:
+// latency runs, the bus alone as their floor (`bus-latency` mode); the latency runs are made with
+// nats-server on Go's default threads and on one (`ServerThreads`), in the same run. The other
+// runs' nats-server takes this process's environment (`GOMAXPROCS=1 GatewayBenchmark …`: one
+// thread). Run in release:
 //   swift run -c release --package-path Integrations GatewayBenchmark [FRAMES] [throughput|ceiling|latency|market|decode]
 import Foundation
 import Histogram
@@ -23,12 +26,14 @@ let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 let markets = (0..<10).map { MarketCode(validated: "KRW-C\($0)") }
 
 /// A nats-server of the benchmark's own, on a free loopback port.
-func startNATSServer() async throws -> (Process, String) {
+/// - Parameter threads: How many threads it runs Go code on; `nil`: as this process's environment says.
+func startNATSServer(threads: ServerThreads? = nil) async throws -> (Process, String) {
     for _ in 0..<20 {
         let port = Int.random(in: 20_000...60_000)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/nats-server")
         process.arguments = ["-a", "127.0.0.1", "-p", "\(port)"]
+        if let threads { process.environment = threads.environment(from: ProcessInfo.processInfo.environment) }
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -132,9 +137,9 @@ func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async 
 ///   which writes about a millisecond later.
 func withGateway(
     processes count: Int, writeMode: NATSConnection.WriteMode = .immediate, onDeliveryThread: Bool = false,
-    _ body: (PumpVenue, [RemoteChild]) async throws -> Void
+    serverThreads: ServerThreads? = nil, _ body: (PumpVenue, [RemoteChild]) async throws -> Void
 ) async throws {
-    let (server, url) = try await startNATSServer()
+    let (server, url) = try await startNATSServer(threads: serverThreads)
     defer { server.terminate() }
     let venue = PumpVenue(upbit: try UpbitExchange(logger: logger))
     var options = NATSConnection.Options.gateway(url: url, name: "gateway")
@@ -225,14 +230,17 @@ func percentOfCore(_ cpu: Double, over wall: Duration, digits: Int = 0) -> Strin
 func micro(_ value: UInt64) -> String { String(format: "%.0f µs", Double(value) / 1_000) }
 
 func latency(
-    rate: Int, seconds: Int, writeMode: NATSConnection.WriteMode, onDeliveryThread: Bool = false
+    rate: Int, seconds: Int, writeMode: NATSConnection.WriteMode, onDeliveryThread: Bool = false,
+    serverThreads: ServerThreads
 ) async throws {
-    try await withGateway(processes: 1, writeMode: writeMode, onDeliveryThread: onDeliveryThread) { venue, children in
+    try await withGateway(
+        processes: 1, writeMode: writeMode, onDeliveryThread: onDeliveryThread, serverThreads: serverThreads
+    ) { venue, children in
         let run = try await pacedRun(children, rate: rate, seconds: seconds, frames(to: venue.handler!))
         let report = run.after[0]
         print(
             "latency at \(rate) frames/s (gateway receive → remote subscriber in another process, \(report.samples) "
-                + "frames, \(describe(writeMode))\(onDeliveryThread ? ", the subscriber on the delivery thread" : "")): p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), "
+                + "frames, \(serverThreads.label), \(describe(writeMode))\(onDeliveryThread ? ", the subscriber on the delivery thread" : "")): p50 \(micro(report.p50)), p99 \(micro(report.p99)), p99.9 \(micro(report.p999)), "
                 + "max \(micro(report.max)); to the remote router's read path, before the subscriber's wake-up: "
                 + "p50 \(micro(report.readPathP50)), p99 \(micro(report.readPathP99)); CPU: the gateway's process "
                 + "\(percentOfCore(run.cpu, over: run.wall)), the remote's "
@@ -288,14 +296,19 @@ if arguments.first == "remote", arguments.count >= 3, let index = Int(arguments[
         try await throughput(processes: 4, frames: frames / 2, writeMode: .combined)
     }
     if only.isEmpty || only.contains("latency") {
-        // The floor first (the bus alone), then nats.c's own buffered writes, the gateway's
-        // default and writes combined.
-        try await busLatency(rate: 10_000, seconds: 3)
-        try await latency(rate: 10_000, seconds: 3, writeMode: .buffered)
-        try await latency(rate: 10_000, seconds: 3, writeMode: .immediate)
-        // The same, the subscriber preferring `RemoteExchange.executor`: no wake-up to the pool.
-        try await latency(rate: 10_000, seconds: 3, writeMode: .immediate, onDeliveryThread: true)
-        try await latency(rate: 10_000, seconds: 3, writeMode: .combined)
+        // For each server setting: the floor first (the bus alone), then the gateway's default
+        // writes, the same with the subscriber preferring `RemoteExchange.executor` (no wake-up to
+        // the pool) and writes combined; nats.c's own buffered writes once.
+        for threads in [ServerThreads.goDefault, .one] {
+            try await busLatency(rate: 10_000, seconds: 3, serverThreads: threads)
+            if threads == .goDefault {
+                try await latency(rate: 10_000, seconds: 3, writeMode: .buffered, serverThreads: threads)
+            }
+            try await latency(rate: 10_000, seconds: 3, writeMode: .immediate, serverThreads: threads)
+            try await latency(
+                rate: 10_000, seconds: 3, writeMode: .immediate, onDeliveryThread: true, serverThreads: threads)
+            try await latency(rate: 10_000, seconds: 3, writeMode: .combined, serverThreads: threads)
+        }
     }
     if only.contains("decode") {
         // The venue decoder alone, on one thread: what each frame costs the gateway and each process.
