@@ -16,11 +16,16 @@ struct GatewayHarness: Sendable {
     let mockBase: String
 
     /// Runs `body` with a mock exchange and a NATS server; stops both afterwards.
+    /// - Parameters:
+    ///   - configuration: The mock exchange's.
+    ///   - jetStream: Whether the NATS server runs JetStream.
+    ///   - goThreads: The threads the NATS server runs Go code on (`GOMAXPROCS`); Go's default if `nil`.
+    ///   - body: The test.
     static func run<Value: Sendable>(
         mock configuration: MockExchangeConfiguration = MockExchangeConfiguration(), jetStream: Bool = false,
-        _ body: @Sendable (GatewayHarness) async throws -> Value
+        goThreads: Int? = nil, _ body: @Sendable (GatewayHarness) async throws -> Value
     ) async throws -> Value {
-        let nats = try await NATSServerProcess.start(jetStream: jetStream)
+        let nats = try await NATSServerProcess.start(jetStream: jetStream, goThreads: goThreads)
         let mock = MockExchangeServer(configuration: configuration, logger: quietLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await mock.run() }

@@ -2,9 +2,10 @@ import Foundation
 import MarketStreamCore
 import Testing
 
-/// The README's "Past one machine" commands, run as a user runs them: `marketstream-gateway serve`
-/// against the mock exchange, and two `marketstream-gateway watch` processes with overlapping
-/// demand, each printing what it asked for through the one gateway.
+/// The README's "Past one machine" commands, run as a user runs them: the bus on one Go thread
+/// (`GOMAXPROCS=1 nats-server …`), `marketstream-gateway serve` against the mock exchange, and two
+/// `marketstream-gateway watch` processes with overlapping demand, each printing what it asked for
+/// through the one gateway.
 @Suite(.timeLimit(.minutes(2))) struct GatewayWatchCommandTests {
     /// `run` ended with status 0 after four market lines, each of one of `prefixes` and with a price.
     /// A failure shows the watch's output and log, and the gateway's log (`gateway`).
@@ -20,7 +21,7 @@ import Testing
     }
 
     @Test func twoWatchProcessesGetWhatEachAskedForThroughOneGateway() async throws {
-        try await GatewayHarness.run { h in
+        try await GatewayHarness.run(goThreads: 1) { h in
             // Resolved once the watch processes are done, so the gateway can be interrupted.
             let watchesDone = ReadySignal<Void>()
             async let gateway = BuiltProgram.run(

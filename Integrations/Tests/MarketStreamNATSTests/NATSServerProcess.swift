@@ -12,37 +12,48 @@ final class NATSServerProcess: Sendable {
     let port: Int
     /// Where JetStream keeps its files, when it is on.
     let storeDirectory: String?
+    /// The threads it runs Go code on (`GOMAXPROCS`), when set; Go's default otherwise.
+    let goThreads: Int?
     private let process: Mutex<Process?>
 
     var url: String { "nats://127.0.0.1:\(port)" }
 
-    private init(port: Int, storeDirectory: String?, process: Process) {
+    private init(port: Int, storeDirectory: String?, goThreads: Int?, process: Process) {
         self.port = port
         self.storeDirectory = storeDirectory
+        self.goThreads = goThreads
         self.process = Mutex(process)
     }
 
     /// Starts a server, with JetStream if asked.
-    /// - Parameter port: Its port; by default one the system picks.
+    /// - Parameters:
+    ///   - port: Its port; by default one the system picks.
+    ///   - jetStream: Whether JetStream is on.
+    ///   - goThreads: The threads it runs Go code on (`GOMAXPROCS`); by default Go's own choice.
     /// - Throws: `NATSError` when it could not start (the port is taken, say).
-    static func start(port: Int = -1, jetStream: Bool = false) async throws -> NATSServerProcess {
+    static func start(port: Int = -1, jetStream: Bool = false, goThreads: Int? = nil) async throws
+        -> NATSServerProcess
+    {
         let storeDirectory =
             jetStream ? NSTemporaryDirectory() + "nats-js-\(UInt64.random(in: 0 ... .max))" : nil
-        let (process, ready) = try await run(port: port, storeDirectory: storeDirectory)
+        let (process, ready) = try await run(port: port, storeDirectory: storeDirectory, goThreads: goThreads)
         guard case .listening(let port) = ready else {
             throw NATSError(.failed, "nats-server did not start: \(ready)")
         }
-        return NATSServerProcess(port: port, storeDirectory: storeDirectory, process: process)
+        return NATSServerProcess(port: port, storeDirectory: storeDirectory, goThreads: goThreads, process: process)
     }
 
     /// Starts again on this server's port, after ``kill()``.
     /// - Returns: `false` when the server could not listen on it (another process took it).
     @discardableResult
     func launch() async throws -> Bool {
-        let (process, ready) = try await Self.run(port: port, storeDirectory: storeDirectory)
+        let (process, ready) = try await Self.run(port: port, storeDirectory: storeDirectory, goThreads: goThreads)
         self.process.withLock { $0 = process }
         return ready == .listening(port)
     }
+
+    /// The running server's process identifier.
+    var processIdentifier: Int32? { process.withLock { $0?.processIdentifier } }
 
     /// Kills the server (SIGKILL) and waits for it to exit.
     func kill() {
@@ -73,10 +84,15 @@ final class NATSServerProcess: Sendable {
 
     /// Runs `nats-server` on `port` (-1: any free port) and reads its log until it is ready or
     /// has failed; the log is then read on to its end, so the server never blocks on a full pipe.
-    private static func run(port: Int, storeDirectory: String?) async throws -> (Process, Start) {
+    private static func run(port: Int, storeDirectory: String?, goThreads: Int?) async throws -> (Process, Start) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["-a", "127.0.0.1", "-p", "\(port)"] + (storeDirectory.map { ["-js", "-sd", $0] } ?? [])
+        if let goThreads {
+            var environment = ProcessInfo.processInfo.environment
+            environment["GOMAXPROCS"] = "\(goThreads)"
+            process.environment = environment
+        }
         let log = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = log

@@ -1,3 +1,4 @@
+import Foundation
 import MarketStreamNATS
 import Testing
 
@@ -16,5 +17,15 @@ import Testing
         #expect(try await server.launch())
         let connection = try await NATSConnection.connect(.init(url: server.url, name: "probe"))
         await connection.close()
+    }
+
+    /// The README starts the bus on one Go thread; the test of its commands does the same.
+    @Test func aServerAskedForOneGoThreadRunsWithGOMAXPROCSOne() async throws {
+        let server = try await NATSServerProcess.start(goThreads: 1)
+        defer { server.kill() }
+        let pid = try #require(server.processIdentifier)
+        let environment = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
+        let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        #expect(variables.contains("GOMAXPROCS=1"))
     }
 }
