@@ -296,17 +296,21 @@ if arguments.first == "remote", arguments.count >= 3, let index = Int(arguments[
         try await throughput(processes: 4, frames: frames / 2, writeMode: .combined)
     }
     if only.isEmpty || only.contains("latency") {
-        // For each server setting: the floor first (the bus alone), then the gateway's default
-        // writes, the same with the subscriber preferring `RemoteExchange.executor` (no wake-up to
-        // the pool) and writes combined; nats.c's own buffered writes once.
-        for threads in [ServerThreads.goDefault, .one] {
-            try await busLatency(rate: 10_000, seconds: 3, serverThreads: threads)
-            if threads == .goDefault {
-                try await latency(rate: 10_000, seconds: 3, writeMode: .buffered, serverThreads: threads)
-            }
+        // The floor first (the bus alone), then the gateway's default writes, the same with the
+        // subscriber preferring `RemoteExchange.executor` (no wake-up to the pool) and writes
+        // combined; each measured with both server settings one right after the other, so the
+        // host's drift over the run does not favour either; nats.c's own buffered writes once.
+        let settings = [ServerThreads.goDefault, .one]
+        for threads in settings { try await busLatency(rate: 10_000, seconds: 3, serverThreads: threads) }
+        try await latency(rate: 10_000, seconds: 3, writeMode: .buffered, serverThreads: .goDefault)
+        for threads in settings {
             try await latency(rate: 10_000, seconds: 3, writeMode: .immediate, serverThreads: threads)
+        }
+        for threads in settings {
             try await latency(
                 rate: 10_000, seconds: 3, writeMode: .immediate, onDeliveryThread: true, serverThreads: threads)
+        }
+        for threads in settings {
             try await latency(rate: 10_000, seconds: 3, writeMode: .combined, serverThreads: threads)
         }
     }
