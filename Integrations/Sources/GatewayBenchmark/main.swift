@@ -303,15 +303,15 @@ if arguments.first == "remote", arguments.count >= 3, let index = Int(arguments[
         let settings = [ServerThreads.goDefault, .one]
         for threads in settings { try await busLatency(rate: 10_000, seconds: 3, serverThreads: threads) }
         try await latency(rate: 10_000, seconds: 3, writeMode: .buffered, serverThreads: .goDefault)
-        for threads in settings {
-            try await latency(rate: 10_000, seconds: 3, writeMode: .immediate, serverThreads: threads)
-        }
-        for threads in settings {
-            try await latency(
-                rate: 10_000, seconds: 3, writeMode: .immediate, onDeliveryThread: true, serverThreads: threads)
-        }
-        for threads in settings {
-            try await latency(rate: 10_000, seconds: 3, writeMode: .combined, serverThreads: threads)
+        let modes: [(writeMode: NATSConnection.WriteMode, onDeliveryThread: Bool)] = [
+            (.immediate, false), (.immediate, true), (.combined, false),
+        ]
+        for mode in modes {
+            for threads in settings {
+                try await latency(
+                    rate: 10_000, seconds: 3, writeMode: mode.writeMode, onDeliveryThread: mode.onDeliveryThread,
+                    serverThreads: threads)
+            }
         }
     }
     if only.contains("decode") {
