@@ -21,45 +21,68 @@ extension ExactDecimal {
                 count > 8
                 ? UnsafeRawPointer(start + (count - 8)).loadUnaligned(as: UInt64.self)
                     &>> UInt64(truncatingIfNeeded: 8 * (16 - count)) : 0
+        } else if count >= 4 {
+            // Two four-byte words that overlap where `count` is under eight: the bytes they share are
+            // the same, so or-ing them is exact.
+            let first = UInt64(UnsafeRawPointer(start).loadUnaligned(as: UInt32.self))
+            let last = UInt64(UnsafeRawPointer(start + (count - 4)).loadUnaligned(as: UInt32.self))
+            low = first | last &<< UInt64(truncatingIfNeeded: 8 * (count - 4))
+            high = 0
         } else {
             var word: UInt64 = 0
             for index in 0..<count { word |= UInt64(start[index]) &<< UInt64(truncatingIfNeeded: 8 * index) }
             low = word
             high = 0
         }
-        let text = UInt128(high) &<< 64 | UInt128(low)
         // At most one point, with a digit on each side (`1.` and `.5` go to the general parser).
+        // It is taken out with 64-bit shifts of the word that holds it: a 128-bit shift by a
+        // variable amount costs a branch-free sequence twice as long.
         let pointsLow = ASCIIDigits.bytes(equalTo: UInt8(ascii: "."), in: low)
         let pointsHigh = ASCIIDigits.bytes(equalTo: UInt8(ascii: "."), in: high)
-        let digits: UInt128
+        var digitsLow = low
+        var digitsHigh = high
         let digitCount: Int
         let fractionDigits: Int
         if pointsLow | pointsHigh == 0 {
-            digits = text
             digitCount = count
             fractionDigits = 0
         } else {
             // Exactly one point (a word holds a single high bit only when `x & (x - 1)` is zero).
             let points = pointsLow | pointsHigh
             guard (pointsLow == 0) != (pointsHigh == 0), points & (points &- 1) == 0 else { return nil }
-            let point =
-                pointsLow != 0 ? pointsLow.trailingZeroBitCount >> 3 : 8 + pointsHigh.trailingZeroBitCount >> 3
-            guard point > 0, point < count - 1 else { return nil }
-            let below = (UInt128(1) &<< UInt128(truncatingIfNeeded: 8 * point)) &- 1
-            digits = text & below | (text >> 8) & ~below
+            let point: Int
+            if pointsLow != 0 {
+                point = pointsLow.trailingZeroBitCount >> 3
+                guard point > 0 else { return nil }
+                // The bytes after the point move down one, the high word's first byte with them.
+                let below = (1 as UInt64 &<< UInt64(truncatingIfNeeded: 8 * point)) &- 1
+                digitsLow = low & below | (low &>> 8) & ~below | high &<< 56
+                digitsHigh = high &>> 8
+            } else {
+                point = 8 + pointsHigh.trailingZeroBitCount >> 3
+                let below = (1 as UInt64 &<< UInt64(truncatingIfNeeded: 8 * (point - 8))) &- 1
+                digitsHigh = high & below | (high &>> 8) & ~below
+            }
+            guard point < count - 1 else { return nil }
             digitCount = count - 1
             fractionDigits = count - 1 - point
         }
-        let digitsLow = UInt64(truncatingIfNeeded: digits)
-        let digitsHigh = UInt64(truncatingIfNeeded: digits >> 64)
         // Every byte a digit: the bytes after the last one are zeros, which are not.
         let leading =
             ASCIIDigits.leadingDigitCount(digitsLow) + (digitCount > 8 ? ASCIIDigits.leadingDigitCount(digitsHigh) : 0)
         guard leading == digitCount else { return nil }
-        // Trailing zero digits: the digits' top byte moved to the word's top, each `0` a zero byte.
-        let values =
-            (digits ^ 0x3030_3030_3030_3030_3030_3030_3030_3030) &<< UInt128(truncatingIfNeeded: 8 * (16 - digitCount))
-        let trailingZeros = min(values.leadingZeroBitCount >> 3, digitCount)
+        // Trailing zero digits: the last digit's byte moved to its word's top, each `0` a zero byte.
+        let trailingZeros: Int
+        if digitCount > 8 {
+            let values = (digitsHigh ^ 0x3030_3030_3030_3030) &<< UInt64(truncatingIfNeeded: 8 * (16 - digitCount))
+            trailingZeros =
+                values != 0
+                ? values.leadingZeroBitCount >> 3
+                : digitCount - 8 + (digitsLow ^ 0x3030_3030_3030_3030).leadingZeroBitCount >> 3
+        } else {
+            let values = (digitsLow ^ 0x3030_3030_3030_3030) &<< UInt64(truncatingIfNeeded: 8 * (8 - digitCount))
+            trailingZeros = min(values.leadingZeroBitCount >> 3, digitCount)
+        }
         guard trailingZeros < digitCount else { return ExactDecimal(normalized: 0, exponent: 0) }
         let kept = digitCount - trailingZeros
         var magnitude = ASCIIDigits.value(of: digitsLow, count: min(kept, 8))

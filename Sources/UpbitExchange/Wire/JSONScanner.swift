@@ -116,7 +116,8 @@ struct JSONScanner: ~Copyable {
             try literal("null")
             return (.null, start..<position)
         default:
-            // Digits first, eight at a time: they are nearly every byte of a number.
+            // A sign, then digits eight at a time: they are nearly every byte of a number.
+            if first == UInt8(ascii: "-") { position += 1 }
             skipDigits()
             if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
                 position += 1
