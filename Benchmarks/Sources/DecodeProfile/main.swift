@@ -2,7 +2,8 @@
 // harness would be in the way:
 //
 //   swift build -c release --product DecodeProfile
-//   valgrind --tool=callgrind .build/release/DecodeProfile ticker.default 200000
+//   objcopy --strip-debug .build/release/DecodeProfile /tmp/DecodeProfile   (valgrind cannot read this
+//   valgrind --tool=callgrind /tmp/DecodeProfile ticker.default 200000        toolchain's DWARF 5)
 //   .build/release/DecodeProfile ticker.default 1000000 route 10    (through the router to 10 subscribers)
 //
 // FRAME is a sample name under shared/upbit/samples or a path; `binance/NAME` decodes
