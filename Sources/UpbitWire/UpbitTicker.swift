@@ -36,6 +36,7 @@ public struct UpbitTicker: NativePayload {
     public var marketWarning: String?
 
     /// Creates an Upbit ticker; fields not given default to zero or empty.
+    @inlinable
     public init(
         tradePrice: ExactDecimal, openingPrice: ExactDecimal = .zero, highPrice: ExactDecimal = .zero,
         lowPrice: ExactDecimal = .zero, prevClosingPrice: ExactDecimal = .zero, change: PriceChange = .even,

@@ -62,6 +62,7 @@ extension UpbitFrameDecoder {
         @inline(__always)
         mutating func clear(_ table: UpbitKeyTable) { table.forEachField { storage[$0.rawValue] = nil } }
 
+        @inline(__always)
         func decimal(_ field: UpbitField) throws(DecodeFailure) -> ExactDecimal {
             guard let slot = self[field] else { throw .malformed("missing field \(field)") }
             guard slot.kind == .number || slot.kind == .string,
@@ -70,11 +71,13 @@ extension UpbitFrameDecoder {
             return value
         }
 
+        @inline(__always)
         func optionalDecimal(_ field: UpbitField) throws(DecodeFailure) -> ExactDecimal? {
             guard let slot = self[field], slot.kind != .null else { return nil }
             return try decimal(field)
         }
 
+        @inline(__always)
         func int64(_ field: UpbitField) throws(DecodeFailure) -> Int64 {
             guard let slot = self[field], slot.kind == .number else {
                 throw .malformed("missing or non-integer \(field)")
@@ -86,11 +89,13 @@ extension UpbitFrameDecoder {
             return value
         }
 
+        @inline(__always)
         func optionalInt64(_ field: UpbitField) throws(DecodeFailure) -> Int64? {
             guard let slot = self[field], slot.kind != .null else { return nil }
             return try int64(field)
         }
 
+        @inline(__always)
         func string(_ field: UpbitField) throws(DecodeFailure) -> String {
             guard let slot = self[field], slot.kind == .string else {
                 throw .malformed("missing or non-string \(field)")
@@ -98,11 +103,13 @@ extension UpbitFrameDecoder {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[slot.range]), as: UTF8.self)
         }
 
+        @inline(__always)
         func optionalString(_ field: UpbitField) throws(DecodeFailure) -> String? {
             guard let slot = self[field], slot.kind != .null else { return nil }
             return try string(field)
         }
 
+        @inline(__always)
         func optionalBool(_ field: UpbitField) throws(DecodeFailure) -> Bool? {
             guard let slot = self[field] else { return nil }
             switch slot.kind {
@@ -113,6 +120,7 @@ extension UpbitFrameDecoder {
             }
         }
 
+        @inline(__always)
         func equals(_ field: UpbitField, _ text: StaticString) -> Bool {
             guard let slot = self[field], slot.kind == .string else { return false }
             return JSONScanner(bytes).equals(slot.range, text)
