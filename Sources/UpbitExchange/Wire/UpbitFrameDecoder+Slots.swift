@@ -100,7 +100,13 @@ extension UpbitFrameDecoder {
             guard let slot = self[field], slot.kind == .string else {
                 throw .malformed("missing or non-string \(field)")
             }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[slot.range]), as: UTF8.self)
+            // Written in place: for the short strings a venue sends (dates, times, states) this
+            // makes a small string with no intermediate step.
+            let text = UnsafeBufferPointer(rebasing: bytes[slot.range])
+            return String(unsafeUninitializedCapacity: text.count) { buffer in
+                _ = buffer.initialize(fromContentsOf: text)
+                return text.count
+            }
         }
 
         @inline(__always)
