@@ -23,7 +23,9 @@ import UpbitWire
             replacing: #""highest_52_week_date":"2025-10-06""#,
             with: Array(#""highest_52_week_date":"2025-"#.utf8) + [0xFF, 0xC3] + Array(#"-06""#.utf8))
         #expect(ticker.highest52WeekDate == "2025-\u{FFFD}\u{FFFD}-06")
-        #expect(ticker.highest52WeekDate == String(decoding: Array("2025-".utf8) + [0xFF, 0xC3] + Array("-06".utf8), as: UTF8.self))
+        #expect(
+            ticker.highest52WeekDate
+                == String(decoding: Array("2025-".utf8) + [0xFF, 0xC3] + Array("-06".utf8), as: UTF8.self))
     }
 
     @Test func aLongStringIsKeptWhole() throws {
@@ -31,6 +33,8 @@ import UpbitWire
         let ticker = try Self.ticker(
             replacing: #""market_state":"ACTIVE""#, with: Array(#""market_state":"\#(state)""#.utf8))
         #expect(ticker.marketState == state)
-        #expect(try Self.ticker(replacing: #""trade_time":"033902""#, with: Array(#""trade_time":"""#.utf8)).tradeTime == "")
+        #expect(
+            try Self.ticker(replacing: #""trade_time":"033902""#, with: Array(#""trade_time":"""#.utf8)).tradeTime == ""
+        )
     }
 }

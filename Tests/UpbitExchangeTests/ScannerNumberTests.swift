@@ -29,7 +29,8 @@ import UpbitWire
 
     @Test(arguments: [
         "-527000.0", "-0.0045426335", "-1", "-0", "-", "--5", "-1e-3", "-1.16539E8", "-12345678901234567890.5",
-        "527000.0", "0", "1.5e+10", "-00000000.00000001", "-9223372036854775808",
+        "527000.0", "0", "1.5e+10", "-00000000.00000001", "-9223372036854775808", ".5", "+1", "e5", "1.2.3",
+        "12345678.12345678-", "1E", "123456789012345678901234567890", "x",
     ])
     func endsWhereTheNumberEnds(text: String) {
         #expect(Self.scanned(text) == Self.byteByByte(text), "\(text)")
@@ -38,9 +39,10 @@ import UpbitWire
     @Test func endsWhereTheNumberEndsForRandomTexts() async {
         let alphabet = Array("0123456789-.eE+".utf8)
         let byte = Gen.int(in: alphabet.indices).map { alphabet[$0] }
-        await propertyCheck(count: 1_000, input: byte.array(of: 1...24)) { bytes in
-            // A number value starts with a digit or a minus sign.
-            let text = "-" + String(decoding: bytes, as: UTF8.self)
+        await propertyCheck(count: 2_000, input: byte.array(of: 1...24), Gen.bool) { bytes, signed in
+            // Mostly what a number value starts with, a digit or a minus sign; now and then a
+            // point, a plus or an exponent first, which the scanner reads the same way.
+            let text = (signed ? "-" : "") + String(decoding: bytes, as: UTF8.self)
             #expect(Self.scanned(text) == Self.byteByByte(text), "\(text)")
         }
     }

@@ -96,13 +96,57 @@ struct JSONScanner: ~Copyable {
     }
 
     /// The range and kind of the next value; objects and arrays are skipped whole.
+    ///
+    /// Strings and plain numbers (a sign, digits, at most one point), nearly every value a venue
+    /// sends, are read here, inlined where the value is read; the rest (objects, arrays, literals,
+    /// exponents) in ``otherValue(_:start:)``.
     @inline(__always)
     mutating func value() throws(Failure) -> (ValueKind, Range<Int>) {
         let first = try peek()
         let start = position
+        if first == UInt8(ascii: "\"") { return (.string, try stringRange()) }
+        guard first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "-") else {
+            return try otherValue(first, start: start)
+        }
+        // A sign, then digits eight at a time: they are nearly every byte of a number.
+        if first == UInt8(ascii: "-") { position += 1 }
+        skipDigits()
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            skipDigits()
+        }
+        if position < bytes.count, Self.continuesNumber(bytes[position]) { return numberTail(start: start) }
+        return (.number, start..<position)
+    }
+
+    /// Whether `byte`, after a number's digits, can go on with it: `+`, `-`, `.`, `e` or `E`.
+    @inline(__always)
+    static func continuesNumber(_ byte: UInt8) -> Bool {
+        // `+` `,` `-` `.` are 0x2B–0x2E: all but the comma.
+        byte | 0x20 == UInt8(ascii: "e") || (byte &- UInt8(ascii: "+") < 4 && byte != UInt8(ascii: ","))
+    }
+
+    /// The rest of a number from `start` that goes on past its digits and point (an exponent, or
+    /// bytes a number cannot hold, left to the number's parser to refuse).
+    @inline(never)
+    private mutating func numberTail(start: Int) -> (ValueKind, Range<Int>) {
+        while position < bytes.count {
+            switch bytes[position] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                UInt8(ascii: "e"), UInt8(ascii: "E"):
+                position += 1
+            default:
+                return (.number, start..<position)
+            }
+        }
+        return (.number, start..<position)
+    }
+
+    /// A value that is not a string or a plain number: an object or array (skipped whole), a
+    /// literal, or bytes read as a number, up to those a number cannot hold.
+    @inline(never)
+    private mutating func otherValue(_ first: UInt8, start: Int) throws(Failure) -> (ValueKind, Range<Int>) {
         switch first {
-        case UInt8(ascii: "\""):
-            return (.string, try stringRange())
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             try skipContainer()
             return (first == UInt8(ascii: "{") ? .object : .array, start..<position)
@@ -116,25 +160,9 @@ struct JSONScanner: ~Copyable {
             try literal("null")
             return (.null, start..<position)
         default:
-            // A sign, then digits eight at a time: they are nearly every byte of a number.
-            if first == UInt8(ascii: "-") { position += 1 }
-            skipDigits()
-            if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-                position += 1
-                skipDigits()
-            }
-            while position < bytes.count {
-                switch bytes[position] {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
-                    UInt8(ascii: "e"), UInt8(ascii: "E"):
-                    position += 1
-                default:
-                    guard position > start else { throw Failure() }
-                    return (.number, start..<position)
-                }
-            }
+            let number = numberTail(start: start)
             guard position > start else { throw Failure() }
-            return (.number, start..<position)
+            return number
         }
     }
 
