@@ -98,8 +98,8 @@ struct JSONScanner: ~Copyable {
     /// The range and kind of the next value; objects and arrays are skipped whole.
     ///
     /// Strings and plain numbers (a sign, digits, at most one point), nearly every value a venue
-    /// sends, are read here, inlined where the value is read; the rest (objects, arrays, literals,
-    /// exponents) in ``otherValue(_:start:)``.
+    /// sends, are read here; the rest (objects, arrays, literals, exponents) in
+    /// ``otherValue(_:start:)`` and ``numberTail(start:)``, kept out of line so that this stays small.
     @inline(__always)
     mutating func value() throws(Failure) -> (ValueKind, Range<Int>) {
         let first = try peek()
