@@ -1,4 +1,3 @@
-import MarketStreamCore
 import Testing
 import UpbitWire
 
@@ -7,15 +6,7 @@ import UpbitWire
 /// small strings is kept whole.
 @Suite struct DecoderStringFieldTests {
     static func ticker(replacing old: String, with new: [UInt8]) throws -> UpbitTicker {
-        var bytes = try Samples.bytes("ticker.default.json")
-        let range = try #require(bytes.firstRange(of: Array(old.utf8)))
-        bytes.replaceSubrange(range, with: new)
-        let event = try #require(try decode(bytes).events.first)
-        guard case .ticker(let ticker) = event.payload else {
-            Issue.record("not a ticker")
-            throw MarketStreamError(.malformedFrame, "not a ticker", exchange: "upbit")
-        }
-        return try #require(ticker.native(as: UpbitTicker.self))
+        try Samples.ticker(editing: [(old, new)]).1
     }
 
     @Test func bytesThatAreNotUTF8BecomeReplacementCharacters() throws {

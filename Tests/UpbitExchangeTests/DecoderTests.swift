@@ -12,6 +12,21 @@ enum Samples {
     static func bytes(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: directory.appendingPathComponent(name)))
     }
+
+    /// The sample ticker (`ticker.default.json`) with each of `edits` made to its bytes (the text
+    /// must be there), decoded: the normalised ticker and Upbit's own.
+    static func ticker(editing edits: [(text: String, replacement: [UInt8])]) throws -> (Ticker, UpbitTicker) {
+        var bytes = try Self.bytes("ticker.default.json")
+        for edit in edits {
+            let range = try #require(bytes.firstRange(of: Array(edit.text.utf8)), "\(edit.text)")
+            bytes.replaceSubrange(range, with: edit.replacement)
+        }
+        let event = try #require(try decode(bytes).events.first)
+        guard case .ticker(let ticker) = event.payload else {
+            throw MarketStreamError(.malformedFrame, "not a ticker: \(event.kind)", exchange: "upbit")
+        }
+        return (ticker, try #require(ticker.native(as: UpbitTicker.self)))
+    }
 }
 
 let context = DecodeContext(

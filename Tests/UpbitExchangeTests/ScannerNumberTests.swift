@@ -1,4 +1,3 @@
-import Foundation
 import MarketStreamCore
 import PropertyBased
 import Testing
@@ -49,21 +48,12 @@ import UpbitWire
 
     /// A falling market: Upbit's signed change and rate are negative, and decode exactly.
     @Test func aFallingTickerDecodesItsNegativeChange() throws {
-        var text = String(decoding: try Samples.bytes("ticker.default.json"), as: UTF8.self)
-        for (rising, falling) in [
-            (#""change":"RISE""#, #""change":"FALL""#),
-            (#""signed_change_price":527000.0"#, #""signed_change_price":-527000.0"#),
-            (#""signed_change_rate":0.0045426335"#, #""signed_change_rate":-0.0045426335"#),
-        ] {
-            #expect(text.contains(rising))
-            text = text.replacingOccurrences(of: rising, with: falling)
-        }
-        let event = try #require(try decode(text).events.first)
-        guard case .ticker(let normalised) = event.payload else {
-            Issue.record("not a ticker")
-            return
-        }
-        let ticker = try #require(normalised.native(as: UpbitTicker.self))
+        let (normalised, ticker) = try Samples.ticker(
+            editing: [
+                (#""change":"RISE""#, #""change":"FALL""#),
+                (#""signed_change_price":527000.0"#, #""signed_change_price":-527000.0"#),
+                (#""signed_change_rate":0.0045426335"#, #""signed_change_rate":-0.0045426335"#),
+            ].map { ($0, Array($1.utf8)) })
         #expect(ticker.change == .fall && ticker.changePrice == ExactDecimal("527000"))
         #expect(ticker.signedChangePrice == ExactDecimal("-527000"))
         #expect(ticker.signedChangeRate == ExactDecimal("-0.0045426335"))

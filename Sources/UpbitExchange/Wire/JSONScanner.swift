@@ -130,14 +130,10 @@ struct JSONScanner: ~Copyable {
     /// bytes a number cannot hold, left to the number's parser to refuse).
     @inline(never)
     private mutating func numberTail(start: Int) -> (ValueKind, Range<Int>) {
-        while position < bytes.count {
-            switch bytes[position] {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
-                UInt8(ascii: "e"), UInt8(ascii: "E"):
-                position += 1
-            default:
-                return (.number, start..<position)
-            }
+        while position < bytes.count,
+            bytes[position] &- UInt8(ascii: "0") < 10 || Self.continuesNumber(bytes[position])
+        {
+            position += 1
         }
         return (.number, start..<position)
     }
