@@ -109,11 +109,25 @@ struct RemoteDecoder {
     private static func matches(
         _ event: MarketEvent, kindToken: Slice<UnsafeRawBufferPointer>, market: Slice<UnsafeRawBufferPointer>
     ) -> Bool {
-        guard event.market.rawValue.utf8.elementsEqual(market) else { return false }
-        let family = event.kind.family.utf8
-        return family.count == kindToken.count
-            && zip(family, kindToken).allSatisfy { a, b in
-                a == b || (a == UInt8(ascii: ".") && b == UInt8(ascii: "_"))
+        var code = event.market.rawValue
+        guard code.withUTF8({ equal($0, UnsafeRawBufferPointer(rebasing: market), dotsAsUnderscores: false) }) else {
+            return false
+        }
+        var family = event.kind.family
+        return family.withUTF8 { equal($0, UnsafeRawBufferPointer(rebasing: kindToken), dotsAsUnderscores: true) }
+    }
+
+    /// Whether `text` is `token`, each byte compared in place (a subject token writes a family's
+    /// dots as underscores: `candle_1m`).
+    private static func equal(
+        _ text: UnsafeBufferPointer<UInt8>, _ token: UnsafeRawBufferPointer, dotsAsUnderscores: Bool
+    ) -> Bool {
+        guard text.count == token.count else { return false }
+        for index in 0..<text.count where text[index] != token[index] {
+            guard dotsAsUnderscores, text[index] == UInt8(ascii: "."), token[index] == UInt8(ascii: "_") else {
+                return false
             }
+        }
+        return true
     }
 }

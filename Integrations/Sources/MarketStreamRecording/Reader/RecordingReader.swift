@@ -175,18 +175,16 @@ private final class FileBytes: Sendable {
     /// Up to `count` bytes at `offset` (fewer at the end of the file).
     func read(at offset: Int, count: Int) -> [UInt8] {
         guard count > 0, offset < size else { return [] }
-        var bytes = [UInt8](repeating: 0, count: min(count, size - offset))
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress! + filled, raw.count - filled, off_t(offset + filled))
+        // Not zeroed first: only the bytes read count.
+        return [UInt8](unsafeUninitializedCapacity: min(count, size - offset)) { buffer, filled in
+            filled = 0
+            while filled < buffer.count {
+                let got = pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset + filled))
+                if got < 0, errno == EINTR { continue }
+                if got <= 0 { break }
+                filled += got
             }
-            if got < 0, errno == EINTR { continue }
-            if got <= 0 { break }
-            filled += got
         }
-        bytes.removeSubrange(filled...)
-        return bytes
     }
 
     /// The next block marker at or after `offset` (after damage), scanning a MiB at a time.

@@ -34,9 +34,14 @@ final class ZstdCompressor {
 /// Decompresses one zstd frame of a known content size.
 enum ZstdDecompressor {
     static func decompress(_ frame: [UInt8], rawSize: Int, offset: Int) throws(RecordingError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: rawSize)
-        let result = output.withUnsafeMutableBytes { out in
-            frame.withUnsafeBytes { raw in ZSTD_decompress(out.baseAddress, out.count, raw.baseAddress, raw.count) }
+        // Not zeroed first: zstd writes every byte of a frame whose content size it checks (below).
+        var result = 0
+        let output = [UInt8](unsafeUninitializedCapacity: rawSize) { out, initialized in
+            result = frame.withUnsafeBytes { raw in
+                ZSTD_decompress(out.baseAddress, out.count, raw.baseAddress, raw.count)
+            }
+            // Only what zstd wrote counts as initialized.
+            initialized = ZSTD_isError(result) == 0 ? min(result, rawSize) : 0
         }
         if ZSTD_isError(result) != 0 {
             throw .corruptBlock(offset: offset, reason: String(cString: ZSTD_getErrorName(result)))
