@@ -58,6 +58,32 @@ import Testing
         }
     }
 
+    @Test func aMarkerThatMisstatesItsBlocksSizeIsRefusedBeforeDecompressing() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = try await recordTickers(300, into: directory)
+            let blocks = try RecordingReader(path: path).blocks()
+            let damaged = blocks[1]
+            var data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // The marker's decompressed size (after the skippable frame's magic, size and tag, and
+            // 24 bytes of the marker's own): almost 4 GiB, which the reader must not allocate.
+            let field = damaged.offset + 12 + 24
+            for (index, byte) in [0xF0, 0xFF, 0xFF, 0xFF].enumerated() { data[field + index] = UInt8(byte) }
+            try data.write(to: URL(fileURLWithPath: path))
+
+            var count = 0
+            let summary = try RecordingReader(path: path).read { _ in count += 1 }
+            #expect(summary.issues.count == 1)
+            guard case .corruptBlock(let offset, let reason) = summary.issues.first else {
+                Issue.record("expected a corrupt block, got \(summary.issues)")
+                return
+            }
+            #expect(offset == damaged.offset)
+            #expect(reason.hasPrefix("a zstd frame of "), "refused by the frame's own size: \(reason)")
+            #expect(reason.hasSuffix(" bytes where the marker says 4294967280"), "\(reason)")
+            #expect(count == 300 - damaged.records, "every other block still read")
+        }
+    }
+
     @Test func notARecordingIsATypedError() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory + "/plain.txt"

@@ -34,6 +34,17 @@ final class ZstdCompressor {
 /// Decompresses one zstd frame of a known content size.
 enum ZstdDecompressor {
     static func decompress(_ frame: [UInt8], rawSize: Int, offset: Int) throws(RecordingError) -> [UInt8] {
+        // The marker's size is checked against the frame's own before anything is allocated: a
+        // damaged marker must not ask for gigabytes.
+        let content = frame.withUnsafeBytes { raw in ZSTD_getFrameContentSize(raw.baseAddress, raw.count) }
+        guard content == UInt64(rawSize) else {
+            // `ZSTD_CONTENTSIZE_UNKNOWN` and `ZSTD_CONTENTSIZE_ERROR`: the two largest values.
+            let reason =
+                content >= UInt64.max - 1
+                ? "no zstd frame with its content size here"
+                : "a zstd frame of \(content) bytes where the marker says \(rawSize)"
+            throw .corruptBlock(offset: offset, reason: reason)
+        }
         // Not zeroed first: zstd writes every byte of a frame whose content size it checks (below).
         var result = 0
         let output = [UInt8](unsafeUninitializedCapacity: rawSize) { out, initialized in
