@@ -85,12 +85,9 @@ import Testing
                 _ = try await events.nextMarketEvent()
                 // A stale gateway (epoch 4) still publishing on the same subject.
                 let stale = try await NATSConnection.connect(.init(url: h.nats.url, name: "stale"))
-                var message = [UInt8](repeating: 0, count: BusEnvelope.size) + Array(#"{"type":"ticker"}"#.utf8)
-                message.withUnsafeMutableBytes {
-                    BusEnvelope(
-                        flags: [], epoch: 4, receivedAt: UnixTime(nanoseconds: 1), generation: 1, sequence: 1_000_000
-                    ).write(to: $0)
-                }
+                let message = BusEnvelope(
+                    flags: [], epoch: 4, receivedAt: UnixTime(nanoseconds: 1), generation: 1, sequence: 1_000_000
+                ).message(carrying: Array(#"{"type":"ticker"}"#.utf8))
                 try stale.publish("ms.v1.mock.ticker.KRW-BTC", message)
                 try await stale.flush()
                 #expect(try await h.eventually { remote.statistics.fencedFrames >= 1 })

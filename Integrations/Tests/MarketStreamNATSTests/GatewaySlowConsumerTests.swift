@@ -40,11 +40,7 @@ import Testing
         let json = Array(
             #"{"type":"ticker","code":"KRW-BTC","trade_price":116539000.0,"change":"RISE","trade_volume":0.002,"acc_trade_volume_24h":2291.6,"acc_trade_price_24h":266503719023.5,"timestamp":1790134742106,"trade_timestamp":1790134742051,"stream_type":"REALTIME"}"#
                 .utf8)
-        var message = [UInt8](repeating: 0, count: BusEnvelope.size) + json
-        message.withUnsafeMutableBytes {
-            BusEnvelope(flags: [], epoch: 3, receivedAt: UnixTime(nanoseconds: 1), generation: 1, sequence: sequence)
-                .write(to: $0)
-        }
-        return message
+        return BusEnvelope(flags: [], epoch: 3, receivedAt: UnixTime(nanoseconds: 1), generation: 1, sequence: sequence)
+            .message(carrying: json)
     }
 }

@@ -19,11 +19,8 @@ import UpbitExchange
         let remote = try RemoteExchange(
             venue: try UpbitExchange(logger: Logger(label: "test")), logger: Logger(label: "test"))
         let frame = try Array(Data(contentsOf: samples.appendingPathComponent(name)))
-        var payload = [UInt8](repeating: 0, count: BusEnvelope.size)
-        payload.withUnsafeMutableBytes { raw in
-            BusEnvelope(flags: [], epoch: 1, receivedAt: receivedAt, generation: 1, sequence: 1).write(to: raw)
-        }
-        payload += frame
+        let payload = BusEnvelope(flags: [], epoch: 1, receivedAt: receivedAt, generation: 1, sequence: 1)
+            .message(carrying: frame)
         let message = Array(subject.utf8).withUnsafeBytes { subjectBytes in
             payload.withUnsafeBytes { RemoteFrame.data(subject: subjectBytes, payload: $0) }
         }
