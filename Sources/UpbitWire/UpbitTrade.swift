@@ -59,8 +59,17 @@ public struct UpbitTrade: NativePayload {
             tradeTimestamp: trade.time)
     }
 
-    /// The normalised trade, with this payload as its native one.
+    /// The normalised trade, with a copy of this payload as its native one.
     public var normalised: Trade {
-        Trade(id: sequentialID, price: tradePrice, size: tradeVolume, side: side, time: tradeTimestamp, native: self)
+        let payload = self
+        return payload.normalise()
+    }
+
+    /// The normalised trade, with this payload as its native one: moved there, not copied (the
+    /// decoder's path).
+    public consuming func normalise() -> Trade {
+        let (id, price, size, side, time) = (sequentialID, tradePrice, tradeVolume, side, tradeTimestamp)
+        let native: any NativePayload = consume self
+        return Trade(id: id, price: price, size: size, side: side, time: time, native: native)
     }
 }

@@ -8,7 +8,7 @@
 // nats-server on Go's default threads and on one (`ServerThreads`), in the same run. The other
 // runs' nats-server takes this process's environment (`GOMAXPROCS=1 GatewayBenchmark …`: one
 // thread). Run in release:
-//   swift run -c release --package-path Integrations GatewayBenchmark [FRAMES] [throughput|ceiling|latency|market|decode]
+//   swift run -c release --package-path Integrations GatewayBenchmark [FRAMES] [throughput|four|ceiling|latency|market|decode]
 import Foundation
 import Histogram
 import Logging
@@ -292,8 +292,13 @@ if arguments.first == "remote", arguments.count >= 3, let index = Int(arguments[
         try await throughput(processes: 1, frames: frames)
         try await throughput(processes: 1, frames: frames, onDeliveryThread: true)
         try await throughput(processes: 1, frames: frames, writeMode: .combined)
+    }
+    if only.isEmpty || only.contains("throughput") || only.contains("four") {
+        // Four processes at once: the same settings (`four` runs these alone).
         try await throughput(processes: 4, frames: frames / 2)
+        try await throughput(processes: 4, frames: frames / 2, onDeliveryThread: true)
         try await throughput(processes: 4, frames: frames / 2, writeMode: .combined)
+        try await throughput(processes: 4, frames: frames / 2, writeMode: .combined, onDeliveryThread: true)
     }
     if only.isEmpty || only.contains("latency") {
         // The floor first (the bus alone), then the gateway's default writes, the same with the

@@ -27,7 +27,12 @@ extension UpbitFrameDecoder {
     }
 
     func ticker(_ s: borrowing Slots) throws(DecodeFailure) -> UpbitTicker {
-        UpbitTicker(
+        let tradeTimestamp = UnixTime(milliseconds: try s.int64(.tradeTimestamp))
+        // Upbit's ticker writes `yyyyMMdd` and `HHmmss`, in UTC; Bithumb's in KST, rewritten.
+        var tradeDate = try s.string(.tradeDate)
+        var tradeTime = try s.string(.tradeTime)
+        if let utc = utcTime(of: tradeTimestamp) { (tradeDate, tradeTime) = (utc.compactDate, utc.compactTime) }
+        return UpbitTicker(
             tradePrice: try s.decimal(.tradePrice), openingPrice: try s.decimal(.openingPrice),
             highPrice: try s.decimal(.highPrice), lowPrice: try s.decimal(.lowPrice),
             prevClosingPrice: try s.decimal(.prevClosingPrice), change: try change(s),
@@ -35,8 +40,8 @@ extension UpbitFrameDecoder {
             changeRate: try s.decimal(.changeRate), signedChangeRate: try s.decimal(.signedChangeRate),
             tradeVolume: try s.decimal(.tradeVolume), accTradeVolume: try s.decimal(.accTradeVolume),
             accTradeVolume24h: try s.decimal(.accTradeVolume24h), accTradePrice: try s.decimal(.accTradePrice),
-            accTradePrice24h: try s.decimal(.accTradePrice24h), tradeDate: try s.string(.tradeDate),
-            tradeTime: try s.string(.tradeTime), tradeTimestamp: UnixTime(milliseconds: try s.int64(.tradeTimestamp)),
+            accTradePrice24h: try s.decimal(.accTradePrice24h), tradeDate: tradeDate,
+            tradeTime: tradeTime, tradeTimestamp: tradeTimestamp,
             askBid: try side(s), accAskVolume: try s.decimal(.accAskVolume), accBidVolume: try s.decimal(.accBidVolume),
             highest52WeekPrice: try s.decimal(.highest52WeekPrice), highest52WeekDate: try s.string(.highest52WeekDate),
             lowest52WeekPrice: try s.decimal(.lowest52WeekPrice), lowest52WeekDate: try s.string(.lowest52WeekDate),
@@ -82,11 +87,16 @@ extension UpbitFrameDecoder {
     }
 
     func trade(_ s: borrowing Slots) throws(DecodeFailure) -> UpbitTrade {
-        UpbitTrade(
+        let tradeTimestamp = UnixTime(milliseconds: try s.int64(.tradeTimestamp))
+        // Upbit's trade writes `yyyy-MM-dd` and `HH:mm:ss`, in UTC; Bithumb's in KST, rewritten.
+        var tradeDate = try s.string(.tradeDate)
+        var tradeTime = try s.string(.tradeTime)
+        if let utc = utcTime(of: tradeTimestamp) { (tradeDate, tradeTime) = (utc.dashedDate, utc.colonTime) }
+        return UpbitTrade(
             tradePrice: try s.decimal(.tradePrice), tradeVolume: try s.decimal(.tradeVolume), side: try side(s),
             sequentialID: try s.int64(.sequentialID), prevClosingPrice: try s.decimal(.prevClosingPrice),
-            change: try change(s), changePrice: try s.decimal(.changePrice), tradeDate: try s.string(.tradeDate),
-            tradeTime: try s.string(.tradeTime), tradeTimestamp: UnixTime(milliseconds: try s.int64(.tradeTimestamp)),
+            change: try change(s), changePrice: try s.decimal(.changePrice), tradeDate: tradeDate,
+            tradeTime: tradeTime, tradeTimestamp: tradeTimestamp,
             bestAskPrice: try s.optionalDecimal(.bestAskPrice), bestAskSize: try s.optionalDecimal(.bestAskSize),
             bestBidPrice: try s.optionalDecimal(.bestBidPrice), bestBidSize: try s.optionalDecimal(.bestBidSize))
     }

@@ -270,19 +270,10 @@ public struct UpbitFrameDecoder: Sendable {
         let payload: MarketPayload
         switch type {
         case .ticker:
-            var ticker = try ticker(slots)
-            // Upbit's ticker writes `yyyyMMdd` and `HHmmss`.
-            if let utc = utcTime(of: ticker.tradeTimestamp) {
-                (ticker.tradeDate, ticker.tradeTime) = (utc.compactDate, utc.compactTime)
-            }
-            payload = .ticker(ticker.normalised)
+            // Moved into the event, not copied.
+            payload = .ticker(try ticker(slots).normalise())
         case .trade:
-            var trade = try trade(slots)
-            // Upbit's trade writes `yyyy-MM-dd` and `HH:mm:ss`.
-            if let utc = utcTime(of: trade.tradeTimestamp) {
-                (trade.tradeDate, trade.tradeTime) = (utc.dashedDate, utc.colonTime)
-            }
-            payload = .trade(trade.normalised)
+            payload = .trade(try trade(slots).normalise())
         case .orderbook: payload = .orderbook(try orderbook(slots, units: arrays.units))
         case .myOrder: payload = .myOrder(try myOrder(slots))
         case .myAsset: payload = .myAsset(try myAsset(slots, balances: arrays.balances))
