@@ -60,6 +60,18 @@ func cpuSeconds() -> Double {
         + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
 }
 
+/// The CPU seconds another process has used so far (user and system, from `/proc`), or 0 where
+/// that cannot be read.
+func cpuSeconds(of process: Process) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    // After the command's closing parenthesis: state is field 3, utime and stime fields 14 and 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// Hands `count` frames to the gateway's connection, round-robin over the markets, at `rate`
 /// frames/s evenly spaced (0: as fast as possible), from a thread of its own (as a socket's event loop would).
 func pump(_ handler: any ConnectionHandler, count: Int, rate: Int) async {
@@ -137,7 +149,7 @@ func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async 
 ///   which writes about a millisecond later.
 func withGateway(
     processes count: Int, writeMode: NATSConnection.WriteMode = .immediate, onDeliveryThread: Bool = false,
-    serverThreads: ServerThreads? = nil, _ body: (PumpVenue, [RemoteChild]) async throws -> Void
+    serverThreads: ServerThreads? = nil, _ body: (PumpVenue, [RemoteChild], _ server: Process) async throws -> Void
 ) async throws {
     let (server, url) = try await startNATSServer(threads: serverThreads)
     defer { server.terminate() }
@@ -158,7 +170,7 @@ func withGateway(
             gateway.clients.count == count && venue.upstreamCount == markets.count && venue.handler != nil
         }
         try await Task.sleep(for: .milliseconds(500))
-        try await body(venue, children)
+        try await body(venue, children, server)
         group.cancelAll()
     }
     await bus.close()
@@ -200,24 +212,33 @@ func throughput(
     processes count: Int, frames: Int, writeMode: NATSConnection.WriteMode = .immediate, onDeliveryThread: Bool = false
 ) async throws {
     try await withGateway(processes: count, writeMode: writeMode, onDeliveryThread: onDeliveryThread) {
-        venue, children in
+        venue, children, server in
         let handler = venue.handler!
         let warmUp = 20_000
         await pump(handler, count: warmUp, rate: 0)
         let (base, _) = try await settle(children, target: warmUp)
+        let (gatewayBefore, serverBefore) = (cpuSeconds(), cpuSeconds(of: server))
         let start = ContinuousClock.now
         await pump(handler, count: frames, rate: 0)
         let pumped = ContinuousClock.now - start
         let (reports, end) = try await settle(children, target: warmUp + frames)
+        let (gatewayCPU, serverCPU) = (cpuSeconds() - gatewayBefore, cpuSeconds(of: server) - serverBefore)
         let elapsed = seconds(end - start)
         let each = zip(reports, base).map { $0.received - $1.received }
         let rates = each.map { Int(Double($0) / elapsed) }
+        // CPU a frame: steadier than the rate on a shared host, and what the targets' arithmetic needs.
+        let remoteCPU = zip(reports, base).map { $0.cpuSeconds - $1.cpuSeconds }
+        let perFrame = { (cpu: Double) in String(format: "%.1f", cpu / Double(frames) * 1e6) }
+        let total = gatewayCPU + serverCPU + remoteCPU.reduce(0, +)
         print(
             "throughput, \(count) remote process\(count == 1 ? "" : "es") (\(describe(writeMode))"
                 + "\(onDeliveryThread ? ", the subscriber on the delivery thread" : "")): \(frames) Upbit ticker frames published in "
                 + "\(pumped); each process received \(each) → \(rates) frames/s; sequence gaps \(reports.map(\.gaps)), "
                 + "dropped by nats.c \(reports.map(\.transportDrops)), dropped by the subscriber's buffer "
-                + "\(reports.map(\.bufferDrops)) (warm-up frames not dropped: \(base.map(\.received)))")
+                + "\(reports.map(\.bufferDrops)) (warm-up frames not dropped: \(base.map(\.received))); CPU a frame: "
+                + "the gateway's process \(perFrame(gatewayCPU)) µs (handing the frames over included), nats-server "
+                + "\(perFrame(serverCPU)) µs, each remote process \(remoteCPU.map(perFrame).joined(separator: ", ")) µs, in all \(perFrame(total)) µs "
+                + "(\(String(format: "%.2f", total / elapsed)) cores busy)")
     }
 }
 
@@ -235,7 +256,7 @@ func latency(
 ) async throws {
     try await withGateway(
         processes: 1, writeMode: writeMode, onDeliveryThread: onDeliveryThread, serverThreads: serverThreads
-    ) { venue, children in
+    ) { venue, children, _ in
         let run = try await pacedRun(children, rate: rate, seconds: seconds, frames(to: venue.handler!))
         let report = run.after[0]
         print(
@@ -258,7 +279,7 @@ func describe(_ mode: NATSConnection.WriteMode) -> String {
 }
 
 func wholeMarket(processes count: Int, rate: Int, seconds duration: Int) async throws {
-    try await withGateway(processes: count) { venue, children in
+    try await withGateway(processes: count) { venue, children, _ in
         let run = try await pacedRun(
             children, rate: rate, seconds: duration, timing: false, frames(to: venue.handler!))
         let received = zip(run.after, run.before).map { $0.received - $1.received }
