@@ -103,21 +103,15 @@ public struct UpbitTicker: NativePayload {
     }
 
     /// The normalised ticker, with a copy of this payload as its native one.
-    public var normalised: Ticker {
-        let payload = self
-        return payload.normalise()
-    }
+    public var normalised: Ticker { normalise() }
 
     /// The normalised ticker, with this payload as its native one: moved there, not copied (the
     /// decoder's path, where a copy of every field and string per frame shows).
     public consuming func normalise() -> Ticker {
-        let (price, lastSize, open, high, low) = (tradePrice, tradeVolume, openingPrice, highPrice, lowPrice)
-        let (previousClose, change, changeRate) = (prevClosingPrice, signedChangePrice, signedChangeRate)
-        let (volume, quoteVolume, time) = (accTradeVolume24h, accTradePrice24h, tradeTimestamp)
-        let native: any NativePayload = consume self
-        return Ticker(
-            price: price, lastSize: lastSize, open: open, high: high, low: low, previousClose: previousClose,
-            change: change, changeRate: changeRate, volume24h: volume, quoteVolume24h: quoteVolume, time: time,
-            native: native)
+        Ticker(
+            price: tradePrice, lastSize: tradeVolume, open: openingPrice, high: highPrice, low: lowPrice,
+            previousClose: prevClosingPrice,
+            change: signedChangePrice, changeRate: signedChangeRate, volume24h: accTradeVolume24h,
+            quoteVolume24h: accTradePrice24h, time: tradeTimestamp, native: consume self)
     }
 }

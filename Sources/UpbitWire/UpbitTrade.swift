@@ -60,16 +60,13 @@ public struct UpbitTrade: NativePayload {
     }
 
     /// The normalised trade, with a copy of this payload as its native one.
-    public var normalised: Trade {
-        let payload = self
-        return payload.normalise()
-    }
+    public var normalised: Trade { normalise() }
 
     /// The normalised trade, with this payload as its native one: moved there, not copied (the
     /// decoder's path).
     public consuming func normalise() -> Trade {
-        let (id, price, size, side, time) = (sequentialID, tradePrice, tradeVolume, side, tradeTimestamp)
-        let native: any NativePayload = consume self
-        return Trade(id: id, price: price, size: size, side: side, time: time, native: native)
+        Trade(
+            id: sequentialID, price: tradePrice, size: tradeVolume, side: side, time: tradeTimestamp,
+            native: consume self)
     }
 }

@@ -10,6 +10,19 @@ extension UpbitFrameDecoder {
         dateStringsInKST ? CivilTime(milliseconds: tradeTimestamp.milliseconds) : nil
     }
 
+    /// A trade's time, and its date and time as the frame wrote them: in UTC, or rewritten from
+    /// the time with `written` when the venue's date strings are not UTC (Bithumb's KST); either
+    /// way both must be there, as strings.
+    func tradeTime(_ s: borrowing Slots, written: (CivilTime) -> (date: String, time: String))
+        throws(DecodeFailure) -> (UnixTime, date: String, time: String)
+    {
+        let timestamp = UnixTime(milliseconds: try s.int64(.tradeTimestamp))
+        let (date, time) = (try s.string(.tradeDate), try s.string(.tradeTime))
+        guard let utc = utcTime(of: timestamp) else { return (timestamp, date, time) }
+        let rewritten = written(utc)
+        return (timestamp, rewritten.date, rewritten.time)
+    }
+
     func side(_ slots: borrowing Slots) throws(DecodeFailure) -> TradeSide {
         if slots.equals(.askBid, "ASK") { return .ask }
         if slots.equals(.askBid, "BID") { return .bid }
@@ -27,11 +40,8 @@ extension UpbitFrameDecoder {
     }
 
     func ticker(_ s: borrowing Slots) throws(DecodeFailure) -> UpbitTicker {
-        let tradeTimestamp = UnixTime(milliseconds: try s.int64(.tradeTimestamp))
-        // Upbit's ticker writes `yyyyMMdd` and `HHmmss`, in UTC; Bithumb's in KST, rewritten.
-        var tradeDate = try s.string(.tradeDate)
-        var tradeTime = try s.string(.tradeTime)
-        if let utc = utcTime(of: tradeTimestamp) { (tradeDate, tradeTime) = (utc.compactDate, utc.compactTime) }
+        // Upbit's ticker writes `yyyyMMdd` and `HHmmss`.
+        let (tradeTimestamp, tradeDate, tradeTime) = try tradeTime(s) { ($0.compactDate, $0.compactTime) }
         return UpbitTicker(
             tradePrice: try s.decimal(.tradePrice), openingPrice: try s.decimal(.openingPrice),
             highPrice: try s.decimal(.highPrice), lowPrice: try s.decimal(.lowPrice),
@@ -87,11 +97,8 @@ extension UpbitFrameDecoder {
     }
 
     func trade(_ s: borrowing Slots) throws(DecodeFailure) -> UpbitTrade {
-        let tradeTimestamp = UnixTime(milliseconds: try s.int64(.tradeTimestamp))
-        // Upbit's trade writes `yyyy-MM-dd` and `HH:mm:ss`, in UTC; Bithumb's in KST, rewritten.
-        var tradeDate = try s.string(.tradeDate)
-        var tradeTime = try s.string(.tradeTime)
-        if let utc = utcTime(of: tradeTimestamp) { (tradeDate, tradeTime) = (utc.dashedDate, utc.colonTime) }
+        // Upbit's trade writes `yyyy-MM-dd` and `HH:mm:ss`.
+        let (tradeTimestamp, tradeDate, tradeTime) = try tradeTime(s) { ($0.dashedDate, $0.colonTime) }
         return UpbitTrade(
             tradePrice: try s.decimal(.tradePrice), tradeVolume: try s.decimal(.tradeVolume), side: try side(s),
             sequentialID: try s.int64(.sequentialID), prevClosingPrice: try s.decimal(.prevClosingPrice),
