@@ -25,6 +25,11 @@ import Testing
     ])
     func agreesWithTheGeneralParser(text: String) {
         #expect(Self.fast(text) == Self.general(text), "\(text)")
+        #expect(Self.isNumber(text) == (Self.general(text) != nil), "isNumber: \(text)")
+    }
+
+    static func isNumber(_ text: String) -> Bool {
+        Array(text.utf8).withUnsafeBufferPointer { ExactDecimal.isNumber(utf8: $0) }
     }
 
     @Test func agreesOnRandomNumbers() async {
@@ -36,6 +41,7 @@ import Testing
             if form & 1 == 1 { text += "." + fractionPart }
             if form & 2 == 2 { text = "-" + text }
             #expect(Self.fast(text) == Self.general(text), "\(text)")
+            #expect(Self.isNumber(text) == (Self.general(text) != nil), "isNumber: \(text)")
             if let value = Self.fast(text) {
                 #expect(Self.fast(value.description) == value, "\(text) round-trips through \(value)")
             }
@@ -52,6 +58,7 @@ import Testing
         await propertyCheck(count: 2_000, input: byte.array(of: 1...17), Gen.bool) { bytes, negative in
             let text = (negative ? "-" : "") + String(decoding: bytes, as: UTF8.self)
             #expect(Self.fast(text) == Self.general(text), "\(text)")
+            #expect(Self.isNumber(text) == (Self.general(text) != nil), "isNumber: \(text)")
         }
     }
 }

@@ -33,7 +33,8 @@ public struct Ticker: Sendable, Hashable, CarriesNativePayload {
     public var bestAskSize: ExactDecimal?
     /// When the last trade happened (the exchange's time).
     public var time: UnixTime
-    /// The venue's own payload, with every field it sent.
+    /// The venue's own payload, with every field it sent (decoded now when the venue module
+    /// deferred it: ``DeferredNativePayload``; keep the value when reading it more than once).
     public var native: (any NativePayload)? {
         get { nativeBox?.value }
         set { nativeBox = newValue.map(NativePayloadBox.init) }
@@ -65,5 +66,12 @@ public struct Ticker: Sendable, Hashable, CarriesNativePayload {
         self.bestAskSize = bestAskSize
         self.time = time
         self.nativeBox = native.map(NativePayloadBox.init)
+    }
+
+    /// This ticker with its venue payload kept as the bytes it came in, decoded when ``native`` is
+    /// read (a venue module's decoder: ``DeferredNativePayload``).
+    public consuming func withDeferredNative(_ deferred: consuming DeferredNativePayload) -> Ticker {
+        nativeBox = NativePayloadBox(deferred: deferred)
+        return self
     }
 }

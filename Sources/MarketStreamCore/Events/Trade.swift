@@ -14,7 +14,8 @@ public struct Trade: Sendable, Hashable, CarriesNativePayload {
     public var side: TradeSide
     /// When the trade happened (the exchange's time).
     public var time: UnixTime
-    /// The venue's own payload, with every field it sent.
+    /// The venue's own payload, with every field it sent (decoded now when the venue module
+    /// deferred it: ``DeferredNativePayload``; keep the value when reading it more than once).
     public var native: (any NativePayload)? {
         get { nativeBox?.value }
         set { nativeBox = newValue.map(NativePayloadBox.init) }
@@ -32,5 +33,12 @@ public struct Trade: Sendable, Hashable, CarriesNativePayload {
         self.side = side
         self.time = time
         self.nativeBox = native.map(NativePayloadBox.init)
+    }
+
+    /// This trade with its venue payload kept as the bytes it came in, decoded when ``native`` is
+    /// read (a venue module's decoder: ``DeferredNativePayload``).
+    public consuming func withDeferredNative(_ deferred: consuming DeferredNativePayload) -> Trade {
+        nativeBox = NativePayloadBox(deferred: deferred)
+        return self
     }
 }

@@ -11,6 +11,26 @@ public enum ASCIIDigits {
         return notDigits.trailingZeroBitCount >> 3
     }
 
+    /// The index of the first byte at or after `start`, before `end`, that is not a digit (`end`
+    /// when they all are), reading eight bytes at a time while eight remain.
+    @inlinable @inline(__always)
+    public static func endOfDigits(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+        var index = start
+        while index + 8 <= end {
+            let count = leadingDigitCount(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            index += count
+            if count < 8 { return index }
+        }
+        guard index < end else { return index }
+        guard end >= 8 else {
+            while index < end, base[index] &- UInt8(ascii: "0") < 10 { index += 1 }
+            return index
+        }
+        // The last eight bytes, those before `index` shifted out: zeros come in, which are not digits.
+        let tail = UnsafeRawPointer(base + (end - 8)).loadUnaligned(as: UInt64.self)
+        return index + leadingDigitCount(tail &>> UInt64(truncatingIfNeeded: 8 * (8 - (end - index))))
+    }
+
     /// The value of the first `count` (1–8) digits in `word`.
     @inlinable @inline(__always)
     public static func value(of word: UInt64, count: Int) -> UInt64 {

@@ -96,4 +96,28 @@ extension ExactDecimal {
             normalized: Int128(negative ? -significand : significand),
             exponent: Int16(truncatingIfNeeded: trailingZeros - fractionDigits))
     }
+
+    /// Whether `buffer` holds a number ``init(utf8:)-(UnsafeBufferPointer<UInt8>)`` reads: the
+    /// same answer, found without working out the value for a plain number (a sign, 1–38 digits,
+    /// at most one point), which is read eight bytes at a time; any other text is left to the
+    /// parser. For a decoder checking a field it does not read yet.
+    /// - Parameter buffer: The number's UTF-8 text, without surrounding whitespace.
+    @inlinable
+    public static func isNumber(utf8 buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return false }
+        let end = buffer.count
+        var index = base[0] == UInt8(ascii: "-") ? 1 : 0
+        let integerStart = index
+        index = ASCIIDigits.endOfDigits(base, from: index, to: end)
+        var digits = index - integerStart
+        if index < end, base[index] == UInt8(ascii: ".") {
+            let fractionStart = index + 1
+            index = ASCIIDigits.endOfDigits(base, from: fractionStart, to: end)
+            digits += index - fractionStart
+        }
+        // A plain number of at most 38 digits has at most 38 significant ones: always read.
+        if index == end, digits > 0, digits <= 38 { return true }
+        // The parser's pass for any text (out of line), which answers as `init(utf8:)` does.
+        return ExactDecimal(scanningPlain: buffer) != nil
+    }
 }

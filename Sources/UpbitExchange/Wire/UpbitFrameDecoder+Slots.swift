@@ -71,6 +71,24 @@ extension UpbitFrameDecoder {
             return value
         }
 
+        /// Checks that `field` holds a number ``decimal(_:)`` reads, failing as it would, without
+        /// working out the value (a field only the venue's deferred payload reads).
+        @inline(__always)
+        func checkDecimal(_ field: UpbitField) throws(DecodeFailure) {
+            guard let slot = self[field] else { throw .malformed("missing field \(field)") }
+            guard slot.kind == .number || slot.kind == .string,
+                ExactDecimal.isNumber(utf8: UnsafeBufferPointer(rebasing: bytes[slot.range]))
+            else { throw .malformed("field \(field) is not a number") }
+        }
+
+        /// ``checkDecimal(_:)`` for a field that may be missing or `null`, as
+        /// ``optionalDecimal(_:)`` reads it.
+        @inline(__always)
+        func checkOptionalDecimal(_ field: UpbitField) throws(DecodeFailure) {
+            guard let slot = self[field], slot.kind != .null else { return }
+            try checkDecimal(field)
+        }
+
         @inline(__always)
         func optionalDecimal(_ field: UpbitField) throws(DecodeFailure) -> ExactDecimal? {
             guard let slot = self[field], slot.kind != .null else { return nil }
@@ -107,6 +125,22 @@ extension UpbitFrameDecoder {
                 _ = buffer.initialize(fromContentsOf: text)
                 return text.count
             }
+        }
+
+        /// Checks that `field` holds a string, failing as ``string(_:)`` would, without making one.
+        @inline(__always)
+        func checkString(_ field: UpbitField) throws(DecodeFailure) {
+            guard let slot = self[field], slot.kind == .string else {
+                throw .malformed("missing or non-string \(field)")
+            }
+        }
+
+        /// ``checkString(_:)`` for a field that may be missing or `null`, as ``optionalString(_:)``
+        /// reads it.
+        @inline(__always)
+        func checkOptionalString(_ field: UpbitField) throws(DecodeFailure) {
+            guard let slot = self[field], slot.kind != .null else { return }
+            try checkString(field)
         }
 
         @inline(__always)

@@ -146,7 +146,9 @@ public struct UpbitFrameDecoder: Sendable {
                 }
             }
             output.events.append(
-                try event(type: type, kind: kind, slots: slots, arrays: arrays, context: context))
+                try event(
+                    type: type, kind: kind, slots: slots, arrays: arrays, object: objectStart..<scanner.position,
+                    context: context))
         }
     }
 
@@ -249,8 +251,11 @@ public struct UpbitFrameDecoder: Sendable {
         var balances: [MyAsset.Balance]?
     }
 
+    /// The event of one object (`object`: its bytes, which a ticker or trade keeps for its Upbit
+    /// payload, decoded when asked for).
     func event(
-        type: FrameType, kind: DataKind, slots: borrowing Slots, arrays: NestedArrays, context: DecodeContext
+        type: FrameType, kind: DataKind, slots: borrowing Slots, arrays: NestedArrays, object: Range<Int>,
+        context: DecodeContext
     ) throws(DecodeFailure) -> MarketEvent {
         let market: MarketCode
         if type == .myAsset {
@@ -269,11 +274,8 @@ public struct UpbitFrameDecoder: Sendable {
             ? UnixTime(nanoseconds: stamp &* 1_000) : UnixTime(milliseconds: stamp)
         let payload: MarketPayload
         switch type {
-        case .ticker:
-            // Moved into the event, not copied.
-            payload = .ticker(try ticker(slots).normalise())
-        case .trade:
-            payload = .trade(try trade(slots).normalise())
+        case .ticker: payload = .ticker(try tickerDeferringNative(slots, object: object))
+        case .trade: payload = .trade(try tradeDeferringNative(slots, object: object))
         case .orderbook: payload = .orderbook(try orderbook(slots, units: arrays.units))
         case .myOrder: payload = .myOrder(try myOrder(slots))
         case .myAsset: payload = .myAsset(try myAsset(slots, balances: arrays.balances))
