@@ -56,6 +56,8 @@ import UpbitWire
     @Test(arguments: [
         ("\"acc_ask_volume\":401.10324871", "\"acc_ask_volume\":\"many\"", "accAskVolume"),
         ("\"acc_trade_price\":94512348712.18833", "\"acc_trade_price\":1-2", "accTradePrice"),
+        ("\"acc_ask_volume\":401.10324871", "\"acc_ask_volume\":-.", "accAskVolume"),
+        ("\"acc_ask_volume\":401.10324871", "\"acc_ask_volume\":\(String(repeating: "9", count: 39))", "accAskVolume"),
         ("\"change_rate\":0.0045426335,", "", "changeRate"),
         ("\"highest_52_week_date\":\"2025-10-06\"", "\"highest_52_week_date\":5", "highest52WeekDate"),
         ("\"trade_date\":\"20260923\"", "\"trade_date\":null", "tradeDate"),
@@ -88,6 +90,19 @@ import UpbitWire
         }
         #expect(error?.code == .malformedFrame, "\(String(describing: error))")
         #expect(error?.message.contains(field) == true, "\(String(describing: error))")
+    }
+
+    /// Once a frame has a number past the plain form (an exponent), the others are checked by
+    /// the parser rather than by their length: a malformed one is still refused.
+    @Test func aFrameWithAnExponentStillHasItsOtherNumbersChecked() throws {
+        try expectMalformed(
+            "ticker-exponent.default.json", editing: "\"acc_ask_volume\":401.10324871", to: "\"acc_ask_volume\":-.",
+            naming: "accAskVolume")
+        guard case .ticker(let ticker) = try event(try Samples.bytes("ticker-exponent.default.json")).payload else {
+            Issue.record("not a ticker")
+            return
+        }
+        #expect(ticker.native(as: UpbitTicker.self)?.accAskVolume == ExactDecimal("401.10324871"))
     }
 
     /// A payload kept as bytes equals the same payload built at once, and hashes alike.

@@ -15,6 +15,10 @@ struct JSONScanner: ~Copyable {
 
     let bytes: UnsafeBufferPointer<UInt8>
     var position: Int
+    /// Whether a number was read past the plain form (a sign, digits, at most one point): until
+    /// one is, every number value read is of that form, which a decoder may then check by its
+    /// length alone (``numberTail(start:)`` sets it).
+    private(set) var readNumberTail = false
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, position: Int = 0) {
         self.bytes = bytes
@@ -130,6 +134,7 @@ struct JSONScanner: ~Copyable {
     /// bytes a number cannot hold, left to the number's parser to refuse).
     @inline(never)
     private mutating func numberTail(start: Int) -> (ValueKind, Range<Int>) {
+        readNumberTail = true
         while position < bytes.count,
             bytes[position] &- UInt8(ascii: "0") < 10 || Self.continuesNumber(bytes[position])
         {

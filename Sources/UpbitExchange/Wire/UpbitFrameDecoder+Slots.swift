@@ -34,6 +34,10 @@ extension UpbitFrameDecoder {
     struct Slots: ~Copyable {
         private let storage: UnsafeMutableBufferPointer<StoredSlot?>
         let bytes: UnsafeBufferPointer<UInt8>
+        /// Whether every number value of the object is plain (a sign, digits, at most one point:
+        /// the scanner read none past that form), so that ``checkDecimal(_:)`` may check one by
+        /// its length alone.
+        var numbersArePlain = false
 
         /// - Parameter storage: At least `UpbitField.count` slots (``UpbitKeyTables`` checks
         ///   ``slotCapacity`` once per process).
@@ -76,6 +80,9 @@ extension UpbitFrameDecoder {
         @inline(__always)
         func checkDecimal(_ field: UpbitField) throws(DecodeFailure) {
             guard let slot = self[field] else { throw .malformed("missing field \(field)") }
+            // A plain number of 3–38 bytes has 1–38 digits (a sign and a point at most besides):
+            // one the parser reads.
+            if numbersArePlain, slot.kind == .number, slot.range.count >= 3, slot.range.count <= 38 { return }
             guard slot.kind == .number || slot.kind == .string,
                 ExactDecimal.isNumber(utf8: UnsafeBufferPointer(rebasing: bytes[slot.range]))
             else { throw .malformed("field \(field) is not a number") }

@@ -145,6 +145,7 @@ public struct UpbitFrameDecoder: Sendable {
                     }
                 }
             }
+            slots.numbersArePlain = !scanner.readNumberTail
             output.events.append(
                 try event(
                     type: type, kind: kind, slots: slots, arrays: arrays, object: objectStart..<scanner.position,
