@@ -152,13 +152,13 @@ struct JSONScanner: ~Copyable {
             try skipContainer()
             return (first == UInt8(ascii: "{") ? .object : .array, start..<position)
         case UInt8(ascii: "t"):
-            try literal("true")
+            try literal(Self.trueBytes, count: 4)
             return (.true, start..<position)
         case UInt8(ascii: "f"):
-            try literal("false")
+            try literal(Self.falseBytes, count: 5)
             return (.false, start..<position)
         case UInt8(ascii: "n"):
-            try literal("null")
+            try literal(Self.nullBytes, count: 4)
             return (.null, start..<position)
         default:
             let number = numberTail(start: start)
@@ -181,10 +181,18 @@ struct JSONScanner: ~Copyable {
         while index < end, base[index] &- UInt8(ascii: "0") < 10 { index += 1 }
     }
 
-    private mutating func literal(_ text: StaticString) throws(Failure) {
-        let count = text.utf8CodeUnitCount
-        guard position + count <= bytes.count else { throw Failure() }
-        for index in 0..<count where bytes[position + index] != text.utf8Start[index] { throw Failure() }
+    /// `true`, `false` and `null` as little-endian words, the first byte lowest.
+    @inline(__always) static var trueBytes: UInt64 { 0x6575_7274 }
+    @inline(__always) static var falseBytes: UInt64 { 0x65_736C_6166 }
+    @inline(__always) static var nullBytes: UInt64 { 0x6C6C_756E }
+
+    /// Consumes the literal of `count` (4 or 5) bytes whose bytes `word` holds, compared as one
+    /// word rather than byte by byte.
+    private mutating func literal(_ word: UInt64, count: Int) throws(Failure) {
+        guard position + count <= bytes.count, let base = bytes.baseAddress else { throw Failure() }
+        var read = UInt64(UnsafeRawPointer(base + position).loadUnaligned(as: UInt32.self))
+        if count > 4 { read |= UInt64(base[position + 4]) << 32 }
+        guard read == word else { throw Failure() }
         position += count
     }
 
