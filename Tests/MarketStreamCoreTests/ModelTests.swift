@@ -2,15 +2,19 @@ import MarketStreamCore
 import Testing
 
 @Suite struct MarketCodeTests {
-    @Test(arguments: ["KRW-BTC", "BTC-ETH", "USDT-BTC", "KRW-1INCH"])
+    @Test(arguments: ["KRW-BTC", "BTC-ETH", "USDT-BTC", "KRW-1INCH", "ABCDEFGHIJKLMNO-PQRSTUVWXYZ0123"])
     func acceptsQuoteDashBase(code: String) throws {
         let market = try MarketCode(code)
         #expect(market.rawValue == code)
         #expect("\(market.quote)-\(market.base)" == code)
+        // From bytes, as the decoders make them: the same code, its string written in place.
+        let fromBytes = Array(code.utf8).withUnsafeBufferPointer { MarketCode(utf8: $0) }
+        #expect(fromBytes == market && fromBytes?.rawValue == code && fromBytes.map { $0 < market } == false)
     }
 
     @Test(arguments: ["krw-btc", "KRW_BTC", "KRWBTC", "-BTC", "KRW-", "KRW-BTC-X", "", "KRW-BTC ", "KRW-ÄBC"])
     func rejectsAnythingElseWithATypedError(code: String) {
+        #expect(Array(code.utf8).withUnsafeBufferPointer { MarketCode(utf8: $0) } == nil, "\(code)")
         #expect {
             try MarketCode(code)
         } throws: { error in

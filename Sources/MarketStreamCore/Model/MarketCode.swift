@@ -32,7 +32,12 @@ public struct MarketCode: Hashable, Sendable, CustomStringConvertible, Comparabl
     /// - Returns: `nil` when the bytes are not a valid code.
     public init?(utf8: UnsafeBufferPointer<UInt8>) {
         guard Self.isValid(utf8: utf8) else { return nil }
-        rawValue = String(decoding: utf8, as: UTF8.self)
+        // Valid codes are ASCII: written straight into the string, with no second check of the
+        // bytes as UTF-8.
+        rawValue = String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            _ = buffer.initialize(fromContentsOf: utf8)
+            return utf8.count
+        }
     }
 
     /// Whether `text` is a syntactically valid market code.
