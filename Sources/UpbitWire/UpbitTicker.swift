@@ -102,16 +102,12 @@ public struct UpbitTicker: NativePayload {
             tradeTime: time.compactTime, tradeTimestamp: ticker.time)
     }
 
-    /// The normalised ticker, with a copy of this payload as its native one.
-    public var normalised: Ticker { normalise() }
-
-    /// The normalised ticker, with this payload as its native one: moved there, not copied (the
-    /// decoder's path, where a copy of every field and string per frame shows).
-    public consuming func normalise() -> Ticker {
+    /// The normalised ticker, with this payload as its native one.
+    public var normalised: Ticker {
         Ticker(
             price: tradePrice, lastSize: tradeVolume, open: openingPrice, high: highPrice, low: lowPrice,
             previousClose: prevClosingPrice,
             change: signedChangePrice, changeRate: signedChangeRate, volume24h: accTradeVolume24h,
-            quoteVolume24h: accTradePrice24h, time: tradeTimestamp, native: consume self)
+            quoteVolume24h: accTradePrice24h, time: tradeTimestamp, native: self)
     }
 }

@@ -59,14 +59,10 @@ public struct UpbitTrade: NativePayload {
             tradeTimestamp: trade.time)
     }
 
-    /// The normalised trade, with a copy of this payload as its native one.
-    public var normalised: Trade { normalise() }
-
-    /// The normalised trade, with this payload as its native one: moved there, not copied (the
-    /// decoder's path).
-    public consuming func normalise() -> Trade {
+    /// The normalised trade, with this payload as its native one.
+    public var normalised: Trade {
         Trade(
             id: sequentialID, price: tradePrice, size: tradeVolume, side: side, time: tradeTimestamp,
-            native: consume self)
+            native: self)
     }
 }

@@ -15,7 +15,7 @@ import UpbitWire
         return try #require(output.events.first)
     }
 
-    /// The normalised payload equals the one `UpbitTicker.normalise()` (`UpbitTrade.normalise()`)
+    /// The normalised payload equals the one `UpbitTicker.normalised` (`UpbitTrade.normalised`)
     /// makes of the payload built when asked for: the deferred path reads the same fields into the
     /// same places.
     @Test(arguments: [
@@ -79,6 +79,33 @@ import UpbitWire
     ])
     func aMalformedFieldOfTheUpbitTradeIsATypedError(text: String, replacement: String, field: String) throws {
         try expectMalformed("trade.default.json", editing: text, to: replacement, naming: field)
+    }
+
+    /// The deferred path's checks and the payload's builder agree on every member of the
+    /// samples: with any one member left out, or its value made an array (no field takes one),
+    /// the frame is refused exactly when the builder refuses the object. The frame's own fields
+    /// (`type`, `code`, `timestamp`), which the event reads and the builder does not, are left
+    /// alone. Fails when a check is missing from the deferred path or one is added that the
+    /// builder does not make.
+    @Test(arguments: ["ticker.default.json", "ticker.simple.json", "trade.default.json", "trade.simple.json"])
+    func theChecksRefuseWhatTheBuilderRefuses(sample: String) throws {
+        let text = String(decoding: try Samples.bytes(sample), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let members = text.dropFirst().dropLast().split(separator: ",").map(String.init)
+        #expect(text.first == "{" && text.last == "}" && members.count > 10)
+        let frameFields: Set<String> = ["type", "ty", "code", "cd", "timestamp", "tms"]
+        for (index, member) in members.enumerated() {
+            let key = String(member.split(separator: ":")[0].dropFirst().dropLast())
+            guard !frameFields.contains(key) else { continue }
+            for replacement in [nil, "\"\(key)\":[1]"] {
+                var edited = members
+                if let replacement { edited[index] = replacement } else { edited.remove(at: index) }
+                let bytes = Array(("{" + edited.joined(separator: ",") + "}").utf8)
+                let refused = (try? decode(bytes)) == nil
+                let built = bytes.withUnsafeBufferPointer { UpbitFrameDecoder().nativePayload(of: $0) } != nil
+                #expect(refused == !built, "\(sample): \(key) \(replacement == nil ? "left out" : "an array")")
+            }
+        }
     }
 
     /// `sample` with `text` replaced is a malformed frame whose error names `field`.

@@ -170,15 +170,7 @@ struct JSONScanner: ~Copyable {
     @inline(__always)
     private mutating func skipDigits() {
         guard let base = bytes.baseAddress else { return }
-        let end = bytes.count
-        var index = position
-        defer { position = index }
-        while index + 8 <= end {
-            let count = ASCIIDigits.leadingDigitCount(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-            index += count
-            if count < 8 { return }
-        }
-        while index < end, base[index] &- UInt8(ascii: "0") < 10 { index += 1 }
+        position = ASCIIDigits.endOfDigits(base, from: position, to: bytes.count)
     }
 
     /// `true`, `false` and `null` as little-endian words, the first byte lowest.

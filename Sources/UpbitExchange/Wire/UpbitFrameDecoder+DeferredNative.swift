@@ -25,15 +25,7 @@ extension UpbitFrameDecoder {
             let (type, _) = try classify(type: typeRange, in: buffer)
             guard type == .ticker || type == .trade else { return nil }
             let table = tables.table(for: type, simple: simple)
-            // As `decodeObject` reads it: on after a leading type, otherwise from the start.
-            let hasMembers: Bool
-            if leading {
-                hasMembers = try scanner.consume(UInt8(ascii: ","))
-            } else {
-                scanner.position = 0
-                try scanner.expect(UInt8(ascii: "{"))
-                hasMembers = try !scanner.consume(UInt8(ascii: "}"))
-            }
+            let hasMembers = try startMembers(&scanner, objectStart: 0, leading: leading)
             return try withSlots(bytes: buffer) { slots -> any NativePayload in
                 if hasMembers {
                     try readMembers(
@@ -53,7 +45,7 @@ extension UpbitFrameDecoder {
             variant: nativeVariant)
     }
 
-    /// The normalised ticker, as ``ticker(_:)`` and `UpbitTicker.normalise()` give it, with its
+    /// The normalised ticker, as ``ticker(_:)`` and `UpbitTicker.normalised` give it, with its
     /// Upbit payload deferred; every field checked in ``ticker(_:)``'s order.
     func tickerDeferringNative(_ s: borrowing Slots, object: Range<Int>) throws(DecodeFailure) -> Ticker {
         let time = UnixTime(milliseconds: try s.int64(.tradeTimestamp))
@@ -91,7 +83,7 @@ extension UpbitFrameDecoder {
         ).withDeferredNative(deferredNative(s, object: object))
     }
 
-    /// The normalised trade, as ``trade(_:)`` and `UpbitTrade.normalise()` give it, with its Upbit
+    /// The normalised trade, as ``trade(_:)`` and `UpbitTrade.normalised` give it, with its Upbit
     /// payload deferred; every field checked in ``trade(_:)``'s order.
     func tradeDeferringNative(_ s: borrowing Slots, object: Range<Int>) throws(DecodeFailure) -> Trade {
         let time = UnixTime(milliseconds: try s.int64(.tradeTimestamp))

@@ -114,16 +114,7 @@ public struct UpbitFrameDecoder: Sendable {
         }
         let (type, kind) = try classify(type: typeRange, in: bytes)
         let table = tables.table(for: type, simple: simple)
-        // A leading type was read already: go on after it. Otherwise read the object from its start.
-        let hasMembers: Bool
-        if leading {
-            hasMembers = try scanner.consume(UInt8(ascii: ","))
-            if !hasMembers { try scanner.expect(UInt8(ascii: "}")) }
-        } else {
-            scanner.position = objectStart
-            try scanner.expect(UInt8(ascii: "{"))
-            hasMembers = try !scanner.consume(UInt8(ascii: "}"))
-        }
+        let hasMembers = try startMembers(&scanner, objectStart: objectStart, leading: leading)
         try withSlots(bytes: bytes) { slots in
             var arrays = NestedArrays()
             let nested: UpbitField? =
@@ -151,6 +142,20 @@ public struct UpbitFrameDecoder: Sendable {
                     type: type, kind: kind, slots: slots, arrays: arrays, object: objectStart..<scanner.position,
                     context: context))
         }
+    }
+
+    /// Moves the scanner to the object's members once its type was found: on after a leading type,
+    /// which was read already, otherwise back to the object's start. Whether members follow.
+    @inline(__always)
+    func startMembers(_ scanner: inout JSONScanner, objectStart: Int, leading: Bool) throws -> Bool {
+        if leading {
+            let hasMembers = try scanner.consume(UInt8(ascii: ","))
+            if !hasMembers { try scanner.expect(UInt8(ascii: "}")) }
+            return hasMembers
+        }
+        scanner.position = objectStart
+        try scanner.expect(UInt8(ascii: "{"))
+        return try !scanner.consume(UInt8(ascii: "}"))
     }
 
     /// The range of the object's `type` value, whether it was spelled `ty` (SIMPLE) and whether it
